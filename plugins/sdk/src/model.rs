@@ -1,0 +1,321 @@
+//! Attribution models: implement [`Model`], export with [`crate::export_model!`].
+
+use crate::params::{ParamSpec, Params};
+
+/// The raw contract bindings (`ascribe:model@0.1.0`). Plugin authors do not need them.
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/model-0.1.0",
+        world: "model-plugin",
+        pub_export_macro: true,
+        export_macro_name: "__ascribe_export_model_world",
+        default_bindings_module: "ascribe_sdk::model::bindings",
+    });
+}
+
+use bindings::exports::ascribe::model::attribution as wit;
+
+/// Milestone bits in [`Journeys::touch_flags`].
+pub const FIRST_TOUCH: u8 = 1;
+pub const LEAD_CREATION: u8 = 2;
+pub const OPPORTUNITY_CREATION: u8 = 4;
+pub const CLOSED_WON: u8 = 8;
+
+/// What `info` reports.
+#[derive(Clone, Debug)]
+pub struct Info {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub params: Vec<ParamSpec>,
+    pub needs_timestamps: bool,
+    pub needs_milestones: bool,
+    pub needs_nulls: bool,
+    pub key_scores: Vec<String>,
+}
+
+/// Journeys as columns; see the contract for the meaning of each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Journeys {
+    pub keys: Vec<String>,
+    pub partners: Vec<String>,
+    pub touch_key: Vec<u32>,
+    pub touch_time_ms: Vec<i64>,
+    pub touch_flags: Vec<u8>,
+    pub touch_partner: Vec<u32>,
+    pub journey_offsets: Vec<u32>,
+    pub conversions: Vec<f64>,
+    pub nulls: Vec<f64>,
+    pub value: Vec<f64>,
+    pub conversion_time_ms: Vec<i64>,
+}
+
+/// One journey, borrowed from the columns.
+#[derive(Clone, Copy, Debug)]
+pub struct Journey<'a> {
+    pub index: usize,
+    /// Index of this journey's first touch in the touch columns.
+    pub start: usize,
+    pub keys: &'a [u32],
+    pub times_ms: &'a [i64],
+    pub flags: &'a [u8],
+    pub partners: &'a [u32],
+    pub conversions: f64,
+    pub nulls: f64,
+    pub value: f64,
+    pub conversion_time_ms: i64,
+}
+
+impl Journey<'_> {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl Journeys {
+    pub fn len(&self) -> usize {
+        self.journey_offsets.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn touches(&self) -> usize {
+        self.touch_key.len()
+    }
+
+    /// Journey `i`. The host validated the columns before the call, so indexing is safe.
+    pub fn journey(&self, i: usize) -> Journey<'_> {
+        let (s, e) = (
+            self.journey_offsets[i] as usize,
+            self.journey_offsets[i + 1] as usize,
+        );
+        Journey {
+            index: i,
+            start: s,
+            keys: &self.touch_key[s..e],
+            times_ms: &self.touch_time_ms[s..e],
+            flags: &self.touch_flags[s..e],
+            partners: &self.touch_partner[s..e],
+            conversions: self.conversions[i],
+            nulls: self.nulls[i],
+            value: self.value[i],
+            conversion_time_ms: self.conversion_time_ms[i],
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Journey<'_>> + '_ {
+        (0..self.len()).map(move |i| self.journey(i))
+    }
+
+    /// Checks the column invariants the host guarantees. Models call this only in tests;
+    /// it is here so hand-built test inputs are held to the contract too.
+    pub fn check(&self) -> Result<(), String> {
+        let t = self.touch_key.len();
+        if self.touch_time_ms.len() != t || self.touch_flags.len() != t || self.touch_partner.len() != t {
+            return Err("touch columns differ in length".into());
+        }
+        let n = self.len();
+        if self.journey_offsets.first() != Some(&0) || self.journey_offsets.last().map(|&x| x as usize) != Some(t) {
+            return Err("journey offsets must start at 0 and end at the touch count".into());
+        }
+        if self.journey_offsets.windows(2).any(|w| w[0] > w[1]) {
+            return Err("journey offsets decrease".into());
+        }
+        if self.conversions.len() != n || self.nulls.len() != n || self.value.len() != n || self.conversion_time_ms.len() != n {
+            return Err("journey columns differ in length".into());
+        }
+        if self.touch_key.iter().any(|&k| k as usize >= self.keys.len()) {
+            return Err("touch key out of range".into());
+        }
+        Ok(())
+    }
+}
+
+/// Builds [`Journeys`] from readable rows, for tests and examples.
+#[derive(Default)]
+pub struct JourneysBuilder {
+    j: Journeys,
+}
+
+impl JourneysBuilder {
+    pub fn new() -> Self {
+        let mut b = JourneysBuilder::default();
+        b.j.journey_offsets.push(0);
+        b.j.partners.push("partner".into());
+        b
+    }
+
+    fn key(&mut self, k: &str) -> u32 {
+        match self.j.keys.iter().position(|x| x == k) {
+            Some(i) => i as u32,
+            None => {
+                self.j.keys.push(k.to_string());
+                (self.j.keys.len() - 1) as u32
+            }
+        }
+    }
+
+    /// A journey of `(key, time_ms, flags)` touches.
+    pub fn journey(mut self, touches: &[(&str, i64, u8)], conversions: f64, nulls: f64, value: f64, conversion_time_ms: i64) -> Self {
+        for &(k, t, f) in touches {
+            let id = self.key(k);
+            self.j.touch_key.push(id);
+            self.j.touch_time_ms.push(t);
+            self.j.touch_flags.push(f);
+            self.j.touch_partner.push(0);
+        }
+        self.j.journey_offsets.push(self.j.touch_key.len() as u32);
+        self.j.conversions.push(conversions);
+        self.j.nulls.push(nulls);
+        self.j.value.push(value);
+        self.j.conversion_time_ms.push(conversion_time_ms);
+        self
+    }
+
+    /// A path such as `"a > b > a"` with no timestamps or flags.
+    pub fn path(self, path: &str, conversions: f64, nulls: f64, value: f64) -> Self {
+        let items: Vec<(&str, i64, u8)> = path.split('>').map(|s| (s.trim(), 0, 0)).filter(|(s, _, _)| !s.is_empty()).collect();
+        self.journey(&items, conversions, nulls, value, 0)
+    }
+
+    /// Declare a key up front (so a key with no touches still has an index).
+    pub fn with_key(mut self, k: &str) -> Self {
+        self.key(k);
+        self
+    }
+
+    pub fn build(self) -> Journeys {
+        self.j
+    }
+}
+
+/// What a model returns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Output {
+    pub weights: Vec<f64>,
+    /// Per-key scores aligned with [`Journeys::keys`], by name.
+    pub scores: Vec<(String, Vec<f64>)>,
+    pub notes: Vec<String>,
+}
+
+impl Output {
+    pub fn weights(weights: Vec<f64>) -> Self {
+        Output { weights, ..Default::default() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelError {
+    InvalidParam(String),
+    UnsupportedInput(String),
+    Failed(String),
+}
+
+impl From<String> for ModelError {
+    /// Parameter parsing errors from [`Params`] are the common case.
+    fn from(s: String) -> Self {
+        ModelError::InvalidParam(s)
+    }
+}
+
+/// An attribution model.
+pub trait Model {
+    fn info() -> Info;
+    /// `params` already has defaults applied and unknown names refused.
+    fn attribute(input: &Journeys, params: &Params) -> Result<Output, ModelError>;
+}
+
+/// Runs a model the way the host will: resolve params against `info`, then attribute.
+/// Use it in tests.
+pub fn run<M: Model>(input: &Journeys, params: &[(&str, &str)]) -> Result<Output, ModelError> {
+    let given: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let p = Params::resolve(&M::info().params, &given).map_err(ModelError::InvalidParam)?;
+    M::attribute(input, &p)
+}
+
+#[doc(hidden)]
+pub fn wit_info<M: Model>() -> wit::PluginInfo {
+    let i = M::info();
+    wit::PluginInfo {
+        name: i.name,
+        version: i.version,
+        kind: "model".into(),
+        description: i.description,
+        params: i
+            .params
+            .into_iter()
+            .map(|p| wit::ParamSpec { name: p.name, default_value: p.default_value, description: p.description })
+            .collect(),
+        needs_timestamps: i.needs_timestamps,
+        needs_milestones: i.needs_milestones,
+        needs_nulls: i.needs_nulls,
+        key_scores: i.key_scores,
+    }
+}
+
+#[doc(hidden)]
+pub fn wit_attribute<M: Model>(input: wit::Journeys, params: Vec<(String, String)>) -> Result<wit::AttributionOutput, wit::ModelError> {
+    let j = Journeys {
+        keys: input.keys,
+        partners: input.partners,
+        touch_key: input.touch_key,
+        touch_time_ms: input.touch_time_ms,
+        touch_flags: input.touch_flags,
+        touch_partner: input.touch_partner,
+        journey_offsets: input.journey_offsets,
+        conversions: input.conversions,
+        nulls: input.nulls,
+        value: input.value,
+        conversion_time_ms: input.conversion_time_ms,
+    };
+    let p = Params::resolve(&M::info().params, &params).map_err(wit::ModelError::InvalidParam)?;
+    match M::attribute(&j, &p) {
+        Ok(o) => Ok(wit::AttributionOutput {
+            weights: o.weights,
+            scores: o.scores.into_iter().map(|(name, values)| wit::ScoreColumn { name, values }).collect(),
+            notes: o.notes,
+        }),
+        Err(ModelError::InvalidParam(s)) => Err(wit::ModelError::InvalidParam(s)),
+        Err(ModelError::UnsupportedInput(s)) => Err(wit::ModelError::UnsupportedInput(s)),
+        Err(ModelError::Failed(s)) => Err(wit::ModelError::Failed(s)),
+    }
+}
+
+/// Exports a [`Model`] implementation as the plugin's `ascribe:model@0.1.0` world.
+///
+/// ```ignore
+/// struct Linear;
+/// impl ascribe_sdk::model::Model for Linear { /* … */ }
+/// ascribe_sdk::export_model!(Linear);
+/// ```
+#[macro_export]
+macro_rules! export_model {
+    ($ty:ty) => {
+        #[doc(hidden)]
+        pub struct __AscribeModelExport;
+        impl $crate::model::bindings::exports::ascribe::model::attribution::Guest for __AscribeModelExport {
+            fn info() -> $crate::model::bindings::exports::ascribe::model::attribution::PluginInfo {
+                $crate::model::wit_info::<$ty>()
+            }
+            fn attribute(
+                input: $crate::model::bindings::exports::ascribe::model::attribution::Journeys,
+                params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+            ) -> ::std::result::Result<
+                $crate::model::bindings::exports::ascribe::model::attribution::AttributionOutput,
+                $crate::model::bindings::exports::ascribe::model::attribution::ModelError,
+            > {
+                $crate::model::wit_attribute::<$ty>(input, params)
+            }
+        }
+        // Only the wasm build exports symbols: natively the crate is an ordinary library
+        // (unit tests, and the host linking a model for native comparison).
+        #[cfg(target_arch = "wasm32")]
+        $crate::model::bindings::__ascribe_export_model_world!(__AscribeModelExport with_types_in $crate::model::bindings);
+    };
+}
