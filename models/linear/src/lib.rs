@@ -1,0 +1,92 @@
+//! Linear: every touch of a journey gets 1/n, repeats counted (ChannelAttribution's
+//! `linear_touch`, DP6 MAM).
+
+use ascribe_sdk::Params;
+use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
+
+pub struct Linear;
+
+impl Model for Linear {
+    fn info() -> Info {
+        Info {
+            name: "linear".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Equal credit to every touch of a journey (1/n each, repeated touches \
+                          count)."
+                .into(),
+            params: vec![],
+            needs_timestamps: false,
+            needs_milestones: false,
+            needs_nulls: false,
+            key_scores: vec![],
+        }
+    }
+
+    fn attribute(input: &Journeys, _params: &Params) -> Result<Output, ModelError> {
+        let mut weights = vec![0.0; input.touches()];
+        for j in input.iter() {
+            let w = 1.0 / j.len() as f64;
+            for x in &mut weights[j.start..j.start + j.len()] {
+                *x = w;
+            }
+        }
+        Ok(Output::weights(weights))
+    }
+}
+
+ascribe_sdk::export_model!(Linear);
+
+#[cfg(test)]
+mod testkit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use ascribe_sdk::model::{JourneysBuilder, run};
+
+    #[test]
+    fn hand_computed_example() {
+        // a > b > a > c: n = 4 touches, the repeat of a counts: 1/4 each (a holds 2/4 in all).
+        // d: n = 1, d gets 1.
+        // e > f (not converting): 1/2 each (not used for money, still well formed).
+        // no touches: no weights.
+        let j = JourneysBuilder::new()
+            .path("a > b > a > c", 1.0, 0.0, 100.0)
+            .path("d", 2.0, 0.0, 50.0)
+            .path("e > f", 0.0, 3.0, 0.0)
+            .path("", 1.0, 0.0, 10.0)
+            .build();
+        j.check().unwrap();
+        let out = run::<Linear>(&j, &[]).unwrap();
+        assert_eq!(out.weights, vec![0.25, 0.25, 0.25, 0.25, 1.0, 0.5, 0.5]);
+        assert!(out.scores.is_empty());
+    }
+
+    #[test]
+    fn random_journeys_keep_the_invariants() {
+        let mut rng = Rng::new(12);
+        for round in 0..20 {
+            let keys = 1 + rng.below(8);
+            let rows = random_rows(&mut rng, 200, keys, 1 + round % 12);
+            let out = check_order_independent::<Linear>(&mut rng, &rows, keys, &[]);
+            let j = build(&rows, keys);
+            for jr in j.iter() {
+                for &w in &out.weights[jr.start..jr.start + jr.len()] {
+                    assert_eq!(w, 1.0 / jr.len() as f64);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_params() {
+        let j = JourneysBuilder::new().path("a", 1.0, 0.0, 1.0).build();
+        assert_eq!(
+            run::<Linear>(&j, &[("half_life", "7d")]).unwrap_err(),
+            ModelError::InvalidParam(
+                "unknown parameter `half_life`: this plugin accepts no parameters".into()
+            )
+        );
+    }
+}
