@@ -1,0 +1,796 @@
+//! Native tests: every file runs through `run_file` the way the host streams it, in
+//! several chunk sizes (1 and 7 bytes cut every record, field and CRLF in every possible
+//! place); all sizes must give the same output.
+
+use super::*;
+use ascribe_sdk::normalizer::{Csv, Normalizer, conv_col, run_file, touch_col};
+use ascribe_sdk::time::Time;
+
+type Plugin = Csv<Salesforce>;
+
+const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
+
+/// Runs `data` in every chunk size, checks they agree and that every row is accounted
+/// for, and returns the output as readable lines.
+fn run(params: &[(&str, &str)], data: &[u8]) -> (u64, Vec<String>) {
+    let mut first: Option<(u64, Vec<String>)> = None;
+    for chunk in CHUNKS {
+        let b = run_file::<Plugin>("crm", "report.csv", params, data, chunk)
+            .unwrap_or_else(|e| panic!("chunk {chunk}: {e:?}"));
+        assert_every_row_accounted(&b);
+        let got = (b.rows_read, dump(&b));
+        match &first {
+            None => first = Some(got),
+            Some(f) => assert_eq!(&got, f, "chunk size {chunk} differs from {}", CHUNKS[0]),
+        }
+    }
+    first.unwrap()
+}
+
+fn run_err(params: &[(&str, &str)], data: &[u8]) -> NormalizeError {
+    let mut first = None;
+    for chunk in CHUNKS {
+        let e = run_file::<Plugin>("crm", "report.csv", params, data, chunk).unwrap_err();
+        if let Some(f) = &first {
+            assert_eq!(&e, f, "chunk size {chunk}");
+        }
+        first = Some(e);
+    }
+    first.unwrap()
+}
+
+fn assert_every_row_accounted(b: &Batch) {
+    for r in 1..=b.rows_read {
+        let seen = b.conv_row.contains(&r)
+            || b.touch_row.contains(&r)
+            || b.event_row.contains(&r)
+            || b.rejects.iter().any(|(row, _, _)| *row == r);
+        assert!(seen, "row {r} was dropped");
+    }
+}
+
+/// `2026-03-04 15:05` (+offset when given), `-` for no time.
+fn fmt_time(t: Time) -> String {
+    if t.is_none() {
+        return "-".into();
+    }
+    let days = t.wall_ms.div_euclid(86_400_000);
+    let ms = t.wall_ms.rem_euclid(86_400_000);
+    // civil_from_days (H. Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let mut s = format!(
+        "{y}-{m:02}-{d:02} {:02}:{:02}",
+        ms / 3_600_000,
+        ms / 60_000 % 60
+    );
+    if let Some(o) = t.offset_min {
+        s.push_str(&format!("{o:+}"));
+    }
+    s
+}
+
+fn dump(b: &Batch) -> Vec<String> {
+    let mut v = vec![];
+    for i in 0..b.conversions() {
+        let c = |k: usize| b.conv[k].get(i);
+        v.push(format!(
+            "conv {} id={} account={} domain={} stage={} amount={} currency={} created={} closed={} lead_source={} campaign={}",
+            b.conv_row[i],
+            c(conv_col::ID),
+            c(conv_col::ACCOUNT),
+            c(conv_col::ACCOUNT_DOMAIN),
+            c(conv_col::STAGE),
+            c(conv_col::AMOUNT),
+            c(conv_col::CURRENCY),
+            fmt_time(b.conv_created.get(i)),
+            fmt_time(b.conv_closed.get(i)),
+            c(conv_col::LEAD_SOURCE),
+            c(conv_col::CAMPAIGN),
+        ));
+    }
+    for i in 0..b.touches() {
+        let t = |k: usize| b.touch[k].get(i);
+        v.push(format!(
+            "touch {} person={} account={} time={} channel={} source={} medium={} campaign={} asset={} region={} segment={} type={}",
+            b.touch_row[i],
+            t(touch_col::PERSON),
+            t(touch_col::ACCOUNT),
+            fmt_time(b.touch_time.get(i)),
+            t(touch_col::CHANNEL),
+            t(touch_col::SOURCE),
+            t(touch_col::MEDIUM),
+            t(touch_col::CAMPAIGN),
+            t(touch_col::ASSET),
+            t(touch_col::REGION),
+            t(touch_col::SEGMENT),
+            t(touch_col::TOUCH_TYPE),
+        ));
+    }
+    for i in 0..b.stage_events() {
+        v.push(format!(
+            "event {} kind={} subject={} account={} stage={} time={}",
+            b.event_row[i],
+            b.event_kind[i],
+            b.event[0].get(i),
+            b.event[1].get(i),
+            b.event[2].get(i),
+            fmt_time(b.event_time.get(i)),
+        ));
+    }
+    for (row, col, why) in &b.rejects {
+        v.push(format!("reject {row} [{col}] {why}"));
+    }
+    v
+}
+
+/// Every byte the plugin emitted, to prove a value never leaks.
+fn emitted_text(b: &Batch) -> String {
+    let mut s = String::new();
+    for c in b.touch.iter().chain(b.conv.iter()).chain(b.event.iter()) {
+        s.push_str(std::str::from_utf8(&c.data).unwrap());
+        s.push('\n');
+    }
+    for (_, col, why) in &b.rejects {
+        s.push_str(col);
+        s.push_str(why);
+    }
+    s
+}
+
+const OPP_HEADER: &str = "Opportunity ID,Opportunity Name,Account Name,Website,Stage,Amount,Opportunity Currency,Created Date,Close Date,Lead Source,Primary Campaign Source\n";
+const MEMBER_HEADER: &str = "Campaign ID,Campaign Name,Campaign Type,Member Status,Email,First Name,Last Name,Company / Account,Company Domain,Created Date,First Responded Date,UTM Source,UTM Medium,UTM Campaign,UTM Content,Country,Segment\n";
+
+fn opps(rows: &str) -> Vec<u8> {
+    format!("{OPP_HEADER}{rows}").into_bytes()
+}
+
+fn members(rows: &str) -> Vec<u8> {
+    format!("{MEMBER_HEADER}{rows}").into_bytes()
+}
+
+// ---------------------------------------------------------------- info and params
+
+#[test]
+fn info_declares_every_parameter_and_the_exports() {
+    let i = Salesforce::info();
+    assert_eq!(i.name, "salesforce");
+    assert_eq!(i.version, "1.0.0");
+    let p: Vec<(&str, &str)> = i
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.default_value.as_str()))
+        .collect();
+    assert_eq!(
+        p,
+        [
+            ("export", "auto"),
+            ("date_order", "mdy"),
+            ("delimiter", ","),
+            ("decimal_comma", "false")
+        ]
+    );
+    assert!(
+        i.params.iter().all(|p| p.description.len() > 20),
+        "every parameter is described"
+    );
+    assert_eq!(i.accepts, ["crm:opportunities", "map:campaign-members"]);
+}
+
+#[test]
+fn bad_parameters_are_invalid_param_errors() {
+    let data = opps("");
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "export",
+            "leads",
+            "parameter `export`: `leads` is not a Salesforce report kind (use `opportunities`, `campaign-members` or `auto`)",
+        ),
+        (
+            "date_order",
+            "ymd",
+            "parameter `date_order`: `ymd` is not a date order (use mdy or dmy)",
+        ),
+        (
+            "delimiter",
+            "::",
+            "parameter `delimiter`: `::` is not a delimiter (use `,`, `;`, `tab` or `|`)",
+        ),
+        (
+            "decimal_comma",
+            "maybe",
+            "parameter `decimal_comma`: `maybe` is not true or false",
+        ),
+    ];
+    for (k, v, msg) in cases {
+        assert_eq!(
+            run_err(&[(k, v)], &data),
+            NormalizeError::InvalidParam(msg.into()),
+            "{k}={v}"
+        );
+    }
+    let e = run_err(&[("currency", "USD")], &data);
+    assert_eq!(
+        e,
+        NormalizeError::InvalidParam(
+            "unknown parameter `currency`: accepted parameters are export, date_order, delimiter, decimal_comma".into()
+        )
+    );
+}
+
+// ---------------------------------------------------------------- opportunities
+
+#[test]
+fn opportunities_map_every_column() {
+    let data = opps(concat!(
+        "0068d00000AbCdEAA3,Northwind - Platform Renewal,Northwind Analytics,https://www.northwind.example/,Closed Won,\"$48,500.00\",USD,3/4/2026,5/29/2026,Partner Referral,AI Launch Tour 2026\n",
+        "0068d00000AbCdFAA3,Lumen Labs Expansion,Lumen Labs,lumen-labs.example,Prospecting,12000,EUR,3/6/2026 3:05 PM,,Webinar,\n",
+        "0068d00000AbCdGAA3,Dana Whitfield - New Deal,Harbor & Finch LLC,,Qualification,,USD,3/9/2026 9:41 AM,6/30/2026,,AI Launch Tour 2026\n",
+        "0068d00000AbCdHAA3,Quarry Systems Pilot,Quarry Systems,http://quarry.example:8443/home,Closed Lost,USD 7.5,USD,3/10/2026,4/2/2026 12:00 AM,Web,\n",
+    ));
+    let (rows, got) = run(&[], &data);
+    assert_eq!(rows, 4);
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=0068d00000AbCdEAA3 account=northwind.example domain=northwind.example stage=Closed Won amount=48500.00 currency=USD created=2026-03-04 00:00 closed=2026-05-29 00:00 lead_source=Partner Referral campaign=AI Launch Tour 2026",
+            "conv 2 id=0068d00000AbCdFAA3 account=lumen-labs.example domain=lumen-labs.example stage=Prospecting amount=12000 currency=EUR created=2026-03-06 15:05 closed=- lead_source=Webinar campaign=",
+            "conv 3 id=0068d00000AbCdGAA3 account=Harbor & Finch LLC domain= stage=Qualification amount= currency=USD created=2026-03-09 09:41 closed=2026-06-30 00:00 lead_source= campaign=AI Launch Tour 2026",
+            "conv 4 id=0068d00000AbCdHAA3 account=quarry.example domain=quarry.example stage=Closed Lost amount=7.5 currency=USD created=2026-03-10 00:00 closed=2026-04-02 00:00 lead_source=Web campaign=",
+        ]
+    );
+}
+
+#[test]
+fn opportunity_name_is_never_emitted() {
+    let data = opps(concat!(
+        "006A,Dana Whitfield - Renewal,Northwind Analytics,northwind.example,Closed Won,100,USD,3/4/2026,3/5/2026,,\n",
+        "006B,\"Whitfield, Dana (expansion)\",,,Closed Won,n/a,USD,3/4/2026,,,\n",
+    ));
+    for chunk in CHUNKS {
+        let b = run_file::<Plugin>("crm", "o.csv", &[], &data, chunk).unwrap();
+        let text = emitted_text(&b);
+        assert!(
+            !text.contains("Whitfield") && !text.contains("Dana"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn header_matching_ignores_case_order_spaces_and_extra_columns() {
+    let data = b"  close date ,STAGE,amount,Owner Role,opportunity currency,Created Date,Opportunity ID,account name\n\
+                 5/29/2026,Closed Won,250,Partner AE,USD,3/4/2026,006X,Vela Robotics\n";
+    let (_, got) = run(&[], data);
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=006X account=Vela Robotics domain= stage=Closed Won amount=250 currency=USD created=2026-03-04 00:00 closed=2026-05-29 00:00 lead_source= campaign="
+        ]
+    );
+}
+
+#[test]
+fn bom_crlf_quotes_commas_and_newlines_in_every_chunking() {
+    let data = "\u{feff}Opportunity ID,Opportunity Name,Account Name,Website,Stage,Amount,Opportunity Currency,Created Date,Close Date,Lead Source,Primary Campaign Source\r\n\
+        006A,\"Renewal, \"\"Phase 2\"\"\nsecond line\",\"Harbor & Finch, LLC\",,\"Closed Won\",\"1,250.00\",USD,3/4/2026,\"3/5/2026\",\"Partner, Co-sell\",\"Tour, EMEA\"\r\n\
+        \r\n\
+        006B,Plain,Vela Robotics,vela.example,Prospecting,99,USD,3/4/2026,,,\r\n";
+    let (rows, got) = run(&[], data.as_bytes());
+    assert_eq!(rows, 2, "the blank line is not a row");
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=006A account=Harbor & Finch, LLC domain= stage=Closed Won amount=1250.00 currency=USD created=2026-03-04 00:00 closed=2026-03-05 00:00 lead_source=Partner, Co-sell campaign=Tour, EMEA",
+            "conv 2 id=006B account=vela.example domain=vela.example stage=Prospecting amount=99 currency=USD created=2026-03-04 00:00 closed=- lead_source= campaign=",
+        ]
+    );
+}
+
+#[test]
+fn short_rows_read_missing_cells_as_empty() {
+    let data = opps("006A,Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026\n");
+    let (_, got) = run(&[], &data);
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=006A account=vela.example domain=vela.example stage=Prospecting amount=10 currency=USD created=2026-03-04 00:00 closed=- lead_source= campaign="
+        ]
+    );
+}
+
+#[test]
+fn dmy_dates_decimal_comma_and_semicolons() {
+    let data = "Opportunity ID;Opportunity Name;Account Name;Website;Stage;Amount;Opportunity Currency;Created Date;Close Date;Lead Source;Primary Campaign Source\n\
+        006A;Deal;Kestrel GmbH;kestrel.example;Closed Won;1.234,50 €;EUR;04/03/2026 15:30;29/05/2026;;\n\
+        006B;Deal;Kestrel GmbH;kestrel.example;Closed Won;EUR 12.000;EUR;4.3.2026;;;\n\
+        006C;Deal;Kestrel GmbH;kestrel.example;Closed Won;99,9;EUR;13/03/2026;;;\n";
+    let params = [
+        ("date_order", "dmy"),
+        ("decimal_comma", "true"),
+        ("delimiter", ";"),
+    ];
+    let (_, got) = run(&params, data.as_bytes());
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=006A account=kestrel.example domain=kestrel.example stage=Closed Won amount=1234.50 currency=EUR created=2026-03-04 15:30 closed=2026-05-29 00:00 lead_source= campaign=",
+            "conv 2 id=006B account=kestrel.example domain=kestrel.example stage=Closed Won amount=12000 currency=EUR created=2026-03-04 00:00 closed=- lead_source= campaign=",
+            "conv 3 id=006C account=kestrel.example domain=kestrel.example stage=Closed Won amount=99.9 currency=EUR created=2026-03-13 00:00 closed=- lead_source= campaign=",
+        ]
+    );
+    // The same 13/03/2026 read month first is a bad date.
+    let (_, got) = run(
+        &[("delimiter", ";"), ("decimal_comma", "true")],
+        data.as_bytes(),
+    );
+    assert!(
+        got.contains(&"reject 3 [Created Date] month 13 is out of range".to_string()),
+        "{got:#?}"
+    );
+}
+
+#[test]
+fn tab_delimited() {
+    let data = OPP_HEADER.replace(',', "\t")
+        + "006A\tDeal\tVela Robotics\tvela.example\tProspecting\t5,000\tUSD\t3/4/2026\t\t\t\n";
+    let (_, got) = run(&[("delimiter", "tab")], data.as_bytes());
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=006A account=vela.example domain=vela.example stage=Prospecting amount=5000 currency=USD created=2026-03-04 00:00 closed=- lead_source= campaign="
+        ]
+    );
+}
+
+/// A row with several problems gets one reject: the first, in column order (rows 7, 8).
+#[test]
+fn opportunity_rejects_name_the_column_and_the_reason() {
+    let data = opps(concat!(
+        ",Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026,,,\n",
+        "006B,Deal,Vela Robotics,vela.example,Prospecting,n/a,USD,3/4/2026,,,\n",
+        "006C,Deal,Vela Robotics,vela.example,Prospecting,1.2.3,USD,3/4/2026,,,\n",
+        "006D,Deal,Vela Robotics,vela.example,Prospecting,10,USD,2/30/2026,,,\n",
+        "006E,Deal,Vela Robotics,vela.example,Prospecting,10,USD,,,,\n",
+        "006F,Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026,soon,,\n",
+        "006G,Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026 25:00,1/1/1900,,\n",
+        ",Deal,Vela Robotics,vela.example,Prospecting,ten,USD,yesterday,,,\n",
+        "006I,Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026,3/5/2026,,\n",
+        "006J,Deal,Vela Robotics,vela.example,Prospecting,$50k,USD,3/4/2026,,,\n",
+        "006K,Deal,Vela Robotics,vela.example,Prospecting,5 Mio EUR,EUR,3/4/2026,,,\n",
+    ));
+    let (rows, got) = run(&[], &data);
+    assert_eq!(rows, 11);
+    assert_eq!(
+        got,
+        [
+            "conv 9 id=006I account=vela.example domain=vela.example stage=Prospecting amount=10 currency=USD created=2026-03-04 00:00 closed=2026-03-05 00:00 lead_source= campaign=",
+            "reject 1 [Opportunity ID] empty: an opportunity needs an id",
+            "reject 2 [Amount] `n/a` is not an amount",
+            "reject 3 [Amount] `1.2.3` is not an amount",
+            "reject 4 [Created Date] day 30 is out of range for 2026-02",
+            "reject 5 [Created Date] empty date",
+            "reject 6 [Close Date] `soon` is not a date",
+            "reject 7 [Created Date] `25:00` is not a time of day",
+            "reject 8 [Opportunity ID] empty: an opportunity needs an id",
+            "reject 10 [Amount] `$50k` is not an amount",
+            "reject 11 [Amount] `5 Mio EUR` is not an amount",
+        ]
+    );
+}
+
+/// The faults the fixture generator injects, in its quote-every-field CRLF style.
+#[test]
+fn fixture_generator_faults() {
+    let q = |fields: &[&str]| {
+        fields
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\r\n"
+    };
+    let mut o = q(&OPP_HEADER.trim_end().split(',').collect::<Vec<_>>());
+    o += &q(&[
+        "006HsA",
+        "Vela - Platform",
+        "Vela Robotics",
+        "vela.example",
+        "Closed Won",
+        "1O5,000.00",
+        "USD",
+        "9/3/2026",
+        "10/1/2026",
+        "Partner",
+        "AI Tour",
+    ]);
+    o += &q(&[
+        "006HsB",
+        "Vela - Platform",
+        "Vela Robotics,\nEMEA Division",
+        "vela.example",
+        "Verbal Commit",
+        "105000.00",
+        "USD",
+        "9/3/2026",
+        "13/45/2026",
+        "Partner",
+        "AI Tour",
+    ]);
+    o += &q(&[
+        "006HsC",
+        "Vela - Platform",
+        "Vela Robotics,\nEMEA Division",
+        "vela.example",
+        "Verbal Commit",
+        "105000.00",
+        "USD",
+        "9/3/2026",
+        "10/1/2026",
+        "Partner",
+        "AI Tour",
+    ]);
+    let (_, got) = run(
+        &[("export", "opportunities"), ("date_order", "mdy")],
+        o.as_bytes(),
+    );
+    assert_eq!(
+        got,
+        [
+            "conv 3 id=006HsC account=vela.example domain=vela.example stage=Verbal Commit amount=105000.00 currency=USD created=2026-09-03 00:00 closed=2026-10-01 00:00 lead_source=Partner campaign=AI Tour",
+            "reject 1 [Amount] `1O5,000.00` is not an amount",
+            "reject 2 [Close Date] month 13 is out of range",
+        ]
+    );
+    let m = members(concat!(
+        "701HsA,AI Tour,Webinar,Responded,ann.lee@vela.example,Ann,Lee,Vela Robotics,vela.example,9/31/2026 10:00 AM,9/31/2026 10:00 AM,,,,,,\n",
+        "701HsA,AI Tour,Webinar,Responded,,Ann,Lee,Vela Robotics,vela.example,9/3/2026 10:00 AM,,,,,,,\n",
+    ));
+    let (_, got) = run(&[("export", "campaign-members")], &m);
+    assert_eq!(
+        got,
+        [
+            "reject 1 [Created Date] day 31 is out of range for 2026-09",
+            "reject 2 [Email] empty: a campaign member needs an e-mail address",
+        ]
+    );
+}
+
+#[test]
+fn invalid_utf8_is_a_reject_naming_the_column_only_where_read() {
+    let mut data = OPP_HEADER.as_bytes().to_vec();
+    // Latin-1 in the Opportunity Name (never read) and in the Account Name (read).
+    data.extend_from_slice(
+        b"006A,Caf\xe9 deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026,,,\n",
+    );
+    data.extend_from_slice(b"006B,Deal,M\xfcller GmbH,,Prospecting,10,USD,3/4/2026,,,\n");
+    let (_, got) = run(&[], &data);
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=006A account=vela.example domain=vela.example stage=Prospecting amount=10 currency=USD created=2026-03-04 00:00 closed=- lead_source= campaign=",
+            "reject 2 [Account Name] invalid UTF-8",
+        ]
+    );
+}
+
+#[test]
+fn report_footer_lines_are_rejected_without_their_text() {
+    let data = opps(concat!(
+        "006A,Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026,,,\n",
+        "\n",
+        "\"\"\n",
+        "\"\"\n",
+        "\"Partner Opportunities Q1\"\n",
+        "\"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.\"\n",
+        "\"Confidential Information - Do Not Distribute\"\n",
+        "\"Generated By:  Dana Whitfield  3/4/2026 3:05 PM\"\n",
+        "\"Northwind Analytics\"\n",
+    ));
+    for chunk in CHUNKS {
+        let b = run_file::<Plugin>("crm", "o.csv", &[], &data, chunk).unwrap();
+        assert!(!emitted_text(&b).contains("Whitfield"));
+    }
+    let (rows, got) = run(&[], &data);
+    assert_eq!(rows, 6, "quoted empty lines are blank, not rows");
+    let mut want = vec!["conv 1 id=006A account=vela.example domain=vela.example stage=Prospecting amount=10 currency=USD created=2026-03-04 00:00 closed=- lead_source= campaign=".to_string()];
+    for r in 2..=6 {
+        want.push(format!("reject {r} [] {}", reason::FOOTER));
+    }
+    assert_eq!(got, want);
+}
+
+#[test]
+fn unterminated_quote_is_one_reject_and_earlier_rows_survive() {
+    let data = opps(
+        "006A,Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026,,,\n006B,\"Deal,Vela Robotics\n",
+    );
+    let (rows, got) = run(&[], &data);
+    assert_eq!(rows, 2);
+    assert_eq!(
+        got[1],
+        "reject 2 [] unterminated quoted field: the file ends inside quotes"
+    );
+}
+
+// ---------------------------------------------------------------- campaign members
+
+#[test]
+fn campaign_members_map_every_column_and_add_a_lead_event() {
+    let data = members(concat!(
+        "7018d000000XyZ1AAK,AI Launch Tour - Webinar 1,Webinar,Attended,dana.whitfield@northwind.example,Dana,Whitfield,Northwind Analytics,https://www.northwind.example,3/2/2026 10:15 AM,3/4/2026 5:00 PM,linkedin,paid_social,ai-launch-tour,webinar-1-invite,United States,Enterprise\n",
+        "7018d000000XyZ2AAK,AI Launch Tour - Paid Social,Paid Social,Responded,ravi.okafor@lumen-labs.example,Ravi,Okafor,Lumen Labs,lumen-labs.example,3/3/2026,,,,,,Germany,Mid-Market\n",
+        "7018d000000XyZ3AAK,Partner Summit,Trade  Show,No Show,mei.lindqvist@harborfinch.example,Mei,Lindqvist,Harbor & Finch,,3/5/2026 8:00 AM,,event,,summit-2026,,,\n",
+    ));
+    let (rows, got) = run(&[], &data);
+    assert_eq!(rows, 3);
+    assert_eq!(
+        got,
+        [
+            "touch 1 person=dana.whitfield@northwind.example account=northwind.example time=2026-03-04 17:00 channel=webinar source=linkedin medium=paid_social campaign=ai-launch-tour asset=webinar-1-invite region=United States segment=Enterprise type=attended",
+            "touch 2 person=ravi.okafor@lumen-labs.example account=lumen-labs.example time=2026-03-03 00:00 channel=paid_social source= medium= campaign=AI Launch Tour - Paid Social asset= region=Germany segment=Mid-Market type=responded",
+            "touch 3 person=mei.lindqvist@harborfinch.example account= time=2026-03-05 08:00 channel=trade_show source=event medium= campaign=summit-2026 asset= region= segment= type=no show",
+            "event 1 kind=0 subject=dana.whitfield@northwind.example account=northwind.example stage=lead time=2026-03-02 10:15",
+            "event 2 kind=0 subject=ravi.okafor@lumen-labs.example account=lumen-labs.example stage=lead time=2026-03-03 00:00",
+            "event 3 kind=0 subject=mei.lindqvist@harborfinch.example account= stage=lead time=2026-03-05 08:00",
+        ]
+    );
+}
+
+#[test]
+fn first_and_last_names_are_never_emitted() {
+    let data = members(concat!(
+        "701A,Webinar 1,Webinar,Attended,dana.whitfield@northwind.example,Dana,Whitfield,Northwind,,3/2/2026,,,,,,,\n",
+        "701A,Webinar 1,Webinar,Attended,,Quentin,Abernathy,Northwind,,3/2/2026,,,,,,,\n",
+    ));
+    for chunk in CHUNKS {
+        let b = run_file::<Plugin>("map", "m.csv", &[], &data, chunk).unwrap();
+        let text = emitted_text(&b);
+        assert!(
+            !text.contains("Dana,") && !text.contains("Quentin") && !text.contains("Abernathy"),
+            "{text}"
+        );
+        assert_eq!(b.touches(), 1);
+    }
+}
+
+#[test]
+fn campaign_member_rejects_name_the_column_and_the_reason() {
+    let data = members(concat!(
+        "701A,Webinar 1,Webinar,Attended,,Ann,Lee,Northwind,,3/2/2026,,,,,,,\n",
+        "701A,Webinar 1,,Attended,ann.lee@northwind.example,Ann,Lee,Northwind,,3/2/2026,,,,,,,\n",
+        "701A,Webinar 1,Webinar,Attended,ann.lee@northwind.example,Ann,Lee,Northwind,,,3/4/2026,,,,,,\n",
+        "701A,Webinar 1,Webinar,Attended,ann.lee@northwind.example,Ann,Lee,Northwind,,3/2/2026,3/32/2026,,,,,,\n",
+        "701A,Webinar 1,  ,Attended,   ,Ann,Lee,Northwind,,3/2/2026,,,,,,,\n",
+    ));
+    let (rows, got) = run(&[], &data);
+    assert_eq!(rows, 5);
+    assert_eq!(
+        got,
+        [
+            "reject 1 [Email] empty: a campaign member needs an e-mail address",
+            "reject 2 [Campaign Type] empty: a touch needs a channel (the campaign's type)",
+            "reject 3 [Created Date] empty date",
+            "reject 4 [First Responded Date] day 32 is out of range for 2026-03",
+            "reject 5 [Email] empty: a campaign member needs an e-mail address",
+        ]
+    );
+}
+
+#[test]
+fn campaign_members_in_dmy_with_crlf_and_bom() {
+    let data = format!(
+        "\u{feff}{}701A,\"Webinar, EMEA\",Webinar,Registered,ann.lee@northwind.example,Ann,Lee,\"Northwind, Ltd\",northwind.example,04/03/2026 09:30,,,,,,United Kingdom,\r\n",
+        MEMBER_HEADER.replace('\n', "\r\n")
+    );
+    let (_, got) = run(&[("date_order", "dmy")], data.as_bytes());
+    assert_eq!(
+        got,
+        [
+            "touch 1 person=ann.lee@northwind.example account=northwind.example time=2026-03-04 09:30 channel=webinar source= medium= campaign=Webinar, EMEA asset= region=United Kingdom segment= type=registered",
+            "event 1 kind=0 subject=ann.lee@northwind.example account=northwind.example stage=lead time=2026-03-04 09:30",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- the header
+
+#[test]
+fn export_is_detected_from_the_header_or_forced() {
+    let o = opps("006A,Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026,,,\n");
+    let m = members(
+        "701A,Webinar 1,Webinar,Attended,ann.lee@northwind.example,Ann,Lee,Northwind,,3/2/2026,,,,,,,\n",
+    );
+    assert!(run(&[], &o).1[0].starts_with("conv 1"));
+    assert!(run(&[], &m).1[0].starts_with("touch 1"));
+    assert!(run(&[("export", "opportunities")], &o).1[0].starts_with("conv 1"));
+    assert!(run(&[("export", "Campaign-Members")], &m).1[0].starts_with("touch 1"));
+    // Campaign ID + Email without Member Status is still a member report (then Member
+    // Status is reported missing).
+    let e = run_err(
+        &[],
+        b"Campaign ID,Campaign Name,Campaign Type,Email,Created Date\n",
+    );
+    assert_eq!(
+        e,
+        NormalizeError::BadFile(
+            "missing required column(s) for a Salesforce campaign-members report: Member Status"
+                .into()
+        )
+    );
+}
+
+#[test]
+fn bad_file_messages() {
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [u8], &'a str);
+    let cases: [Case; 7] = [
+        (
+            &[],
+            b"Opportunity ID,Opportunity Name,Account Name,Created Date\n006A,x,y,3/4/2026\n",
+            "missing required column(s) for a Salesforce opportunities report: Stage, Amount, Opportunity Currency, Close Date",
+        ),
+        (
+            &[],
+            b"Opportunity ID,Stage,Amount,Opportunity Currency,Created Date,Close Date\n",
+            "missing required column(s) for a Salesforce opportunities report: Website or Account Name",
+        ),
+        (
+            &[("export", "campaign-members")],
+            OPP_HEADER.as_bytes(),
+            "missing required column(s) for a Salesforce campaign-members report: Campaign Name, Campaign Type, Member Status, Email",
+        ),
+        (
+            &[],
+            b"Lead ID,Email\n",
+            "cannot tell which Salesforce report this is: the header has no `Opportunity ID` (opportunities) and no `Member Status` (campaign-members) column; set the `export` parameter",
+        ),
+        (
+            &[],
+            b"Opportunity ID,Member Status,Email\n",
+            "the header has both `Opportunity ID` and `Member Status`: set the `export` parameter to `opportunities` or `campaign-members`",
+        ),
+        (
+            &[],
+            b"Opportunity ID;Stage;Amount\n",
+            "cannot tell which Salesforce report this is: the header has no `Opportunity ID` (opportunities) and no `Member Status` (campaign-members) column; set the `export` parameter (the header is a single column containing `;`: set the `delimiter` parameter to `;`)",
+        ),
+        (&[], b"", "the file is empty: no header row"),
+    ];
+    for (params, data, msg) in cases {
+        assert_eq!(
+            run_err(params, data),
+            NormalizeError::BadFile(msg.into()),
+            "{}",
+            String::from_utf8_lossy(data)
+        );
+    }
+    // A header with only a BOM and blank lines is empty too.
+    assert_eq!(
+        run_err(&[], b"\xef\xbb\xbf"),
+        NormalizeError::BadFile("the file is empty: no header row".into())
+    );
+    assert_eq!(
+        run_err(&[], format!("\n{OPP_HEADER}").as_bytes()),
+        NormalizeError::BadFile(
+            "the first line is empty: the header row must be the first line of the file".into()
+        )
+    );
+}
+
+#[test]
+fn header_only_file_has_no_rows() {
+    assert_eq!(run(&[], OPP_HEADER.as_bytes()), (0, vec![]));
+}
+
+// ---------------------------------------------------------------- streaming
+
+#[test]
+fn rows_come_out_as_their_chunk_arrives() {
+    let p = Params::resolve(&Salesforce::info().params, &[]).unwrap();
+    let src = SourceInfo {
+        kind: "crm".into(),
+        file_name: "o.csv".into(),
+    };
+    let mut n = Plugin::open(&src, &p).unwrap();
+    let mut out = Batch::default();
+    let row = "006A,Deal,Vela Robotics,vela.example,Prospecting,10,USD,3/4/2026,,,\n";
+    n.push(OPP_HEADER.as_bytes(), &mut out).unwrap();
+    for i in 1..=3u64 {
+        n.push(row.as_bytes(), &mut out).unwrap();
+        assert_eq!(
+            (out.rows_read, out.conversions() as u64),
+            (i, i),
+            "row {i} is out before the file ends"
+        );
+    }
+    // A partial row waits for the rest.
+    n.push(b"006B,Deal,Vela", &mut out).unwrap();
+    assert_eq!(out.rows_read, 3);
+    n.push(b" Robotics,,Prospecting,10,USD,3/4/2026,,,", &mut out)
+        .unwrap();
+    n.finish(&mut out).unwrap();
+    assert_eq!(out.rows_read, 4);
+    assert_eq!(out.conv[conv_col::ACCOUNT].get(3), "Vela Robotics");
+}
+
+// ---------------------------------------------------------------- throughput
+
+/// ~50 MB through the plugin in 1 MiB chunks, as the host streams it. Run with
+/// `cargo test --release -p normalizer-salesforce -- --ignored --nocapture throughput`.
+#[test]
+#[ignore]
+fn throughput() {
+    fn measure(name: &str, data: &[u8]) {
+        let chunk = 1 << 20;
+        // Warm up once, then take the best of three.
+        let mut best = f64::MAX;
+        let mut rows = 0;
+        for _ in 0..4 {
+            let t = std::time::Instant::now();
+            let b = run_file::<Plugin>("crm", "big.csv", &[], data, chunk).unwrap();
+            let s = t.elapsed().as_secs_f64();
+            assert!(b.rejects.is_empty(), "{:?}", &b.rejects[..1]);
+            rows = b.rows_read;
+            best = best.min(s);
+        }
+        let mb = data.len() as f64 / 1e6;
+        println!(
+            "salesforce {name}: {mb:.1} MB, {rows} rows in {best:.3} s = {:.0} MB/s",
+            mb / best
+        );
+    }
+
+    let mut o = OPP_HEADER.as_bytes().to_vec();
+    let mut i = 0u64;
+    while o.len() < 50_000_000 {
+        let amount = if i.is_multiple_of(3) {
+            format!("\"${},{:03}.00\"", 10 + i % 90, i % 1000)
+        } else {
+            format!("{}.50", 1000 + i % 90_000)
+        };
+        o.extend_from_slice(
+            format!(
+                "0068d0000{i:09},\"Company {i} - Renewal, phase {}\",Company {i} Inc,https://www.company{}.example,Closed Won,{amount},USD,{}/{}/2026 {}:{:02} PM,{}/{}/2026,Partner Referral,AI Launch Tour 2026\n",
+                i % 4,
+                i % 5000,
+                1 + i % 12,
+                1 + i % 28,
+                1 + i % 12,
+                i % 60,
+                1 + (i + 3) % 12,
+                1 + (i + 5) % 28,
+            )
+            .as_bytes(),
+        );
+        i += 1;
+    }
+    measure("opportunities", &o);
+
+    let mut m = MEMBER_HEADER.as_bytes().to_vec();
+    let mut i = 0u64;
+    while m.len() < 50_000_000 {
+        m.extend_from_slice(
+            format!(
+                "7018d0000{:09},AI Launch Tour - Webinar {},{},Attended,person{i}@company{}.example,First,Last,Company {i},company{}.example,{}/{}/2026 10:15 AM,{},linkedin,paid_social,ai-launch-tour,webinar-invite,United States,Enterprise\n",
+                i % 40,
+                i % 40,
+                if i.is_multiple_of(2) { "Webinar" } else { "Paid Social" },
+                i % 5000,
+                i % 5000,
+                1 + i % 12,
+                1 + i % 28,
+                if i.is_multiple_of(3) { "" } else { "3/4/2026 5:00 PM" },
+            )
+            .as_bytes(),
+        );
+        i += 1;
+    }
+    measure("campaign-members", &m);
+}
