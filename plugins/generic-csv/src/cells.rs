@@ -1,0 +1,337 @@
+//! Per-row cell access shared by the export kinds: trimmed `&str` cells borrowed from the
+//! record (no allocation per field), and every problem turned into a reject that names the
+//! column. The same file lives in `plugins/generic-csv`: the SDK has no shared home for
+//! it yet.
+
+use std::borrow::Cow;
+
+use ascribe_sdk::csv::{Header, Record};
+use ascribe_sdk::normalizer::{Batch, NormalizeError, clean_amount};
+use ascribe_sdk::time::{DateOrder, Time, parse_datetime};
+
+/// Reads the cells of one row. The first cell that cannot be read or parsed adds a reject
+/// naming its column and clears `ok`; the caller emits the row only when `ok` is still
+/// true. One reject per row, so the host's count of rejects is a count of rows.
+pub struct Cells<'r, 'o> {
+    pub rec: &'r Record,
+    pub row: u64,
+    pub out: &'o mut Batch,
+    pub ok: bool,
+}
+
+impl<'r, 'o> Cells<'r, 'o> {
+    pub fn new(rec: &'r Record, row: u64, out: &'o mut Batch) -> Self {
+        Cells {
+            rec,
+            row,
+            out,
+            ok: true,
+        }
+    }
+
+    pub fn fail(&mut self, column: &str, reason: impl Into<String>) {
+        if self.ok {
+            self.out.reject(self.row, column, reason);
+            self.ok = false;
+        }
+    }
+
+    /// The trimmed cell, `Some("")` for an absent column or a short row, `None` when the
+    /// cell is not UTF-8 (the reject is already added).
+    pub fn get(&mut self, idx: Option<usize>, column: &str) -> Option<&'r str> {
+        let Some(i) = idx else { return Some("") };
+        match self.rec.get(i) {
+            Ok(s) => Some(s.trim()),
+            Err(e) => {
+                self.fail(column, e);
+                None
+            }
+        }
+    }
+
+    /// The trimmed cell, empty when it cannot be read.
+    pub fn text(&mut self, idx: Option<usize>, column: &str) -> &'r str {
+        self.get(idx, column).unwrap_or("")
+    }
+
+    /// A required cell: empty → reject with `why`.
+    pub fn required(&mut self, idx: Option<usize>, column: &str, why: &str) -> &'r str {
+        match self.get(idx, column) {
+            Some("") => {
+                self.fail(column, why);
+                ""
+            }
+            Some(s) => s,
+            None => "",
+        }
+    }
+
+    /// A date cell. Empty is [`Time::NONE`] when `optional`, else a reject (`empty date`);
+    /// a bad date is a reject with the parser's reason.
+    pub fn date(
+        &mut self,
+        idx: Option<usize>,
+        column: &str,
+        order: DateOrder,
+        optional: bool,
+    ) -> Time {
+        let Some(s) = self.get(idx, column) else {
+            return Time::NONE;
+        };
+        if s.is_empty() && optional {
+            return Time::NONE;
+        }
+        match parse_datetime(s, order) {
+            Ok(t) => t,
+            Err(e) => {
+                self.fail(column, e);
+                Time::NONE
+            }
+        }
+    }
+
+    /// An amount cell as decimal text (`""` when empty). Plain numbers are borrowed; only
+    /// formatted ones (`$12,500.00`) are cleaned into a new string.
+    pub fn amount(
+        &mut self,
+        idx: Option<usize>,
+        column: &str,
+        decimal_comma: bool,
+    ) -> Cow<'r, str> {
+        let Some(s) = self.get(idx, column) else {
+            return Cow::Borrowed("");
+        };
+        if is_plain_amount(s, decimal_comma) {
+            return Cow::Borrowed(s);
+        }
+        match check_amount_letters(s).and_then(|()| clean_amount(s, decimal_comma)) {
+            Ok(a) => Cow::Owned(a),
+            Err(e) => {
+                self.fail(column, e);
+                Cow::Borrowed("")
+            }
+        }
+    }
+}
+
+/// True when [`clean_amount`] would return `s` unchanged: empty, or an optional leading
+/// `-`, digits and at most one `.` (not with `decimal_comma`, where `.` groups thousands).
+pub fn is_plain_amount(s: &str, decimal_comma: bool) -> bool {
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let mut dots = 0;
+    let mut seen_digit = false;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => seen_digit = true,
+            b'.' if !decimal_comma => dots += 1,
+            _ => return false,
+        }
+    }
+    s.is_empty() || (seen_digit && dots <= 1)
+}
+
+/// Currency words [`clean_amount`] may skip besides 3-letter ISO codes (`1 000 kr`).
+const CURRENCY_WORDS: [&str; 9] = ["kr", "zł", "kč", "ft", "fr", "r", "rs", "rp", "lei"];
+/// 3-letter words that are multipliers, not currency codes (`5 Mio`).
+const MULTIPLIERS: [&str; 5] = ["mio", "mln", "bln", "mrd", "tsd"];
+
+/// [`clean_amount`] skips every letter as part of a currency code, so `50k` or `5 Mio` would
+/// silently read as 50 or 5. Letters pass only as a currency code or symbol before or after
+/// all the digits (`USD 12,500`, `1.000 EUR`, `1 000 kr`).
+pub fn check_amount_letters(raw: &str) -> Result<(), String> {
+    let mut rest = raw;
+    let mut digits_before = false;
+    while let Some(start) = rest.find(char::is_alphabetic) {
+        digits_before |= rest[..start].bytes().any(|b| b.is_ascii_digit());
+        let run_len = rest[start..]
+            .find(|c: char| !c.is_alphabetic())
+            .unwrap_or(rest.len() - start);
+        let word = rest[start..start + run_len].to_lowercase();
+        rest = &rest[start + run_len..];
+        let digits_after = rest.bytes().any(|b| b.is_ascii_digit());
+        let currency = (word.len() == 3
+            && word.bytes().all(|b| b.is_ascii_lowercase())
+            && !MULTIPLIERS.contains(&word.as_str()))
+            || CURRENCY_WORDS.contains(&word.as_str());
+        if !currency || (digits_before && digits_after) {
+            return Err(format!("`{raw}` is not an amount"));
+        }
+    }
+    Ok(())
+}
+
+/// The field delimiter parameter: `,`, `;`, `tab` (or a tab character) or `|`.
+pub fn parse_delimiter(raw: &str) -> Result<u8, String> {
+    match raw {
+        "," => Ok(b','),
+        ";" => Ok(b';'),
+        "|" => Ok(b'|'),
+        "\t" => Ok(b'\t'),
+        _ if raw.trim().eq_ignore_ascii_case("tab") || raw.trim() == "\\t" => Ok(b'\t'),
+        _ => Err(format!(
+            "parameter `delimiter`: `{raw}` is not a delimiter (use `,`, `;`, `tab` or `|`)"
+        )),
+    }
+}
+
+/// The SDK takes the first line as the header even when it is blank; say so plainly
+/// instead of listing every column as missing.
+pub fn check_header_not_blank(header: &Header) -> Result<(), NormalizeError> {
+    if header.names().iter().all(|n| n.is_empty()) {
+        return Err(NormalizeError::BadFile(
+            "the first line is empty: the header row must be the first line of the file".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A hint for a header read with the wrong delimiter: one column that contains another
+/// delimiter. Empty when there is nothing to say.
+pub fn delimiter_hint(header: &Header, delimiter: u8) -> String {
+    let [only] = header.names() else {
+        return String::new();
+    };
+    for (d, name) in [(b',', ","), (b';', ";"), (b'\t', "tab"), (b'|', "|")] {
+        if d != delimiter && only.as_bytes().contains(&d) {
+            return format!(
+                " (the header is a single column containing `{name}`: set the `delimiter` parameter to `{name}`)"
+            );
+        }
+    }
+    String::new()
+}
+
+/// The company domain in a website or domain cell: `https://www.Acme.io/about` → `Acme.io`
+/// (the host lower-cases). Strips the scheme, a leading `www.`, a path, query, fragment or
+/// port and a trailing dot.
+pub fn domain_of(s: &str) -> &str {
+    let s = s.trim();
+    let s = strip_prefix_ci(s, "https://")
+        .or_else(|| strip_prefix_ci(s, "http://"))
+        .unwrap_or(s);
+    let s = strip_prefix_ci(s, "www.").unwrap_or(s);
+    let end = s.find(['/', '?', '#', ':']).unwrap_or(s.len());
+    s[..end].trim_end_matches('.')
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// Writes `raw` lower-cased into `buf`; with `underscores`, each run of white space becomes
+/// one `_` (`Paid Social` → `paid_social`). Reuses `buf`, so no allocation per row.
+pub fn lower_into<'b>(buf: &'b mut String, raw: &str, underscores: bool) -> &'b str {
+    buf.clear();
+    let mut gap = false;
+    for ch in raw.trim().chars() {
+        if underscores && ch.is_whitespace() {
+            gap = true;
+            continue;
+        }
+        if gap {
+            buf.push('_');
+            gap = false;
+        }
+        if ch.is_ascii() {
+            buf.push(ch.to_ascii_lowercase());
+        } else {
+            buf.extend(ch.to_lowercase());
+        }
+    }
+    buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_amounts_match_clean_amount() {
+        for s in [
+            "", "0", "12500", "12500.50", "-7", ".5", "5.", "1.2.3", "-", "1,000", "$5", "5-",
+            "--5", "1 000",
+        ] {
+            for dc in [false, true] {
+                if is_plain_amount(s, dc) {
+                    assert_eq!(
+                        clean_amount(s, dc).as_deref(),
+                        Ok(s),
+                        "{s:?} decimal_comma={dc}"
+                    );
+                }
+            }
+        }
+        assert!(is_plain_amount("12500.50", false));
+        assert!(!is_plain_amount("12500.50", true));
+        assert!(!is_plain_amount("-", false));
+    }
+
+    #[test]
+    fn letters_in_amounts_are_only_currency_codes() {
+        for ok in [
+            "USD 12,500.00",
+            "12.500,00 EUR",
+            "EUR12.000",
+            "1 000 kr",
+            "(usd 250)",
+            "R$ 99",
+            "CHF 1'000",
+        ] {
+            assert_eq!(check_amount_letters(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "50k", "$50K", "5 Mio", "about 5", "1a2", "n/a", "USDX 5", "12 USD 5", "1.5bn",
+        ] {
+            assert_eq!(
+                check_amount_letters(bad),
+                Err(format!("`{bad}` is not an amount")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn domains() {
+        assert_eq!(
+            domain_of("https://www.Northwind.example/about?x=1"),
+            "Northwind.example"
+        );
+        assert_eq!(
+            domain_of(" http://lumen-labs.example:8080 "),
+            "lumen-labs.example"
+        );
+        assert_eq!(domain_of("WWW.acme.example."), "acme.example");
+        assert_eq!(domain_of("acme.example"), "acme.example");
+        assert_eq!(domain_of("https://"), "");
+        assert_eq!(domain_of(""), "");
+    }
+
+    #[test]
+    fn lowering() {
+        let mut b = String::new();
+        assert_eq!(lower_into(&mut b, " Paid  Social ", true), "paid_social");
+        assert_eq!(lower_into(&mut b, "Webinar", true), "webinar");
+        assert_eq!(
+            lower_into(&mut b, "Événement Partenaire", true),
+            "événement_partenaire"
+        );
+        assert_eq!(lower_into(&mut b, "No Show", false), "no show");
+    }
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(parse_delimiter(","), Ok(b','));
+        assert_eq!(parse_delimiter("tab"), Ok(b'\t'));
+        assert_eq!(parse_delimiter("TAB"), Ok(b'\t'));
+        assert_eq!(parse_delimiter("\t"), Ok(b'\t'));
+        assert_eq!(parse_delimiter(";"), Ok(b';'));
+        assert_eq!(parse_delimiter("|"), Ok(b'|'));
+        assert_eq!(
+            parse_delimiter("::").unwrap_err(),
+            "parameter `delimiter`: `::` is not a delimiter (use `,`, `;`, `tab` or `|`)"
+        );
+    }
+}
