@@ -1,0 +1,287 @@
+//! Building the order-k chain from the journeys (models.md steps 1–2).
+//!
+//! A state is a window of k consecutive keys of a path, or the whole path when it is shorter
+//! than k. It is encoded as an integer with one base-B digit per key (B = number of keys + 1,
+//! digit = key id + 1, most significant first), so codes of different lengths never collide
+//! and a transition `(w₁…w_k) → (w₂…w_k x)` is identified by the k + 1 digit code
+//! `w₁…w_k x`. Counts are accumulated per code, in dense tables when the code space is small
+//! (the usual case: 12 keys, order 3 is 13⁴ = 28,561 transition codes) and in hash maps
+//! otherwise, with compensated (Neumaier) sums so the totals do not depend on the order of
+//! the journeys. States are then numbered in increasing code order, which makes everything
+//! downstream canonical.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use ascribe_sdk::model::{Journeys, ModelError};
+
+/// Largest dense transition table (entries of 16 bytes).
+const DENSE_TRANSITIONS: u64 = 1 << 20;
+/// Largest dense state table (entries of 64 bytes).
+const DENSE_STATES: u64 = 1 << 18;
+
+/// A Neumaier-compensated sum: within a couple of ulps of the exact sum whatever the order of
+/// the terms, so shuffled journeys give the same chain.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Sum {
+    s: f64,
+    c: f64,
+}
+
+impl Sum {
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let t = self.s + x;
+        if self.s.abs() >= x.abs() {
+            self.c += (self.s - t) + x;
+        } else {
+            self.c += (x - t) + self.s;
+        }
+        self.s = t;
+    }
+
+    pub fn get(self) -> f64 {
+        self.s + self.c
+    }
+}
+
+/// A multiplicative hasher for integer keys (the default SipHash is several times slower).
+#[derive(Default)]
+struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517C_C1B7_2722_0A95);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
+
+/// Sums per code, dense or hashed.
+enum Table<T> {
+    Dense(Vec<T>),
+    Sparse(IntMap<T>),
+}
+
+impl<T: Default + Clone> Table<T> {
+    fn new(codes: u64, dense_limit: u64) -> Self {
+        if codes <= dense_limit {
+            Table::Dense(vec![T::default(); codes as usize])
+        } else {
+            Table::Sparse(IntMap::default())
+        }
+    }
+
+    #[inline]
+    fn at(&mut self, code: u64) -> &mut T {
+        match self {
+            Table::Dense(v) => &mut v[code as usize],
+            Table::Sparse(m) => m.entry(code).or_default(),
+        }
+    }
+
+    /// The entries `keep` accepts, in increasing code order.
+    fn into_sorted(self, keep: impl Fn(&T) -> bool) -> Vec<(u64, T)> {
+        match self {
+            Table::Dense(v) => v
+                .into_iter()
+                .enumerate()
+                .filter(|(_, t)| keep(t))
+                .map(|(c, t)| (c as u64, t))
+                .collect(),
+            Table::Sparse(m) => {
+                let mut v: Vec<(u64, T)> = m.into_iter().filter(|(_, t)| keep(t)).collect();
+                v.sort_unstable_by_key(|e| e.0);
+                v
+            }
+        }
+    }
+}
+
+/// Per state code: [start, conversions, nulls, value] of the paths starting / ending there.
+type Ends = [Sum; 4];
+const START: usize = 0;
+const CONV: usize = 1;
+const NULL: usize = 2;
+const VALUE: usize = 3;
+
+/// The chain, states in canonical (code) order, transitions as probabilities in CSR form.
+pub struct Chain {
+    pub order: usize,
+    /// Key ids in each state (deduplicated, sorted).
+    pub state_keys: Vec<Vec<u32>>,
+    /// P(start → s).
+    pub start: Vec<f64>,
+    /// P(s → conversion).
+    pub conv: Vec<f64>,
+    /// P(s → conversion) · μ_s, μ_s the mean value per conversion of paths ending at s.
+    pub value: Vec<f64>,
+    /// Outgoing transitions of state s: `col[row[s]..row[s + 1]]`, probabilities in `prob`.
+    pub row: Vec<usize>,
+    pub col: Vec<u32>,
+    pub prob: Vec<f64>,
+    /// Journeys that entered the chain (at least one touch, conversions + nulls > 0).
+    pub journeys_used: usize,
+    /// Journeys with no touches, and their conversions (left out).
+    pub empty_journeys: usize,
+    pub empty_conversions: f64,
+}
+
+impl Chain {
+    pub fn states(&self) -> usize {
+        self.start.len()
+    }
+
+    pub fn transitions(&self) -> usize {
+        self.col.len()
+    }
+
+    pub fn build(input: &Journeys, order: usize) -> Result<Chain, ModelError> {
+        let b = input.keys.len() as u64 + 1;
+        let too_many = || {
+            ModelError::UnsupportedInput(format!(
+                "markov: {} keys are too many for order {order} (state codes must fit in 64 bits)",
+                input.keys.len()
+            ))
+        };
+        // Codes of states are below B^k, codes of transitions below B^(k+1).
+        let state_codes = b.checked_pow(order as u32).ok_or_else(too_many)?;
+        let trans_codes = state_codes.checked_mul(b).ok_or_else(too_many)?;
+        let lead_unit = b.pow(order as u32 - 1);
+        let mut ends: Table<Ends> = Table::new(state_codes, DENSE_STATES);
+        let mut trans: Table<Sum> = Table::new(trans_codes, DENSE_TRANSITIONS);
+        let (mut used, mut empty, mut empty_conv) = (0usize, 0usize, Sum::default());
+
+        for j in input.iter() {
+            let (c, nulls, v) = (j.conversions, j.nulls, j.value);
+            if !(c.is_finite() && c >= 0.0 && nulls.is_finite() && nulls >= 0.0 && v.is_finite()) {
+                return Err(ModelError::UnsupportedInput(format!(
+                    "markov: journey {} has conversions {c}, nulls {nulls}, value {v}; \
+                     conversions and nulls must be finite and non-negative, value finite",
+                    j.index
+                )));
+            }
+            if j.is_empty() {
+                empty += 1;
+                empty_conv.add(c);
+                continue;
+            }
+            let w = c + nulls;
+            if w <= 0.0 {
+                continue;
+            }
+            used += 1;
+            let keys = j.keys;
+            let head = &keys[..keys.len().min(order)];
+            let mut cur = head.iter().fold(0u64, |acc, &x| acc * b + x as u64 + 1);
+            ends.at(cur)[START].add(w);
+            for (i, &x) in keys.iter().enumerate().skip(order) {
+                let x = x as u64 + 1;
+                let lead = keys[i - order] as u64 + 1;
+                // Drop the oldest key of the window, append x.
+                let next = (cur - lead * lead_unit) * b + x;
+                if next == cur {
+                    continue; // consecutive identical states collapse
+                }
+                trans.at(cur * b + x).add(w);
+                cur = next;
+            }
+            let e = ends.at(cur);
+            e[CONV].add(c);
+            e[NULL].add(nulls);
+            if c > 0.0 {
+                e[VALUE].add(v);
+            }
+        }
+
+        let ends =
+            ends.into_sorted(|e| e[START].get() != 0.0 || e[CONV].get() + e[NULL].get() != 0.0);
+        let trans = trans.into_sorted(|s| s.get() != 0.0);
+
+        // Every state is a path's first state, last state, or an end of a transition.
+        let mut codes: Vec<u64> = ends.iter().map(|e| e.0).collect();
+        for &(t, _) in &trans {
+            codes.push(t / b);
+            codes.push(t % state_codes);
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        let n = codes.len();
+        let index = |code: u64| codes.binary_search(&code).expect("state code") as u32;
+
+        let mut start = vec![0.0; n];
+        let mut conv = vec![0.0; n];
+        let mut null = vec![0.0; n];
+        let mut value = vec![0.0; n];
+        for (code, e) in &ends {
+            let s = index(*code) as usize;
+            start[s] = e[START].get();
+            conv[s] = e[CONV].get();
+            null[s] = e[NULL].get();
+            value[s] = e[VALUE].get();
+        }
+        // Transitions sorted by code are sorted by source state (the leading k digits).
+        let mut row = vec![0usize; n + 1];
+        let mut col = Vec::with_capacity(trans.len());
+        let mut weight = Vec::with_capacity(trans.len());
+        for &(t, s) in &trans {
+            row[index(t / b) as usize + 1] += 1;
+            col.push(index(t % state_codes));
+            weight.push(s.get());
+        }
+        for s in 0..n {
+            row[s + 1] += row[s];
+        }
+        // Normalize rows: out(s) = Σ transitions + conversions + nulls.
+        let mut prob = weight;
+        let start_total: f64 = start.iter().sum();
+        for s in 0..n {
+            let out: f64 = prob[row[s]..row[s + 1]].iter().sum::<f64>() + conv[s] + null[s];
+            for p in &mut prob[row[s]..row[s + 1]] {
+                *p /= out;
+            }
+            // r_s = P(s → conv); the value rate P(s → conv) · Σv/Σc simplifies to Σv / out.
+            value[s] = if conv[s] > 0.0 { value[s] / out } else { 0.0 };
+            conv[s] /= out;
+            start[s] /= start_total;
+        }
+
+        let state_keys = codes
+            .iter()
+            .map(|&code| {
+                let mut keys = Vec::with_capacity(order);
+                let mut c = code;
+                while c > 0 {
+                    keys.push((c % b - 1) as u32);
+                    c /= b;
+                }
+                keys.sort_unstable();
+                keys.dedup();
+                keys
+            })
+            .collect();
+
+        Ok(Chain {
+            order,
+            state_keys,
+            start,
+            conv,
+            value,
+            row,
+            col,
+            prob,
+            journeys_used: used,
+            empty_journeys: empty,
+            empty_conversions: empty_conv.get(),
+        })
+    }
+}
