@@ -17,8 +17,8 @@ use ascribe_sdk::time::{DateOrder, Time, parse_datetime};
 use ascribe_sdk::{ParamSpec, Params};
 
 use cells::{
-    Cells, check_amount_letters, check_header_not_blank, delimiter_hint, domain_of, lower_into,
-    parse_delimiter,
+    Cells, account_of, check_amount_letters, check_header_not_blank, delimiter_hint, domain_of,
+    lower_into, parse_delimiter,
 };
 
 /// What a row becomes.
@@ -50,6 +50,8 @@ enum Kind {
     Channel,
     /// Reduced to the company domain.
     Domain,
+    /// A URL is reduced to its domain, anything else kept.
+    Account,
 }
 
 /// One canonical field.
@@ -99,8 +101,8 @@ pub const FIELDS: [Field; 19] = [
         "account",
         true,
         true,
-        Kind::Text,
-        "the account, ideally its company domain (acme.io)",
+        Kind::Account,
+        "the account, ideally its company domain (a URL is reduced to its domain)",
     ),
     f("time", true, false, Kind::Time, "when the touch happened"),
     f(
@@ -306,6 +308,7 @@ impl Mapping {
                         .map_err(bad)?,
                     Kind::Channel => lower_into(&mut String::new(), fixed, true).to_string(),
                     Kind::Domain => domain_of(fixed).to_string(),
+                    Kind::Account => account_of(fixed).to_string(),
                 };
                 slot.src = Src::Fixed(value);
             }
@@ -377,7 +380,7 @@ impl Mapping {
         };
         let t = Touch {
             person,
-            account: self.text(F_ACCOUNT, &mut cells),
+            account: account_of(self.text(F_ACCOUNT, &mut cells)),
             time,
             channel,
             source: self.text(F_SOURCE, &mut cells),
@@ -408,7 +411,7 @@ impl Mapping {
         };
         let c = Conversion {
             id,
-            account: self.text(F_ACCOUNT, &mut cells),
+            account: account_of(self.text(F_ACCOUNT, &mut cells)),
             account_domain,
             stage: self.text(F_STAGE, &mut cells),
             amount: &amount,

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use ascribe_sdk::csv::{Header, Record};
 use ascribe_sdk::normalizer::{Batch, NormalizeError, clean_amount};
-use ascribe_sdk::time::{DateOrder, Time, parse_datetime};
+use ascribe_sdk::time::{DateOrder, MAX_YEAR, MIN_YEAR, Time, days_from_civil, parse_datetime};
 
 /// Reads the cells of one row. The first cell that cannot be read or parsed adds a reject
 /// naming its column and clears `ok`; the caller emits the row only when `ok` is still
@@ -41,7 +41,7 @@ impl<'r, 'o> Cells<'r, 'o> {
     pub fn get(&mut self, idx: Option<usize>, column: &str) -> Option<&'r str> {
         let Some(i) = idx else { return Some("") };
         match self.rec.get(i) {
-            Ok(s) => Some(s.trim()),
+            Ok(s) => Some(trim(s)),
             Err(e) => {
                 self.fail(column, e);
                 None
@@ -81,6 +81,9 @@ impl<'r, 'o> Cells<'r, 'o> {
         if s.is_empty() && optional {
             return Time::NONE;
         }
+        if let Some(t) = parse_common_date(s, order) {
+            return t;
+        }
         match parse_datetime(s, order) {
             Ok(t) => t,
             Err(e) => {
@@ -111,6 +114,123 @@ impl<'r, 'o> Cells<'r, 'o> {
                 Cow::Borrowed("")
             }
         }
+    }
+}
+
+/// `str::trim` without its Unicode machinery for the usual cell that has nothing to trim.
+#[inline]
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&z)) if a > b' ' && a < 0x80 && z > b' ' && z < 0x80 => s,
+        _ => s.trim(),
+    }
+}
+
+/// A fast path for the date shapes exports write most (`9/3/2026`, `9/3/2026 3:05 PM`,
+/// `2026-09-03`, `2026-09-03 15:05[:SS]`): the same result as
+/// [`parse_datetime`] for those, `None` for anything else (other shapes, and every invalid
+/// date, so that error messages always come from the SDK).
+pub fn parse_common_date(s: &str, order: DateOrder) -> Option<Time> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    // Up to `max` digits starting at `i`: (value, count).
+    let digits = |i: &mut usize, max: usize| -> Option<(u32, usize)> {
+        let start = *i;
+        let mut v = 0u32;
+        while *i < b.len() && *i - start < max && b[*i].is_ascii_digit() {
+            v = v * 10 + u32::from(b[*i] - b'0');
+            *i += 1;
+        }
+        (*i > start).then_some((v, *i - start))
+    };
+    let (a, na) = digits(&mut i, 4)?;
+    let (y, m, d) = match b.get(i) {
+        Some(b'/') if na <= 2 => {
+            i += 1;
+            let (x, _) = digits(&mut i, 2)?;
+            if b.get(i) != Some(&b'/') {
+                return None;
+            }
+            i += 1;
+            let (y, ny) = digits(&mut i, 4)?;
+            if ny != 4 {
+                return None;
+            }
+            match order {
+                DateOrder::Mdy => (y, a, x),
+                DateOrder::Dmy => (y, x, a),
+            }
+        }
+        Some(b'-') if na == 4 => {
+            i += 1;
+            let (m, nm) = digits(&mut i, 2)?;
+            if nm != 2 || b.get(i) != Some(&b'-') {
+                return None;
+            }
+            i += 1;
+            let (d, nd) = digits(&mut i, 2)?;
+            if nd != 2 {
+                return None;
+            }
+            (a, m, d)
+        }
+        _ => return None,
+    };
+    let y = i64::from(y);
+    if !(MIN_YEAR..=MAX_YEAR).contains(&y)
+        || !(1..=12).contains(&m)
+        || d < 1
+        || d > days_in_month(y, m)
+    {
+        return None;
+    }
+    let day_ms = days_from_civil(y, m, d) * 86_400_000;
+    if i == b.len() {
+        return Some(Time {
+            wall_ms: day_ms,
+            offset_min: None,
+        });
+    }
+    if b[i] != b' ' {
+        return None;
+    }
+    i += 1;
+    let (h, _) = digits(&mut i, 2)?;
+    if b.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    let (mi, nmi) = digits(&mut i, 2)?;
+    let mut sec = 0;
+    if b.get(i) == Some(&b':') {
+        i += 1;
+        let (s, ns) = digits(&mut i, 2)?;
+        if ns != 2 {
+            return None;
+        }
+        sec = s;
+    }
+    let h = match &b[i..] {
+        [] if h <= 23 => h,
+        b" AM" | b" PM" if (1..=12).contains(&h) => h % 12 + if b[i + 1] == b'P' { 12 } else { 0 },
+        _ => return None,
+    };
+    if nmi != 2 || mi > 59 || sec > 59 {
+        return None;
+    }
+    let clock_ms = i64::from((h * 60 + mi) * 60 + sec) * 1000;
+    Some(Time {
+        wall_ms: day_ms + clock_ms,
+        offset_min: None,
+    })
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
     }
 }
 
@@ -215,6 +335,17 @@ pub fn domain_of(s: &str) -> &str {
     s[..end].trim_end_matches('.')
 }
 
+/// An account cell: a URL (`https://…`, `http://…`, `www.…`) is reduced to its domain,
+/// anything else (a company name, a bare domain) is kept as written.
+#[allow(dead_code)] // used by generic-csv; salesforce's account columns are domains or names
+pub fn account_of(s: &str) -> &str {
+    let s = s.trim();
+    let url = ["https://", "http://", "www."]
+        .iter()
+        .any(|p| strip_prefix_ci(s, p).is_some());
+    if url { domain_of(s) } else { s }
+}
+
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
@@ -294,6 +425,102 @@ mod tests {
     }
 
     #[test]
+    fn trim_matches_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{3000}",
+            "\ta\r",
+            "ab cd",
+            "é",
+            " é ",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
+
+    /// The fast path agrees with the SDK wherever it answers, and answers for the usual
+    /// shapes.
+    #[test]
+    fn common_dates_match_parse_datetime() {
+        let mut inputs = vec![];
+        for y in [1969, 1970, 2000, 2024, 2025, 2026, 2100, 2200, 2201] {
+            for m in 0..=13 {
+                for d in [0, 1, 9, 10, 28, 29, 30, 31, 32] {
+                    inputs.push(format!("{m}/{d}/{y}"));
+                    inputs.push(format!("{m:02}/{d:02}/{y}"));
+                    inputs.push(format!("{y}-{m:02}-{d:02}"));
+                    inputs.push(format!("{y}-{m}-{d}"));
+                }
+            }
+        }
+        for h in 0..=25 {
+            for (mi, sec) in [
+                (0, None),
+                (5, None),
+                (59, Some(59)),
+                (60, None),
+                (7, Some(60)),
+                (30, Some(5)),
+            ] {
+                let clock = match sec {
+                    None => format!("{h}:{mi:02}"),
+                    Some(s) => format!("{h}:{mi:02}:{s:02}"),
+                };
+                for suffix in ["", " AM", " PM", "AM", " pm", " XM", "Z", "+01:00", ".5"] {
+                    inputs.push(format!("9/3/2026 {clock}{suffix}"));
+                    inputs.push(format!("2026-09-03 {clock}{suffix}"));
+                    inputs.push(format!("2026-09-03T{clock}{suffix}"));
+                    inputs.push(format!("2/29/2028 {h:02}:{mi}{suffix}"));
+                }
+            }
+        }
+        for odd in [
+            "",
+            "9/3",
+            "9/3/26",
+            "9//2026",
+            "9/3/2026 ",
+            "9/3/2026  3:05 PM",
+            "03.09.2026",
+            "2026/09/03",
+            "12345/1/2026",
+            "1/2/20260",
+            "9/3/2026 3:5 PM",
+            "9/3/2026 3:05 PM x",
+        ] {
+            inputs.push(odd.to_string());
+        }
+        let mut answered = 0;
+        for s in &inputs {
+            for order in [DateOrder::Mdy, DateOrder::Dmy] {
+                if let Some(t) = parse_common_date(s, order) {
+                    answered += 1;
+                    assert_eq!(parse_datetime(s, order), Ok(t), "{s:?} {order:?}");
+                }
+            }
+        }
+        assert!(
+            answered > 3000,
+            "the fast path answers for the usual shapes ({answered})"
+        );
+        for s in [
+            "9/3/2026",
+            "09/03/2026",
+            "9/3/2026 3:05 PM",
+            "9/3/2026 12:00 AM",
+            "2026-09-03",
+            "2026-09-03 15:05:09",
+        ] {
+            assert!(parse_common_date(s, DateOrder::Mdy).is_some(), "{s}");
+        }
+    }
+
+    #[test]
     fn domains() {
         assert_eq!(
             domain_of("https://www.Northwind.example/about?x=1"),
@@ -307,6 +534,10 @@ mod tests {
         assert_eq!(domain_of("acme.example"), "acme.example");
         assert_eq!(domain_of("https://"), "");
         assert_eq!(domain_of(""), "");
+        assert_eq!(account_of(" HTTPS://www.vela.example/x "), "vela.example");
+        assert_eq!(account_of("www.vela.example"), "vela.example");
+        assert_eq!(account_of("Harbor & Finch / EMEA"), "Harbor & Finch / EMEA");
+        assert_eq!(account_of("vela.example"), "vela.example");
     }
 
     #[test]
