@@ -801,3 +801,36 @@ fn throughput() {
     }
     measure("conversions", &CONV_PARAMS, &c);
 }
+
+// ---------------------------------------------------------------- the sample file
+
+/// The parameters `docs/normalizers/generic-csv.md` shows for the sample.
+const SAMPLE_PARAMS: [(&str, &str); 10] = [
+    ("record", "touch"),
+    ("col_person", "Attendee Email"),
+    ("col_account", "Company Website"),
+    ("col_time", "Checked In"),
+    ("col_asset", "Session"),
+    ("col_segment", "Ticket Type"),
+    ("col_region", "Country"),
+    ("fixed_channel", "event"),
+    ("fixed_campaign", "ai-launch-tour-berlin"),
+    ("fixed_touch_type", "attended"),
+];
+
+#[test]
+fn sample_file_reads_cleanly() {
+    let t = include_bytes!("../../../fixtures/samples/generic-csv/touches.csv");
+    let (rows, got) = run(&SAMPLE_PARAMS, t);
+    assert_eq!(rows, 5);
+    assert_eq!(
+        got,
+        [
+            "touch 1 person=avery.quill@acme-robotics.example account=acme-robotics.example time=2026-09-03 09:12 channel=event source= medium= campaign=ai-launch-tour-berlin asset=Keynote: Agents in Production region=Germany segment=Partner Pass type=attended",
+            "touch 2 person=blake.ferro@globex-analytics.example account=globex-analytics.example time=2026-09-03 09:40 channel=event source= medium= campaign=ai-launch-tour-berlin asset=Hands-on lab: \"RAG at scale\" region=France segment=Full Conference type=attended",
+            "touch 3 person=kim.adeyemi@umbrella-health.example account=umbrella-health.example time=2026-09-03 11:05 channel=event source= medium= campaign=ai-launch-tour-berlin asset=Roundtable: AI in regulated industries region=United States segment=VIP type=attended",
+            "touch 4 person=morgan.tse@initech-labs.example account=initech-labs.example time=2026-09-04 10:30 channel=event source= medium= campaign=ai-launch-tour-berlin asset=Keynote: Agents in Production region=Netherlands segment=Full Conference type=attended",
+            "touch 5 person=sam.whitlow@hooli-logistics.example account=hooli-logistics.example time=2026-09-04 14:15 channel=event source= medium= campaign=ai-launch-tour-berlin asset=Workshop: MLOps, end to end region=United Kingdom segment=Partner Pass type=attended",
+        ]
+    );
+}

@@ -854,3 +854,44 @@ fn throughput() {
     }
     measure("campaign-members", &[], &m);
 }
+
+// ---------------------------------------------------------------- the sample files
+
+#[test]
+fn sample_files_read_cleanly() {
+    let o = include_bytes!("../../../fixtures/samples/salesforce/opportunities.csv");
+    let (rows, got) = run(&[("export", "opportunities")], o);
+    assert_eq!(rows, 7);
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=0068d00000HsA1bAAF account=acme-robotics.example domain=acme-robotics.example stage=Closed Won amount=48000.00 currency=USD created=2026-09-02 00:00 closed=2026-10-20 00:00 lead_source=Partner Referral campaign=AI Launch Tour 2026",
+            "conv 2 id=0068d00000HsA1cAAF account=globex-analytics.example domain=globex-analytics.example stage=Proposal/Price Quote amount=22500.00 currency=USD created=2026-09-10 00:00 closed=2026-11-30 00:00 lead_source=Webinar campaign=AI Launch Tour - Berlin",
+            "conv 3 id=0068d00000HsA1dAAF account=initech-labs.example domain=initech-labs.example stage=Closed Lost amount=15250.50 currency=USD created=2026-09-08 00:00 closed=2026-10-02 00:00 lead_source=Web campaign=",
+            "conv 4 id=0068d00000HsA1eAAF account=umbrella-health.example domain=umbrella-health.example stage=Negotiation/Review amount= currency=USD created=2026-09-15 00:00 closed=2026-12-15 00:00 lead_source=Partner Referral campaign=AI Launch Tour 2026",
+            "conv 5 id=0068d00000HsA1fAAF account=Hooli Logistics, GmbH domain= stage=Qualification amount=31000.00 currency=EUR created=2026-09-18 14:40 closed=2027-01-29 00:00 lead_source=Trade Show campaign=AI Launch Tour - Berlin",
+            "conv 6 id=0068d00000HsA1gAAF account=stark-materials.example domain=stark-materials.example stage=Prospecting amount=9900 currency=USD created=2026-09-21 00:00 closed=2026-12-31 00:00 lead_source=Advertisement campaign=AI Launch Tour 2026",
+            "conv 7 id=0068d00000HsA1hAAF account=wayne-biotech.example domain=wayne-biotech.example stage=Needs Analysis amount=64250.00 currency=USD created=2026-09-24 00:00 closed=2027-01-15 00:00 lead_source=Paid Social campaign=AI Launch Tour 2026",
+        ]
+    );
+    let m = include_bytes!("../../../fixtures/samples/salesforce/campaign-members.csv");
+    let (rows, got) = run(&[("export", "campaign-members")], m);
+    assert_eq!(rows, 6);
+    assert_eq!(
+        got,
+        [
+            "touch 1 person=avery.quill@acme-robotics.example account=acme-robotics.example time=2026-09-09 09:00 channel=webinar source=nimbus-newsletter medium=email campaign=ai-launch-tour asset=webinar-agents region=Germany segment=Enterprise type=attended",
+            "touch 2 person=morgan.tse@initech-labs.example account=initech-labs.example time=2026-09-03 11:47 channel=webinar source= medium= campaign=AI Launch Tour - Webinar: Agents in Production asset= region=Netherlands segment=Mid-Market type=registered",
+            "touch 3 person=blake.ferro@globex-analytics.example account=globex-analytics.example time=2026-09-03 09:30 channel=event source= medium= campaign=AI Launch Tour - Berlin asset=booth-demo region=France segment=Enterprise type=attended",
+            "touch 4 person=sam.whitlow@hooli-logistics.example account=hooli-logistics.example time=2026-09-12 20:20 channel=paid_social source=linkedin medium=paid_social campaign=ai-launch-tour asset=carousel-v2 region=United Kingdom segment=Mid-Market type=responded",
+            "touch 5 person=rene.sato@stark-materials.example account=stark-materials.example time=2026-09-15 10:02 channel=content_syndication source=syndication-network medium=content_syndication campaign=ai-launch-tour asset=ai-readiness-report.pdf region=Japan segment=Commercial type=responded",
+            "touch 6 person=jo.lindqvist@wayne-biotech.example account=wayne-biotech.example time=2026-08-30 09:15 channel=event source= medium= campaign=AI Launch Tour - Berlin asset= region=Sweden segment=Enterprise type=no show",
+            "event 1 kind=0 subject=avery.quill@acme-robotics.example account=acme-robotics.example stage=lead time=2026-09-01 16:12",
+            "event 2 kind=0 subject=morgan.tse@initech-labs.example account=initech-labs.example stage=lead time=2026-09-03 11:47",
+            "event 3 kind=0 subject=blake.ferro@globex-analytics.example account=globex-analytics.example stage=lead time=2026-08-28 14:05",
+            "event 4 kind=0 subject=sam.whitlow@hooli-logistics.example account=hooli-logistics.example stage=lead time=2026-09-12 20:20",
+            "event 5 kind=0 subject=rene.sato@stark-materials.example account=stark-materials.example stage=lead time=2026-09-15 10:02",
+            "event 6 kind=0 subject=jo.lindqvist@wayne-biotech.example account=wayne-biotech.example stage=lead time=2026-08-30 09:15",
+        ]
+    );
+}
