@@ -1,0 +1,196 @@
+//! Test helpers (compiled only for tests): a seeded generator of pseudo-random journeys and
+//! the checks every model must pass (weights finite, non-negative, summing to 1 per
+//! converting journey; the same results in any journey order).
+
+#![allow(dead_code)]
+use ascribe_sdk::model::{
+    CLOSED_WON, FIRST_TOUCH, Journeys, JourneysBuilder, LEAD_CREATION, Model, OPPORTUNITY_CREATION,
+    Output, run,
+};
+
+/// splitmix64: tiny, seeded, good enough to generate test data.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// One journey in readable form.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub touches: Vec<(String, i64, u8)>,
+    pub conversions: f64,
+    pub nulls: f64,
+    pub value: f64,
+    pub conversion_time_ms: i64,
+}
+
+pub fn key_name(i: usize) -> String {
+    format!("k{i}")
+}
+
+/// `n` random journeys over `keys` keys, 0..=`max_len` touches each, with increasing
+/// timestamps, plausible milestone flags (sometimes none at all), a mix of converting and
+/// non-converting journeys, and fractional counts now and then.
+pub fn random_rows(rng: &mut Rng, n: usize, keys: usize, max_len: usize) -> Vec<Row> {
+    let day = 86_400_000i64;
+    (0..n)
+        .map(|_| {
+            let len = rng.below(max_len + 1);
+            let mut t = 1_700_000_000_000i64 + rng.below(100) as i64 * day;
+            let flagged = rng.below(4) != 0;
+            let mut touches: Vec<(String, i64, u8)> = (0..len)
+                .map(|_| {
+                    t += rng.below(20 * 24) as i64 * 3_600_000;
+                    (key_name(rng.below(keys)), t, 0u8)
+                })
+                .collect();
+            if flagged && len > 0 {
+                touches[0].2 |= FIRST_TOUCH;
+                for bit in [LEAD_CREATION, OPPORTUNITY_CREATION, CLOSED_WON] {
+                    if rng.below(5) != 0 {
+                        let i = rng.below(len);
+                        touches[i].2 |= bit;
+                    }
+                }
+            }
+            let conversions = match rng.below(10) {
+                0..=2 => 0.0,
+                3 => 0.5 + rng.below(4) as f64 * 0.25,
+                _ => 1.0 + rng.below(3) as f64,
+            };
+            let nulls = match rng.below(3) {
+                0 => 0.0,
+                1 => rng.below(6) as f64,
+                _ => rng.below(40) as f64 * 0.1,
+            };
+            let value = if conversions > 0.0 {
+                (rng.unit() * 10_000.0).round() / 100.0
+            } else {
+                0.0
+            };
+            // Now and then the conversion is stamped before the last touch.
+            let conversion_time_ms = t + rng.below(10 * 24) as i64 * 3_600_000 - 24 * 3_600_000;
+            Row {
+                touches,
+                conversions,
+                nulls,
+                value,
+                conversion_time_ms,
+            }
+        })
+        .collect()
+}
+
+/// Builds the columns; keys are declared up front so their ids do not depend on row order.
+pub fn build(rows: &[Row], keys: usize) -> Journeys {
+    let mut b = JourneysBuilder::new();
+    for i in 0..keys {
+        b = b.with_key(&key_name(i));
+    }
+    for r in rows {
+        let t: Vec<(&str, i64, u8)> = r
+            .touches
+            .iter()
+            .map(|(k, t, f)| (k.as_str(), *t, *f))
+            .collect();
+        b = b.journey(&t, r.conversions, r.nulls, r.value, r.conversion_time_ms);
+    }
+    let j = b.build();
+    j.check().unwrap();
+    j
+}
+
+/// Weights finite and non-negative; for converting journeys with touches they sum to 1.
+pub fn check_weights(j: &Journeys, out: &Output) {
+    assert_eq!(out.weights.len(), j.touches());
+    for (i, w) in out.weights.iter().enumerate() {
+        assert!(w.is_finite() && *w >= 0.0, "touch {i}: weight {w}");
+    }
+    for jr in j.iter() {
+        if jr.conversions > 0.0 && !jr.is_empty() {
+            let s: f64 = out.weights[jr.start..jr.start + jr.len()].iter().sum();
+            assert!(
+                (s - 1.0).abs() < 1e-9,
+                "journey {}: weights sum to {s}",
+                jr.index
+            );
+        }
+    }
+    for (name, values) in &out.scores {
+        assert_eq!(values.len(), j.keys.len(), "score {name}");
+        assert!(
+            values.iter().all(|v| v.is_finite()),
+            "score {name}: {values:?}"
+        );
+    }
+}
+
+/// Runs the model on the rows, then on the rows in a shuffled order, and compares the
+/// weights (journey by journey) and the scores to 1e-12. Returns the unshuffled output.
+pub fn check_order_independent<M: Model>(
+    rng: &mut Rng,
+    rows: &[Row],
+    keys: usize,
+    params: &[(&str, &str)],
+) -> Output {
+    let j = build(rows, keys);
+    let a = run::<M>(&j, params).unwrap();
+    check_weights(&j, &a);
+    let mut perm: Vec<usize> = (0..rows.len()).collect();
+    for i in (1..perm.len()).rev() {
+        perm.swap(i, rng.below(i + 1));
+    }
+    let shuffled: Vec<Row> = perm.iter().map(|&i| rows[i].clone()).collect();
+    let js = build(&shuffled, keys);
+    let b = run::<M>(&js, params).unwrap();
+    check_weights(&js, &b);
+    for (pos, &orig) in perm.iter().enumerate() {
+        let ja = j.journey(orig);
+        let jb = js.journey(pos);
+        for t in 0..ja.len() {
+            let (wa, wb) = (a.weights[ja.start + t], b.weights[jb.start + t]);
+            assert!(
+                (wa - wb).abs() <= 1e-12,
+                "journey {orig} touch {t}: {wa} vs {wb} after shuffling"
+            );
+        }
+    }
+    assert_eq!(a.scores.len(), b.scores.len());
+    for ((na, va), (nb, vb)) in a.scores.iter().zip(&b.scores) {
+        assert_eq!(na, nb);
+        for (x, y) in va.iter().zip(vb) {
+            assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+                "score {na}: {x} vs {y} after shuffling"
+            );
+        }
+    }
+    a
+}
+
+/// Asserts two floats agree to `tol` (absolute).
+#[track_caller]
+pub fn close(a: f64, b: f64, tol: f64) {
+    assert!((a - b).abs() <= tol, "{a} != {b} (tolerance {tol})");
+}
