@@ -30,8 +30,8 @@ pub const RESIDUAL: f64 = 1e-14;
 const RESIDUAL_GOAL: f64 = 1e-15;
 /// Sweeps before giving up on Gauss–Seidel and falling back to dense LU.
 const MAX_SWEEPS: usize = 200_000;
-/// The fallback's size limit (a dense solve of this size takes a few seconds).
-const FALLBACK_DENSE_MAX: usize = 4_000;
+/// The fallback's size limit (a dense solve of this size takes a few seconds and 32 MB).
+const FALLBACK_DENSE_MAX: usize = 2_000;
 
 /// How the systems were solved, for the notes.
 #[derive(Default, Debug, Clone)]
