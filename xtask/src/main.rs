@@ -1,1 +1,165 @@
-fn main() {}
+//! Project tasks: `cargo xtask plugins | test | demo`.
+//!
+//! Plugins are separate wasm32-wasip2 builds; cargo cannot build one crate for two targets
+//! in one invocation, so this builds them all in one `cargo build`, then copies each
+//! `.wasm` to `target/plugins/<name>.wasm` (bundled) or `target/test-plugins/` (the
+//! hostile corpus), where the host finds them by name.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const TARGET: &str = "wasm32-wasip2";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// (package, output name, bundled?) for every plugin crate in the workspace.
+fn plugin_crates() -> Vec<(String, String, bool)> {
+    let mut out = vec![];
+    for (dir, prefix, bundled) in [
+        ("models", "model-", true),
+        ("plugins", "normalizer-", true),
+        ("tests/plugins", "hostile-", false),
+    ] {
+        let Ok(entries) = std::fs::read_dir(root().join(dir)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("Cargo.toml").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "sdk")
+            .collect();
+        names.sort();
+        for n in names {
+            out.push((format!("{prefix}{n}"), n, bundled));
+        }
+    }
+    out
+}
+
+fn ensure_target() -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match installed {
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == TARGET) =>
+        {
+            Ok(())
+        }
+        Ok(_) => {
+            eprintln!("xtask: installing the {TARGET} target (plugins are built for it)");
+            let ok = Command::new("rustup")
+                .args(["target", "add", TARGET])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "could not install the {TARGET} target: run `rustup target add {TARGET}` and check your network access to the Rust toolchain server"
+                ))
+            }
+        }
+        Err(_) => Err(format!(
+            "rustup was not found: install Rust with rustup, then `rustup target add {TARGET}`"
+        )),
+    }
+}
+
+fn build_plugins() -> Result<(), String> {
+    ensure_target()?;
+    let crates = plugin_crates();
+    let mut cmd = cargo();
+    cmd.current_dir(root())
+        .args(["build", "--target", TARGET, "--profile", "plugin"]);
+    for (pkg, _, _) in &crates {
+        cmd.args(["-p", pkg]);
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building the plugins failed (see cargo's output above)".into());
+    }
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let built = target_dir.join(TARGET).join("plugin");
+    for (pkg, name, bundled) in &crates {
+        let from = built.join(format!("{}.wasm", pkg.replace('-', "_")));
+        let dir = target_dir.join(if *bundled { "plugins" } else { "test-plugins" });
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let to = dir.join(format!("{name}.wasm"));
+        std::fs::copy(&from, &to)
+            .map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))?;
+    }
+    eprintln!(
+        "xtask: {} plugins in {}",
+        crates.len(),
+        target_dir.join("plugins").display()
+    );
+    Ok(())
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed"))
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("plugins") => build_plugins(),
+        Some("test") => build_plugins()
+            .and_then(|_| run(cargo().args(["test", "--workspace"]).args(&args[1..]))),
+        Some("demo") => build_plugins().and_then(|_| {
+            run(cargo()
+                .args([
+                    "run",
+                    "--package",
+                    "ascribe",
+                    "--",
+                    "track-source",
+                    "--campaigns-dir",
+                    "fixtures/campaigns",
+                    "--campaign",
+                    "AI Launch Tour",
+                    "--window",
+                    "campaign",
+                    "--detail",
+                    "full",
+                    "--out",
+                    "out",
+                ])
+                .args(&args[1..]))
+        }),
+        _ => Err(
+            "usage: cargo xtask plugins | test [cargo test args] | demo [track-source args]".into(),
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,898 @@
+//! The campaign file: parsed strictly (every error names the file, the line and the key),
+//! then validated into [`Campaign`], which the rest of the pipeline reads.
+
+mod raw;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::runtime::Limits;
+use raw::*;
+
+/// A campaign file error: where, which key, what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct CampaignError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for CampaignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        if self.key.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": `{}`: {}", self.key, self.message)
+        }
+    }
+}
+
+/// Canonical funnel stages, in funnel order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Lead,
+    Mql,
+    Sql,
+    Opportunity,
+    ClosedWon,
+    ClosedLost,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Lead,
+        Stage::Mql,
+        Stage::Sql,
+        Stage::Opportunity,
+        Stage::ClosedWon,
+        Stage::ClosedLost,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Lead => "lead",
+            Stage::Mql => "mql",
+            Stage::Sql => "sql",
+            Stage::Opportunity => "opportunity",
+            Stage::ClosedWon => "closed_won",
+            Stage::ClosedLost => "closed_lost",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|st| st.name() == s)
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Crm,
+    Map,
+    Analytics,
+}
+
+impl SourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Crm => "crm",
+            SourceKind::Map => "map",
+            SourceKind::Analytics => "analytics",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ControlTotals {
+    pub rows: Option<u64>,
+    pub amount: Option<Decimal>,
+    pub tolerance: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub id: String,
+    pub partner: usize,
+    pub kind: SourceKind,
+    pub file: PathBuf,
+    /// As written (a name or a path), for messages and the plan.
+    pub plugin: String,
+    pub sha256: Option<String>,
+    pub timezone: chrono_tz::Tz,
+    pub freshness_sla_hours: Option<u64>,
+    pub params: Vec<(String, String)>,
+    pub control_totals: Option<ControlTotals>,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug)]
+pub struct Partner {
+    pub name: String,
+    pub role: String,
+    pub owner: Option<String>,
+    pub fallback_owner: Option<String>,
+    pub owner_unavailable: bool,
+    /// Lower-cased, trimmed raw stage → canonical stage.
+    pub stages: BTreeMap<String, Stage>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Target {
+    pub pipeline: Option<Decimal>,
+    pub revenue: Option<Decimal>,
+    pub channels: BTreeMap<String, (Option<Decimal>, Option<Decimal>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Spend {
+    pub partner: String,
+    pub channel: Option<String>,
+    pub asset: Option<String>,
+    /// In the reporting currency.
+    pub amount: Decimal,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ModelEntry {
+    pub name: String,
+    pub plugin: String,
+    pub sha256: Option<String>,
+    pub default: bool,
+    pub params: Vec<(String, String)>,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpportunityKey {
+    Id,
+    DomainCloseAmount,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dedupe {
+    pub touch_window_minutes: i64,
+    pub opportunity_key: OpportunityKey,
+    pub close_within_days: i64,
+    /// Relative tolerance on amounts (0.01 = 1%).
+    pub amount_tolerance: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct Guardrails {
+    pub retry_limit: u32,
+    pub min_confidence: f64,
+    /// A partner touch this close before the opportunity was created makes it partner-sourced.
+    pub sourced_within_days: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Escalation {
+    pub ladder: Vec<String>,
+    pub fallbacks: BTreeMap<String, String>,
+    pub unavailable: Vec<String>,
+}
+
+pub const DEFAULT_LADDER: [&str; 3] = [
+    "Co-marketing Analytics Lead",
+    "RevOps/Finance partners",
+    "Exec sponsors",
+];
+
+/// FX rates: units of the reporting currency per unit of a currency, each valid from its
+/// date until the next.
+#[derive(Clone, Debug, Default)]
+pub struct FxTable {
+    pub rates: BTreeMap<String, Vec<(NaiveDate, Decimal)>>,
+}
+
+impl FxTable {
+    /// The rate in force on `date`: the latest dated on or before it.
+    pub fn rate(&self, currency: &str, date: NaiveDate) -> Option<Decimal> {
+        let v = self.rates.get(currency)?;
+        v.iter().rev().find(|(d, _)| *d <= date).map(|(_, r)| *r)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Campaign {
+    pub file: PathBuf,
+    pub dir: PathBuf,
+    pub id: String,
+    pub name: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub currency: String,
+    pub lookback_days: i64,
+    pub reporting_cadence: Option<String>,
+    pub fx: FxTable,
+    pub partners: Vec<Partner>,
+    pub sources: Vec<Source>,
+    pub targets: BTreeMap<String, Target>,
+    pub spend: Vec<Spend>,
+    pub models: Vec<ModelEntry>,
+    pub dedupe: Dedupe,
+    pub guardrails: Guardrails,
+    pub escalation: Escalation,
+    /// Salt for hashing person keys. Default: derived from the campaign id, so hashes are
+    /// stable across runs (set `privacy.salt` to make them unguessable outside).
+    pub salt: String,
+}
+
+impl Campaign {
+    pub fn default_model(&self) -> Option<&ModelEntry> {
+        self.models.iter().find(|m| m.default)
+    }
+
+    pub fn partner_index(&self, name: &str) -> Option<usize> {
+        self.partners.iter().position(|p| p.name == name)
+    }
+}
+
+/// Minor units of a currency (ISO 4217 exponent). Unknown codes are refused: guessing two
+/// decimals for JPY would misstate every yen amount a hundredfold.
+pub fn minor_units(code: &str) -> Option<u32> {
+    const ZERO: &[&str] = &[
+        "JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF", "UGX", "PYG", "HUF0",
+    ];
+    const THREE: &[&str] = &["BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"];
+    const TWO: &[&str] = &[
+        "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF",
+        "INR", "CNY", "HKD", "SGD", "BRL", "MXN", "ZAR", "ILS", "AED", "SAR", "TRY", "TWD", "THB",
+        "MYR", "IDR", "PHP", "RON", "BGN", "COP", "ARS", "PEN", "EGP", "NGN", "KES", "UAH",
+    ];
+    if ZERO.contains(&code) {
+        Some(0)
+    } else if THREE.contains(&code) {
+        Some(3)
+    } else if TWO.contains(&code) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line(&self, span: std::ops::Range<usize>) -> usize {
+        self.text[..span.start.min(self.text.len())]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        msg: impl Into<String>,
+    ) -> Result<T, CampaignError> {
+        Err(CampaignError {
+            file: self.file.to_path_buf(),
+            line: Some(self.line(span)),
+            key: key.to_string(),
+            message: msg.into(),
+        })
+    }
+
+    fn date(&self, v: &S<String>, key: &str) -> Result<NaiveDate, CampaignError> {
+        NaiveDate::parse_from_str(v.get_ref().trim(), "%Y-%m-%d").or_else(|_| {
+            self.err(
+                v.span(),
+                key,
+                format!("`{}` is not a date (use YYYY-MM-DD)", v.get_ref()),
+            )
+        })
+    }
+
+    fn decimal(&self, v: &S<String>, key: &str) -> Result<Decimal, CampaignError> {
+        Decimal::from_str(v.get_ref().trim()).or_else(|_| {
+            self.err(
+                v.span(),
+                key,
+                format!(
+                    "`{}` is not a decimal number (write it as a string, e.g. \"1250.50\")",
+                    v.get_ref()
+                ),
+            )
+        })
+    }
+
+    fn non_negative(&self, v: &S<String>, key: &str) -> Result<Decimal, CampaignError> {
+        let d = self.decimal(v, key)?;
+        if d.is_sign_negative() {
+            return self.err(v.span(), key, format!("{d} is negative"));
+        }
+        Ok(d)
+    }
+
+    fn currency(&self, v: &S<String>, key: &str) -> Result<String, CampaignError> {
+        let c = v.get_ref().trim().to_ascii_uppercase();
+        if minor_units(&c).is_none() {
+            return self.err(v.span(), key, format!("`{}` is not a currency this version knows (ISO 4217 code such as USD, EUR, JPY)", v.get_ref()));
+        }
+        Ok(c)
+    }
+
+    fn int_in(&self, v: &S<i64>, key: &str, lo: i64, hi: i64) -> Result<i64, CampaignError> {
+        let x = *v.get_ref();
+        if x < lo || x > hi {
+            return self.err(v.span(), key, format!("{x} is outside {lo}..={hi}"));
+        }
+        Ok(x)
+    }
+
+    fn limits(&self, l: Option<RawLimits>, key: &str) -> Result<Limits, CampaignError> {
+        match l {
+            None => Ok(Limits::default()),
+            Some(l) => Limits::default()
+                .with_overrides(l.memory_mib, l.time_ms, l.fuel)
+                .map_err(|m| CampaignError {
+                    file: self.file.to_path_buf(),
+                    line: None,
+                    key: key.to_string(),
+                    message: m,
+                }),
+        }
+    }
+}
+
+fn param_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads and validates a campaign file.
+pub fn load(file: &Path) -> Result<Campaign, CampaignError> {
+    let text = std::fs::read_to_string(file).map_err(|e| CampaignError {
+        file: file.to_path_buf(),
+        line: None,
+        key: String::new(),
+        message: format!("cannot read the campaign file: {e}"),
+    })?;
+    parse(file, &text)
+}
+
+/// Validates campaign text; `file` names it in errors and anchors relative paths.
+pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
+    let raw: RawCampaign = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| {
+            text[..s.start.min(text.len())]
+                .bytes()
+                .filter(|&b| b == b'\n')
+                .count()
+                + 1
+        });
+        CampaignError {
+            file: file.to_path_buf(),
+            line,
+            key: String::new(),
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    let cx = Ctx { file, text };
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    let id = raw.id.get_ref().trim().to_string();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return cx.err(
+            raw.id.span(),
+            "id",
+            "use letters, digits, '-' and '_' only (it names files and directories)",
+        );
+    }
+    let name = raw.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return cx.err(raw.name.span(), "name", "must not be empty");
+    }
+    let start = cx.date(&raw.start, "start")?;
+    let end = cx.date(&raw.end, "end")?;
+    if end < start {
+        return cx.err(
+            raw.end.span(),
+            "end",
+            format!("{end} is before start {start}"),
+        );
+    }
+    let currency = cx.currency(&raw.currency, "currency")?;
+    let lookback_days = match &raw.lookback_days {
+        Some(v) => cx.int_in(v, "lookback_days", 1, 3650)?,
+        None => 90,
+    };
+
+    let mut fx = FxTable::default();
+    for (cur, table) in &raw.fx {
+        let key = format!("fx.{cur}");
+        let code = cur.trim().to_ascii_uppercase();
+        if minor_units(&code).is_none() {
+            let span = table.values().next().map(|v| v.span()).unwrap_or(0..0);
+            return cx.err(
+                span,
+                &key,
+                format!("`{cur}` is not a currency this version knows"),
+            );
+        }
+        let mut rates = vec![];
+        for (date, rate) in table {
+            let k = format!("{key}.\"{date}\"");
+            let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").or_else(|_| {
+                cx.err(
+                    rate.span(),
+                    &k,
+                    format!("`{date}` is not a date (use YYYY-MM-DD)"),
+                )
+            })?;
+            let r = cx.decimal(rate, &k)?;
+            if r <= Decimal::ZERO {
+                return cx.err(rate.span(), &k, format!("rate {r} must be positive"));
+            }
+            rates.push((d, r));
+        }
+        rates.sort_by_key(|(d, _)| *d);
+        fx.rates.insert(code, rates);
+    }
+
+    let mut partners = vec![];
+    let mut sources: Vec<Source> = vec![];
+    if raw.partners.get_ref().is_empty() {
+        return cx.err(
+            raw.partners.span(),
+            "partners",
+            "a campaign needs at least one partner",
+        );
+    }
+    for (pi, p) in raw.partners.into_inner().into_iter().enumerate() {
+        let pname = p.name.get_ref().trim().to_string();
+        let pkey = format!("partners[{pi}]");
+        if pname.is_empty() {
+            return cx.err(p.name.span(), &format!("{pkey}.name"), "must not be empty");
+        }
+        if partners.iter().any(|x: &Partner| x.name == pname) {
+            return cx.err(
+                p.name.span(),
+                &format!("{pkey}.name"),
+                format!("partner `{pname}` is listed twice"),
+            );
+        }
+        let mut stages = BTreeMap::new();
+        for (rawname, st) in &p.stages {
+            let stage = Stage::parse(st.get_ref().trim()).map_or_else(
+                || {
+                    cx.err(
+                        st.span(),
+                        &format!("{pkey}.stages.\"{rawname}\""),
+                        format!("`{}` is not a canonical stage (lead, mql, sql, opportunity, closed_won, closed_lost)", st.get_ref()),
+                    )
+                },
+                Ok,
+            )?;
+            stages.insert(rawname.trim().to_lowercase(), stage);
+        }
+        if p.sources.is_empty() {
+            return cx.err(
+                p.name.span(),
+                &format!("{pkey}.sources"),
+                format!("partner `{pname}` has no sources"),
+            );
+        }
+        for (si, s) in p.sources.into_iter().enumerate() {
+            let skey = format!("{pkey}.sources[{si}]");
+            let kind = match s.kind.get_ref().as_str() {
+                "crm" => SourceKind::Crm,
+                "map" => SourceKind::Map,
+                "analytics" => SourceKind::Analytics,
+                other => {
+                    return cx.err(
+                        s.kind.span(),
+                        &format!("{skey}.kind"),
+                        format!("`{other}` is not a source kind (crm, map, analytics)"),
+                    );
+                }
+            };
+            let n_same = sources
+                .iter()
+                .filter(|x| x.partner == pi && x.kind == kind)
+                .count();
+            let id = match &s.id {
+                Some(v) => v.get_ref().trim().to_string(),
+                None => format!("{}-{}-{}", slug(&pname), kind.name(), n_same + 1),
+            };
+            if sources.iter().any(|x| x.id == id) {
+                let span = s.id.as_ref().map(|v| v.span()).unwrap_or(s.kind.span());
+                return cx.err(
+                    span,
+                    &format!("{skey}.id"),
+                    format!("source id `{id}` is used twice"),
+                );
+            }
+            let timezone = match &s.timezone {
+                None => chrono_tz::UTC,
+                Some(tz) => tz.get_ref().trim().parse::<chrono_tz::Tz>().or_else(|_| {
+                    cx.err(tz.span(), &format!("{skey}.timezone"), format!("`{}` is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)", tz.get_ref()))
+                })?,
+            };
+            let freshness_sla_hours = match &s.freshness_sla_hours {
+                Some(v) => {
+                    Some(cx.int_in(v, &format!("{skey}.freshness_sla_hours"), 1, 24 * 3650)? as u64)
+                }
+                None => None,
+            };
+            let control_totals = match s.control_totals {
+                None => None,
+                Some(ct) => Some(ControlTotals {
+                    rows: match &ct.rows {
+                        Some(v) => Some(cx.int_in(
+                            v,
+                            &format!("{skey}.control_totals.rows"),
+                            0,
+                            i64::MAX,
+                        )? as u64),
+                        None => None,
+                    },
+                    amount: ct
+                        .amount
+                        .as_ref()
+                        .map(|v| cx.decimal(v, &format!("{skey}.control_totals.amount")))
+                        .transpose()?,
+                    tolerance: ct
+                        .tolerance
+                        .as_ref()
+                        .map(|v| cx.non_negative(v, &format!("{skey}.control_totals.tolerance")))
+                        .transpose()?
+                        .unwrap_or_default(),
+                }),
+            };
+            let sha256 = s
+                .sha256
+                .as_ref()
+                .map(|v| check_pin(&cx, v, &format!("{skey}.sha256")))
+                .transpose()?;
+            let file_path = s.file.get_ref().trim();
+            if file_path.is_empty() {
+                return cx.err(s.file.span(), &format!("{skey}.file"), "must not be empty");
+            }
+            sources.push(Source {
+                id,
+                partner: pi,
+                kind,
+                file: dir.join(file_path),
+                plugin: s.plugin.get_ref().trim().to_string(),
+                sha256,
+                timezone,
+                freshness_sla_hours,
+                params: s
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), param_text(v.get_ref())))
+                    .collect(),
+                control_totals,
+                limits: cx.limits(s.limits, &format!("{skey}.limits"))?,
+            });
+        }
+        partners.push(Partner {
+            name: pname,
+            role: p.role,
+            owner: p.owner,
+            fallback_owner: p.fallback_owner,
+            owner_unavailable: p.owner_unavailable,
+            stages,
+        });
+    }
+
+    let mut targets = BTreeMap::new();
+    for (pname, t) in &raw.targets {
+        let key = format!("targets.\"{pname}\"");
+        if !partners.iter().any(|p| &p.name == pname) {
+            return cx.err(
+                t.span(),
+                &key,
+                format!(
+                    "no partner is named `{pname}` (partners: {})",
+                    partners
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        let t = t.get_ref();
+        let mut channels = BTreeMap::new();
+        for (ch, ct) in &t.channels {
+            let ck = format!("{key}.channels.{ch}");
+            channels.insert(
+                ch.clone(),
+                (
+                    ct.pipeline
+                        .as_ref()
+                        .map(|v| cx.non_negative(v, &format!("{ck}.pipeline")))
+                        .transpose()?,
+                    ct.revenue
+                        .as_ref()
+                        .map(|v| cx.non_negative(v, &format!("{ck}.revenue")))
+                        .transpose()?,
+                ),
+            );
+        }
+        targets.insert(
+            pname.clone(),
+            Target {
+                pipeline: t
+                    .pipeline
+                    .as_ref()
+                    .map(|v| cx.non_negative(v, &format!("{key}.pipeline")))
+                    .transpose()?,
+                revenue: t
+                    .revenue
+                    .as_ref()
+                    .map(|v| cx.non_negative(v, &format!("{key}.revenue")))
+                    .transpose()?,
+                channels,
+            },
+        );
+    }
+
+    let mut spend = vec![];
+    for (i, s) in raw.spend.iter().enumerate() {
+        let key = format!("spend[{i}]");
+        if !partners.iter().any(|p| &p.name == s.partner.get_ref()) {
+            return cx.err(
+                s.partner.span(),
+                &format!("{key}.partner"),
+                format!("no partner is named `{}`", s.partner.get_ref()),
+            );
+        }
+        let amount = cx.non_negative(&s.amount, &format!("{key}.amount"))?;
+        let cur = match &s.currency {
+            Some(c) => cx.currency(c, &format!("{key}.currency"))?,
+            None => currency.clone(),
+        };
+        spend.push(Spend {
+            partner: s.partner.get_ref().clone(),
+            channel: s.channel.clone(),
+            asset: s.asset.clone(),
+            amount,
+            currency: cur,
+        });
+    }
+
+    let mut models = vec![];
+    for (i, m) in raw.models.into_iter().enumerate() {
+        let key = format!("models[{i}]");
+        let name = m.name.get_ref().trim().to_string();
+        if models.iter().any(|x: &ModelEntry| x.name == name) {
+            return cx.err(
+                m.name.span(),
+                &format!("{key}.name"),
+                format!("model `{name}` is listed twice"),
+            );
+        }
+        models.push(ModelEntry {
+            plugin: m
+                .plugin
+                .as_ref()
+                .map(|p| p.get_ref().trim().to_string())
+                .unwrap_or_else(|| name.clone()),
+            name,
+            sha256: m
+                .sha256
+                .as_ref()
+                .map(|v| check_pin(&cx, v, &format!("{key}.sha256")))
+                .transpose()?,
+            default: m.default,
+            params: m
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), param_text(v.get_ref())))
+                .collect(),
+            limits: cx.limits(m.limits, &format!("{key}.limits"))?,
+        });
+    }
+    if models.iter().filter(|m| m.default).count() > 1 {
+        return Err(CampaignError {
+            file: file.to_path_buf(),
+            line: None,
+            key: "models".into(),
+            message: "more than one model is marked `default = true`; mark exactly one".into(),
+        });
+    }
+
+    let d = &raw.dedupe;
+    let dedupe = Dedupe {
+        touch_window_minutes: d
+            .touch_window_minutes
+            .as_ref()
+            .map(|v| cx.int_in(v, "dedupe.touch_window_minutes", 0, 7 * 24 * 60))
+            .transpose()?
+            .unwrap_or(30),
+        opportunity_key: match &d.opportunity_key {
+            None => OpportunityKey::DomainCloseAmount,
+            Some(v) => match v.get_ref().as_str() {
+                "id" => OpportunityKey::Id,
+                "domain_close_amount" => OpportunityKey::DomainCloseAmount,
+                other => {
+                    return cx.err(
+                        v.span(),
+                        "dedupe.opportunity_key",
+                        format!("`{other}` is not a matching rule (id, domain_close_amount)"),
+                    );
+                }
+            },
+        },
+        close_within_days: d
+            .close_within_days
+            .as_ref()
+            .map(|v| cx.int_in(v, "dedupe.close_within_days", 0, 365))
+            .transpose()?
+            .unwrap_or(7),
+        amount_tolerance: d
+            .amount_tolerance
+            .as_ref()
+            .map(|v| cx.non_negative(v, "dedupe.amount_tolerance"))
+            .transpose()?
+            .unwrap_or(Decimal::new(1, 2)),
+    };
+
+    let g = &raw.guardrails;
+    let guardrails = Guardrails {
+        retry_limit: g
+            .retry_limit
+            .as_ref()
+            .map(|v| cx.int_in(v, "guardrails.retry_limit", 0, 10))
+            .transpose()?
+            .unwrap_or(2) as u32,
+        min_confidence: match &g.min_confidence {
+            Some(v) if !(0.0..=1.0).contains(v.get_ref()) => {
+                return cx.err(
+                    v.span(),
+                    "guardrails.min_confidence",
+                    format!("{} is outside 0..=1", v.get_ref()),
+                );
+            }
+            Some(v) => *v.get_ref(),
+            None => 0.6,
+        },
+        sourced_within_days: g
+            .sourced_within_days
+            .as_ref()
+            .map(|v| cx.int_in(v, "guardrails.sourced_within_days", 0, 3650))
+            .transpose()?
+            .unwrap_or(30),
+    };
+
+    let e = raw.escalation;
+    let ladder = e
+        .ladder
+        .unwrap_or_else(|| DEFAULT_LADDER.iter().map(|s| s.to_string()).collect());
+    if ladder.is_empty() {
+        return Err(CampaignError {
+            file: file.to_path_buf(),
+            line: None,
+            key: "escalation.ladder".into(),
+            message: "the ladder needs at least one rung".into(),
+        });
+    }
+
+    Ok(Campaign {
+        file: file.to_path_buf(),
+        dir,
+        salt: raw.privacy.salt.unwrap_or_else(|| format!("ascribe:{id}")),
+        id,
+        name,
+        start,
+        end,
+        currency,
+        lookback_days,
+        reporting_cadence: raw.reporting_cadence,
+        fx,
+        partners,
+        sources,
+        targets,
+        spend,
+        models,
+        dedupe,
+        guardrails,
+        escalation: Escalation {
+            ladder,
+            fallbacks: e.fallbacks,
+            unavailable: e.unavailable,
+        },
+    })
+}
+
+fn check_pin(cx: &Ctx, v: &S<String>, key: &str) -> Result<String, CampaignError> {
+    let s = v.get_ref().trim();
+    let hexpart = s.strip_prefix("sha256:").unwrap_or("");
+    if hexpart.len() != 64 || !hexpart.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return cx.err(
+            v.span(),
+            key,
+            format!("`{s}` is not a pin (write sha256: followed by 64 hex digits)"),
+        );
+    }
+    Ok(format!("sha256:{}", hexpart.to_ascii_lowercase()))
+}
+
+/// A file-system-safe form of a name: `AI Launch Tour` → `ai-launch-tour`.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Finds a campaign by id or name among the `*.toml` files of `dir`.
+pub fn find(dir: &Path, wanted: &str) -> Result<Campaign, anyhow::Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("cannot read the campaigns directory {}: {e} (set it with --campaigns-dir, or name a file with --campaign-file)", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut seen = vec![];
+    let mut broken = vec![];
+    for f in &files {
+        match load(f) {
+            Ok(c) => {
+                if c.id == wanted || c.name == wanted || c.name.eq_ignore_ascii_case(wanted) {
+                    return Ok(c);
+                }
+                seen.push(format!("{} ({})", c.name, c.id));
+            }
+            Err(e) => broken.push(e),
+        }
+    }
+    // A broken file might be the one asked for: say so rather than "not found".
+    if let Some(e) = broken
+        .iter()
+        .find(|e| std::fs::read_to_string(&e.file).is_ok_and(|t| t.contains(wanted)))
+    {
+        return Err(anyhow::anyhow!("{e}"));
+    }
+    let mut msg = format!(
+        "no campaign with id or name `{wanted}` in {}",
+        dir.display()
+    );
+    if seen.is_empty() {
+        msg.push_str("; it holds no readable campaign files");
+    } else {
+        msg.push_str(&format!("; campaigns there: {}", seen.join(", ")));
+    }
+    for e in broken {
+        msg.push_str(&format!("\n  (skipped {e})"));
+    }
+    Err(anyhow::anyhow!(msg))
+}

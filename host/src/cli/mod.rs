@@ -1,0 +1,87 @@
+//! The command line. One clap definition drives both parsing and `--help`.
+
+mod plugin;
+mod progress;
+mod track;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ascribe",
+    version,
+    about = "Attribution for partner co-marketing campaigns",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    global: Global,
+}
+
+/// Options every command understands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Global {
+    /// Extra directory to search for named plugins (before $ASCRIBE_PLUGIN_PATH and the bundled ones).
+    #[arg(long, global = true, value_name = "DIR")]
+    plugin_dir: Vec<PathBuf>,
+    /// Where compiled plugins are cached [default: $ASCRIBE_CACHE_DIR, $XDG_CACHE_HOME/ascribe or ~/.cache/ascribe].
+    #[arg(long, global = true, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile every plugin afresh and cache nothing.
+    #[arg(long, global = true)]
+    no_cache: bool,
+    /// Where plans and locks live [default: .ascribe/ beside the campaigns directory].
+    #[arg(long, global = true, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Attribute a campaign's pipeline and revenue and write the reporting package.
+    TrackSource(track::TrackArgs),
+    /// Work with plugin components.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
+}
+
+impl Global {
+    pub fn runtime(&self, fuel: bool) -> anyhow::Result<crate::runtime::Runtime> {
+        let cache_dir = if self.no_cache {
+            None
+        } else {
+            self.cache_dir
+                .clone()
+                .or_else(crate::runtime::cache::default_dir)
+        };
+        crate::runtime::Runtime::new(crate::runtime::RuntimeOptions { fuel, cache_dir })
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Plugin { command } => plugin::run(command, &cli.global),
+        Command::TrackSource(a) => track::run(a, &cli.global),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `ascribe plugin …`: inspect plugin components.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use serde_json::json;
+
+use super::{Format, Global};
+use crate::runtime::{Limits, PluginInfo};
+
+#[derive(Subcommand, Debug)]
+pub enum PluginCommand {
+    /// Show a plugin's kind, contract, name, version, parameters, size and sha256.
+    Inspect {
+        /// A .wasm file, or the name of a plugin on the search path.
+        plugin: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+pub fn run(cmd: PluginCommand, global: &Global) -> anyhow::Result<ExitCode> {
+    match cmd {
+        PluginCommand::Inspect { plugin, format } => inspect(&plugin, format, global),
+    }
+}
+
+fn inspect(spec: &str, format: Format, global: &Global) -> anyhow::Result<ExitCode> {
+    let path: PathBuf =
+        crate::plugin_path::resolve(spec, None, &global.plugin_dir).map_err(anyhow::Error::msg)?;
+    let rt = global.runtime(false)?;
+    let p = rt
+        .load(&path, None, Limits::default())
+        .with_context(|| format!("inspecting {}", path.display()))?;
+    let (name, version, description, params, extra) = match p.info() {
+        PluginInfo::Model(i) => (
+            &i.name,
+            &i.version,
+            &i.description,
+            &i.params,
+            json!({"needs_timestamps": i.needs_timestamps, "needs_milestones": i.needs_milestones, "needs_nulls": i.needs_nulls, "key_scores": i.key_scores}),
+        ),
+        PluginInfo::Normalizer(i) => (
+            &i.name,
+            &i.version,
+            &i.description,
+            &i.params,
+            json!({"accepts": i.accepts}),
+        ),
+        PluginInfo::Pending => unreachable!("load() fetches info"),
+    };
+    match format {
+        Format::Json => {
+            let v = json!({
+                "kind": p.contract.kind(),
+                "contract": p.contract.package(),
+                "name": name,
+                "version": version,
+                "description": description,
+                "params": params,
+                "size_bytes": p.size,
+                "sha256": format!("sha256:{}", p.sha256),
+                "path": path.display().to_string(),
+                "details": extra,
+            });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        Format::Table => {
+            println!(
+                "{name} {version}  ({} plugin, contract {})",
+                p.contract.kind(),
+                p.contract.package()
+            );
+            println!("  {description}");
+            println!("  file    {}", path.display());
+            println!("  size    {} bytes", p.size);
+            println!("  sha256  sha256:{}", p.sha256);
+            if let Some(obj) = extra.as_object() {
+                for (k, v) in obj {
+                    println!("  {k:<17} {v}");
+                }
+            }
+            if params.is_empty() {
+                println!("  parameters: none");
+            } else {
+                println!("  parameters:");
+                for prm in params {
+                    println!(
+                        "    {:<16} default {:<10} {}",
+                        prm.name,
+                        format!("`{}`", prm.default_value),
+                        prm.description
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,27 @@
+//! ascribe: attribution for partner co-marketing campaigns.
+//!
+//! The pipeline is gather → normalize → attribute → insights → report; see
+//! `docs/architecture.md` for the map of modules.
+
+pub mod attribute;
+pub mod campaign;
+pub mod cli;
+pub mod data;
+pub mod guardrails;
+pub mod insights;
+pub mod normalize;
+pub mod plugin_path;
+pub mod privacy;
+pub mod report;
+pub mod runtime;
+
+/// Test hook for crash-safety tests: when `ASCRIBE_FAIL_AT` names this point, fail here as
+/// a crash between two steps would. Costs one environment lookup per point.
+pub fn fail_point(name: &str) -> anyhow::Result<()> {
+    if std::env::var("ASCRIBE_FAIL_AT").is_ok_and(|v| v == name) {
+        anyhow::bail!("injected failure at {name} (ASCRIBE_FAIL_AT)");
+    }
+    Ok(())
+}
+pub mod plan;
+pub mod track;

@@ -1,0 +1,577 @@
+//! One source through its normalizer: the file streamed in chunks (memory does not grow
+//! with the file), every batch validated by the runtime, then reconciled record by record.
+//! A row is atomic: if any of its records is refused, none of them is kept.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::sync::Mutex;
+
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use super::ledger::{ControlCheck, RejectRow, RowStatus, SourceLedger};
+use super::reconcile::{self, MissingRate};
+use crate::campaign::{Campaign, Stage};
+use crate::data::{Conversion, Origin, StageEvent, Subject, Symbols, Touch};
+use crate::runtime::normalizer::{Batch, SourceInfo};
+use crate::runtime::{Plugin, PluginError};
+
+/// Bytes handed to the plugin per call: large enough that call overhead vanishes, small
+/// enough that a plugin's working set stays a few MiB.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SourceError {
+    #[error("source `{source_id}`: cannot read {file}: {reason}")]
+    Read {
+        source_id: String,
+        file: String,
+        reason: String,
+    },
+    #[error("source `{source_id}` ({file}): {error}")]
+    Plugin {
+        source_id: String,
+        file: String,
+        error: Box<PluginError>,
+    },
+    #[error("source `{source_id}` ({file}) row {row}: no FX rate for {} on or before {} in the campaign's [fx] table; add one", .missing.currency, .missing.date)]
+    MissingRate {
+        source_id: String,
+        file: String,
+        row: u64,
+        missing: MissingRate,
+    },
+    #[error(
+        "source `{source_id}` ({file}): reconciliation mismatch: {what} is {actual}, but the control total says {expected}"
+    )]
+    Control {
+        source_id: String,
+        file: String,
+        what: String,
+        expected: String,
+        actual: String,
+    },
+}
+
+/// What one source contributed, before the partners are merged.
+#[derive(Default)]
+pub struct SourceOutput {
+    pub touches: Vec<Touch>,
+    pub conversions: Vec<Conversion>,
+    /// Deal stage events: (deal id, stage, time), applied to the partner's conversions.
+    pub deal_events: Vec<(String, Stage, i64)>,
+    pub person_events: Vec<StageEvent>,
+}
+
+pub fn run(
+    c: &Campaign,
+    source_index: usize,
+    plugin: &Plugin,
+    symbols: &Mutex<Symbols>,
+) -> Result<(SourceOutput, SourceLedger), SourceError> {
+    let src = &c.sources[source_index];
+    let file_shown = src.file.display().to_string();
+    let read_err = |reason: String| SourceError::Read {
+        source_id: src.id.clone(),
+        file: file_shown.clone(),
+        reason,
+    };
+    if src.file.is_dir() {
+        return Err(read_err("it is a directory, not a file".into()));
+    }
+    let mut f = std::fs::File::open(&src.file).map_err(|e| read_err(e.to_string()))?;
+    let plugin_err = |error: PluginError| SourceError::Plugin {
+        source_id: src.id.clone(),
+        file: file_shown.clone(),
+        error: Box::new(error),
+    };
+    let info = SourceInfo {
+        kind: src.kind.name().into(),
+        file_name: src
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let mut session = plugin.open(&info, &src.params).map_err(plugin_err)?;
+
+    let mut ledger = SourceLedger {
+        source: src.id.clone(),
+        partner: c.partners[src.partner].name.clone(),
+        file: file_shown.clone(),
+        sha256: String::new(),
+        bytes: 0,
+        plugin: plugin.label().name.clone(),
+        plugin_sha256: plugin.sha256.clone(),
+        rows_read: 0,
+        normalized: 0,
+        merged: 0,
+        rejected: 0,
+        touches: 0,
+        conversions: 0,
+        stage_events: 0,
+        empty_amounts: 0,
+        amount_in: BTreeMap::new(),
+        amount_kept: BTreeMap::new(),
+        newest_record_ms: None,
+        controls: vec![],
+        attempts: 1,
+        rejects: vec![],
+        status: vec![],
+    };
+    let mut out = SourceOutput::default();
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; CHUNK_BYTES];
+    let cx = Cx {
+        c,
+        source_index,
+        partner: src.partner,
+        tz: src.timezone,
+    };
+    loop {
+        let n = read_full(&mut f, &mut buf).map_err(|e| read_err(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        ledger.bytes += n as u64;
+        let batch = session.push(&buf[..n]).map_err(plugin_err)?;
+        cx.absorb(batch, symbols, &mut out, &mut ledger)?;
+    }
+    let batch = session.finish().map_err(plugin_err)?;
+    cx.absorb(batch, symbols, &mut out, &mut ledger)?;
+    ledger.sha256 = crate::runtime::cache::hex(&hasher.finalize());
+    ledger
+        .status
+        .resize(ledger.rows_read as usize, RowStatus::Pending);
+
+    if let Some(ct) = &src.control_totals {
+        if let Some(rows) = ct.rows {
+            let ok = rows == ledger.rows_read;
+            ledger.controls.push(ControlCheck {
+                what: "rows".into(),
+                expected: rows.to_string(),
+                actual: ledger.rows_read.to_string(),
+                ok,
+            });
+            if !ok {
+                return Err(SourceError::Control {
+                    source_id: src.id.clone(),
+                    file: file_shown,
+                    what: "the data row count".into(),
+                    expected: rows.to_string(),
+                    actual: ledger.rows_read.to_string(),
+                });
+            }
+        }
+        if let Some(amount) = ct.amount {
+            let actual: Decimal = ledger.amount_in.values().copied().sum();
+            let ok = (actual - amount).abs() <= ct.tolerance;
+            ledger.controls.push(ControlCheck {
+                what: "amount".into(),
+                expected: amount.to_string(),
+                actual: actual.to_string(),
+                ok,
+            });
+            if !ok {
+                return Err(SourceError::Control {
+                    source_id: src.id.clone(),
+                    file: file_shown,
+                    what: "the sum of amounts".into(),
+                    expected: format!("{amount} (± {})", ct.tolerance),
+                    actual: actual.to_string(),
+                });
+            }
+        }
+    }
+    Ok((out, ledger))
+}
+
+/// Reads until the buffer is full or the file ends, so chunks are full-sized.
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+struct Cx<'a> {
+    c: &'a Campaign,
+    source_index: usize,
+    partner: usize,
+    tz: chrono_tz::Tz,
+}
+
+impl Cx<'_> {
+    fn origin(&self, row: u64) -> Origin {
+        Origin {
+            source: self.source_index as u16,
+            row,
+        }
+    }
+
+    fn absorb(
+        &self,
+        b: Batch,
+        symbols: &Mutex<Symbols>,
+        out: &mut SourceOutput,
+        ledger: &mut SourceLedger,
+    ) -> Result<(), SourceError> {
+        let src = &self.c.sources[self.source_index];
+        ledger.rows_read = b.rows_read;
+        if ledger.status.len() < b.rows_read as usize {
+            ledger
+                .status
+                .resize(b.rows_read as usize, RowStatus::Pending);
+        }
+        let mut refused: HashSet<u64> = HashSet::new();
+        let reject = |ledger: &mut SourceLedger,
+                      refused: &mut HashSet<u64>,
+                      row: u64,
+                      column: &str,
+                      reason: String| {
+            refused.insert(row);
+            ledger.rejects.push(RejectRow {
+                row,
+                column: column.to_string(),
+                reason,
+            });
+        };
+        for r in &b.rejects {
+            reject(ledger, &mut refused, r.row, &r.column, r.reason.clone());
+        }
+        let mut syms = symbols.lock().unwrap_or_else(|p| p.into_inner());
+        let mark = out.touches.len();
+        let cmark = out.conversions.len();
+        let emark = out.person_events.len();
+
+        let t = &b.touches;
+        for i in 0..t.row.len() {
+            let row = t.row[i];
+            let person_raw = t.person.get(i);
+            let mut account = reconcile::account_key(t.account.get(i));
+            if account.is_empty()
+                && let Some(d) = reconcile::email_domain(person_raw)
+            {
+                account = d;
+            }
+            if person_raw.trim().is_empty() && account.is_empty() {
+                reject(
+                    ledger,
+                    &mut refused,
+                    row,
+                    "person",
+                    "no person and no account: the touch cannot join any journey".into(),
+                );
+                continue;
+            }
+            let time = match reconcile::to_utc_ms(t.time.wall_ms[i], t.time.offset_min[i], self.tz)
+            {
+                Ok(Some(ms)) => ms,
+                Ok(None) => {
+                    reject(ledger, &mut refused, row, "time", "no time given".into());
+                    continue;
+                }
+                Err(e) => {
+                    reject(ledger, &mut refused, row, "time", e);
+                    continue;
+                }
+            };
+            let person = reconcile::person_id(&self.c.salt, person_raw);
+            let account = syms.intern(&account);
+            let lower = |s: &str| s.trim().to_lowercase();
+            out.touches.push(Touch {
+                person,
+                account,
+                time_ms: time,
+                partners: 1 << self.partner,
+                channel: syms.intern(&lower(t.channel.get(i))),
+                source: syms.intern(&lower(t.source.get(i))),
+                medium: syms.intern(&lower(t.medium.get(i))),
+                campaign: syms.intern(t.campaign.get(i).trim()),
+                asset: syms.intern(t.asset.get(i).trim()),
+                region: syms.intern(t.region.get(i).trim()),
+                segment: syms.intern(t.segment.get(i).trim()),
+                touch_type: syms.intern(&lower(t.touch_type.get(i))),
+                origin: self.origin(row),
+            });
+        }
+
+        let cv = &b.conversions;
+        for i in 0..cv.row.len() {
+            let row = cv.row[i];
+            let id = cv.id.get(i).trim();
+            if id.is_empty() {
+                reject(
+                    ledger,
+                    &mut refused,
+                    row,
+                    "id",
+                    "no opportunity or deal id".into(),
+                );
+                continue;
+            }
+            let amount_text = cv.amount.get(i);
+            let amount = match reconcile::parse_amount(amount_text) {
+                Ok(a) => a,
+                Err(e) => {
+                    reject(ledger, &mut refused, row, "amount", e);
+                    continue;
+                }
+            };
+            let currency = match reconcile::currency_code(cv.currency.get(i)) {
+                Ok(c) => c,
+                Err(e) => {
+                    reject(ledger, &mut refused, row, "currency", e);
+                    continue;
+                }
+            };
+            *ledger.amount_in.entry(currency.clone()).or_default() += amount;
+            if amount_text.trim().is_empty() {
+                ledger.empty_amounts += 1;
+            }
+            let stage = match reconcile::map_stage(self.c, self.partner, cv.stage.get(i)) {
+                Ok(s) => s,
+                Err(e) => {
+                    reject(ledger, &mut refused, row, "stage", e);
+                    continue;
+                }
+            };
+            let created = match reconcile::to_utc_ms(
+                cv.created.wall_ms[i],
+                cv.created.offset_min[i],
+                self.tz,
+            ) {
+                Ok(Some(ms)) => ms,
+                Ok(None) => {
+                    reject(
+                        ledger,
+                        &mut refused,
+                        row,
+                        "created",
+                        "no created date".into(),
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    reject(ledger, &mut refused, row, "created", e);
+                    continue;
+                }
+            };
+            let closed = match reconcile::to_utc_ms(
+                cv.closed.wall_ms[i],
+                cv.closed.offset_min[i],
+                self.tz,
+            ) {
+                Ok(t) => t,
+                Err(e) => {
+                    reject(ledger, &mut refused, row, "closed", e);
+                    continue;
+                }
+            };
+            if matches!(stage, Stage::ClosedWon | Stage::ClosedLost) && closed.is_none() {
+                reject(
+                    ledger,
+                    &mut refused,
+                    row,
+                    "closed",
+                    format!("stage {} needs a close date", stage.name()),
+                );
+                continue;
+            }
+            if let Some(cl) = closed
+                && cl < created
+            {
+                reject(
+                    ledger,
+                    &mut refused,
+                    row,
+                    "closed",
+                    "the close date is before the created date".into(),
+                );
+                continue;
+            }
+            // Closed deals convert at their close date, open ones at creation (docs/data-model.md).
+            let fx_date =
+                reconcile::date_of(if matches!(stage, Stage::ClosedWon | Stage::ClosedLost) {
+                    closed.unwrap_or(created)
+                } else {
+                    created
+                });
+            let reporting =
+                reconcile::to_reporting(self.c, amount, &currency, fx_date).map_err(|missing| {
+                    SourceError::MissingRate {
+                        source_id: src.id.clone(),
+                        file: ledger.file.clone(),
+                        row,
+                        missing,
+                    }
+                })?;
+            let mut stage_ms = [None; 6];
+            stage_ms[Stage::Opportunity.index()] = Some(created);
+            if matches!(stage, Stage::ClosedWon | Stage::ClosedLost) {
+                stage_ms[stage.index()] = closed;
+            }
+            let mut account = reconcile::account_key(cv.account_domain.get(i));
+            if account.is_empty() {
+                account = reconcile::account_key(cv.account.get(i));
+            }
+            out.conversions.push(Conversion {
+                id: id.to_string(),
+                ids: vec![(self.partner, id.to_string())],
+                partners: 1 << self.partner,
+                account: syms.intern(&account),
+                amount: reporting,
+                original_amount: amount,
+                original_currency: currency,
+                stage,
+                created_ms: created,
+                closed_ms: closed,
+                stage_ms,
+                lead_source: syms.intern(cv.lead_source.get(i).trim()),
+                campaign: syms.intern(cv.campaign.get(i).trim()),
+                origin: self.origin(row),
+            });
+        }
+
+        let e = &b.stage_events;
+        for i in 0..e.row.len() {
+            let row = e.row[i];
+            let stage = match reconcile::map_stage(self.c, self.partner, e.stage.get(i)) {
+                Ok(s) => s,
+                Err(msg) => {
+                    reject(ledger, &mut refused, row, "stage", msg);
+                    continue;
+                }
+            };
+            let time = match reconcile::to_utc_ms(e.time.wall_ms[i], e.time.offset_min[i], self.tz)
+            {
+                Ok(Some(ms)) => ms,
+                Ok(None) => {
+                    reject(
+                        ledger,
+                        &mut refused,
+                        row,
+                        "time",
+                        "no time given for the stage".into(),
+                    );
+                    continue;
+                }
+                Err(msg) => {
+                    reject(ledger, &mut refused, row, "time", msg);
+                    continue;
+                }
+            };
+            let key = e.subject.get(i);
+            if e.subject_kind[i] == 1 {
+                out.deal_events.push((key.trim().to_string(), stage, time));
+                // The deal's own row carries the verdict; this event rides along with it.
+                continue;
+            }
+            let person = reconcile::person_id(&self.c.salt, key);
+            let mut account = reconcile::account_key(e.account.get(i));
+            if account.is_empty()
+                && let Some(d) = reconcile::email_domain(key)
+            {
+                account = d;
+            }
+            if person == 0 && account.is_empty() {
+                reject(
+                    ledger,
+                    &mut refused,
+                    row,
+                    "subject",
+                    "a stage event with no person and no account".into(),
+                );
+                continue;
+            }
+            let account = syms.intern(&account);
+            out.person_events.push(StageEvent {
+                subject: if person == 0 {
+                    Subject::Deal
+                } else {
+                    Subject::Person(person)
+                },
+                account,
+                stage,
+                time_ms: time,
+                partner: self.partner,
+                origin: self.origin(row),
+            });
+        }
+        drop(syms);
+
+        // Rows are atomic: drop every record of a refused row.
+        if !refused.is_empty() {
+            out.touches
+                .truncate_retain(mark, |t| !refused.contains(&t.origin.row));
+            out.conversions
+                .truncate_retain(cmark, |cv| !refused.contains(&cv.origin.row));
+            out.person_events
+                .truncate_retain(emark, |ev| !refused.contains(&ev.origin.row));
+            // Deal events stay: they only ever apply to a conversion that was kept.
+        }
+        for cv in &out.conversions[cmark.min(out.conversions.len())..] {
+            *ledger
+                .amount_kept
+                .entry(cv.original_currency.clone())
+                .or_default() += cv.original_amount;
+        }
+        let rows = out.touches[mark.min(out.touches.len())..]
+            .iter()
+            .map(|t| t.origin.row)
+            .chain(
+                out.conversions[cmark.min(out.conversions.len())..]
+                    .iter()
+                    .map(|c| c.origin.row),
+            )
+            .chain(
+                out.person_events[emark.min(out.person_events.len())..]
+                    .iter()
+                    .map(|e| e.origin.row),
+            );
+        let newest = out.touches[mark.min(out.touches.len())..]
+            .iter()
+            .map(|t| t.time_ms)
+            .chain(
+                out.conversions[cmark.min(out.conversions.len())..]
+                    .iter()
+                    .map(|c| c.closed_ms.unwrap_or(c.created_ms)),
+            )
+            .max();
+        if let Some(n) = newest {
+            ledger.newest_record_ms = Some(ledger.newest_record_ms.map_or(n, |o| o.max(n)));
+        }
+        for row in rows {
+            let st = &mut ledger.status[(row - 1) as usize];
+            if *st == RowStatus::Pending {
+                *st = RowStatus::Normalized;
+            }
+        }
+        for row in refused {
+            ledger.status[(row - 1) as usize] = RowStatus::Rejected;
+        }
+        ledger.touches = out.touches.len() as u64;
+        ledger.conversions = out.conversions.len() as u64;
+        ledger.stage_events = out.person_events.len() as u64;
+        Ok(())
+    }
+}
+
+trait TruncateRetain<T> {
+    /// `retain` over the elements from `from` on, leaving earlier ones alone.
+    fn truncate_retain(&mut self, from: usize, f: impl FnMut(&T) -> bool);
+}
+
+impl<T> TruncateRetain<T> for Vec<T> {
+    fn truncate_retain(&mut self, from: usize, mut f: impl FnMut(&T) -> bool) {
+        let tail: Vec<T> = self.drain(from..).collect();
+        self.extend(tail.into_iter().filter(|x| f(x)));
+    }
+}

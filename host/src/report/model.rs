@@ -1,0 +1,294 @@
+//! The report: everything a run found, as data. `report.json` is this struct serialized
+//! (documented in docs/report-schema.md); the dashboard, summary, actions and CSV files
+//! are views of it. Money is a decimal string in the reporting currency, never a float.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    /// Derived from the inputs (campaign file, data digests, plugins, window, model,
+    /// parameters): the same inputs give the same id and byte-identical files.
+    pub run_id: String,
+    pub campaign: CampaignRef,
+    pub window: WindowRef,
+    pub model: ModelRef,
+    pub headline: Headline,
+    /// Credit by each requested dimension.
+    pub credit: Vec<DimensionCredit>,
+    pub top_assets: Vec<TopRow>,
+    pub top_segments: Vec<TopRow>,
+    pub funnel: Vec<Funnel>,
+    pub sourcing: Sourcing,
+    pub contribution: Vec<ContributionRow>,
+    /// The three most important findings, in order.
+    pub insights: Vec<String>,
+    pub actions: Vec<Action>,
+    pub data: DataQuality,
+    pub guardrails: Guardrails,
+    pub plugins: Vec<PluginRef>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CampaignRef {
+    pub id: String,
+    pub name: String,
+    pub start: String,
+    pub end: String,
+    pub currency: String,
+    pub partners: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowRef {
+    /// As given: `30d`, `campaign`, `2026-09-01..2026-09-30`.
+    pub spec: String,
+    pub from: String,
+    pub to: String,
+    pub as_of: String,
+    pub lookback_days: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelRef {
+    /// `name@version`.
+    pub name: String,
+    pub sha256: String,
+    pub attribution_key: String,
+    /// Every parameter in force.
+    pub params: Vec<(String, String)>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Headline {
+    /// Pipeline created in the window: the sum of its opportunities' amounts.
+    pub pipeline: Decimal,
+    /// Revenue closed won in the window.
+    pub revenue: Decimal,
+    pub opportunities: u64,
+    pub won: u64,
+    /// Pipeline of opportunities with no touch in the lookback (credited to nothing).
+    pub unattributed_pipeline: Decimal,
+    pub unattributed_revenue: Decimal,
+    pub touches: u64,
+    pub accounts_touched: u64,
+    pub non_converting_journeys: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DimensionCredit {
+    /// `partner`, `channel`, `asset`, `region`, `segment`…
+    pub dimension: String,
+    /// Sorted by pipeline credit, descending, then by value.
+    pub rows: Vec<CreditRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CreditRow {
+    pub value: String,
+    pub pipeline: Decimal,
+    /// Share of attributed pipeline, 0–1.
+    pub pipeline_share: f64,
+    pub revenue: Decimal,
+    pub revenue_share: f64,
+    /// Opportunities with any credit to this value.
+    pub opportunities: u64,
+    pub won: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TopRow {
+    pub value: String,
+    pub pipeline: Decimal,
+    pub revenue: Decimal,
+    pub opportunities: u64,
+    /// Spend the campaign file gives for this asset or segment's channel, if any.
+    pub spend: Option<Decimal>,
+    /// Pipeline per unit of spend.
+    pub pipeline_per_spend: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Funnel {
+    /// `all` (every touched account), `partner` or `channel`.
+    pub group_by: String,
+    pub group: String,
+    /// Accounts reaching lead, mql, sql, opportunity, closed_won (in that order).
+    pub counts: [u64; 5],
+    /// Stage-to-stage conversion rates (4), None where the earlier stage is 0.
+    pub rates: [Option<f64>; 4],
+    /// The stage transition with the lowest rate, e.g. `mql → sql`.
+    pub biggest_drop: Option<String>,
+}
+
+pub const FUNNEL_STAGES: [&str; 5] = ["lead", "mql", "sql", "opportunity", "closed_won"];
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Sourcing {
+    /// The rule, in words, with its parameter.
+    pub rule: String,
+    pub sourced: Decimal,
+    pub influenced: Decimal,
+    /// Pipeline with no partner touch at all in its cycle.
+    pub neither: Decimal,
+    pub by_partner: Vec<PartnerSourcing>,
+    /// Mean days from creation to close for won opportunities with a partner touch in the
+    /// cycle, and without.
+    pub days_to_close_with_partner: Option<f64>,
+    pub days_to_close_without_partner: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartnerSourcing {
+    pub partner: String,
+    pub sourced: Decimal,
+    pub sourced_opportunities: u64,
+    pub influenced: Decimal,
+    pub influenced_opportunities: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ContributionRow {
+    pub partner: String,
+    /// None for the partner's total row.
+    pub channel: Option<String>,
+    pub pipeline: Decimal,
+    pub revenue: Decimal,
+    pub pipeline_target: Option<Decimal>,
+    pub revenue_target: Option<Decimal>,
+    /// Percent of target, e.g. 87.5.
+    pub pipeline_pct: Option<f64>,
+    pub revenue_pct: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    pub priority: u32,
+    /// `asset`, `channel`, `segment` or `partner`.
+    pub subject_kind: String,
+    pub subject: String,
+    pub action: String,
+    /// The numbers behind it.
+    pub evidence: String,
+    /// Who acts: the partner marketer (the partner's owner from the campaign file).
+    pub owner: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DataQuality {
+    pub sources: Vec<SourceRow>,
+    pub identity_match_rate: f64,
+    pub touches_unresolved: u64,
+    pub merged_touches: u64,
+    pub merged_conversions: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceRow {
+    pub source: String,
+    pub partner: String,
+    pub file: String,
+    pub sha256: String,
+    pub rows_read: u64,
+    pub normalized: u64,
+    pub merged: u64,
+    pub rejected: u64,
+    /// The first few rejects, for the reader; all of them are in rejects.csv.
+    pub first_rejects: Vec<String>,
+    /// Hours from the newest record to --as-of, and the SLA.
+    pub freshness_hours: Option<f64>,
+    pub freshness_sla_hours: Option<u64>,
+    pub within_sla: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Guardrails {
+    /// 0–1; see docs/guardrails.md.
+    pub confidence: f64,
+    pub confidence_parts: Vec<(String, f64)>,
+    pub min_confidence: f64,
+    pub open_disputes: u64,
+    /// Set when this run escalates: who it goes to and why.
+    pub escalation: Option<Escalation>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Escalation {
+    pub rung: String,
+    pub level: usize,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PluginRef {
+    pub role: String,
+    pub name: String,
+    pub sha256: String,
+}
+
+/// Money for people: `$1,234,567.89`-style grouping with the currency code, e.g.
+/// `USD 1,234,567.89`.
+pub fn money(d: Decimal, currency: &str) -> String {
+    let scale = crate::campaign::minor_units(currency).unwrap_or(2);
+    let d = d.round_dp(scale);
+    let s = format!("{:.*}", scale as usize, d);
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r.to_string()),
+        None => (false, s),
+    };
+    let (int, frac) = s
+        .split_once('.')
+        .map(|(a, b)| (a.to_string(), Some(b.to_string())))
+        .unwrap_or((s.clone(), None));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!(
+        "{currency} {}{grouped}{}",
+        if neg { "-" } else { "" },
+        frac.map(|f| format!(".{f}")).unwrap_or_default()
+    )
+}
+
+/// Short money for chart labels: `USD 1.2M`, `USD 350k`.
+pub fn money_short(d: Decimal, currency: &str) -> String {
+    let v: f64 = d.try_into().unwrap_or(0.0);
+    let (x, suffix) = if v.abs() >= 1e6 {
+        (v / 1e6, "M")
+    } else if v.abs() >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    if suffix.is_empty() {
+        format!("{currency} {x:.0}")
+    } else {
+        format!("{currency} {x:.1}{suffix}")
+    }
+}
+
+pub fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_formats() {
+        assert_eq!(money(Decimal::new(123456789, 2), "USD"), "USD 1,234,567.89");
+        assert_eq!(money(Decimal::new(5, 0), "JPY"), "JPY 5");
+        assert_eq!(money(Decimal::new(-100050, 2), "EUR"), "EUR -1,000.50");
+        assert_eq!(money_short(Decimal::new(1_250_000, 0), "USD"), "USD 1.2M");
+        assert_eq!(pct(0.875), "87.5%");
+    }
+}

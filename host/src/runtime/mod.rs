@@ -1,0 +1,552 @@
+//! Runs untrusted plugin components, safely and fast. This module has one job; it knows
+//! nothing of campaigns or attribution.
+//!
+//! - One [`Engine`] per process, with epoch interruption for wall-clock limits and
+//!   (optionally) fuel for instruction budgets.
+//! - Components are compiled once and cached on disk ([`cache`]).
+//! - Every call runs in a fresh [`Store`] ([`sandbox`]): nothing granted, fixed clocks,
+//!   seeded randomness, a summed memory limit. A trap poisons an instance
+//!   (`CannotEnterComponent`), so no store is ever reused after a failure.
+//! - Everything a plugin returns is validated before the host uses it.
+
+pub mod cache;
+pub mod contracts;
+pub mod error;
+pub mod limits;
+pub mod model;
+pub mod normalizer;
+pub mod sandbox;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use wasmtime::component::{Component, Linker, ResourceAny};
+use wasmtime::{Config, Engine, Store};
+
+pub use cache::Origin;
+pub use contracts::Contract;
+pub use error::{Cause, PluginError, PluginLabel};
+pub use limits::Limits;
+use model::{JourneyColumns, ModelInfo, ModelOutput};
+use normalizer::{Batch, NormalizerInfo, SourceInfo};
+use sandbox::StoreState;
+
+/// How often the epoch ticks: the resolution of wall-clock limits. 10 ms costs nothing
+/// measurable and lets a 10 s limit fire within 1%.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Engine-wide choices; both change the generated code, so both are in the cache key.
+#[derive(Clone, Debug)]
+pub struct RuntimeOptions {
+    /// Compile with fuel metering, so plugins can be given instruction budgets.
+    pub fuel: bool,
+    /// `None` compiles every time (tests that must not touch a shared cache).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        RuntimeOptions {
+            fuel: false,
+            cache_dir: cache::default_dir(),
+        }
+    }
+}
+
+struct Ticker {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+struct Inner {
+    engine: Engine,
+    linker: Linker<StoreState>,
+    cache: cache::Cache,
+    fuel: bool,
+    _ticker: Ticker,
+}
+
+/// The plugin runtime. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl Runtime {
+    pub fn new(opts: RuntimeOptions) -> anyhow::Result<Runtime> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        config.consume_fuel(opts.fuel);
+        // Deep recursion must trap cleanly, well before the host thread's own stack ends.
+        config.max_wasm_stack(1 << 20);
+        let engine = Engine::new(&config)?;
+        let mut linker = Linker::new(&engine);
+        // Rust's std for wasm32-wasip2 imports WASI even when a plugin never uses it, so the
+        // interfaces must be linked; the context behind them grants nothing (sandbox.rs).
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let cache = cache::Cache::new(
+            &engine,
+            opts.cache_dir.clone(),
+            if opts.fuel { "fuel" } else { "nofuel" },
+        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let handle = {
+            let engine = engine.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("ascribe-epoch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(EPOCH_TICK);
+                        engine.increment_epoch();
+                    }
+                })?
+        };
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                cache,
+                fuel: opts.fuel,
+                _ticker: Ticker {
+                    stop,
+                    handle: Some(handle),
+                },
+            }),
+        })
+    }
+
+    pub fn fuel_enabled(&self) -> bool {
+        self.inner.fuel
+    }
+
+    /// The cache file a wasm with this digest would use (for tests and `plugin inspect`).
+    pub fn cache_entry(&self, sha256: &str) -> Option<PathBuf> {
+        self.inner.cache.entry_path(sha256)
+    }
+
+    /// Loads a plugin from any path: checks the pin before compiling, compiles or loads it
+    /// from the cache, reads its contract from the export names, and asks its `info`.
+    pub fn load(
+        &self,
+        path: &Path,
+        pin: Option<&str>,
+        limits: Limits,
+    ) -> Result<Plugin, PluginError> {
+        let shown = path.display().to_string();
+        if path.is_dir() {
+            return Err(PluginError::Unreadable {
+                path: shown,
+                reason: "it is a directory, not a .wasm file".into(),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| PluginError::Unreadable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let sha = cache::sha256_hex(&bytes);
+        if let Some(pin) = pin {
+            let want = pin
+                .trim()
+                .strip_prefix("sha256:")
+                .unwrap_or(pin.trim())
+                .to_ascii_lowercase();
+            if want != sha {
+                return Err(PluginError::DigestMismatch {
+                    path: shown,
+                    expected: format!("sha256:{want}"),
+                    actual: format!("sha256:{sha}"),
+                });
+            }
+        }
+        if limits.fuel.is_some() && !self.inner.fuel {
+            return Err(PluginError::Invalid {
+                path: shown,
+                sha,
+                reason: "the campaign gives it an instruction budget (limits.fuel), but this runtime was started without fuel".into(),
+            });
+        }
+        let invalid = |reason: String| PluginError::Invalid {
+            path: shown.clone(),
+            sha: sha.clone(),
+            reason,
+        };
+        let (component, origin) = self
+            .inner
+            .cache
+            .load_or_compile(&self.inner.engine, &bytes, &sha)
+            .map_err(|e| {
+                invalid(format!(
+                    "not a WebAssembly component this host can compile: {e:#}"
+                ))
+            })?;
+        let contract = contracts::detect(&self.inner.engine, &component).map_err(invalid)?;
+        let file_label = PluginLabel {
+            name: path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or(shown.clone()),
+            sha256: sha.clone(),
+        };
+        let mut plugin = Plugin {
+            rt: self.clone(),
+            component,
+            contract,
+            path: path.to_path_buf(),
+            sha256: sha.clone(),
+            size: bytes.len() as u64,
+            origin,
+            limits,
+            label: file_label,
+            info: PluginInfo::Pending,
+        };
+        plugin.info = plugin.fetch_info()?;
+        let (name, version) = match &plugin.info {
+            PluginInfo::Model(i) => (i.name.clone(), i.version.clone()),
+            PluginInfo::Normalizer(i) => (i.name.clone(), i.version.clone()),
+            PluginInfo::Pending => unreachable!(),
+        };
+        if name.is_empty() || name.len() > 64 || version.len() > 64 {
+            return Err(invalid(
+                "its info gives an empty or over-long name or version".into(),
+            ));
+        }
+        plugin.label.name = format!("{name}@{version}");
+        Ok(plugin)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum PluginInfo {
+    Pending,
+    Model(ModelInfo),
+    Normalizer(NormalizerInfo),
+}
+
+/// A loaded plugin. Each call instantiates it in a fresh store.
+pub struct Plugin {
+    rt: Runtime,
+    component: Component,
+    pub contract: Contract,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    pub origin: Origin,
+    pub limits: Limits,
+    label: PluginLabel,
+    info: PluginInfo,
+}
+
+/// What one call used, for `plugin check` reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    pub wall: Duration,
+    pub peak_memory: u64,
+    pub fuel_used: Option<u64>,
+}
+
+impl Plugin {
+    pub fn label(&self) -> &PluginLabel {
+        &self.label
+    }
+
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    pub fn model_info(&self) -> Option<&ModelInfo> {
+        match &self.info {
+            PluginInfo::Model(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn normalizer_info(&self) -> Option<&NormalizerInfo> {
+        match &self.info {
+            PluginInfo::Normalizer(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn new_store(&self) -> Store<StoreState> {
+        let mut store = Store::new(&self.rt.inner.engine, StoreState::new(&self.limits));
+        store.limiter(|s| &mut s.limiter);
+        store.epoch_deadline_trap();
+        arm(&mut store, &self.limits, self.rt.inner.fuel);
+        store
+    }
+
+    fn fail(&self, operation: &str, cause: Cause) -> PluginError {
+        PluginError::Call {
+            label: self.label.clone(),
+            operation: operation.to_string(),
+            cause,
+        }
+    }
+
+    fn trap(
+        &self,
+        store: &Store<StoreState>,
+        operation: &str,
+        err: wasmtime::Error,
+    ) -> PluginError {
+        let st = store.data();
+        let cause = error::classify(&err, st.limiter.refused, &self.limits, &st.stderr_text());
+        self.fail(operation, cause)
+    }
+
+    fn fetch_info(&self) -> Result<PluginInfo, PluginError> {
+        let mut store = self.new_store();
+        let engine = &self.rt.inner;
+        match self.contract {
+            Contract::ModelV0_1 => {
+                let inst = contracts::model_v0_1::Instance::new(
+                    &mut store,
+                    &self.component,
+                    &engine.linker,
+                )
+                .map_err(|e| self.trap(&store, "instantiate", e))?;
+                let info = inst
+                    .info(&mut store)
+                    .map_err(|e| self.trap(&store, "info", e))?;
+                Ok(PluginInfo::Model(info))
+            }
+            Contract::NormalizerV0_1 => {
+                let inst = contracts::normalizer_v0_1::Instance::new(
+                    &mut store,
+                    &self.component,
+                    &engine.linker,
+                )
+                .map_err(|e| self.trap(&store, "instantiate", e))?;
+                let info = inst
+                    .info(&mut store)
+                    .map_err(|e| self.trap(&store, "info", e))?;
+                Ok(PluginInfo::Normalizer(info))
+            }
+        }
+    }
+
+    /// Runs the model over `input` (left as it was after the call) and validates the answer.
+    pub fn attribute(
+        &self,
+        input: &mut JourneyColumns,
+        params: &[(String, String)],
+    ) -> Result<(ModelOutput, Usage), PluginError> {
+        let info = self.model_info().ok_or_else(|| {
+            self.fail(
+                "attribute",
+                Cause::Reported {
+                    kind: "wrong kind",
+                    message: "this plugin is a normalizer, not a model".into(),
+                },
+            )
+        })?;
+        input.check().map_err(|e| {
+            self.fail(
+                "attribute",
+                Cause::BadOutput(format!("host built invalid journeys: {e}")),
+            )
+        })?;
+        let started = std::time::Instant::now();
+        let mut store = self.new_store();
+        let inst = contracts::model_v0_1::Instance::new(
+            &mut store,
+            &self.component,
+            &self.rt.inner.linker,
+        )
+        .map_err(|e| self.trap(&store, "instantiate", e))?;
+        arm(&mut store, &self.limits, self.rt.inner.fuel);
+        let answer = inst
+            .attribute(&mut store, input, params)
+            .map_err(|e| self.trap(&store, "attribute", e))?;
+        let out = answer.map_err(|(kind, message)| {
+            self.fail(
+                "attribute",
+                Cause::Reported {
+                    kind,
+                    message: model::truncate(&message, 1024),
+                },
+            )
+        })?;
+        model::validate_output(input, &out, info)
+            .map_err(|e| self.fail("attribute", Cause::BadOutput(e)))?;
+        Ok((
+            out,
+            usage(&store, started, &self.limits, self.rt.inner.fuel),
+        ))
+    }
+
+    /// Opens a normalizer session for one file.
+    pub fn open(
+        &self,
+        source: &SourceInfo,
+        params: &[(String, String)],
+    ) -> Result<Session<'_>, PluginError> {
+        if self.normalizer_info().is_none() {
+            return Err(self.fail(
+                "open",
+                Cause::Reported {
+                    kind: "wrong kind",
+                    message: "this plugin is a model, not a normalizer".into(),
+                },
+            ));
+        }
+        let started = std::time::Instant::now();
+        let mut store = self.new_store();
+        let inst = contracts::normalizer_v0_1::Instance::new(
+            &mut store,
+            &self.component,
+            &self.rt.inner.linker,
+        )
+        .map_err(|e| self.trap(&store, "instantiate", e))?;
+        arm(&mut store, &self.limits, self.rt.inner.fuel);
+        let answer = inst
+            .open(&mut store, source, params)
+            .map_err(|e| self.trap(&store, "open", e))?;
+        let handle = answer.map_err(|(kind, message)| {
+            self.fail(
+                "open",
+                Cause::Reported {
+                    kind,
+                    message: model::truncate(&message, 1024),
+                },
+            )
+        })?;
+        Ok(Session {
+            plugin: self,
+            store,
+            inst,
+            handle,
+            rows_read: 0,
+            chunks: 0,
+            started,
+            dead: false,
+        })
+    }
+}
+
+/// Sets the per-call budgets. Called before every call: the deadline is relative to the
+/// current epoch, and fuel is per call.
+fn arm(store: &mut Store<StoreState>, limits: &Limits, fuel_enabled: bool) {
+    let ticks = limits
+        .time_per_call
+        .as_millis()
+        .div_ceil(EPOCH_TICK.as_millis())
+        .max(1) as u64;
+    store.set_epoch_deadline(ticks);
+    if fuel_enabled {
+        // With fuel compiled in but no budget for this plugin, give it effectively unlimited fuel.
+        let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
+    }
+}
+
+fn usage(
+    store: &Store<StoreState>,
+    started: std::time::Instant,
+    limits: &Limits,
+    fuel_enabled: bool,
+) -> Usage {
+    let fuel_used = if fuel_enabled {
+        store
+            .get_fuel()
+            .ok()
+            .map(|left| limits.fuel.unwrap_or(u64::MAX) - left)
+    } else {
+        None
+    };
+    Usage {
+        wall: started.elapsed(),
+        peak_memory: store.data().limiter.peak,
+        fuel_used,
+    }
+}
+
+/// One file going through a normalizer. After any failure the session is dead: the
+/// instance may be half-way through a trap and must not be entered again.
+pub struct Session<'p> {
+    plugin: &'p Plugin,
+    store: Store<StoreState>,
+    inst: contracts::normalizer_v0_1::Instance,
+    handle: ResourceAny,
+    rows_read: u64,
+    chunks: u64,
+    started: std::time::Instant,
+    dead: bool,
+}
+
+impl Session<'_> {
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Batch, PluginError> {
+        self.chunks += 1;
+        let op = format!("push (chunk {})", self.chunks);
+        self.call(&op, |inst, store, h| inst.push(store, h, chunk))
+    }
+
+    pub fn finish(&mut self) -> Result<Batch, PluginError> {
+        self.call("finish", |inst, store, h| inst.finish(store, h))
+    }
+
+    pub fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+
+    pub fn usage(&self) -> Usage {
+        usage(
+            &self.store,
+            self.started,
+            &self.plugin.limits,
+            self.plugin.rt.inner.fuel,
+        )
+    }
+
+    fn call(
+        &mut self,
+        op: &str,
+        f: impl FnOnce(
+            &contracts::normalizer_v0_1::Instance,
+            &mut Store<StoreState>,
+            ResourceAny,
+        ) -> wasmtime::Result<contracts::normalizer_v0_1::Answer<Batch>>,
+    ) -> Result<Batch, PluginError> {
+        let p = self.plugin;
+        if self.dead {
+            return Err(p.fail(op, Cause::Crashed("the session already failed".into())));
+        }
+        arm(&mut self.store, &p.limits, p.rt.inner.fuel);
+        let answer = match f(&self.inst, &mut self.store, self.handle) {
+            Ok(a) => a,
+            Err(e) => {
+                self.dead = true;
+                return Err(p.trap(&self.store, op, e));
+            }
+        };
+        let batch = answer.map_err(|(kind, message)| {
+            self.dead = true;
+            p.fail(
+                op,
+                Cause::Reported {
+                    kind,
+                    message: model::truncate(&message, 1024),
+                },
+            )
+        })?;
+        if let Err(e) = batch.validate(self.rows_read) {
+            self.dead = true;
+            return Err(p.fail(op, Cause::BadOutput(e)));
+        }
+        self.rows_read = batch.rows_read;
+        Ok(batch)
+    }
+}

@@ -1,0 +1,206 @@
+//! The model contract as the rest of the host sees it, independent of contract versions.
+
+use serde::Serialize;
+
+/// One parameter a plugin accepts, with its default.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamSpec {
+    pub name: String,
+    pub default_value: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelInfo {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub params: Vec<ParamSpec>,
+    pub needs_timestamps: bool,
+    pub needs_milestones: bool,
+    pub needs_nulls: bool,
+    pub key_scores: Vec<String>,
+}
+
+/// Milestone bits in [`JourneyColumns::touch_flags`].
+pub mod flags {
+    pub const FIRST_TOUCH: u8 = 1;
+    pub const LEAD_CREATION: u8 = 2;
+    pub const OPPORTUNITY_CREATION: u8 = 4;
+    pub const CLOSED_WON: u8 = 8;
+}
+
+/// Journeys as columns (see `wit/model-0.1.0/model.wit` for each column's meaning).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JourneyColumns {
+    pub keys: Vec<String>,
+    pub partners: Vec<String>,
+    pub touch_key: Vec<u32>,
+    pub touch_time_ms: Vec<i64>,
+    pub touch_flags: Vec<u8>,
+    pub touch_partner: Vec<u32>,
+    pub journey_offsets: Vec<u32>,
+    pub conversions: Vec<f64>,
+    pub nulls: Vec<f64>,
+    pub value: Vec<f64>,
+    pub conversion_time_ms: Vec<i64>,
+}
+
+impl JourneyColumns {
+    pub fn journeys(&self) -> usize {
+        self.journey_offsets.len().saturating_sub(1)
+    }
+
+    pub fn touches(&self) -> usize {
+        self.touch_key.len()
+    }
+
+    /// The touch range of journey `i`.
+    pub fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.journey_offsets[i] as usize..self.journey_offsets[i + 1] as usize
+    }
+
+    /// Checks the invariants the contract promises the plugin. The host builds these
+    /// columns itself, so a failure here is a host bug; checked before every call all the
+    /// same, because a plugin indexing out of bounds would report the wrong culprit.
+    pub fn check(&self) -> Result<(), String> {
+        let t = self.touch_key.len();
+        if self.touch_time_ms.len() != t
+            || self.touch_flags.len() != t
+            || self.touch_partner.len() != t
+        {
+            return Err("touch columns differ in length".into());
+        }
+        let n = self.journeys();
+        if self.journey_offsets.first() != Some(&0)
+            || self.journey_offsets.last().map(|&x| x as usize) != Some(t)
+        {
+            return Err("journey offsets must start at 0 and end at the touch count".into());
+        }
+        if self.journey_offsets.windows(2).any(|w| w[0] > w[1]) {
+            return Err("journey offsets decrease".into());
+        }
+        if [
+            self.conversions.len(),
+            self.nulls.len(),
+            self.value.len(),
+            self.conversion_time_ms.len(),
+        ]
+        .iter()
+        .any(|&l| l != n)
+        {
+            return Err("journey columns differ in length".into());
+        }
+        if self
+            .touch_key
+            .iter()
+            .any(|&k| k as usize >= self.keys.len())
+        {
+            return Err("a touch key is out of range".into());
+        }
+        if self
+            .touch_partner
+            .iter()
+            .any(|&p| p as usize >= self.partners.len())
+        {
+            return Err("a touch partner is out of range".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModelOutput {
+    pub weights: Vec<f64>,
+    pub scores: Vec<(String, Vec<f64>)>,
+    pub notes: Vec<String>,
+}
+
+/// Bounds on what a model may return beyond the weights, so a hostile plugin cannot make
+/// the host store or print unbounded text.
+pub const MAX_NOTES: usize = 64;
+pub const MAX_NOTE_BYTES: usize = 2048;
+pub const MAX_SCORE_COLUMNS: usize = 16;
+
+/// Largest allowed |Σ weights − 1| for a converting journey. Models promise 1e-9; the host
+/// accepts float noise up to 1e-6 and then allocates exactly with largest remainders.
+pub const WEIGHT_SUM_TOLERANCE: f64 = 1e-6;
+
+/// Checks a model's answer against the contract before anything uses it.
+pub fn validate_output(
+    input: &JourneyColumns,
+    out: &ModelOutput,
+    info: &ModelInfo,
+) -> Result<(), String> {
+    if out.weights.len() != input.touches() {
+        return Err(format!(
+            "{} weights for {} touches",
+            out.weights.len(),
+            input.touches()
+        ));
+    }
+    if let Some((i, w)) = out
+        .weights
+        .iter()
+        .enumerate()
+        .find(|(_, w)| !w.is_finite() || **w < 0.0)
+    {
+        return Err(format!(
+            "weight {i} is {w}: weights must be finite and non-negative"
+        ));
+    }
+    for j in 0..input.journeys() {
+        let r = input.range(j);
+        if input.conversions[j] > 0.0 && !r.is_empty() {
+            let s: f64 = out.weights[r].iter().sum();
+            if (s - 1.0).abs() > WEIGHT_SUM_TOLERANCE {
+                return Err(format!(
+                    "the weights of converting journey {j} sum to {s}, not 1"
+                ));
+            }
+        }
+    }
+    if out.scores.len() > MAX_SCORE_COLUMNS {
+        return Err(format!(
+            "{} score columns (at most {MAX_SCORE_COLUMNS})",
+            out.scores.len()
+        ));
+    }
+    for (name, values) in &out.scores {
+        if !info.key_scores.iter().any(|k| k == name) {
+            return Err(format!(
+                "score column `{}` is not declared in its info",
+                truncate(name, 64)
+            ));
+        }
+        if values.len() != input.keys.len() {
+            return Err(format!(
+                "score column `{name}` has {} values for {} keys",
+                values.len(),
+                input.keys.len()
+            ));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(format!(
+                "score column `{name}` holds a value that is not finite"
+            ));
+        }
+    }
+    if out.notes.len() > MAX_NOTES || out.notes.iter().any(|n| n.len() > MAX_NOTE_BYTES) {
+        return Err(format!(
+            "notes exceed {MAX_NOTES} entries of {MAX_NOTE_BYTES} bytes"
+        ));
+    }
+    Ok(())
+}
+
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.len() <= n {
+        return s.to_string();
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}

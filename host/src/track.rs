@@ -1,0 +1,448 @@
+//! `track-source`: the whole pipeline for one campaign — gather → normalize → attribute →
+//! insights → report. The CLI (cli/track.rs) only parses flags and prints; everything a
+//! test needs to check is returned here.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use crate::attribute::{self, Attribution, Dimension, Key, Kind, Window, WindowSpec};
+use crate::campaign::{Campaign, minor_units};
+use crate::insights;
+use crate::normalize::{self, Dataset};
+use crate::report::model::*;
+use crate::report::{self, Detail};
+use crate::runtime::{Limits, Plugin, Runtime};
+
+pub struct Options {
+    pub window: WindowSpec,
+    pub as_of: Option<NaiveDate>,
+    pub detail: Detail,
+    pub dimensions: Vec<Dimension>,
+    /// `first-touch`, `last-touch`, `multi-touch`, a model the campaign lists, a bundled
+    /// model's name, or a `.wasm` path. None: the campaign's default model.
+    pub model: Option<String>,
+    pub params: Vec<(String, String)>,
+    pub key: Key,
+    /// Where packages go: `OUT/<campaign>/<run-id>/`. None: write nothing.
+    pub out: Option<PathBuf>,
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Open partner disputes, from the plan (they lower nothing but force escalation).
+    pub open_disputes: u64,
+    /// How many runs before this one in a row were below the minimum confidence.
+    pub low_runs_before: u32,
+}
+
+pub struct Outcome {
+    pub report: Report,
+    pub package: Option<PathBuf>,
+    pub dataset: Dataset,
+    pub pipeline: Attribution,
+    pub revenue: Attribution,
+    pub reference_model: Option<String>,
+}
+
+/// The models a user may name, for error messages.
+pub fn model_choices(c: &Campaign, plugin_dirs: &[PathBuf]) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "first-touch".into(),
+        "last-touch".into(),
+        "multi-touch".into(),
+    ];
+    v.extend(c.models.iter().map(|m| m.name.clone()));
+    for a in crate::plugin_path::available(plugin_dirs) {
+        if !v.contains(&a) {
+            v.push(a);
+        }
+    }
+    v
+}
+
+/// Resolves `--attribution-model` to a loaded plugin and the campaign's parameters for it.
+pub fn resolve_model(
+    c: &Campaign,
+    rt: &Runtime,
+    spec: Option<&str>,
+    plugin_dirs: &[PathBuf],
+) -> anyhow::Result<(Plugin, Vec<(String, String)>)> {
+    let default = c.default_model();
+    let spec = match spec {
+        None | Some("multi-touch") => match default {
+            Some(m) => m.name.clone(),
+            None => anyhow::bail!(
+                "{}: no model is marked `default = true` under [[models]]; mark one, or pass --attribution-model (valid: {})",
+                c.file.display(),
+                model_choices(c, plugin_dirs).join(", ")
+            ),
+        },
+        Some(s) => s.to_string(),
+    };
+    let (plugin_spec, pin, params, limits, base) = match c.models.iter().find(|m| m.name == spec) {
+        Some(m) => (
+            m.plugin.clone(),
+            m.sha256.clone(),
+            m.params.clone(),
+            m.limits,
+            Some(c.dir.as_path()),
+        ),
+        None => (spec.clone(), None, vec![], Limits::default(), None),
+    };
+    let path = crate::plugin_path::resolve(&plugin_spec, base, plugin_dirs).map_err(|e| {
+        anyhow::anyhow!(
+            "unknown model `{spec}`: {e}\nvalid models: {}",
+            model_choices(c, plugin_dirs).join(", ")
+        )
+    })?;
+    let p = rt.load(&path, pin.as_deref(), limits)?;
+    if p.model_info().is_none() {
+        anyhow::bail!(
+            "`{spec}` ({}) is a {} plugin, not a model; valid models: {}",
+            path.display(),
+            p.contract.kind(),
+            model_choices(c, plugin_dirs).join(", ")
+        );
+    }
+    Ok((p, params))
+}
+
+fn units_to(c: &Campaign, u: i128) -> Decimal {
+    attribute::money::from_units(u, minor_units(&c.currency).unwrap_or(2))
+}
+
+/// Identity of a run: everything that decides its output. Same inputs → same id.
+fn run_id(
+    c: &Campaign,
+    ds: &Dataset,
+    window: &Window,
+    opts: &Options,
+    model: &Plugin,
+    params: &[(String, String)],
+) -> anyhow::Result<String> {
+    let mut h = Sha256::new();
+    h.update(std::fs::read(&c.file).with_context(|| format!("reading {}", c.file.display()))?);
+    for l in &ds.ledgers {
+        h.update(l.sha256.as_bytes());
+        h.update(l.plugin_sha256.as_bytes());
+    }
+    h.update(format!(
+        "{window:?}|{}|{:?}|{}|{}",
+        opts.window,
+        opts.dimensions,
+        opts.key.name(),
+        model.sha256
+    ));
+    for (k, v) in params {
+        h.update(format!("|{k}={v}"));
+    }
+    Ok(crate::runtime::cache::hex(&h.finalize())[..12].to_string())
+}
+
+/// Agreement of two attributions: 1 − half the L1 distance of their pipeline shares by
+/// attribution key (1 = identical split, 0 = disjoint).
+pub fn agreement(a: &Attribution, b: &Attribution, ds: &Dataset, c: &Campaign, key: &Key) -> f64 {
+    let shares = |x: &Attribution| {
+        let mut m: std::collections::BTreeMap<String, i128> = std::collections::BTreeMap::new();
+        for cr in &x.credits {
+            *m.entry(key.value(&ds.touches[cr.touch as usize], ds, c))
+                .or_default() += cr.units as i128;
+        }
+        let total: i128 = m.values().sum();
+        m.into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    if total == 0 {
+                        0.0
+                    } else {
+                        v as f64 / total as f64
+                    },
+                )
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (sa, sb) = (shares(a), shares(b));
+    let keys: std::collections::BTreeSet<&String> = sa.keys().chain(sb.keys()).collect();
+    let l1: f64 = keys
+        .iter()
+        .map(|k| (sa.get(*k).unwrap_or(&0.0) - sb.get(*k).unwrap_or(&0.0)).abs())
+        .sum();
+    1.0 - l1 / 2.0
+}
+
+/// Attribution confidence (docs/guardrails.md): the mean of the parts that are measurable
+/// in this run — coverage (share of converted value with at least one touch in the
+/// lookback), identity match rate (touches whose account is known), and agreement with a
+/// reference model (linear) when the chosen model is not linear itself.
+pub fn confidence(
+    pipeline: &Attribution,
+    ds: &Dataset,
+    agreement: Option<f64>,
+) -> (f64, Vec<(String, f64)>) {
+    let coverage = if pipeline.total_units == 0 {
+        1.0
+    } else {
+        1.0 - pipeline.unattributed_units as f64 / pipeline.total_units as f64
+    };
+    let mut parts = vec![
+        ("coverage".to_string(), coverage),
+        ("identity_match".to_string(), ds.identity.match_rate()),
+    ];
+    if let Some(a) = agreement {
+        parts.push(("model_agreement".to_string(), a));
+    }
+    let c = parts.iter().map(|p| p.1).sum::<f64>() / parts.len() as f64;
+    ((c * 1e6).round() / 1e6, parts)
+}
+
+pub fn run(
+    c: &Campaign,
+    rt: &Runtime,
+    opts: &Options,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<Outcome> {
+    progress("loading plugins");
+    let normalizers = normalize::load_plugins(c, rt, &opts.plugin_dirs)?;
+    let (model, campaign_params) = resolve_model(c, rt, opts.model.as_deref(), &opts.plugin_dirs)?;
+    let mut params = campaign_params;
+    params.extend(opts.params.iter().cloned());
+
+    let ds = normalize::normalize(c, &normalizers, progress)?;
+    crate::fail_point("track:after-normalize")?;
+
+    let as_of = opts.as_of.unwrap_or(c.end);
+    let window = Window::resolve(&opts.window, c.start, c.end, as_of);
+    progress("attributing");
+    let pj = attribute::journeys::build(c, &ds, Kind::Pipeline, window, &opts.key);
+    let rj = attribute::journeys::build(c, &ds, Kind::Revenue, window, &opts.key);
+    let pipeline = attribute::attribute(c, &ds, pj, &model, &params)?;
+    let revenue = attribute::attribute(c, &ds, rj, &model, &params)?;
+    crate::fail_point("track:after-attribute")?;
+
+    // The reference for model agreement: linear, unless linear is the model.
+    let mut reference_model = None;
+    let agree = match crate::plugin_path::resolve("linear", None, &opts.plugin_dirs) {
+        Ok(path) if model.model_info().is_some_and(|i| i.name != "linear") => {
+            let lin = rt.load(&path, None, Limits::default())?;
+            let lj = attribute::journeys::build(c, &ds, Kind::Pipeline, window, &opts.key);
+            let la = attribute::attribute(c, &ds, lj, &lin, &[])?;
+            reference_model = Some(lin.label().name.clone());
+            Some(agreement(&pipeline, &la, &ds, c, &opts.key))
+        }
+        _ => None,
+    };
+    let (conf, parts) = confidence(&pipeline, &ds, agree);
+
+    progress("computing insights");
+    let inp = insights::Inputs {
+        c,
+        ds: &ds,
+        pipeline: &pipeline,
+        revenue: &revenue,
+        window,
+        dimensions: &opts.dimensions,
+    };
+    let found = insights::compute(&inp);
+
+    let mut reasons = vec![];
+    if conf < c.guardrails.min_confidence && opts.low_runs_before >= 1 {
+        reasons.push(format!(
+            "attribution confidence {} is below the minimum {} for the second run in a row",
+            pct(conf),
+            pct(c.guardrails.min_confidence)
+        ));
+    }
+    if opts.open_disputes > 0 {
+        reasons.push(format!(
+            "{} open partner dispute(s) on sourced pipeline",
+            opts.open_disputes
+        ));
+    }
+    let escalation = (!reasons.is_empty()).then(|| {
+        let level = if opts.low_runs_before >= 2 && conf < c.guardrails.min_confidence {
+            (opts.low_runs_before - 1) as usize
+        } else {
+            0
+        };
+        Escalation {
+            rung: crate::guardrails::rung(c, level),
+            level: level.min(c.escalation.ladder.len() - 1),
+            reasons,
+        }
+    });
+
+    let touched: std::collections::HashSet<u32> = ds
+        .touches
+        .iter()
+        .filter(|t| window.contains(t.time_ms) && t.account != 0)
+        .map(|t| t.account)
+        .collect();
+    let headline = Headline {
+        pipeline: units_to(c, pipeline.total_units),
+        revenue: units_to(c, revenue.total_units),
+        opportunities: pipeline.conversions.len() as u64,
+        won: revenue.conversions.len() as u64,
+        unattributed_pipeline: units_to(c, pipeline.unattributed_units),
+        unattributed_revenue: units_to(c, revenue.unattributed_units),
+        touches: ds
+            .touches
+            .iter()
+            .filter(|t| window.contains(t.time_ms))
+            .count() as u64,
+        accounts_touched: touched.len() as u64,
+        non_converting_journeys: (pipeline.journeys.conversion_of.len()
+            - pipeline.journeys.converting()) as u64,
+    };
+    let as_of_end = window.end_ms();
+    let sources = ds
+        .ledgers
+        .iter()
+        .zip(&c.sources)
+        .map(|(l, s)| {
+            let fresh = l
+                .newest_record_ms
+                .map(|n| ((as_of_end - n) as f64 / 3_600_000.0 * 10.0).round() / 10.0);
+            SourceRow {
+                source: l.source.clone(),
+                partner: l.partner.clone(),
+                file: s
+                    .file
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                sha256: format!("sha256:{}", l.sha256),
+                rows_read: l.rows_read,
+                normalized: l.normalized,
+                merged: l.merged,
+                rejected: l.rejected,
+                first_rejects: l
+                    .rejects
+                    .iter()
+                    .take(3)
+                    .map(|r| {
+                        crate::privacy::scrub(&format!(
+                            "row {}{}: {}",
+                            r.row,
+                            if r.column.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", r.column)
+                            },
+                            r.reason
+                        ))
+                    })
+                    .collect(),
+                freshness_hours: fresh,
+                freshness_sla_hours: s.freshness_sla_hours,
+                within_sla: s
+                    .freshness_sla_hours
+                    .zip(fresh)
+                    .map(|(sla, f)| f <= sla as f64),
+            }
+        })
+        .collect();
+    let mut plugins: Vec<PluginRef> = ds
+        .plugins
+        .iter()
+        .map(|p| PluginRef {
+            role: p.role.clone(),
+            name: p.name.clone(),
+            sha256: p.sha256.clone(),
+        })
+        .collect();
+    plugins.push(PluginRef {
+        role: "model".into(),
+        name: model.label().name.clone(),
+        sha256: format!("sha256:{}", model.sha256),
+    });
+    let id = run_id(c, &ds, &window, opts, &model, &params)?;
+    let scrub_rows = |mut d: DimensionCredit| {
+        for r in &mut d.rows {
+            r.value = crate::privacy::scrub(&r.value);
+        }
+        d
+    };
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        run_id: id.clone(),
+        campaign: CampaignRef {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            start: c.start.to_string(),
+            end: c.end.to_string(),
+            currency: c.currency.clone(),
+            partners: c.partners.iter().map(|p| p.name.clone()).collect(),
+        },
+        window: WindowRef {
+            spec: opts.window.to_string(),
+            from: window.from.to_string(),
+            to: window.to.to_string(),
+            as_of: as_of.to_string(),
+            lookback_days: c.lookback_days,
+        },
+        model: ModelRef {
+            name: pipeline.run.model.clone(),
+            sha256: pipeline.run.sha256.clone(),
+            attribution_key: opts.key.name(),
+            params: pipeline.run.params.clone(),
+            notes: pipeline.run.notes.clone(),
+        },
+        headline,
+        credit: found.credit.into_iter().map(scrub_rows).collect(),
+        top_assets: found.top_assets,
+        top_segments: found.top_segments,
+        funnel: found.funnel,
+        sourcing: found.sourcing,
+        contribution: found.contribution,
+        insights: found
+            .insights
+            .iter()
+            .map(|s| crate::privacy::scrub(s))
+            .collect(),
+        actions: found.actions,
+        data: DataQuality {
+            sources,
+            identity_match_rate: ds.identity.match_rate(),
+            touches_unresolved: ds.identity.unresolved,
+            merged_touches: ds.merged_touches,
+            merged_conversions: ds.merged_conversions,
+        },
+        guardrails: Guardrails {
+            confidence: conf,
+            confidence_parts: parts,
+            min_confidence: c.guardrails.min_confidence,
+            open_disputes: opts.open_disputes,
+            escalation,
+        },
+        plugins,
+    };
+
+    let package = match &opts.out {
+        Some(out) => {
+            progress("writing the report");
+            let dir = report::package_dir(out, &c.id, &id);
+            let files = report::render(&report, c, &ds, &[&pipeline, &revenue], opts.detail)?;
+            report::write_atomically(&dir, &files)?;
+            Some(dir)
+        }
+        None => None,
+    };
+    Ok(Outcome {
+        report,
+        package,
+        dataset: ds,
+        pipeline,
+        revenue,
+        reference_model,
+    })
+}
+
+pub fn is_escalated(o: &Outcome) -> bool {
+    o.report.guardrails.escalation.is_some()
+}
+
+pub fn package_path(out: &Path, c: &Campaign, run_id: &str) -> PathBuf {
+    report::package_dir(out, &c.id, run_id)
+}

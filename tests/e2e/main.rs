@@ -1,0 +1,7 @@
+//! End-to-end tests: one binary, one module per feature (wasmtime's layout). They need the
+//! plugins built for wasm32-wasip2: `cargo xtask test` builds them first.
+
+mod support;
+
+mod dashboard;
+mod runtime;
