@@ -56,6 +56,14 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Ok(Decimal::ZERO);
     }
+    if t.contains(['e', 'E']) {
+        // `1.5E+06` is what a spreadsheet writes after rounding a number it displayed
+        // in scientific notation: the digits it dropped are gone.
+        return Err(format!(
+            "`{}` is in scientific notation: the spreadsheet has rounded it; export the column as a plain number",
+            crate::runtime::model::truncate(t, 40)
+        ));
+    }
     let d = Decimal::from_str(t).map_err(|_| {
         format!(
             "`{}` is not a decimal amount",

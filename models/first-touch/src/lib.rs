@@ -1,7 +1,7 @@
 //! First touch: the journey's earliest touch gets all the credit (every tool's convention).
 
-use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
 use ascribe_sdk::Params;
+use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
 
 pub struct FirstTouch;
 
@@ -35,7 +35,7 @@ ascribe_sdk::export_model!(FirstTouch);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ascribe_sdk::model::{run, JourneysBuilder};
+    use ascribe_sdk::model::{JourneysBuilder, run};
 
     #[test]
     fn first_touch_takes_all() {
@@ -58,7 +58,9 @@ mod tests {
         let j = JourneysBuilder::new().path("a", 1.0, 0.0, 1.0).build();
         assert_eq!(
             run::<FirstTouch>(&j, &[("x", "1")]).unwrap_err(),
-            ModelError::InvalidParam("unknown parameter `x`: this plugin accepts no parameters".into())
+            ModelError::InvalidParam(
+                "unknown parameter `x`: this plugin accepts no parameters".into()
+            )
         );
     }
 }

@@ -331,7 +331,10 @@ pub fn domain_of(s: &str) -> &str {
         .or_else(|| strip_prefix_ci(s, "http://"))
         .unwrap_or(s);
     let s = strip_prefix_ci(s, "www.").unwrap_or(s);
-    let end = s.find(['/', '?', '#', ':']).unwrap_or(s.len());
+    let end = s
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#' | b':'))
+        .unwrap_or(s.len());
     s[..end].trim_end_matches('.')
 }
 

@@ -205,16 +205,16 @@ fn campaign_member(
     out: &mut Batch,
 ) {
     let mut cells = Cells::new(rec, row, out);
+    // Read in the order of the docs' mapping table, so the first problem is the one reported.
     let person = cells.required(Some(c.email), col::EMAIL, reason::NO_EMAIL);
+    let account = domain_of(cells.text(c.domain, col::COMPANY_DOMAIN));
+    let created = cells.date(Some(c.created), col::CREATED_DATE, set.order, false);
+    let responded = cells.date(c.responded, col::FIRST_RESPONDED, set.order, true);
     let channel = cells.required(
         Some(c.campaign_type),
         col::CAMPAIGN_TYPE,
         reason::NO_CHANNEL,
     );
-    let account = domain_of(cells.text(c.domain, col::COMPANY_DOMAIN));
-    let created = cells.date(Some(c.created), col::CREATED_DATE, set.order, false);
-    let responded = cells.date(c.responded, col::FIRST_RESPONDED, set.order, true);
-    let status = cells.text(Some(c.status), col::MEMBER_STATUS);
     let source = cells.text(c.utm_source, col::UTM_SOURCE);
     let medium = cells.text(c.utm_medium, col::UTM_MEDIUM);
     let campaign = match cells.text(c.utm_campaign, col::UTM_CAMPAIGN) {
@@ -224,6 +224,7 @@ fn campaign_member(
     let asset = cells.text(c.utm_content, col::UTM_CONTENT);
     let region = cells.text(c.country, col::COUNTRY);
     let segment = cells.text(c.segment, col::SEGMENT);
+    let status = cells.text(Some(c.status), col::MEMBER_STATUS);
     if !cells.ok {
         return;
     }

@@ -424,6 +424,21 @@ fn fixture_generator_faults() {
         "Partner",
         "AI Tour",
     ]);
+    for (id, amount) in [("006HsD", "12.500.00"), ("006HsE", "#VALUE!")] {
+        o += &q(&[
+            id,
+            "Vela - Platform",
+            "Vela Robotics",
+            "vela.example",
+            "Closed Won",
+            amount,
+            "USD",
+            "9/3/2026",
+            "10/1/2026",
+            "Partner",
+            "AI Tour",
+        ]);
+    }
     o += &q(&[
         "006HsC",
         "Vela - Platform",
@@ -444,9 +459,11 @@ fn fixture_generator_faults() {
     assert_eq!(
         got,
         [
-            "conv 3 id=006HsC account=vela.example domain=vela.example stage=Verbal Commit amount=105000.00 currency=USD created=2026-09-03 00:00 closed=2026-10-01 00:00 lead_source=Partner campaign=AI Tour",
+            "conv 5 id=006HsC account=vela.example domain=vela.example stage=Verbal Commit amount=105000.00 currency=USD created=2026-09-03 00:00 closed=2026-10-01 00:00 lead_source=Partner campaign=AI Tour",
             "reject 1 [Amount] `1O5,000.00` is not an amount",
             "reject 2 [Close Date] month 13 is out of range",
+            "reject 3 [Amount] `12.500.00` is not an amount",
+            "reject 4 [Amount] `#VALUE!` is not an amount",
         ]
     );
     let m = members(concat!(

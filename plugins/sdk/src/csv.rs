@@ -140,7 +140,9 @@ impl CsvReader {
                 }
                 Parse::Unterminated => {
                     self.pos = self.buf.len();
-                    return Some(Event::Bad("unterminated quoted field: the file ends inside quotes".into()));
+                    return Some(Event::Bad(
+                        "unterminated quoted field: the file ends inside quotes".into(),
+                    ));
                 }
             }
         }
@@ -160,7 +162,11 @@ impl CsvReader {
                 loop {
                     match memchr(b'"', &input[i..]) {
                         None => {
-                            return if eof { Parse::Unterminated } else { Parse::NeedMore };
+                            return if eof {
+                                Parse::Unterminated
+                            } else {
+                                Parse::NeedMore
+                            };
                         }
                         Some(q) => {
                             rec.data.extend_from_slice(&input[i..i + q]);
@@ -180,7 +186,9 @@ impl CsvReader {
                 // Text after the closing quote up to the delimiter is kept, as spreadsheets do.
             }
             let rest = &input[i..];
-            let stop = rest.iter().position(|&b| b == d || b == b'\n' || b == b'\r');
+            let stop = rest
+                .iter()
+                .position(|&b| b == d || b == b'\n' || b == b'\r');
             match stop {
                 None => {
                     if !eof {
@@ -242,7 +250,12 @@ impl Header {
     pub fn from_record(rec: &Record) -> Result<Header, String> {
         let mut names = Vec::with_capacity(rec.len());
         for i in 0..rec.len() {
-            names.push(rec.get(i).map_err(|_| "the header row is not valid UTF-8".to_string())?.trim().to_ascii_lowercase());
+            names.push(
+                rec.get(i)
+                    .map_err(|_| "the header row is not valid UTF-8".to_string())?
+                    .trim()
+                    .to_ascii_lowercase(),
+            );
         }
         Ok(Header { names })
     }
@@ -259,9 +272,16 @@ impl Header {
 
     /// Positions of required columns, or an error naming every missing one.
     pub fn require(&self, names: &[&str]) -> Result<Vec<usize>, String> {
-        let missing: Vec<&str> = names.iter().copied().filter(|n| self.index(n).is_none()).collect();
+        let missing: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| self.index(n).is_none())
+            .collect();
         if !missing.is_empty() {
-            return Err(format!("missing required column(s): {}", missing.join(", ")));
+            return Err(format!(
+                "missing required column(s): {}",
+                missing.join(", ")
+            ));
         }
         Ok(names.iter().map(|n| self.index(n).unwrap()).collect())
     }
@@ -283,7 +303,9 @@ mod tests {
                 match ev {
                     Event::Record => {
                         let rec = r.record();
-                        out.push(Ok((0..rec.len()).map(|i| rec.get(i).unwrap().to_string()).collect()))
+                        out.push(Ok((0..rec.len())
+                            .map(|i| rec.get(i).unwrap().to_string())
+                            .collect()))
                     }
                     Event::Bad(why) => out.push(Err(why)),
                 }
@@ -298,7 +320,9 @@ mod tests {
     }
 
     fn rows(v: &[&[&str]]) -> Vec<Result<Vec<String>, String>> {
-        v.iter().map(|r| Ok(r.iter().map(|s| s.to_string()).collect())).collect()
+        v.iter()
+            .map(|r| Ok(r.iter().map(|s| s.to_string()).collect()))
+            .collect()
     }
 
     #[test]
@@ -312,7 +336,11 @@ mod tests {
             &["3", "y", "z"],
         ]);
         for chunk in [1, 2, 3, 5, 7, 64, 1 << 16] {
-            assert_eq!(read_all(input.as_bytes(), chunk), want, "chunk size {chunk}");
+            assert_eq!(
+                read_all(input.as_bytes(), chunk),
+                want,
+                "chunk size {chunk}"
+            );
         }
     }
 
@@ -320,7 +348,10 @@ mod tests {
     fn unterminated_quote_is_one_bad_row() {
         let got = read_all(b"a,b\n1,\"open\n2,x\n", 4);
         assert_eq!(got[0], Ok(vec!["a".to_string(), "b".to_string()]));
-        assert_eq!(got[1], Err("unterminated quoted field: the file ends inside quotes".to_string()));
+        assert_eq!(
+            got[1],
+            Err("unterminated quoted field: the file ends inside quotes".to_string())
+        );
         assert_eq!(got.len(), 2);
     }
 
@@ -352,6 +383,9 @@ mod tests {
         assert_eq!(r.next(false), Some(Event::Record));
         let h = Header::from_record(r.record()).unwrap();
         assert_eq!(h.index("amount"), Some(0));
-        assert_eq!(h.require(&["stage", "currency", "id"]).unwrap_err(), "missing required column(s): currency, id");
+        assert_eq!(
+            h.require(&["stage", "currency", "id"]).unwrap_err(),
+            "missing required column(s): currency, id"
+        );
     }
 }

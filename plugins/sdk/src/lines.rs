@@ -18,7 +18,13 @@ pub struct LineReader {
 
 impl Default for LineReader {
     fn default() -> Self {
-        LineReader { buf: Vec::new(), pos: 0, max: DEFAULT_MAX_LINE_BYTES, skipping: false, skipped_len: 0 }
+        LineReader {
+            buf: Vec::new(),
+            pos: 0,
+            max: DEFAULT_MAX_LINE_BYTES,
+            skipping: false,
+            skipped_len: 0,
+        }
     }
 }
 
@@ -101,13 +107,27 @@ mod tests {
             for c in input.chunks(chunk) {
                 r.feed(c);
                 while let Some(l) = r.next(false) {
-                    got.push(match l { Line::Text(t) => String::from_utf8(t.to_vec()).unwrap(), Line::TooLong(n) => format!("long {n}") });
+                    got.push(match l {
+                        Line::Text(t) => String::from_utf8(t.to_vec()).unwrap(),
+                        Line::TooLong(n) => format!("long {n}"),
+                    });
                 }
             }
             while let Some(l) = r.next(true) {
-                got.push(match l { Line::Text(t) => String::from_utf8(t.to_vec()).unwrap(), Line::TooLong(n) => format!("long {n}") });
+                got.push(match l {
+                    Line::Text(t) => String::from_utf8(t.to_vec()).unwrap(),
+                    Line::TooLong(n) => format!("long {n}"),
+                });
             }
-            assert_eq!(got, vec!["{\"a\":1}".to_string(), "long 300".into(), "{\"b\":2}".into()], "chunk {chunk}");
+            assert_eq!(
+                got,
+                vec![
+                    "{\"a\":1}".to_string(),
+                    "long 300".into(),
+                    "{\"b\":2}".into()
+                ],
+                "chunk {chunk}"
+            );
         }
     }
 }

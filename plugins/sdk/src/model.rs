@@ -117,20 +117,33 @@ impl Journeys {
     /// it is here so hand-built test inputs are held to the contract too.
     pub fn check(&self) -> Result<(), String> {
         let t = self.touch_key.len();
-        if self.touch_time_ms.len() != t || self.touch_flags.len() != t || self.touch_partner.len() != t {
+        if self.touch_time_ms.len() != t
+            || self.touch_flags.len() != t
+            || self.touch_partner.len() != t
+        {
             return Err("touch columns differ in length".into());
         }
         let n = self.len();
-        if self.journey_offsets.first() != Some(&0) || self.journey_offsets.last().map(|&x| x as usize) != Some(t) {
+        if self.journey_offsets.first() != Some(&0)
+            || self.journey_offsets.last().map(|&x| x as usize) != Some(t)
+        {
             return Err("journey offsets must start at 0 and end at the touch count".into());
         }
         if self.journey_offsets.windows(2).any(|w| w[0] > w[1]) {
             return Err("journey offsets decrease".into());
         }
-        if self.conversions.len() != n || self.nulls.len() != n || self.value.len() != n || self.conversion_time_ms.len() != n {
+        if self.conversions.len() != n
+            || self.nulls.len() != n
+            || self.value.len() != n
+            || self.conversion_time_ms.len() != n
+        {
             return Err("journey columns differ in length".into());
         }
-        if self.touch_key.iter().any(|&k| k as usize >= self.keys.len()) {
+        if self
+            .touch_key
+            .iter()
+            .any(|&k| k as usize >= self.keys.len())
+        {
             return Err("touch key out of range".into());
         }
         Ok(())
@@ -162,7 +175,14 @@ impl JourneysBuilder {
     }
 
     /// A journey of `(key, time_ms, flags)` touches.
-    pub fn journey(mut self, touches: &[(&str, i64, u8)], conversions: f64, nulls: f64, value: f64, conversion_time_ms: i64) -> Self {
+    pub fn journey(
+        mut self,
+        touches: &[(&str, i64, u8)],
+        conversions: f64,
+        nulls: f64,
+        value: f64,
+        conversion_time_ms: i64,
+    ) -> Self {
         for &(k, t, f) in touches {
             let id = self.key(k);
             self.j.touch_key.push(id);
@@ -180,7 +200,11 @@ impl JourneysBuilder {
 
     /// A path such as `"a > b > a"` with no timestamps or flags.
     pub fn path(self, path: &str, conversions: f64, nulls: f64, value: f64) -> Self {
-        let items: Vec<(&str, i64, u8)> = path.split('>').map(|s| (s.trim(), 0, 0)).filter(|(s, _, _)| !s.is_empty()).collect();
+        let items: Vec<(&str, i64, u8)> = path
+            .split('>')
+            .map(|s| (s.trim(), 0, 0))
+            .filter(|(s, _, _)| !s.is_empty())
+            .collect();
         self.journey(&items, conversions, nulls, value, 0)
     }
 
@@ -206,7 +230,10 @@ pub struct Output {
 
 impl Output {
     pub fn weights(weights: Vec<f64>) -> Self {
-        Output { weights, ..Default::default() }
+        Output {
+            weights,
+            ..Default::default()
+        }
     }
 }
 
@@ -234,7 +261,10 @@ pub trait Model {
 /// Runs a model the way the host will: resolve params against `info`, then attribute.
 /// Use it in tests.
 pub fn run<M: Model>(input: &Journeys, params: &[(&str, &str)]) -> Result<Output, ModelError> {
-    let given: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let given: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let p = Params::resolve(&M::info().params, &given).map_err(ModelError::InvalidParam)?;
     M::attribute(input, &p)
 }
@@ -250,7 +280,11 @@ pub fn wit_info<M: Model>() -> wit::PluginInfo {
         params: i
             .params
             .into_iter()
-            .map(|p| wit::ParamSpec { name: p.name, default_value: p.default_value, description: p.description })
+            .map(|p| wit::ParamSpec {
+                name: p.name,
+                default_value: p.default_value,
+                description: p.description,
+            })
             .collect(),
         needs_timestamps: i.needs_timestamps,
         needs_milestones: i.needs_milestones,
@@ -260,7 +294,10 @@ pub fn wit_info<M: Model>() -> wit::PluginInfo {
 }
 
 #[doc(hidden)]
-pub fn wit_attribute<M: Model>(input: wit::Journeys, params: Vec<(String, String)>) -> Result<wit::AttributionOutput, wit::ModelError> {
+pub fn wit_attribute<M: Model>(
+    input: wit::Journeys,
+    params: Vec<(String, String)>,
+) -> Result<wit::AttributionOutput, wit::ModelError> {
     let j = Journeys {
         keys: input.keys,
         partners: input.partners,
@@ -278,7 +315,11 @@ pub fn wit_attribute<M: Model>(input: wit::Journeys, params: Vec<(String, String
     match M::attribute(&j, &p) {
         Ok(o) => Ok(wit::AttributionOutput {
             weights: o.weights,
-            scores: o.scores.into_iter().map(|(name, values)| wit::ScoreColumn { name, values }).collect(),
+            scores: o
+                .scores
+                .into_iter()
+                .map(|(name, values)| wit::ScoreColumn { name, values })
+                .collect(),
             notes: o.notes,
         }),
         Err(ModelError::InvalidParam(s)) => Err(wit::ModelError::InvalidParam(s)),

@@ -164,7 +164,10 @@ impl StrCol {
         if c.offsets.is_empty() {
             c.offsets.push(0);
         }
-        wit::Strings { offsets: c.offsets, data: c.data }
+        wit::Strings {
+            offsets: c.offsets,
+            data: c.data,
+        }
     }
 }
 
@@ -182,12 +185,18 @@ impl TimeCol {
 
     pub fn get(&self, i: usize) -> Time {
         let o = self.offset_min[i];
-        Time { wall_ms: self.wall_ms[i], offset_min: (o != i32::MIN).then_some(o) }
+        Time {
+            wall_ms: self.wall_ms[i],
+            offset_min: (o != i32::MIN).then_some(o),
+        }
     }
 
     fn take(&mut self) -> wit::Times {
         let c = std::mem::take(self);
-        wit::Times { wall_ms: c.wall_ms, offset_min: c.offset_min }
+        wit::Times {
+            wall_ms: c.wall_ms,
+            offset_min: c.offset_min,
+        }
     }
 }
 
@@ -238,9 +247,20 @@ pub mod conv_col {
 impl Batch {
     pub fn touch(&mut self, row: u64, t: &Touch) {
         self.touch_row.push(row);
-        for (i, s) in [t.person, t.account, t.channel, t.source, t.medium, t.campaign, t.asset, t.region, t.segment, t.touch_type]
-            .into_iter()
-            .enumerate()
+        for (i, s) in [
+            t.person,
+            t.account,
+            t.channel,
+            t.source,
+            t.medium,
+            t.campaign,
+            t.asset,
+            t.region,
+            t.segment,
+            t.touch_type,
+        ]
+        .into_iter()
+        .enumerate()
         {
             self.touch[i].push(s);
         }
@@ -249,7 +269,19 @@ impl Batch {
 
     pub fn conversion(&mut self, row: u64, c: &Conversion) {
         self.conv_row.push(row);
-        for (i, s) in [c.id, c.account, c.account_domain, c.stage, c.amount, c.currency, c.lead_source, c.campaign].into_iter().enumerate() {
+        for (i, s) in [
+            c.id,
+            c.account,
+            c.account_domain,
+            c.stage,
+            c.amount,
+            c.currency,
+            c.lead_source,
+            c.campaign,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             self.conv[i].push(s);
         }
         self.conv_created.push(c.created);
@@ -330,7 +362,11 @@ impl Batch {
             },
             rejects: std::mem::take(&mut self.rejects)
                 .into_iter()
-                .map(|(row, column, reason)| wit::Reject { row, column, reason })
+                .map(|(row, column, reason)| wit::Reject {
+                    row,
+                    column,
+                    reason,
+                })
                 .collect(),
         }
     }
@@ -344,7 +380,11 @@ pub fn clean_amount(raw: &str, decimal_comma: bool) -> Result<String, String> {
     if s.is_empty() {
         return Ok(String::new());
     }
-    let (dec, group) = if decimal_comma { (',', '.') } else { ('.', ',') };
+    let (dec, group) = if decimal_comma {
+        (',', '.')
+    } else {
+        ('.', ',')
+    };
     let mut out = String::with_capacity(s.len());
     let mut seen_dec = false;
     let mut digits = 0;
@@ -361,7 +401,8 @@ pub fn clean_amount(raw: &str, decimal_comma: bool) -> Result<String, String> {
             out.push('.');
         } else if ch == group || ch == ' ' || ch == '\u{a0}' || ch == '\'' {
             // thousands separators
-        } else if ch.is_alphabetic() || matches!(ch, '$' | '€' | '£' | '¥' | '-' | '(' | ')' | '+') {
+        } else if ch.is_alphabetic() || matches!(ch, '$' | '€' | '£' | '¥' | '-' | '(' | ')' | '+')
+        {
             // currency symbols or codes written into the cell, and the sign handled above
         } else {
             return Err(format!("`{raw}` is not an amount"));
@@ -413,12 +454,15 @@ impl<T: CsvRows> Csv<T> {
         while let Some(ev) = self.reader.next(eof) {
             match ev {
                 Event::Record if !self.header_seen => {
-                    let h = Header::from_record(self.reader.record()).map_err(NormalizeError::BadFile)?;
+                    let h = Header::from_record(self.reader.record())
+                        .map_err(NormalizeError::BadFile)?;
                     self.inner.header(&h)?;
                     self.header_seen = true;
                 }
                 Event::Bad(why) if !self.header_seen => {
-                    return Err(NormalizeError::BadFile(format!("cannot read the header row: {why}")));
+                    return Err(NormalizeError::BadFile(format!(
+                        "cannot read the header row: {why}"
+                    )));
                 }
                 Event::Record => {
                     if self.reader.record().is_blank() {
@@ -447,7 +491,11 @@ impl<T: CsvRows> Normalizer for Csv<T> {
     fn open(source: &SourceInfo, params: &Params) -> Result<Self, NormalizeError> {
         let inner = T::open(source, params)?;
         let reader = CsvReader::new(inner.delimiter());
-        Ok(Csv { inner, reader, header_seen: false })
+        Ok(Csv {
+            inner,
+            reader,
+            header_seen: false,
+        })
     }
 
     fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), NormalizeError> {
@@ -458,17 +506,34 @@ impl<T: CsvRows> Normalizer for Csv<T> {
     fn finish(&mut self, out: &mut Batch) -> Result<(), NormalizeError> {
         self.drain(true, out)?;
         if !self.header_seen {
-            return Err(NormalizeError::BadFile("the file is empty: no header row".into()));
+            return Err(NormalizeError::BadFile(
+                "the file is empty: no header row".into(),
+            ));
         }
         Ok(())
     }
 }
 
 /// Reads a whole file through a normalizer the way the host does (in chunks), for tests.
-pub fn run_file<N: Normalizer>(kind: &str, file_name: &str, params: &[(&str, &str)], data: &[u8], chunk: usize) -> Result<Batch, NormalizeError> {
-    let given: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+pub fn run_file<N: Normalizer>(
+    kind: &str,
+    file_name: &str,
+    params: &[(&str, &str)],
+    data: &[u8],
+    chunk: usize,
+) -> Result<Batch, NormalizeError> {
+    let given: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let p = Params::resolve(&N::info().params, &given).map_err(NormalizeError::InvalidParam)?;
-    let mut n = N::open(&SourceInfo { kind: kind.into(), file_name: file_name.into() }, &p)?;
+    let mut n = N::open(
+        &SourceInfo {
+            kind: kind.into(),
+            file_name: file_name.into(),
+        },
+        &p,
+    )?;
     let mut out = Batch::default();
     for c in data.chunks(chunk.max(1)) {
         n.push(c, &mut out)?;
@@ -517,17 +582,34 @@ pub fn wit_info<N: Normalizer>() -> wit::PluginInfo {
         params: i
             .params
             .into_iter()
-            .map(|p| wit::ParamSpec { name: p.name, default_value: p.default_value, description: p.description })
+            .map(|p| wit::ParamSpec {
+                name: p.name,
+                default_value: p.default_value,
+                description: p.description,
+            })
             .collect(),
         accepts: i.accepts,
     }
 }
 
 #[doc(hidden)]
-pub fn wit_open<N: Normalizer>(source: wit::SourceInfo, params: Vec<(String, String)>) -> Result<wit::Session, wit::NormalizeError> {
-    let p = Params::resolve(&N::info().params, &params).map_err(wit::NormalizeError::InvalidParam)?;
-    let n = N::open(&SourceInfo { kind: source.kind, file_name: source.file_name }, &p).map_err(to_wit_err)?;
-    Ok(wit::Session::new(Session { state: std::cell::RefCell::new((n, Batch::default())) }))
+pub fn wit_open<N: Normalizer>(
+    source: wit::SourceInfo,
+    params: Vec<(String, String)>,
+) -> Result<wit::Session, wit::NormalizeError> {
+    let p =
+        Params::resolve(&N::info().params, &params).map_err(wit::NormalizeError::InvalidParam)?;
+    let n = N::open(
+        &SourceInfo {
+            kind: source.kind,
+            file_name: source.file_name,
+        },
+        &p,
+    )
+    .map_err(to_wit_err)?;
+    Ok(wit::Session::new(Session {
+        state: std::cell::RefCell::new((n, Batch::default())),
+    }))
 }
 
 /// Exports a [`Normalizer`] (for CSV plugins: `Csv<MyRows>`) as the plugin's
@@ -571,7 +653,10 @@ mod tests {
         assert_eq!(clean_amount("(250.00)", false).unwrap(), "-250.00");
         assert_eq!(clean_amount("-7", false).unwrap(), "-7");
         assert_eq!(clean_amount("  ", false).unwrap(), "");
-        assert_eq!(clean_amount("1.2.3", false).unwrap_err(), "`1.2.3` is not an amount");
+        assert_eq!(
+            clean_amount("1.2.3", false).unwrap_err(),
+            "`1.2.3` is not an amount"
+        );
         assert!(clean_amount("n/a", false).is_err());
     }
 
@@ -580,7 +665,13 @@ mod tests {
     }
     impl CsvRows for Echo {
         fn info() -> Info {
-            Info { name: "echo".into(), version: "0.0.1".into(), description: String::new(), params: vec![], accepts: vec![] }
+            Info {
+                name: "echo".into(),
+                version: "0.0.1".into(),
+                description: String::new(),
+                params: vec![],
+                accepts: vec![],
+            }
         }
         fn open(_: &SourceInfo, _: &Params) -> Result<Self, NormalizeError> {
             Ok(Echo { id: 0 })
@@ -591,7 +682,13 @@ mod tests {
         }
         fn row(&mut self, row: u64, r: &Record, out: &mut Batch) {
             match r.get(self.id) {
-                Ok(id) if !id.is_empty() => out.conversion(row, &Conversion { id, ..Default::default() }),
+                Ok(id) if !id.is_empty() => out.conversion(
+                    row,
+                    &Conversion {
+                        id,
+                        ..Default::default()
+                    },
+                ),
                 Ok(_) => out.reject(row, "id", "empty"),
                 Err(e) => out.reject(row, "id", e),
             }
@@ -600,13 +697,23 @@ mod tests {
 
     #[test]
     fn csv_rows_are_numbered_and_every_row_accounted() {
-        let b = run_file::<Csv<Echo>>("crm", "x.csv", &[], b"id\r\na\n\n\xff\n\"b\nc\"\n", 3).unwrap();
+        let b =
+            run_file::<Csv<Echo>>("crm", "x.csv", &[], b"id\r\na\n\n\xff\n\"b\nc\"\n", 3).unwrap();
         assert_eq!(b.rows_read, 3);
         assert_eq!(b.conv_row, vec![1, 3]);
         assert_eq!(b.conv[conv_col::ID].get(1), "b\nc");
-        assert_eq!(b.rejects, vec![(2, "id".to_string(), "invalid UTF-8".to_string())]);
+        assert_eq!(
+            b.rejects,
+            vec![(2, "id".to_string(), "invalid UTF-8".to_string())]
+        );
         let e = run_file::<Csv<Echo>>("crm", "x.csv", &[], b"name\nx\n", 64).unwrap_err();
-        assert_eq!(e, NormalizeError::BadFile("missing required column(s): id".into()));
-        assert_eq!(run_file::<Csv<Echo>>("crm", "x.csv", &[], b"", 64).unwrap_err(), NormalizeError::BadFile("the file is empty: no header row".into()));
+        assert_eq!(
+            e,
+            NormalizeError::BadFile("missing required column(s): id".into())
+        );
+        assert_eq!(
+            run_file::<Csv<Echo>>("crm", "x.csv", &[], b"", 64).unwrap_err(),
+            NormalizeError::BadFile("the file is empty: no header row".into())
+        );
     }
 }

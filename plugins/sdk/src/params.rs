@@ -72,7 +72,9 @@ impl Params {
         let raw = self.str(name).trim();
         match raw.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(format!("parameter `{name}`: `{raw}` is not a finite number")),
+            _ => Err(format!(
+                "parameter `{name}`: `{raw}` is not a finite number"
+            )),
         }
     }
 
@@ -100,7 +102,9 @@ impl Params {
         match self.str(name).trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" | "on" => Ok(true),
             "false" | "no" | "0" | "off" => Ok(false),
-            other => Err(format!("parameter `{name}`: `{other}` is not true or false")),
+            other => Err(format!(
+                "parameter `{name}`: `{other}` is not true or false"
+            )),
         }
     }
 
@@ -122,7 +126,9 @@ impl Params {
         };
         let n: f64 = num.trim().parse().map_err(|_| err())?;
         if !n.is_finite() || n <= 0.0 {
-            return Err(format!("parameter `{name}`: `{raw}` must be a positive duration"));
+            return Err(format!(
+                "parameter `{name}`: `{raw}` must be a positive duration"
+            ));
         }
         Ok(n * unit_ms)
     }
@@ -164,7 +170,10 @@ mod tests {
     #[test]
     fn unknown_parameter_lists_accepted_ones() {
         let e = Params::resolve(&specs(), &[("halflife".into(), "3".into())]).unwrap_err();
-        assert_eq!(e, "unknown parameter `halflife`: accepted parameters are half_life, order");
+        assert_eq!(
+            e,
+            "unknown parameter `halflife`: accepted parameters are half_life, order"
+        );
     }
 
     #[test]

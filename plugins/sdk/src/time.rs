@@ -13,11 +13,17 @@ pub struct Time {
 
 impl Time {
     /// "No time given" (optional dates).
-    pub const NONE: Time = Time { wall_ms: i64::MIN, offset_min: None };
+    pub const NONE: Time = Time {
+        wall_ms: i64::MIN,
+        offset_min: None,
+    };
 
     /// An instant already in UTC.
     pub fn utc_ms(ms: i64) -> Time {
-        Time { wall_ms: ms, offset_min: Some(0) }
+        Time {
+            wall_ms: ms,
+            offset_min: Some(0),
+        }
     }
 
     pub fn is_none(&self) -> bool {
@@ -155,7 +161,9 @@ fn split_offset(s: &str) -> Result<(&str, Option<i32>), String> {
             _ => (None, None),
         };
         return match (hh, mm) {
-            (Some(h), Some(m)) if h <= 14 && m < 60 => Ok((clock.trim_end(), Some(sign * (h as i32 * 60 + m as i32)))),
+            (Some(h), Some(m)) if h <= 14 && m < 60 => {
+                Ok((clock.trim_end(), Some(sign * (h as i32 * 60 + m as i32))))
+            }
             _ => Err(format!("`{zone}` is not a UTC offset")),
         };
     }
@@ -177,7 +185,11 @@ pub fn parse_datetime(s: &str, order: DateOrder) -> Result<Time, String> {
     };
     let day_ms = if date.contains('-') {
         let mut p = date.split('-');
-        let (y, m, d) = (p.next().and_then(num), p.next().and_then(num), p.next().and_then(num));
+        let (y, m, d) = (
+            p.next().and_then(num),
+            p.next().and_then(num),
+            p.next().and_then(num),
+        );
         match (y, m, d, p.next()) {
             (Some(y), Some(m), Some(d), None) if date.len() >= 8 => ymd_ms(y as i64, m, d)?,
             _ => return Err(format!("`{s}` is not a date")),
@@ -185,10 +197,18 @@ pub fn parse_datetime(s: &str, order: DateOrder) -> Result<Time, String> {
     } else if date.contains('/') || date.contains('.') {
         let sep = if date.contains('/') { '/' } else { '.' };
         let mut p = date.split(sep);
-        let (a, b, y) = (p.next().and_then(num), p.next().and_then(num), p.next().and_then(num));
+        let (a, b, y) = (
+            p.next().and_then(num),
+            p.next().and_then(num),
+            p.next().and_then(num),
+        );
         match (a, b, y, p.next()) {
             (Some(a), Some(b), Some(y), None) if y >= 1000 => {
-                let (m, d) = if sep == '.' || order == DateOrder::Dmy { (b, a) } else { (a, b) };
+                let (m, d) = if sep == '.' || order == DateOrder::Dmy {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
                 ymd_ms(y as i64, m, d)?
             }
             _ => return Err(format!("`{s}` is not a date")),
@@ -197,10 +217,16 @@ pub fn parse_datetime(s: &str, order: DateOrder) -> Result<Time, String> {
         return Err(format!("`{s}` is not a date"));
     };
     match clock {
-        None => Ok(Time { wall_ms: day_ms, offset_min: None }),
+        None => Ok(Time {
+            wall_ms: day_ms,
+            offset_min: None,
+        }),
         Some(c) => {
             let (c, off) = split_offset(c)?;
-            Ok(Time { wall_ms: day_ms + parse_clock(c)?, offset_min: off })
+            Ok(Time {
+                wall_ms: day_ms + parse_clock(c)?,
+                offset_min: off,
+            })
         }
     }
 }
@@ -232,32 +258,80 @@ mod tests {
     #[test]
     fn iso_forms() {
         let base = days_from_civil(2026, 3, 4) * D;
-        assert_eq!(parse_datetime("2026-03-04", DateOrder::Mdy).unwrap(), Time { wall_ms: base, offset_min: None });
+        assert_eq!(
+            parse_datetime("2026-03-04", DateOrder::Mdy).unwrap(),
+            Time {
+                wall_ms: base,
+                offset_min: None
+            }
+        );
         assert_eq!(
             parse_datetime("2026-03-04T15:30:00Z", DateOrder::Mdy).unwrap(),
-            Time { wall_ms: base + 15 * 3_600_000 + 30 * 60_000, offset_min: Some(0) }
+            Time {
+                wall_ms: base + 15 * 3_600_000 + 30 * 60_000,
+                offset_min: Some(0)
+            }
         );
         assert_eq!(
             parse_datetime("2026-03-04 15:30:00.250+01:00", DateOrder::Mdy).unwrap(),
-            Time { wall_ms: base + 15 * 3_600_000 + 30 * 60_000 + 250, offset_min: Some(60) }
+            Time {
+                wall_ms: base + 15 * 3_600_000 + 30 * 60_000 + 250,
+                offset_min: Some(60)
+            }
         );
-        assert_eq!(parse_datetime("2026-03-04T15:30-0530", DateOrder::Mdy).unwrap().offset_min, Some(-330));
+        assert_eq!(
+            parse_datetime("2026-03-04T15:30-0530", DateOrder::Mdy)
+                .unwrap()
+                .offset_min,
+            Some(-330)
+        );
     }
 
     #[test]
     fn locale_forms() {
         let mar4 = days_from_civil(2026, 3, 4) * D;
-        assert_eq!(parse_datetime("03/04/2026", DateOrder::Mdy).unwrap().wall_ms, mar4);
-        assert_eq!(parse_datetime("04/03/2026", DateOrder::Dmy).unwrap().wall_ms, mar4);
-        assert_eq!(parse_datetime("04.03.2026 15:30", DateOrder::Mdy).unwrap().wall_ms, mar4 + 15 * 3_600_000 + 30 * 60_000);
-        assert_eq!(parse_datetime("3/4/2026 3:05 PM", DateOrder::Mdy).unwrap().wall_ms, mar4 + 15 * 3_600_000 + 5 * 60_000);
-        assert_eq!(parse_datetime("3/4/2026 12:05 AM", DateOrder::Mdy).unwrap().wall_ms, mar4 + 5 * 60_000);
+        assert_eq!(
+            parse_datetime("03/04/2026", DateOrder::Mdy)
+                .unwrap()
+                .wall_ms,
+            mar4
+        );
+        assert_eq!(
+            parse_datetime("04/03/2026", DateOrder::Dmy)
+                .unwrap()
+                .wall_ms,
+            mar4
+        );
+        assert_eq!(
+            parse_datetime("04.03.2026 15:30", DateOrder::Mdy)
+                .unwrap()
+                .wall_ms,
+            mar4 + 15 * 3_600_000 + 30 * 60_000
+        );
+        assert_eq!(
+            parse_datetime("3/4/2026 3:05 PM", DateOrder::Mdy)
+                .unwrap()
+                .wall_ms,
+            mar4 + 15 * 3_600_000 + 5 * 60_000
+        );
+        assert_eq!(
+            parse_datetime("3/4/2026 12:05 AM", DateOrder::Mdy)
+                .unwrap()
+                .wall_ms,
+            mar4 + 5 * 60_000
+        );
     }
 
     #[test]
     fn bad_dates_say_why() {
-        assert_eq!(parse_datetime("2026-02-30", DateOrder::Mdy).unwrap_err(), "day 30 is out of range for 2026-02");
-        assert_eq!(parse_datetime("1900-01-01", DateOrder::Mdy).unwrap_err(), "year 1900 is out of range 1970–2200");
+        assert_eq!(
+            parse_datetime("2026-02-30", DateOrder::Mdy).unwrap_err(),
+            "day 30 is out of range for 2026-02"
+        );
+        assert_eq!(
+            parse_datetime("1900-01-01", DateOrder::Mdy).unwrap_err(),
+            "year 1900 is out of range 1970–2200"
+        );
         assert!(parse_datetime("13/01/2026", DateOrder::Mdy).is_err());
         assert!(parse_datetime("yesterday", DateOrder::Mdy).is_err());
         assert!(parse_datetime("2026-03-04T25:00", DateOrder::Mdy).is_err());
