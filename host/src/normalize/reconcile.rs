@@ -253,8 +253,12 @@ mod tests {
         assert_eq!(parse_amount("").unwrap(), Decimal::ZERO);
         assert_eq!(parse_amount("-5").unwrap_err(), "amount -5 is negative");
         assert_eq!(
-            parse_amount("1e9").unwrap_err(),
-            "`1e9` is not a decimal amount"
+            parse_amount("1.5E+06").unwrap_err(),
+            "`1.5E+06` is in scientific notation: the spreadsheet has rounded it; export the column as a plain number"
+        );
+        assert_eq!(
+            parse_amount("12,5").unwrap_err(),
+            "`12,5` is not a decimal amount"
         );
         assert_eq!(
             parse_amount("2000000000000").unwrap_err(),
