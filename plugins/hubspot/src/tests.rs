@@ -1,0 +1,962 @@
+use super::*;
+use ascribe_sdk::normalizer::{NormalizeError, conv_col, run_file, touch_col};
+use ascribe_sdk::time::days_from_civil;
+
+const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
+
+/// Runs `data` through the plugin at every chunk size, checks the results agree and that
+/// every row read is accounted for, and returns one of them.
+fn run(data: &str, params: &[(&str, &str)]) -> Batch {
+    run_bytes(data.as_bytes(), params)
+}
+
+fn run_bytes(data: &[u8], params: &[(&str, &str)]) -> Batch {
+    let mut first: Option<Batch> = None;
+    for chunk in CHUNKS {
+        let b = run_file::<Plugin>("crm", "export.csv", params, data, chunk).unwrap();
+        assert_accounted(&b);
+        match &first {
+            None => first = Some(b),
+            Some(f) => assert_eq!(
+                format!("{b:?}"),
+                format!("{f:?}"),
+                "chunk size {chunk} differs"
+            ),
+        }
+    }
+    first.unwrap()
+}
+
+fn run_err(data: &str, params: &[(&str, &str)]) -> NormalizeError {
+    let mut errs = CHUNKS
+        .iter()
+        .map(|&c| run_file::<Plugin>("crm", "export.csv", params, data.as_bytes(), c).unwrap_err());
+    let e = errs.next().unwrap();
+    assert!(errs.all(|x| x == e));
+    e
+}
+
+fn assert_accounted(b: &Batch) {
+    for row in 1..=b.rows_read {
+        let seen = b.touch_row.contains(&row)
+            || b.conv_row.contains(&row)
+            || b.event_row.contains(&row)
+            || b.rejects.iter().any(|r| r.0 == row);
+        assert!(seen, "row {row} was dropped");
+    }
+}
+
+fn wall(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> i64 {
+    days_from_civil(y, mo, d) * 86_400_000 + (h * 60 + mi) * 60_000
+}
+
+fn local(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> Time {
+    Time {
+        wall_ms: wall(y, mo, d, h, mi),
+        offset_min: None,
+    }
+}
+
+/// Touch `i` as [person, account, channel, source, medium, campaign, asset, region,
+/// segment, touch type].
+fn touch(b: &Batch, i: usize) -> Vec<&str> {
+    (0..10).map(|c| b.touch[c].get(i)).collect()
+}
+
+/// Conversion `i` as [id, account, account domain, stage, amount, currency, lead source,
+/// campaign].
+fn conv(b: &Batch, i: usize) -> Vec<&str> {
+    (0..8).map(|c| b.conv[c].get(i)).collect()
+}
+
+/// Stage event `i` as (row, kind, [subject, account, stage], time).
+fn event(b: &Batch, i: usize) -> (u64, u8, Vec<&str>, Time) {
+    (
+        b.event_row[i],
+        b.event_kind[i],
+        (0..3).map(|c| b.event[c].get(i)).collect(),
+        b.event_time.get(i),
+    )
+}
+
+fn rejects(b: &Batch) -> Vec<(u64, &str, &str)> {
+    b.rejects
+        .iter()
+        .map(|(r, c, w)| (*r, c.as_str(), w.as_str()))
+        .collect()
+}
+
+fn all_strings(b: &Batch) -> Vec<String> {
+    let mut v = vec![];
+    for c in b.touch.iter().chain(b.conv.iter()).chain(b.event.iter()) {
+        v.extend((0..c.len()).map(|i| c.get(i).to_string()));
+    }
+    v.extend(b.rejects.iter().map(|r| r.2.clone()));
+    v
+}
+
+const CONTACTS_HEADER: &str = "Record ID,Email,First Name,Last Name,Company Name,Company Domain Name,Create Date,\
+Lifecycle Stage,Became a Lead Date,Became a Marketing Qualified Lead Date,Became a Sales Qualified Lead Date,\
+Became an Opportunity Date,Became a Customer Date,Original Source,Original Source Drill-Down 1,\
+Original Source Drill-Down 2,Country/Region,Industry\n";
+
+const DEALS_HEADER: &str = "Record ID,Deal Name,Deal Stage,Amount,Deal Currency Code,Create Date,Close Date,\
+Associated Company,Associated Company Domain,Original Source,Pipeline\n";
+
+const ACTIVITIES_HEADER: &str = "Activity ID,Email,Activity Type,Activity Name,Timestamp,Page URL,UTM Source,\
+UTM Medium,UTM Campaign,UTM Content,Company Domain\n";
+
+#[test]
+fn info_declares_params_and_accepts() {
+    let i = HubSpot::info();
+    assert_eq!(i.name, "hubspot");
+    assert_eq!(i.version, "1.0.0");
+    let params: Vec<(&str, &str)> = i
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.default_value.as_str()))
+        .collect();
+    assert_eq!(params, vec![("export", "auto"), ("date_format", "ymd")]);
+    assert!(i.params.iter().all(|p| p.description.len() > 40));
+    assert_eq!(
+        i.accepts,
+        vec![
+            "crm:contacts",
+            "crm:deals",
+            "map:contacts",
+            "map:activities"
+        ]
+    );
+}
+
+#[test]
+fn contacts_map_to_a_touch_and_stage_events() {
+    let data = format!(
+        "{CONTACTS_HEADER}\
+101,ada@acme.io,Ada,Lovelace,Acme,acme.io,2026-03-04 15:30,customer,2026-03-04,2026-03-05 09:00,2026-03-06,2026-03-07,2026-03-20,PAID_SOCIAL,linkedin,ai-launch,Germany,Software\n\
+102,bo@globex.example,Bo,Brown,Globex,globex.example,2026-03-05,lead,2026-03-05,,,,,OFFLINE,,,France,Retail\n"
+    );
+    let b = run(&data, &[]);
+    assert_eq!(b.rows_read, 2);
+    assert!(b.rejects.is_empty());
+    assert_eq!(b.touch_row, vec![1, 2]);
+    assert_eq!(
+        touch(&b, 0),
+        vec![
+            "ada@acme.io",
+            "acme.io",
+            "paid_social",
+            "linkedin",
+            "",
+            "ai-launch",
+            "",
+            "Germany",
+            "Software",
+            "contact_created"
+        ]
+    );
+    assert_eq!(b.touch_time.get(0), local(2026, 3, 4, 15, 30));
+    assert_eq!(
+        touch(&b, 1),
+        vec![
+            "bo@globex.example",
+            "globex.example",
+            "event",
+            "",
+            "",
+            "",
+            "",
+            "France",
+            "Retail",
+            "contact_created"
+        ]
+    );
+    assert_eq!(b.touch_time.get(1), local(2026, 3, 5, 0, 0));
+    assert_eq!(b.stage_events(), 6);
+    let stages = [
+        "lead",
+        "marketingqualifiedlead",
+        "salesqualifiedlead",
+        "opportunity",
+        "customer",
+    ];
+    let times = [
+        local(2026, 3, 4, 0, 0),
+        local(2026, 3, 5, 9, 0),
+        local(2026, 3, 6, 0, 0),
+        local(2026, 3, 7, 0, 0),
+        local(2026, 3, 20, 0, 0),
+    ];
+    for (i, (stage, time)) in stages.iter().zip(times).enumerate() {
+        assert_eq!(
+            event(&b, i),
+            (1, 0, vec!["ada@acme.io", "acme.io", *stage], time)
+        );
+    }
+    assert_eq!(
+        event(&b, 5),
+        (
+            2,
+            0,
+            vec!["bo@globex.example", "globex.example", "lead"],
+            local(2026, 3, 5, 0, 0)
+        )
+    );
+    assert_eq!(b.conversions(), 0);
+    // Names are never emitted.
+    let all = all_strings(&b);
+    for name in ["Ada", "Lovelace", "Bo", "Brown"] {
+        assert!(!all.iter().any(|s| s == name), "{name} leaked");
+    }
+}
+
+#[test]
+fn original_source_channel_table() {
+    let mut s = String::new();
+    let cases = [
+        ("ORGANIC_SEARCH", "organic_search"),
+        ("PAID_SEARCH", "paid_search"),
+        ("PAID_SOCIAL", "paid_social"),
+        ("SOCIAL_MEDIA", "organic_social"),
+        ("EMAIL_MARKETING", "email"),
+        ("REFERRALS", "referral"),
+        ("DIRECT_TRAFFIC", "direct"),
+        ("OFFLINE", "event"),
+        ("OTHER_CAMPAIGNS", "other"),
+        // HubSpot's labels for the same values.
+        ("Organic Search", "organic_search"),
+        ("Social Media", "organic_social"),
+        ("Offline Sources", "event"),
+        ("direct_traffic", "direct"),
+        // Anything else is lower-cased.
+        ("AI_REFERRALS", "ai_referrals"),
+        ("Partner Webinar", "partner webinar"),
+        ("ÉVÉNEMENT", "événement"),
+        ("podcast", "podcast"),
+        ("", ""),
+    ];
+    for (raw, want) in cases {
+        assert_eq!(hubspot_channel(raw, &mut s), want, "{raw}");
+    }
+}
+
+#[test]
+fn contact_without_stage_columns_or_optional_columns() {
+    // Only the required columns: no stage events, empty optional fields.
+    let b = run(
+        "email,create date,original source\r\nx@acme.io,2026-03-04,DIRECT_TRAFFIC\r\n",
+        &[("export", "contacts")],
+    );
+    assert_eq!(
+        touch(&b, 0),
+        vec![
+            "x@acme.io",
+            "",
+            "direct",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "contact_created"
+        ]
+    );
+    assert_eq!(b.stage_events(), 0);
+}
+
+#[test]
+fn deals_map_to_conversions() {
+    let data = format!(
+        "{DEALS_HEADER}\
+D-1,Secret Deal for Ada,closedwon,\"$12,500.50\",USD,2026-03-04 15:30,2026-04-01,Acme,acme.io,PAID_SEARCH,default\n\
+D-2,Another Secret,appointmentscheduled,,EUR,2026-03-05T10:00:00+01:00,,Globex,globex.example,OFFLINE,default\n\
+D-3,Third Secret,qualifiedtobuy,7000,USD,2026-03-06T08:15:00Z,2026-03-09 17:45,Initech,,,partners\n"
+    );
+    let b = run(&data, &[]);
+    assert_eq!(b.rows_read, 3);
+    assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+    assert_eq!(b.conv_row, vec![1, 2, 3]);
+    assert_eq!(
+        conv(&b, 0),
+        vec![
+            "D-1",
+            "acme.io",
+            "acme.io",
+            "closedwon",
+            "12500.50",
+            "USD",
+            "PAID_SEARCH",
+            ""
+        ]
+    );
+    assert_eq!(b.conv_created.get(0), local(2026, 3, 4, 15, 30));
+    assert_eq!(b.conv_closed.get(0), local(2026, 4, 1, 0, 0));
+    // Empty amount → "" (the host counts it as 0 with a warning); no close date → NONE.
+    assert_eq!(
+        conv(&b, 1),
+        vec![
+            "D-2",
+            "globex.example",
+            "globex.example",
+            "appointmentscheduled",
+            "",
+            "EUR",
+            "OFFLINE",
+            ""
+        ]
+    );
+    assert_eq!(
+        b.conv_created.get(1),
+        Time {
+            wall_ms: wall(2026, 3, 5, 10, 0),
+            offset_min: Some(60)
+        }
+    );
+    assert!(b.conv_closed.get(1).is_none());
+    assert_eq!(
+        conv(&b, 2),
+        vec!["D-3", "", "", "qualifiedtobuy", "7000", "USD", "", ""]
+    );
+    assert_eq!(
+        b.conv_created.get(2),
+        Time {
+            wall_ms: wall(2026, 3, 6, 8, 15),
+            offset_min: Some(0)
+        }
+    );
+    assert_eq!(b.conv_closed.get(2), local(2026, 3, 9, 17, 45));
+    assert_eq!(b.touches() + b.stage_events(), 0);
+    let all = all_strings(&b);
+    assert!(
+        !all.iter().any(|s| s.contains("Secret")),
+        "a deal name leaked"
+    );
+}
+
+#[test]
+fn activities_map_to_touches() {
+    let data = format!(
+        "{ACTIVITIES_HEADER}\
+A-1,ada@acme.io,FORM_SUBMISSION,Contact us,2026-03-04 15:30,https://nimbus.example/contact?x=1,linkedin,paid_social,ai-launch,hero-form,acme.io\n\
+A-2,bo@globex.example,MARKETING_EVENT,AI Launch Tour Berlin,2026-03-05,,,,ai-launch,,globex.example\n\
+A-3,cy@initech.example,EMAIL_CLICK,Newsletter March,2026-03-06T07:00:00-05:00,,newsletter,email,march-news,cta-1,\n"
+    );
+    let b = run(&data, &[]);
+    assert_eq!(b.rows_read, 3);
+    assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+    assert_eq!(b.touch_row, vec![1, 2, 3]);
+    assert_eq!(
+        touch(&b, 0),
+        vec![
+            "ada@acme.io",
+            "acme.io",
+            "form",
+            "linkedin",
+            "paid_social",
+            "ai-launch",
+            "hero-form",
+            "",
+            "",
+            "form_submission"
+        ]
+    );
+    assert_eq!(b.touch_time.get(0), local(2026, 3, 4, 15, 30));
+    // No UTM Content: the asset is the Activity Name.
+    assert_eq!(
+        touch(&b, 1),
+        vec![
+            "bo@globex.example",
+            "globex.example",
+            "event",
+            "",
+            "",
+            "ai-launch",
+            "AI Launch Tour Berlin",
+            "",
+            "",
+            "event_attendance"
+        ]
+    );
+    assert_eq!(
+        touch(&b, 2),
+        vec![
+            "cy@initech.example",
+            "",
+            "email",
+            "newsletter",
+            "email",
+            "march-news",
+            "cta-1",
+            "",
+            "",
+            "email_click"
+        ]
+    );
+    assert_eq!(
+        b.touch_time.get(2),
+        Time {
+            wall_ms: wall(2026, 3, 6, 7, 0),
+            offset_min: Some(-300)
+        }
+    );
+    assert_eq!(b.conversions() + b.stage_events(), 0);
+}
+
+#[test]
+fn activity_type_labels_and_case() {
+    assert_eq!(
+        activity_kind("Form Submission"),
+        Some(("form", "form_submission"))
+    );
+    assert_eq!(
+        activity_kind("marketing_event"),
+        Some(("event", "event_attendance"))
+    );
+    assert_eq!(activity_kind("Email click"), Some(("email", "email_click")));
+    assert_eq!(activity_kind("PAGE_VIEW"), None);
+}
+
+#[test]
+fn export_is_detected_from_the_header_or_set() {
+    assert_eq!(detect_header(CONTACTS_HEADER), Some(Export::Contacts));
+    assert_eq!(detect_header(DEALS_HEADER), Some(Export::Deals));
+    assert_eq!(detect_header(ACTIVITIES_HEADER), Some(Export::Activities));
+    assert_eq!(
+        detect_header("email,BECAME A LEAD DATE,create date\n"),
+        Some(Export::Contacts)
+    );
+    assert_eq!(detect_header("Email,Create Date\n"), None);
+    // An explicit export wins over the header.
+    let e = run_err(
+        &format!("{DEALS_HEADER}D-1,x,closedwon,1,USD,2026-03-04,,,,,\n"),
+        &[("export", "activities")],
+    );
+    assert_eq!(e, NormalizeError::BadFile("HubSpot activities export: missing required column(s): Email, Activity Type, Timestamp".into()));
+}
+
+#[test]
+fn missing_columns_are_a_bad_file_naming_them() {
+    assert_eq!(
+        run_err("Record ID,Email,Lifecycle Stage\n1,a@b.c,lead\n", &[]),
+        NormalizeError::BadFile(
+            "HubSpot contacts export: missing required column(s): Create Date, Original Source"
+                .into()
+        )
+    );
+    assert_eq!(
+        run_err("Record ID,Deal Stage,Create Date\n", &[]),
+        NormalizeError::BadFile(
+            "HubSpot deals export: missing required column(s): Amount, Deal Currency Code".into()
+        )
+    );
+    assert_eq!(
+        run_err("Activity ID,Activity Type,Timestamp\n", &[]),
+        NormalizeError::BadFile(
+            "HubSpot activities export: missing required column(s): Email".into()
+        )
+    );
+    assert_eq!(
+        run_err("Email,Create Date,Name\nx@y.z,2026-03-04,Q\n", &[]),
+        NormalizeError::BadFile(
+            "cannot tell which HubSpot export this is: the header has no Deal Stage (deals), Activity Type \
+             (activities) or Lifecycle Stage (contacts) column; set the `export` parameter"
+                .into()
+        )
+    );
+    assert_eq!(
+        run_err("", &[]),
+        NormalizeError::BadFile("the file is empty: no header row".into())
+    );
+}
+
+#[test]
+fn header_only_file_has_no_rows() {
+    let b = run(DEALS_HEADER, &[]);
+    assert_eq!(b.rows_read, 0);
+    assert_eq!(b.conversions(), 0);
+}
+
+#[test]
+fn bad_params_are_refused() {
+    assert_eq!(
+        run_err(DEALS_HEADER, &[("export", "companies")]),
+        NormalizeError::InvalidParam("parameter `export`: `companies` is not a HubSpot export (use contacts, deals, activities or auto)".into())
+    );
+    assert_eq!(
+        run_err(DEALS_HEADER, &[("date_format", "ydm")]),
+        NormalizeError::InvalidParam(
+            "parameter `date_format`: `ydm` is not a date format (use ymd, mdy or dmy)".into()
+        )
+    );
+    assert_eq!(
+        run_err(DEALS_HEADER, &[("delimiter", ";")]),
+        NormalizeError::InvalidParam(
+            "unknown parameter `delimiter`: accepted parameters are export, date_format".into()
+        )
+    );
+    // Values are read case-insensitively; `iso` is ymd.
+    run(
+        DEALS_HEADER,
+        &[("export", " Deals "), ("date_format", "ISO")],
+    );
+}
+
+#[test]
+fn bom_crlf_quotes_and_embedded_newlines_in_every_chunking() {
+    let data = format!(
+        "\u{feff}{}\
+A-1,ada@acme.io,FORM_SUBMISSION,\"Contact us, \"\"now\"\"\r\nsecond line\",2026-03-04 15:30,,,,,,acme.io\r\n\
+\r\n\
+A-2,\"bo@globex.example\",EMAIL_CLICK,\"Newsletter, March\",2026-03-05,,,,,,\r\n\
+A-3,cy@initech.example,MARKETING_EVENT,Summit,2026-03-06,,,,,,initech.example",
+        ACTIVITIES_HEADER.replace('\n', "\r\n")
+    );
+    let b = run(&data, &[]);
+    // The blank line is not a row.
+    assert_eq!(b.rows_read, 3);
+    assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+    assert_eq!(
+        b.touch[touch_col::ASSET].get(0),
+        "Contact us, \"now\"\r\nsecond line"
+    );
+    assert_eq!(b.touch[touch_col::PERSON].get(1), "bo@globex.example");
+    assert_eq!(b.touch[touch_col::ASSET].get(1), "Newsletter, March");
+    // The last row has no line end.
+    assert_eq!(b.touch[touch_col::ACCOUNT].get(2), "initech.example");
+    assert_eq!(b.touch_row, vec![1, 2, 3]);
+}
+
+#[test]
+fn header_matching_ignores_case_spaces_and_order() {
+    let data = " amount ,DEAL STAGE,create date,record id,deal currency code\n\"1,000\",closedwon,2026-03-04,D-9,usd\n";
+    let b = run(data, &[]);
+    assert_eq!(
+        conv(&b, 0),
+        vec!["D-9", "", "", "closedwon", "1000", "usd", "", ""]
+    );
+}
+
+#[test]
+fn date_formats() {
+    let one = |date: &str, params: &[(&str, &str)]| {
+        let b = run(
+            &format!("Email,Activity Type,Timestamp\na@b.example,EMAIL_CLICK,{date}\n"),
+            params,
+        );
+        if b.rejects.is_empty() {
+            Ok(b.touch_time.get(0))
+        } else {
+            Err(b.rejects[0].2.clone())
+        }
+    };
+    assert_eq!(one("2026-03-04 15:30", &[]), Ok(local(2026, 3, 4, 15, 30)));
+    assert_eq!(one("2026-03-04", &[]), Ok(local(2026, 3, 4, 0, 0)));
+    assert_eq!(
+        one("2026-03-04 15:30:59", &[]),
+        Ok(Time {
+            wall_ms: wall(2026, 3, 4, 15, 30) + 59_000,
+            offset_min: None
+        })
+    );
+    assert_eq!(
+        one("2026-03-04T15:30:00Z", &[]),
+        Ok(Time {
+            wall_ms: wall(2026, 3, 4, 15, 30),
+            offset_min: Some(0)
+        })
+    );
+    assert_eq!(
+        one("2026-03-04T15:30:00.000+05:30", &[]),
+        Ok(Time {
+            wall_ms: wall(2026, 3, 4, 15, 30),
+            offset_min: Some(330)
+        })
+    );
+    assert_eq!(
+        one("2026-03-04T15:30:00-08:00", &[]),
+        Ok(Time {
+            wall_ms: wall(2026, 3, 4, 15, 30),
+            offset_min: Some(-480)
+        })
+    );
+    assert_eq!(
+        one("3/4/2026 3:30 PM", &[]),
+        Err("`3/4/2026 3:30 PM` is not a YYYY-MM-DD date (set date_format = mdy or dmy for dates like 3/4/2026)".into())
+    );
+    assert_eq!(
+        one("3/4/2026 3:30 PM", &[("date_format", "mdy")]),
+        Ok(local(2026, 3, 4, 15, 30))
+    );
+    assert_eq!(
+        one("04/03/2026 15:30", &[("date_format", "dmy")]),
+        Ok(local(2026, 3, 4, 15, 30))
+    );
+    assert_eq!(
+        one("2026-03-04 15:30", &[("date_format", "dmy")]),
+        Ok(local(2026, 3, 4, 15, 30))
+    );
+    assert_eq!(
+        one("2026-02-30", &[]),
+        Err("day 30 is out of range for 2026-02".into())
+    );
+    assert_eq!(
+        one("yesterday", &[]),
+        Err("`yesterday` is not a date".into())
+    );
+}
+
+#[test]
+fn fast_dates_agree_with_the_sdk_parser() {
+    let mut checked = 0;
+    for y in [
+        "1969", "1970", "2024", "2026", "2100", "2200", "2201", "20x6",
+    ] {
+        for m in ["00", "01", "02", "04", "12", "13", "1a"] {
+            for d in ["00", "01", "28", "29", "30", "31", "32"] {
+                for clock in [
+                    "",
+                    " 00:00",
+                    "T15:30",
+                    " 23:59:59",
+                    " 24:00",
+                    " 12:60",
+                    " 12:30:60",
+                    " 7:05",
+                    "T15:30:00Z",
+                    " 15:30:00.5",
+                    " 15:30 ",
+                    "T15:30:00.123Z",
+                    "T15:30:00.123456789+01:00",
+                    "T15:30:00-05:30",
+                    "T15:30+14:00",
+                    "T15:30:00+15:00",
+                    "T15:30:00+01:60",
+                    "T15:30:00+01",
+                    "T15:30:00+0100",
+                    "T15:30:00.Z",
+                    "T15:30:00 Z",
+                    "T15:30:0",
+                    "T15:3",
+                    " 15:30:00 +01:00",
+                ] {
+                    let s = format!("{y}-{m}-{d}{clock}");
+                    if let Some(t) = fast_date(s.as_bytes()) {
+                        assert_eq!(Ok(t), parse_datetime(&s, DateOrder::Mdy), "{s}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+    assert_eq!(
+        fast_date(b"2026-03-04 15:30"),
+        Some(local(2026, 3, 4, 15, 30))
+    );
+    assert_eq!(fast_date(b"2024-02-29"), Some(local(2024, 2, 29, 0, 0)));
+    assert_eq!(fast_date(b"2026-02-29"), None);
+    // The forms HubSpot writes all take the fast path.
+    let fast = [
+        "2026-03-04",
+        "2026-03-04 15:30",
+        "2026-03-04 15:30:59",
+        "2026-03-04T15:30:00Z",
+        "2026-03-04T15:30:00.000Z",
+        "2026-03-04T15:30:00+01:00",
+        "2026-03-04T15:30:00.250-08:00",
+    ];
+    for s in fast {
+        assert_eq!(
+            fast_date(s.as_bytes()).as_ref(),
+            parse_datetime(s, DateOrder::Mdy).as_ref().ok(),
+            "{s}"
+        );
+    }
+    assert_eq!(
+        fast_date(b"2026-03-04T15:30:00.250-08:00"),
+        Some(Time {
+            wall_ms: wall(2026, 3, 4, 15, 30) + 250,
+            offset_min: Some(-480)
+        })
+    );
+}
+
+#[test]
+fn contact_rejects_name_the_column() {
+    let data = format!(
+        "{CONTACTS_HEADER}\
+1,,Ann,A,Acme,acme.io,2026-03-04,lead,,,,,,ORGANIC_SEARCH,,,,\n\
+2,b@acme.io,Ben,B,Acme,acme.io,,lead,,,,,,ORGANIC_SEARCH,,,,\n\
+3,c@acme.io,Cat,C,Acme,acme.io,04/03/2026,lead,,,,,,ORGANIC_SEARCH,,,,\n\
+4,d@acme.io,Dan,D,Acme,acme.io,2026-03-04,customer,2026-03-04,,,,2026-13-01,ORGANIC_SEARCH,,,,\n\
+5,e@acme.io,Eve,E,Acme,acme.io,2026-03-04,lead,2026-03-04,,,,,ORGANIC_SEARCH,,,,\n"
+    );
+    let b = run(&data, &[]);
+    assert_eq!(b.rows_read, 5);
+    assert_eq!(
+        rejects(&b),
+        vec![
+            (1, "Email", "no e-mail address"),
+            (2, "Create Date", "no date given"),
+            (
+                3,
+                "Create Date",
+                "`04/03/2026` is not a YYYY-MM-DD date (set date_format = mdy or dmy for dates like 3/4/2026)"
+            ),
+            (4, "Became a Customer Date", "month 13 is out of range"),
+        ]
+    );
+    // A rejected row emits nothing: row 4's good lead date is not emitted either.
+    assert_eq!(b.touch_row, vec![5]);
+    assert_eq!(b.event_row, vec![5]);
+}
+
+#[test]
+fn deal_rejects_name_the_column() {
+    let data = format!(
+        "{DEALS_HEADER}\
+,Nameless,closedwon,100,USD,2026-03-04,,,,,\n\
+D-2,Deal,closedwon,n/a,USD,2026-03-04,,,,,\n\
+D-3,Deal,closedwon,1.2.3,USD,2026-03-04,,,,,\n\
+D-4,Deal,closedwon,100,USD,,,,,,\n\
+D-5,Deal,closedwon,100,USD,2026-03-04,soon,,,,\n\
+D-6,Deal,closedwon,100,USD,2026-03-04,2026-03-05,,,,\n"
+    );
+    let b = run(&data, &[]);
+    assert_eq!(
+        rejects(&b),
+        vec![
+            (1, "Record ID", "no deal id"),
+            (2, "Amount", "`n/a` is not an amount"),
+            (3, "Amount", "`1.2.3` is not an amount"),
+            (4, "Create Date", "no date given"),
+            (5, "Close Date", "`soon` is not a date"),
+        ]
+    );
+    assert_eq!(b.conv_row, vec![6]);
+}
+
+#[test]
+fn activity_rejects_name_the_column() {
+    let data = format!(
+        "{ACTIVITIES_HEADER}\
+A-1,,FORM_SUBMISSION,Form,2026-03-04,,,,,,\n\
+A-2,b@acme.io,PAGE_VIEW,Home,2026-03-04,,,,,,\n\
+A-3,c@acme.io,,Home,2026-03-04,,,,,,\n\
+A-4,d@acme.io,EMAIL_CLICK,Mail,,,,,,,\n\
+A-5,e@acme.io,EMAIL_CLICK,Mail,2026-03-04T25:00,,,,,,\n"
+    );
+    let b = run(&data, &[]);
+    assert_eq!(
+        rejects(&b),
+        vec![
+            (1, "Email", "no e-mail address"),
+            (
+                2,
+                "Activity Type",
+                "unknown activity type `PAGE_VIEW` (expected FORM_SUBMISSION, MARKETING_EVENT or EMAIL_CLICK)"
+            ),
+            (3, "Activity Type", "no activity type"),
+            (4, "Timestamp", "no date given"),
+            (5, "Timestamp", "`25:00` is not a time of day"),
+        ]
+    );
+    assert_eq!(b.touches(), 0);
+}
+
+#[test]
+fn unreadable_rows_are_rejected_not_dropped() {
+    // Invalid UTF-8 in a field names the column; a file ending inside quotes rejects the row.
+    let mut data = ACTIVITIES_HEADER.as_bytes().to_vec();
+    data.extend_from_slice(b"A-1,a@acme.io,EMAIL_CLICK,Mail,2026-03-04,,\xff\xfe,,,,\n");
+    data.extend_from_slice(b"A-2,b@acme.io,EMAIL_CLICK,\"Mail,2026-03-04,,,,,,\n");
+    let b = run_bytes(&data, &[]);
+    assert_eq!(b.rows_read, 2);
+    assert_eq!(
+        rejects(&b),
+        vec![
+            (1, "UTM Source", "invalid UTF-8"),
+            (
+                2,
+                "",
+                "unterminated quoted field: the file ends inside quotes"
+            )
+        ]
+    );
+}
+
+#[test]
+fn short_rows_read_missing_cells_as_empty() {
+    let b = run(
+        &format!("{DEALS_HEADER}D-1,Deal,closedwon,5,USD,2026-03-04\n"),
+        &[],
+    );
+    assert_eq!(
+        conv(&b, 0),
+        vec!["D-1", "", "", "closedwon", "5", "USD", "", ""]
+    );
+    assert!(b.conv_closed.get(0).is_none());
+    assert_eq!(b.conv[conv_col::AMOUNT].get(0), "5");
+}
+
+#[test]
+fn sample_files_read_cleanly() {
+    let samples = [
+        (
+            include_str!("../../../fixtures/samples/hubspot/contacts.csv"),
+            Export::Contacts,
+        ),
+        (
+            include_str!("../../../fixtures/samples/hubspot/deals.csv"),
+            Export::Deals,
+        ),
+        (
+            include_str!("../../../fixtures/samples/hubspot/activities.csv"),
+            Export::Activities,
+        ),
+    ];
+    for (data, export) in samples {
+        let b = run(data, &[]);
+        assert!(b.rows_read >= 3, "{export:?}");
+        assert!(b.rejects.is_empty(), "{export:?}: {:?}", b.rejects);
+        let out = match export {
+            Export::Contacts => b.touches(),
+            Export::Deals => b.conversions(),
+            Export::Activities => b.touches(),
+        };
+        assert_eq!(out as u64, b.rows_read, "{export:?}");
+    }
+}
+
+/// Throughput: `cargo test --release -p normalizer-hubspot -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let rows = [
+        (
+            CONTACTS_HEADER,
+            "{i},person{i}@acme{m}.example,Ann,Example,Acme {m},acme{m}.example,2026-03-04 15:30,customer,2026-03-04,\
+2026-03-05 09:00,2026-03-06,,2026-03-20,PAID_SOCIAL,linkedin,ai-launch-{m},Germany,Software\n",
+        ),
+        (
+            DEALS_HEADER,
+            "{i},\"Acme {m} - platform expansion, phase 2\",closedwon,\"12,500.50\",USD,2026-03-04 15:30,2026-04-01,\
+Acme {m},acme{m}.example,PAID_SEARCH,default\n",
+        ),
+        (
+            ACTIVITIES_HEADER,
+            "A-{i},person{i}@acme{m}.example,FORM_SUBMISSION,AI Launch Tour – register,2026-03-04T15:30:00Z,\
+https://nimbus.example/events/ai-launch?utm_source=linkedin,linkedin,paid_social,ai-launch-{m},hero-form,acme{m}.example\n",
+        ),
+    ];
+    // HUBSPOT_BENCH=contacts (or deals, activities) runs one export only, for profiling.
+    let only = std::env::var("HUBSPOT_BENCH").unwrap_or_default();
+    for (header, row) in rows {
+        if !detect_header(header)
+            .unwrap()
+            .name()
+            .contains(only.as_str())
+        {
+            continue;
+        }
+        let mut data = header.as_bytes().to_vec();
+        let mut i = 0u64;
+        while data.len() < 50 << 20 {
+            i += 1;
+            let m = i % 997;
+            data.extend_from_slice(
+                row.replace("{i}", &i.to_string())
+                    .replace("{m}", &m.to_string())
+                    .as_bytes(),
+            );
+        }
+        let name = format!("hubspot {}", detect_header(header).unwrap().name());
+        let (rows, rejects) = timed(&format!("{name} run_file"), data.len(), || {
+            let b = run_file::<Plugin>("crm", "big.csv", &[], &data, 1 << 20).unwrap();
+            (b.rows_read, b.rejects.len())
+        });
+        assert_eq!((rows, rejects), (i, 0));
+        let (rows, rejects) = timed(&format!("{name} streamed"), data.len(), || {
+            streamed::<Plugin>(&data)
+        });
+        assert_eq!((rows, rejects), (i, 0));
+        let (rows, _) = timed(
+            &format!("{name}: the SDK's CSV reader alone"),
+            data.len(),
+            || streamed::<Csv<ReaderOnly>>(&data),
+        );
+        assert_eq!(rows, i);
+    }
+}
+
+/// The SDK's CSV reader with no mapping at all: the floor under any CSV plugin.
+struct ReaderOnly;
+
+impl CsvRows for ReaderOnly {
+    fn info() -> Info {
+        HubSpot::info()
+    }
+    fn open(_: &SourceInfo, _: &Params) -> Result<Self, NormalizeError> {
+        Ok(ReaderOnly)
+    }
+    fn header(&mut self, _: &Header) -> Result<(), NormalizeError> {
+        Ok(())
+    }
+    fn row(&mut self, _: u64, r: &Record, _: &mut Batch) {
+        std::hint::black_box(r.len());
+    }
+}
+
+/// The host's loop: 1 MiB chunks, each push's batch moved out as the session hands it over.
+/// Returns (rows read, rejects).
+fn streamed<N: ascribe_sdk::normalizer::Normalizer>(data: &[u8]) -> (u64, usize) {
+    let p = Params::resolve(&N::info().params, &[]).unwrap();
+    let mut n = N::open(
+        &SourceInfo {
+            kind: "crm".into(),
+            file_name: "big.csv".into(),
+        },
+        &p,
+    )
+    .unwrap();
+    let mut out = Batch::default();
+    let mut rejects = 0;
+    for c in data.chunks(1 << 20) {
+        n.push(c, &mut out).unwrap();
+        rejects += std::hint::black_box(out.take_wit()).rejects.len();
+    }
+    n.finish(&mut out).unwrap();
+    rejects += out.take_wit().rejects.len();
+    (out.rows_read, rejects)
+}
+
+/// Runs `f` once and prints its throughput over `bytes`, by this thread's CPU time when
+/// Linux reports it (the machine may be shared) and by wall time.
+fn timed<T>(label: &str, bytes: usize, f: impl FnOnce() -> T) -> T {
+    let (start, cpu0) = (std::time::Instant::now(), cpu_secs());
+    let r = f();
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs().zip(cpu0).map_or(wall, |(a, b)| a - b);
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{label}: {mb:.1} MB, {:.0} MB/s by CPU time ({cpu:.3} s), {:.0} MB/s by wall time ({wall:.3} s)",
+        mb / cpu,
+        mb / wall
+    );
+    r
+}
+
+fn detect_header(h: &str) -> Option<Export> {
+    let mut r = ascribe_sdk::csv::CsvReader::new(b',');
+    r.feed(h.as_bytes());
+    r.next(true).unwrap();
+    detect(&Header::from_record(r.record()).unwrap())
+}
+
+/// CPU time this thread has run, in seconds (Linux; the machine may be shared, so wall
+/// time alone understates the plugin's speed).
+fn cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
+}
