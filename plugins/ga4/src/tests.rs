@@ -1,0 +1,676 @@
+use super::*;
+use ascribe_sdk::normalizer::{run_file, touch_col};
+use ascribe_sdk::time::Time;
+
+const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
+
+/// Runs `data` through the plugin at every chunk size in `chunks`, checks the results agree
+/// and that every row read is accounted for, and returns one of them.
+fn run_in(data: &[u8], params: &[(&str, &str)], chunks: &[usize]) -> Batch {
+    let mut first: Option<Batch> = None;
+    for &chunk in chunks {
+        let b = run_file::<Ga4>("analytics", "events.ndjson", params, data, chunk).unwrap();
+        for row in 1..=b.rows_read {
+            let seen = b.touch_row.contains(&row)
+                || b.event_row.contains(&row)
+                || b.rejects.iter().any(|r| r.0 == row);
+            assert!(seen, "row {row} was dropped (chunk size {chunk})");
+        }
+        assert_eq!(b.conversions(), 0);
+        match &first {
+            None => first = Some(b),
+            Some(f) => assert_eq!(
+                format!("{b:?}"),
+                format!("{f:?}"),
+                "chunk size {chunk} differs"
+            ),
+        }
+    }
+    first.unwrap()
+}
+
+fn run(data: &str, params: &[(&str, &str)]) -> Batch {
+    run_in(data.as_bytes(), params, &CHUNKS)
+}
+
+/// Touch `i` as [person, account, channel, source, medium, campaign, asset, region,
+/// segment, touch type].
+fn touch(b: &Batch, i: usize) -> Vec<&str> {
+    (0..10).map(|c| b.touch[c].get(i)).collect()
+}
+
+/// Stage event `i` as (row, kind, [subject, account, stage], time).
+fn event(b: &Batch, i: usize) -> (u64, u8, Vec<&str>, Time) {
+    (
+        b.event_row[i],
+        b.event_kind[i],
+        (0..3).map(|c| b.event[c].get(i)).collect(),
+        b.event_time.get(i),
+    )
+}
+
+fn rejects(b: &Batch) -> Vec<(u64, &str, &str)> {
+    b.rejects
+        .iter()
+        .map(|(r, c, w)| (*r, c.as_str(), w.as_str()))
+        .collect()
+}
+
+/// 2026-03-04T15:30:00.123456Z in µs, and as the plugin reports it.
+const TS: i64 = 1_772_638_200_123_456;
+fn ts_time() -> Time {
+    Time::utc_ms(1_772_638_200_123)
+}
+
+#[test]
+fn timestamp_constant_is_2026_03_04_15_30_utc() {
+    let day = ascribe_sdk::time::days_from_civil(2026, 3, 4) * 86_400_000;
+    assert_eq!(ts_time().wall_ms, day + (15 * 60 + 30) * 60_000 + 123);
+}
+
+#[test]
+fn info_declares_params_and_accepts() {
+    let i = Ga4::info();
+    assert_eq!(i.name, "ga4");
+    assert_eq!(i.version, "1.0.0");
+    let params: Vec<(&str, &str)> = i
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.default_value.as_str()))
+        .collect();
+    assert_eq!(
+        params,
+        vec![
+            (
+                "touch_events",
+                "session_start,page_view,file_download,video_start,form_start"
+            ),
+            ("key_events", "generate_lead,sign_up,form_submit"),
+            ("key_event_stage", "lead"),
+            ("account_param", "company_domain"),
+        ]
+    );
+    assert!(i.params.iter().all(|p| p.description.len() > 40));
+    assert_eq!(i.accepts, vec!["analytics:ga4-events"]);
+}
+
+#[test]
+fn touch_events_map_to_touches() {
+    let data = format!(
+        concat!(
+            // collected_traffic_source wins; user_id wins over user_pseudo_id; the page path drops the query.
+            r#"{{"event_date":"20260304","event_timestamp":{ts},"event_name":"session_start","user_id":"crm-42","user_pseudo_id":"111.222","#,
+            r#""event_params":[{{"key":"page_location","value":{{"string_value":"https://nimbus.example/events/ai-launch?utm_source=linkedin&email=a@b.c"}}}},"#,
+            r#"{{"key":"company_domain","value":{{"string_value":"acme.io"}}}},{{"key":"source","value":{{"string_value":"ignored"}}}}],"#,
+            r#""collected_traffic_source":{{"manual_source":"linkedin","manual_medium":"paid_social","manual_campaign_name":"ai-launch","manual_content":"hero"}},"#,
+            r#""traffic_source":{{"source":"google","medium":"organic","name":"(organic)"}},"geo":{{"country":"Germany","region":"Berlin","city":"Berlin"}}}}"#,
+            "\n",
+            // No collected_traffic_source: the event's own source/medium/campaign/content parameters; timestamp as a string.
+            r#"{{"event_timestamp":"{ts}","event_name":"page_view","user_pseudo_id":"111.222","collected_traffic_source":null,"#,
+            r#""event_params":[{{"key":"source","value":{{"string_value":"newsletter","int_value":null}}}},{{"key":"medium","value":{{"string_value":"email"}}}},"#,
+            r#"{{"key":"campaign","value":{{"string_value":"march"}}}},{{"key":"content","value":{{"string_value":"cta-1"}}}},"#,
+            r#"{{"key":"page_location","value":{{"string_value":"https://nimbus.example/blog/ai-ops#top"}}}}],"#,
+            r#""traffic_source":{{"source":"google","medium":"cpc","name":"brand"}},"geo":{{"country":"France"}}}}"#,
+            "\n",
+            // Neither: the user's first acquisition (traffic_source); file_name is the asset.
+            r#"{{"event_timestamp":{ts},"event_name":"file_download","user_pseudo_id":"333.444","#,
+            r#""event_params":[{{"key":"page_location","value":{{"string_value":"https://nimbus.example/resources"}}}},"#,
+            r#"{{"key":"file_name","value":{{"string_value":"/files/ai-whitepaper.pdf"}}}}],"#,
+            r#""traffic_source":{{"source":"(direct)","medium":"(none)","name":"(direct)"}},"geo":{{"country":"United States"}}}}"#,
+            "\n",
+            // Nothing at all: every nested object missing.
+            r#"{{"event_timestamp":{ts},"event_name":"video_start","user_pseudo_id":"555.666"}}"#,
+            "\n",
+        ),
+        ts = TS
+    );
+    let b = run(&data, &[]);
+    assert_eq!(b.rows_read, 4);
+    assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+    assert_eq!(b.touch_row, vec![1, 2, 3, 4]);
+    assert_eq!(
+        touch(&b, 0),
+        vec![
+            "crm-42",
+            "acme.io",
+            "paid_social",
+            "linkedin",
+            "paid_social",
+            "ai-launch",
+            "/events/ai-launch",
+            "Germany",
+            "",
+            "session_start"
+        ]
+    );
+    assert_eq!(
+        touch(&b, 1),
+        vec![
+            "ga4:111.222",
+            "",
+            "email",
+            "newsletter",
+            "email",
+            "march",
+            "/blog/ai-ops",
+            "France",
+            "",
+            "page_view"
+        ]
+    );
+    assert_eq!(
+        touch(&b, 2),
+        vec![
+            "ga4:333.444",
+            "",
+            "direct",
+            "(direct)",
+            "(none)",
+            "(direct)",
+            "/files/ai-whitepaper.pdf",
+            "United States",
+            "",
+            "file_download"
+        ]
+    );
+    assert_eq!(
+        touch(&b, 3),
+        vec![
+            "ga4:555.666",
+            "",
+            "other",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "video_start"
+        ]
+    );
+    for i in 0..4 {
+        assert_eq!(b.touch_time.get(i), ts_time());
+    }
+    assert_eq!(b.stage_events(), 0);
+}
+
+#[test]
+fn key_events_map_to_stage_events() {
+    let data = format!(
+        concat!(
+            r#"{{"event_timestamp":{ts},"event_name":"generate_lead","user_pseudo_id":"1.2","event_params":[{{"key":"company_domain","value":{{"string_value":"acme.io"}}}}]}}"#,
+            "\n",
+            r#"{{"event_timestamp":"{ts}","event_name":"sign_up","user_id":"u-9","user_pseudo_id":"3.4"}}"#,
+            "\n"
+        ),
+        ts = TS
+    );
+    let b = run(&data, &[]);
+    assert_eq!(b.touches(), 0);
+    assert_eq!(
+        event(&b, 0),
+        (1, 0, vec!["ga4:1.2", "acme.io", "lead"], ts_time())
+    );
+    assert_eq!(event(&b, 1), (2, 0, vec!["u-9", "", "lead"], ts_time()));
+    // An empty key_event_stage records the event's own name.
+    let b = run(&data, &[("key_event_stage", "")]);
+    assert_eq!(event(&b, 0).2, vec!["ga4:1.2", "acme.io", "generate_lead"]);
+    assert_eq!(event(&b, 1).2, vec!["u-9", "", "sign_up"]);
+    let b = run(&data, &[("key_event_stage", "mql")]);
+    assert_eq!(event(&b, 1).2, vec!["u-9", "", "mql"]);
+}
+
+#[test]
+fn event_lists_and_account_param_are_parameters() {
+    let line = format!(
+        r#"{{"event_timestamp":{TS},"event_name":"webinar_join","user_pseudo_id":"7.8","event_params":[{{"key":"org","value":{{"string_value":"globex.example"}}}},{{"key":"company_domain","value":{{"string_value":"wrong.example"}}}}]}}"#
+    ) + "\n";
+    let b = run(&line, &[]);
+    assert_eq!(
+        rejects(&b),
+        vec![(
+            1,
+            "event_name",
+            "event `webinar_join` is not a touch or key event"
+        )]
+    );
+    // One event in both lists: a touch and a stage event from the same row.
+    let p = [
+        ("touch_events", "webinar_join"),
+        ("key_events", " webinar_join , sign_up "),
+        ("account_param", "org"),
+    ];
+    let b = run(&line, &p);
+    assert_eq!(
+        touch(&b, 0),
+        vec![
+            "ga4:7.8",
+            "globex.example",
+            "other",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "webinar_join"
+        ]
+    );
+    assert_eq!(
+        event(&b, 0),
+        (1, 0, vec!["ga4:7.8", "globex.example", "lead"], ts_time())
+    );
+    // No account parameter.
+    let b = run(
+        &line,
+        &[("touch_events", "webinar_join"), ("account_param", "")],
+    );
+    assert_eq!(b.touch[touch_col::ACCOUNT].get(0), "");
+}
+
+#[test]
+fn param_values_of_every_type() {
+    let line = format!(
+        r#"{{"event_timestamp":{TS},"event_name":"page_view","user_pseudo_id":"x","event_params":[{{"key":"company_domain","value":{{"string_value":null,"int_value":"4711","float_value":null,"double_value":null}}}},{{"key":"campaign","value":{{"int_value":20260304}}}},{{"key":"content","value":{{"double_value":1.5}}}},{{"key":"ga_session_id","value":{{"int_value":1772638200}}}},{{"key":"engaged","value":{{"string_value":true}}}},{{"key":null,"value":null}},{{"key":"source"}}]}}"#
+    );
+    let b = run(&line, &[]);
+    assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+    assert_eq!(
+        touch(&b, 0),
+        vec![
+            "ga4:x",
+            "4711",
+            "other",
+            "",
+            "",
+            "20260304",
+            "",
+            "",
+            "",
+            "page_view"
+        ]
+    );
+}
+
+#[test]
+fn escaped_strings_are_decoded() {
+    let line = format!(
+        r#"{{"event_timestamp":{TS},"event_name":"page_view","user_pseudo_id":"Zo\u00eb.1","event_params":[{{"key":"page_location","value":{{"string_value":"https:\/\/nimbus.example\/caf\u00e9\/menu?q=1"}}}}],"geo":{{"country":"C\u00f4te d'Ivoire"}}}}"#
+    );
+    let b = run(&line, &[]);
+    assert_eq!(
+        touch(&b, 0),
+        vec![
+            "ga4:Zoë.1",
+            "",
+            "other",
+            "",
+            "",
+            "",
+            "/café/menu",
+            "Côte d'Ivoire",
+            "",
+            "page_view"
+        ]
+    );
+}
+
+#[test]
+fn channel_grouping_table() {
+    let cases = [
+        ("google", "cpc", "paid_search"),
+        ("bing", "PPC", "paid_search"),
+        ("google", "paidsearch", "paid_search"),
+        ("linkedin", "paid_social", "paid_social"),
+        ("facebook", "paidsocial", "paid_social"),
+        ("newsletter", "email", "email"),
+        ("google", "organic", "organic_search"),
+        ("linkedin", "social", "organic_social"),
+        ("partner.example", "referral", "referral"),
+        ("(direct)", "(none)", "direct"),
+        ("(direct)", "", "direct"),
+        ("", "(none)", "direct"),
+        ("(DIRECT)", "(not set)", "direct"),
+        ("google", "display", "other"),
+        ("", "", "other"),
+        // The medium decides before a (direct) source.
+        ("(direct)", "email", "email"),
+    ];
+    for (source, medium, want) in cases {
+        assert_eq!(default_channel(source, medium), want, "{source} / {medium}");
+    }
+}
+
+#[test]
+fn page_paths() {
+    assert_eq!(
+        url_path("https://nimbus.example/a/b?utm_source=x#f"),
+        "/a/b"
+    );
+    assert_eq!(url_path("https://nimbus.example"), "/");
+    assert_eq!(url_path("https://nimbus.example?x=1"), "/");
+    assert_eq!(url_path("http://nimbus.example:8080/x/"), "/x/");
+    assert_eq!(url_path("/already/a/path?x"), "/already/a/path");
+    assert_eq!(url_path(""), "");
+}
+
+#[test]
+fn row_rejects_name_the_field() {
+    let lines = [
+        r#"{"event_timestamp":1772638200123456,"event_name":"scroll","user_pseudo_id":"1"}"#.to_string(),
+        r#"{"event_timestamp":1772638200123456,"user_pseudo_id":"1"}"#.into(),
+        r#"{"event_timestamp":1772638200123456,"event_name":null,"user_pseudo_id":"1"}"#.into(),
+        r#"{"event_timestamp":1772638200123456,"event_name":"page_view","user_id":null,"user_pseudo_id":""}"#.into(),
+        r#"{"event_name":"page_view","user_pseudo_id":"1"}"#.into(),
+        r#"{"event_timestamp":null,"event_name":"page_view","user_pseudo_id":"1"}"#.into(),
+        r#"{"event_timestamp":"soon","event_name":"page_view","user_pseudo_id":"1"}"#.into(),
+        r#"{"event_timestamp":-5,"event_name":"page_view","user_pseudo_id":"1"}"#.into(),
+        r#"{"event_timestamp":1.5,"event_name":"page_view","user_pseudo_id":"1"}"#.into(),
+        r#"{"event_timestamp":18446744073709551615,"event_name":"page_view","user_pseudo_id":"1"}"#.into(),
+        r#"{"event_timestamp":1772638200123456,"event_name":"page_view","user_pseudo_id":"1"}"#.into(),
+    ];
+    let b = run(&(lines.join("\n") + "\n"), &[]);
+    assert_eq!(b.rows_read, 11);
+    assert_eq!(
+        rejects(&b),
+        vec![
+            (
+                1,
+                "event_name",
+                "event `scroll` is not a touch or key event"
+            ),
+            (2, "event_name", "no event_name"),
+            (3, "event_name", "no event_name"),
+            (4, "user_pseudo_id", "no user_id or user_pseudo_id"),
+            (5, "event_timestamp", "no event_timestamp"),
+            (6, "event_timestamp", "no event_timestamp"),
+            (
+                7,
+                "event_timestamp",
+                "`soon` is not a whole number of microseconds"
+            ),
+            (8, "event_timestamp", "timestamp -5 µs is out of range"),
+            (
+                9,
+                "event_timestamp",
+                "`1.5` is not a whole number of microseconds"
+            ),
+            (
+                10,
+                "event_timestamp",
+                "timestamp 18446744073709551615 µs is out of range"
+            ),
+        ]
+    );
+    assert_eq!(b.touch_row, vec![11]);
+}
+
+#[test]
+fn invalid_json_and_wrong_shapes_are_rejected() {
+    let lines = [
+        r#"{"event_name":"page_view","#,
+        r#"{"event_name":"page_view",}"#,
+        "not json",
+        r#"{"event_name":"page_view"} trailing"#,
+        r#"[1,2,3]"#,
+        r#""just a string""#,
+        r#"{"event_timestamp":1772638200123456,"event_name":"page_view","user_pseudo_id":"1","geo":"DE"}"#,
+        r#"{"event_timestamp":1772638200123456,"event_name":"page_view","user_pseudo_id":"1","event_params":{"key":"x"}}"#,
+        r#"{"event_timestamp":1772638200123456,"event_name":"page_view","user_pseudo_id":"1","event_params":[{"key":"x","value":"y"}]}"#,
+        r#"{"event_timestamp":1772638200123456,"event_name":"page_view","user_pseudo_id":"1","collected_traffic_source":[]}"#,
+        r#"{"event_timestamp":1772638200123456,"event_name":"page_view","user_pseudo_id":"1","traffic_source":5}"#,
+        r#"{"event_timestamp":1772638200123456,"event_name":"page_view","event_name":"scroll","user_pseudo_id":"1"}"#,
+        r#"{"event_timestamp":{},"event_name":"page_view","user_pseudo_id":"1"}"#,
+        r#"{"event_timestamp":1772638200123456,"event_name":7,"user_pseudo_id":"1"}"#,
+    ];
+    let b = run(&(lines.join("\r\n") + "\r\n"), &[]);
+    assert_eq!(b.rows_read, lines.len() as u64);
+    assert_eq!(b.touches() + b.stage_events(), 0);
+    assert_eq!(
+        rejects(&b),
+        vec![
+            (
+                1,
+                "",
+                "invalid JSON: EOF while parsing a value at column 26"
+            ),
+            (2, "", "invalid JSON: trailing comma at column 27"),
+            (3, "", "invalid JSON: expected ident at column 2"),
+            (4, "", "invalid JSON: trailing characters at column 28"),
+            (
+                5,
+                "",
+                "not a GA4 event row: invalid type: sequence, expected a JSON object (one GA4 event) at column 1"
+            ),
+            (
+                6,
+                "",
+                "not a GA4 event row: invalid type: string \"just a string\", expected a JSON object (one GA4 event) at column 15"
+            ),
+            (
+                7,
+                "geo",
+                "bad `geo`: invalid type: string \"DE\", expected an object at column 92"
+            ),
+            (
+                8,
+                "event_params",
+                "bad `event_params`: invalid type: map, expected a sequence at column 97"
+            ),
+            (
+                9,
+                "event_params",
+                "bad `event_params`: invalid type: string \"y\", expected an object at column 120"
+            ),
+            (
+                10,
+                "collected_traffic_source",
+                "bad `collected_traffic_source`: invalid type: sequence, expected an object at column 109"
+            ),
+            (
+                11,
+                "traffic_source",
+                "bad `traffic_source`: invalid type: integer `5`, expected an object at column 100"
+            ),
+            (
+                12,
+                "event_name",
+                "bad `event_name`: duplicate field `event_name` at column 73"
+            ),
+            (
+                13,
+                "event_timestamp",
+                "bad `event_timestamp`: invalid type: map, expected a string or a number at column 21"
+            ),
+            (
+                14,
+                "event_name",
+                "bad `event_name`: invalid type: integer `7`, expected a string at column 50"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn blank_lines_bom_crlf_and_no_final_newline() {
+    let data = format!(
+        "\u{feff}{{\"event_timestamp\":{TS},\"event_name\":\"page_view\",\"user_pseudo_id\":\"a\"}}\r\n\r\n   \n\t\r\n\
+         {{\"event_timestamp\":{TS},\"event_name\":\"sign_up\",\"user_pseudo_id\":\"b\"}}\n\n\
+         {{\"event_timestamp\":{TS},\"event_name\":\"page_view\",\"user_pseudo_id\":\"c\"}}"
+    );
+    let b = run(&data, &[]);
+    assert_eq!(b.rows_read, 3);
+    assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+    assert_eq!(b.touch_row, vec![1, 3]);
+    assert_eq!(b.touch[touch_col::PERSON].get(0), "ga4:a");
+    assert_eq!(b.touch[touch_col::PERSON].get(1), "ga4:c");
+    assert_eq!(b.event_row, vec![2]);
+    // A BOM alone, or nothing: no rows, no error.
+    assert_eq!(run("\u{feff}\n\n", &[]).rows_read, 0);
+    assert_eq!(run("", &[]).rows_read, 0);
+}
+
+#[test]
+fn over_long_lines_are_rejected_and_skipped() {
+    let ok = format!(r#"{{"event_timestamp":{TS},"event_name":"page_view","user_pseudo_id":"a"}}"#);
+    let mut data = format!("{ok}\n").into_bytes();
+    let long = format!(
+        r#"{{"event_name":"page_view","pad":"{}"}}"#,
+        "x".repeat(DEFAULT_MAX_LINE_BYTES)
+    );
+    data.extend_from_slice(long.as_bytes());
+    data.extend_from_slice(format!("\n{ok}\n").as_bytes());
+    // The long line again, last and unterminated.
+    data.extend_from_slice(long.as_bytes());
+    let b = run_in(&data, &[], &[4096, 100_000, 1 << 20, 3 << 20]);
+    assert_eq!(b.rows_read, 4);
+    let why = format!(
+        "line is {} bytes, longer than the 1048576-byte limit: skipped unread",
+        long.len()
+    );
+    assert_eq!(
+        rejects(&b),
+        vec![(2, "", why.as_str()), (4, "", why.as_str())]
+    );
+    assert_eq!(b.touch_row, vec![1, 3]);
+}
+
+#[test]
+fn bad_params_are_refused() {
+    let e = run_file::<Ga4>(
+        "analytics",
+        "e.ndjson",
+        &[("touch_events", " , "), ("key_events", "")],
+        b"",
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        NormalizeError::InvalidParam("parameters `touch_events` and `key_events` are both empty: every event would be rejected".into())
+    );
+    let e = run_file::<Ga4>("analytics", "e.ndjson", &[("events", "x")], b"", 1).unwrap_err();
+    assert_eq!(
+        e,
+        NormalizeError::InvalidParam(
+            "unknown parameter `events`: accepted parameters are touch_events, key_events, key_event_stage, account_param".into()
+        )
+    );
+}
+
+#[test]
+fn sample_file_reads_cleanly() {
+    let data = include_str!("../../../fixtures/samples/ga4/events.ndjson");
+    let b = run(data, &[]);
+    assert!(b.rows_read >= 5);
+    assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+    assert_eq!((b.touches() + b.stage_events()) as u64, b.rows_read);
+}
+
+/// A GA4 BigQuery export row as it really looks: most of its bytes are fields this
+/// plugin skips (device, privacy_info, items, user_properties…).
+fn realistic_line(i: u64) -> String {
+    let (name, medium) = match i % 5 {
+        0 => ("session_start", "cpc"),
+        1 | 2 => ("page_view", "organic"),
+        3 => ("file_download", "email"),
+        _ => ("generate_lead", "referral"),
+    };
+    let ts = TS + i as i64 * 1_000_003;
+    format!(
+        concat!(
+            r#"{{"event_date":"20260304","event_timestamp":"{ts}","event_name":"{name}","event_params":["#,
+            r#"{{"key":"ga_session_id","value":{{"string_value":null,"int_value":"1772638{m}","float_value":null,"double_value":null}}}},"#,
+            r#"{{"key":"page_location","value":{{"string_value":"https://nimbus-cloud.example/events/ai-launch-tour/{m}?utm_source=google&utm_medium={medium}&utm_campaign=ai-launch","int_value":null,"float_value":null,"double_value":null}}}},"#,
+            r#"{{"key":"page_title","value":{{"string_value":"AI Launch Tour \u2013 Register now | Nimbus Cloud","int_value":null,"float_value":null,"double_value":null}}}},"#,
+            r#"{{"key":"ga_session_number","value":{{"string_value":null,"int_value":"3","float_value":null,"double_value":null}}}},"#,
+            r#"{{"key":"engagement_time_msec","value":{{"string_value":null,"int_value":"5123","float_value":null,"double_value":null}}}},"#,
+            r#"{{"key":"page_referrer","value":{{"string_value":"https://www.google.com/","int_value":null,"float_value":null,"double_value":null}}}},"#,
+            r#"{{"key":"company_domain","value":{{"string_value":"acme{m}.example","int_value":null,"float_value":null,"double_value":null}}}},"#,
+            r#"{{"key":"session_engaged","value":{{"string_value":"1","int_value":null,"float_value":null,"double_value":null}}}}],"#,
+            r#""event_previous_timestamp":null,"event_value_in_usd":null,"event_bundle_sequence_id":"{m}","event_server_timestamp_offset":"512","#,
+            r#""user_id":null,"user_pseudo_id":"{m}.1772638200","privacy_info":{{"analytics_storage":"Yes","ads_storage":"Yes","uses_transient_token":"No"}},"#,
+            r#""user_properties":[],"user_first_touch_timestamp":"1772000000000000","user_ltv":null,"#,
+            r#""device":{{"category":"desktop","mobile_brand_name":"Apple","mobile_model_name":"Safari","mobile_marketing_name":null,"mobile_os_hardware_model":null,"operating_system":"Macintosh","operating_system_version":"Macintosh Intel 10.15","vendor_id":null,"advertising_id":null,"language":"en-us","is_limited_ad_tracking":"No","time_zone_offset_seconds":null,"browser":null,"browser_version":null,"web_info":{{"browser":"Safari","browser_version":"17.4","hostname":"nimbus-cloud.example"}}}},"#,
+            r#""geo":{{"city":"Berlin","country":"Germany","continent":"Europe","region":"Berlin","sub_continent":"Western Europe","metro":"(not set)"}},"#,
+            r#""app_info":null,"traffic_source":{{"name":"(organic)","medium":"organic","source":"google"}},"stream_id":"4180000000","platform":"WEB","#,
+            r#""event_dimensions":null,"ecommerce":null,"items":[],"#,
+            r#""collected_traffic_source":{{"manual_campaign_id":null,"manual_campaign_name":"ai-launch","manual_source":"google","manual_medium":"{medium}","manual_term":null,"manual_content":null,"gclid":null,"dclid":null,"srsltid":null}},"#,
+            r#""is_active_user":true,"batch_event_index":"1","batch_page_id":"1772638200000","batch_ordering_id":"2","#,
+            r#""session_traffic_source_last_click":{{"manual_campaign":{{"campaign_id":null,"campaign_name":"ai-launch","source":"google","medium":"{medium}","term":null,"content":null,"source_platform":"Manual","creative_format":null,"marketing_tactic":null}}}},"publisher":null}}"#,
+            "\n"
+        ),
+        ts = ts,
+        name = name,
+        medium = medium,
+        m = i % 997
+    )
+}
+
+/// Throughput: `cargo test --release -p normalizer-ga4 -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let mut data = Vec::with_capacity(51 << 20);
+    let mut i = 0u64;
+    while data.len() < 50 << 20 {
+        data.extend_from_slice(realistic_line(i).as_bytes());
+        i += 1;
+    }
+    let mb = |label: &str| format!("ga4 {label} (~{} bytes a line)", data.len() as u64 / i);
+    for _ in 0..2 {
+        let (rows, rejects) = timed(&mb("run_file"), data.len(), || {
+            let b = run_file::<Ga4>("analytics", "big.ndjson", &[], &data, 1 << 20).unwrap();
+            (b.rows_read, b.rejects.len())
+        });
+        assert_eq!((rows, rejects), (i, 0));
+        let (rows, rejects) = timed(&mb("streamed"), data.len(), || streamed(&data));
+        assert_eq!((rows, rejects), (i, 0));
+    }
+}
+
+/// The host's loop: 1 MiB chunks, each push's batch moved out as the session hands it over.
+/// Returns (rows read, rejects).
+fn streamed(data: &[u8]) -> (u64, usize) {
+    let p = Params::resolve(&Ga4::info().params, &[]).unwrap();
+    let mut n = Ga4::open(
+        &SourceInfo {
+            kind: "analytics".into(),
+            file_name: "big.ndjson".into(),
+        },
+        &p,
+    )
+    .unwrap();
+    let mut out = Batch::default();
+    let mut rejects = 0;
+    for c in data.chunks(1 << 20) {
+        n.push(c, &mut out).unwrap();
+        rejects += std::hint::black_box(out.take_wit()).rejects.len();
+    }
+    n.finish(&mut out).unwrap();
+    rejects += out.take_wit().rejects.len();
+    (out.rows_read, rejects)
+}
+
+/// Runs `f` once and prints its throughput over `bytes`, by this thread's CPU time when
+/// Linux reports it (the machine may be shared) and by wall time.
+fn timed<T>(label: &str, bytes: usize, f: impl FnOnce() -> T) -> T {
+    let (start, cpu0) = (std::time::Instant::now(), cpu_secs());
+    let r = f();
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs().zip(cpu0).map_or(wall, |(a, b)| a - b);
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{label}: {mb:.1} MB, {:.0} MB/s by CPU time ({cpu:.3} s), {:.0} MB/s by wall time ({wall:.3} s)",
+        mb / cpu,
+        mb / wall
+    );
+    r
+}
+
+/// CPU time this thread has run, in seconds (Linux; the machine may be shared, so wall
+/// time alone understates the plugin's speed).
+fn cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
+}
