@@ -567,6 +567,44 @@ fn sample_file_reads_cleanly() {
     assert_eq!((b.touches() + b.stage_events()) as u64, b.rows_read);
 }
 
+/// The demo campaign's GA4 file (`fixtures/campaigns`, written by `ascribe-gen` with
+/// injected faults): the manifest's 3,603 lines, 3,546 touches and 57 stage events, with
+/// lines 911 (cut short), 1859 (`scroll`) and 2704 (an ISO timestamp) invalid.
+#[test]
+fn demo_campaign_file_matches_the_manifest() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/campaigns/data/quantia/ga4-events.ndjson"
+    );
+    let Ok(data) = std::fs::read(path) else {
+        eprintln!("no demo campaign at {path}: skipped");
+        return;
+    };
+    let b = run_in(&data, &[], &[997, 1 << 20]);
+    assert_eq!(b.rows_read, 3603);
+    let r = rejects(&b);
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert_eq!((r[0].0, r[0].1), (911, ""));
+    assert!(r[0].2.starts_with("invalid JSON: "), "{}", r[0].2);
+    assert_eq!(
+        r[1],
+        (
+            1859,
+            "event_name",
+            "event `scroll` is not a touch or key event"
+        )
+    );
+    assert_eq!(
+        r[2],
+        (
+            2704,
+            "event_timestamp",
+            "`2026-09-15T10:00:00Z` is not a whole number of microseconds"
+        )
+    );
+    assert_eq!((b.touches(), b.stage_events()), (3543, 57));
+}
+
 /// A GA4 BigQuery export row as it really looks: most of its bytes are fields this
 /// plugin skips (device, privacy_info, items, user_properties…).
 fn realistic_line(i: u64) -> String {
