@@ -380,36 +380,45 @@ pub fn clean_amount(raw: &str, decimal_comma: bool) -> Result<String, String> {
     if s.is_empty() {
         return Ok(String::new());
     }
-    let (dec, group) = if decimal_comma {
-        (',', '.')
-    } else {
-        ('.', ',')
-    };
-    let mut out = String::with_capacity(s.len());
+    let bad = || format!("`{raw}` is not an amount");
+    // A currency code may stand before or after the number (`USD 99`, `99 EUR`); any
+    // other letter is a unit or a typo (`12.5k`, `n/a`) and must not be read as a number.
+    let mut body = s;
+    for _ in 0..2 {
+        let t = body.trim();
+        if t.len() > 3 && t.is_char_boundary(3) && t[..3].bytes().all(|b| b.is_ascii_uppercase()) {
+            body = &t[3..];
+        } else if t.len() > 3 && t.is_char_boundary(t.len() - 3) && t[t.len() - 3..].bytes().all(|b| b.is_ascii_uppercase()) {
+            body = &t[..t.len() - 3];
+        } else {
+            body = t;
+        }
+    }
+    let (dec, group) = if decimal_comma { (',', '.') } else { ('.', ',') };
+    let mut out = String::with_capacity(body.len());
     let mut seen_dec = false;
     let mut digits = 0;
-    let neg = s.starts_with('-') || (s.starts_with('(') && s.ends_with(')'));
-    for ch in s.chars() {
+    let neg = body.starts_with('-') || (body.starts_with('(') && body.ends_with(')'));
+    for ch in body.chars() {
         if ch.is_ascii_digit() {
             out.push(ch);
             digits += 1;
         } else if ch == dec {
             if seen_dec {
-                return Err(format!("`{raw}` is not an amount"));
+                return Err(bad());
             }
             seen_dec = true;
             out.push('.');
         } else if ch == group || ch == ' ' || ch == '\u{a0}' || ch == '\'' {
             // thousands separators
-        } else if ch.is_alphabetic() || matches!(ch, '$' | '€' | '£' | '¥' | '-' | '(' | ')' | '+')
-        {
-            // currency symbols or codes written into the cell, and the sign handled above
+        } else if matches!(ch, '$' | '€' | '£' | '¥' | '-' | '(' | ')' | '+') {
+            // currency symbols, and the sign handled above
         } else {
-            return Err(format!("`{raw}` is not an amount"));
+            return Err(bad());
         }
     }
     if digits == 0 {
-        return Err(format!("`{raw}` is not an amount"));
+        return Err(bad());
     }
     if neg {
         out.insert(0, '-');
@@ -658,6 +667,10 @@ mod tests {
             "`1.2.3` is not an amount"
         );
         assert!(clean_amount("n/a", false).is_err());
+        assert_eq!(clean_amount("99 EUR", false).unwrap(), "99");
+        // A unit letter is not a currency: 12.5k must not become 12.5.
+        assert_eq!(clean_amount("12.5k", false).unwrap_err(), "`12.5k` is not an amount");
+        assert_eq!(clean_amount("#VALUE!", false).unwrap_err(), "`#VALUE!` is not an amount");
     }
 
     struct Echo {
