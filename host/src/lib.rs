@@ -6,6 +6,7 @@
 pub mod attribute;
 pub mod campaign;
 pub mod cli;
+pub mod compare;
 pub mod data;
 pub mod guardrails;
 pub mod insights;

@@ -1,5 +1,6 @@
 //! The command line. One clap definition drives both parsing and `--help`.
 
+mod compare;
 mod plugin;
 mod progress;
 mod track;
@@ -51,6 +52,8 @@ pub enum Format {
 enum Command {
     /// Attribute a campaign's pipeline and revenue and write the reporting package.
     TrackSource(track::TrackArgs),
+    /// Run several models over the same journeys and show where they agree and disagree.
+    Compare(compare::CompareArgs),
     /// Work with plugin components.
     Plugin {
         #[command(subcommand)]
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Plugin { command } => plugin::run(command, &cli.global),
         Command::TrackSource(a) => track::run(a, &cli.global),
+        Command::Compare(a) => compare::run(a, &cli.global),
     };
     match result {
         Ok(code) => code,
