@@ -538,6 +538,11 @@ fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
         let keys: std::collections::BTreeSet<&String> =
             map_prev.keys().chain(map_now.keys()).collect();
         for k in keys {
+            // A different model is already logged as such; only the same model rebuilt
+            // (same name, new digest) needs an entry of its own.
+            if label == "plugin" && k == "model" && prev.model != now.model {
+                continue;
+            }
             push(
                 format!("{label} {k}"),
                 map_prev.get(k).cloned().unwrap_or_else(|| "(none)".into()),

@@ -172,29 +172,53 @@ pub fn agreement(a: &Attribution, b: &Attribution, ds: &Dataset, c: &Campaign, k
     1.0 - l1 / 2.0
 }
 
-/// Attribution confidence (docs/guardrails.md): the mean of the parts that are measurable
-/// in this run — coverage (share of converted value with at least one touch in the
+/// Attribution confidence (docs/guardrails.md): the mean of the parts measurable in this
+/// run — coverage (the share of converted value with at least one touch in the
 /// lookback), identity match rate (touches whose account is known), and agreement with a
-/// reference model (linear) when the chosen model is not linear itself.
+/// reference model (linear) when the chosen model is not linear itself. Rounded to 1e-6.
 pub fn confidence(
-    pipeline: &Attribution,
-    ds: &Dataset,
+    total_units: i128,
+    unattributed_units: i128,
+    identity_match: f64,
     agreement: Option<f64>,
 ) -> (f64, Vec<(String, f64)>) {
-    let coverage = if pipeline.total_units == 0 {
+    let coverage = if total_units == 0 {
         1.0
     } else {
-        1.0 - pipeline.unattributed_units as f64 / pipeline.total_units as f64
+        1.0 - unattributed_units as f64 / total_units as f64
     };
     let mut parts = vec![
         ("coverage".to_string(), coverage),
-        ("identity_match".to_string(), ds.identity.match_rate()),
+        ("identity_match".to_string(), identity_match),
     ];
     if let Some(a) = agreement {
         parts.push(("model_agreement".to_string(), a));
     }
     let c = parts.iter().map(|p| p.1).sum::<f64>() / parts.len() as f64;
     ((c * 1e6).round() / 1e6, parts)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn confidence_by_hand() {
+        // Pipeline 10,000.00 of which 2,500.00 has no touch: coverage 0.75. Identity 0.9,
+        // agreement 0.6: (0.75 + 0.9 + 0.6) / 3 = 0.75.
+        let (c, parts) = super::confidence(1_000_000, 250_000, 0.9, Some(0.6));
+        assert_eq!(c, 0.75);
+        assert_eq!(
+            parts,
+            vec![
+                ("coverage".to_string(), 0.75),
+                ("identity_match".to_string(), 0.9),
+                ("model_agreement".to_string(), 0.6)
+            ]
+        );
+        // Without a reference model the mean is over two parts: (0.75 + 0.9) / 2 = 0.825.
+        assert_eq!(super::confidence(1_000_000, 250_000, 0.9, None).0, 0.825);
+        // Nothing converted: nothing is uncovered.
+        assert_eq!(super::confidence(0, 0, 1.0, None).0, 1.0);
+    }
 }
 
 pub fn run(
@@ -233,7 +257,12 @@ pub fn run(
         }
         _ => None,
     };
-    let (conf, parts) = confidence(&pipeline, &ds, agree);
+    let (conf, parts) = confidence(
+        pipeline.total_units,
+        pipeline.unattributed_units,
+        ds.identity.match_rate(),
+        agree,
+    );
 
     progress("computing insights");
     let inp = insights::Inputs {

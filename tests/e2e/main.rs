@@ -4,4 +4,7 @@
 mod support;
 
 mod dashboard;
+mod hostile;
+mod plan;
 mod runtime;
+mod track_source;

@@ -1,6 +1,7 @@
 //! The command line. One clap definition drives both parsing and `--help`.
 
 mod compare;
+mod plan;
 mod plugin;
 mod progress;
 mod track;
@@ -54,6 +55,16 @@ enum Command {
     TrackSource(track::TrackArgs),
     /// Run several models over the same journeys and show where they agree and disagree.
     Compare(compare::CompareArgs),
+    /// The campaign's audit trail.
+    Plan {
+        #[command(subcommand)]
+        command: plan::PlanCommand,
+    },
+    /// Partner disputes of sourced pipeline.
+    Dispute {
+        #[command(subcommand)]
+        command: plan::DisputeCommand,
+    },
     /// Work with plugin components.
     Plugin {
         #[command(subcommand)]
@@ -80,6 +91,8 @@ pub fn main() -> ExitCode {
         Command::Plugin { command } => plugin::run(command, &cli.global),
         Command::TrackSource(a) => track::run(a, &cli.global),
         Command::Compare(a) => compare::run(a, &cli.global),
+        Command::Plan { command } => plan::run_plan(command, &cli.global),
+        Command::Dispute { command } => plan::run_dispute(command, &cli.global),
     };
     match result {
         Ok(code) => code,

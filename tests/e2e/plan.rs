@@ -1,0 +1,299 @@
+//! The audit trail: the plan's change log, escalation, disputes, and its refusal to
+//! overwrite what it cannot read.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+use crate::track_source::campaign_copy;
+
+/// Runs the binary with the state, cache and output under `dir` (shared across calls).
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ascribe"));
+    cmd.args(args)
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .arg("--state-dir")
+        .arg(dir.join("state"))
+        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
+        .current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+fn plan(dir: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(dir.join("state/plans/plan-ai-launch-tour.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn each_change_is_logged_from_what_to_what() {
+    let (dir, file) = campaign_copy(|t| t);
+    let f = file.to_str().unwrap();
+    let track = |extra: &[&str]| {
+        let mut a = vec!["track-source", "--campaign-file", f, "--out", "out"];
+        a.extend_from_slice(extra);
+        let (code, _, err) = run_in(dir.path(), &a, &[]);
+        assert!(code == 0 || code == 3, "{err}");
+    };
+    track(&[]);
+    assert_eq!(
+        plan(dir.path())["change_log"].as_array().unwrap().len(),
+        0,
+        "the first run changes nothing"
+    );
+    let p = plan(dir.path());
+    assert_eq!(p["pattern"], "diamond");
+    assert_eq!(p["tasks"][0]["id"], "gather");
+    assert_eq!(
+        p["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == "merge")
+            .unwrap()["needs"],
+        serde_json::json!(["normalize:nimbus-cloud", "normalize:quantia-ai"])
+    );
+
+    // 1. Same model, new parameter value.
+    track(&["--param", "first=0.5", "--param", "last=0.3"]);
+    let log = plan(dir.path())["change_log"].as_array().unwrap().clone();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["what"], "params");
+    assert_eq!(log[0]["from"], "first=0.4, last=0.4");
+    assert_eq!(log[0]["to"], "first=0.5, last=0.3");
+
+    // 2. A different model.
+    track(&["--attribution-model", "linear"]);
+    let log = plan(dir.path())["change_log"].as_array().unwrap().clone();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1]["what"], "model");
+    assert_eq!(log[1]["from"], "position-based@1.0.0");
+    assert_eq!(log[1]["to"], "linear@1.0.0");
+
+    // 3. Changed data: one deal's amount edited in the file.
+    let deals = dir.path().join("data/quantia/deals.csv");
+    let text = std::fs::read_to_string(&deals).unwrap();
+    let old_sha = format!(
+        "sha256:{}",
+        ascribe::runtime::cache::sha256_hex(text.as_bytes())
+    );
+    let edited = text.replacen("69867.84", "69867.85", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&deals, &edited).unwrap();
+    track(&["--attribution-model", "linear"]);
+    let log = plan(dir.path())["change_log"].as_array().unwrap().clone();
+    assert_eq!(log.len(), 3, "{log:#?}");
+    assert_eq!(log[2]["what"], "source quantia-deals");
+    assert_eq!(log[2]["from"], old_sha);
+    assert_eq!(
+        log[2]["to"],
+        format!(
+            "sha256:{}",
+            ascribe::runtime::cache::sha256_hex(edited.as_bytes())
+        )
+    );
+
+    // 4. The reporting cadence.
+    let toml = std::fs::read_to_string(&file).unwrap().replace(
+        "reporting_cadence = \"weekly\"",
+        "reporting_cadence = \"daily\"",
+    );
+    std::fs::write(&file, toml).unwrap();
+    track(&["--attribution-model", "linear"]);
+    let log = plan(dir.path())["change_log"].as_array().unwrap().clone();
+    assert_eq!(log.len(), 4);
+    assert_eq!(
+        (
+            log[3]["what"].as_str(),
+            log[3]["from"].as_str(),
+            log[3]["to"].as_str()
+        ),
+        (Some("reporting_cadence"), Some("weekly"), Some("daily"))
+    );
+    assert_eq!(plan(dir.path())["runs"].as_array().unwrap().len(), 5);
+
+    let (code, out, _) = run_in(dir.path(), &["plan", "show", "--campaign-file", f], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("run ") && out.contains("reporting_cadence changed from weekly to daily"),
+        "{out}"
+    );
+}
+
+#[test]
+fn two_low_confidence_runs_escalate_one_does_not() {
+    // A minimum no real run reaches.
+    let (dir, file) =
+        campaign_copy(|t| t.replace("min_confidence = 0.6", "min_confidence = 0.999"));
+    let f = file.to_str().unwrap();
+    let args = ["track-source", "--campaign-file", f, "--out", "out"];
+    let (code, out, err) = run_in(dir.path(), &args, &[]);
+    assert_eq!(code, 0, "one low run is not yet an escalation: {err}");
+    assert!(!out.contains("ESCALATED"));
+    let (code, out, _) = run_in(dir.path(), &args, &[]);
+    assert_eq!(code, 3, "exit 3: completed, escalated");
+    assert!(
+        out.contains("ESCALATED to Co-marketing Analytics Lead: attribution confidence"),
+        "{out}"
+    );
+    let runs = plan(dir.path())["runs"].as_array().unwrap().clone();
+    assert_eq!(
+        runs[1]["outcome"],
+        "escalated to Co-marketing Analytics Lead"
+    );
+    // A third low run goes one rung up.
+    let (code, out, _) = run_in(dir.path(), &args, &[]);
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("ESCALATED to RevOps/Finance partners"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_open_dispute_escalates_until_resolved() {
+    let (dir, file) = campaign_copy(|t| t);
+    let f = file.to_str().unwrap();
+    let (code, out, err) = run_in(
+        dir.path(),
+        &[
+            "dispute",
+            "add",
+            "--campaign-file",
+            f,
+            "--opportunity",
+            "9100000000",
+            "--partner",
+            "Quantia AI",
+            "--reason",
+            "we sourced it at the Berlin stop",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        "dispute 1 opened: Quantia AI disputes opportunity 9100000000 (1 open)"
+    );
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "dispute",
+            "add",
+            "--campaign-file",
+            f,
+            "--opportunity",
+            "x",
+            "--partner",
+            "Nobody",
+            "--reason",
+            "r",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.trim(),
+        format!("error: no partner is named `Nobody` in {f}; partners: Nimbus Cloud, Quantia AI")
+    );
+
+    let args = ["track-source", "--campaign-file", f, "--out", "out"];
+    let (code, out, _) = run_in(dir.path(), &args, &[]);
+    assert_eq!(code, 3);
+    assert!(out.contains("ESCALATED to Co-marketing Analytics Lead: 1 open partner dispute(s) on sourced pipeline"), "{out}");
+    let (code, out, _) = run_in(
+        dir.path(),
+        &[
+            "dispute",
+            "resolve",
+            "--campaign-file",
+            f,
+            "--id",
+            "1",
+            "--reason",
+            "split 50/50",
+        ],
+        &[],
+    );
+    assert_eq!((code, out.trim()), (0, "resolved 1 dispute(s)"));
+    let (code, _, _) = run_in(dir.path(), &args, &[]);
+    assert_eq!(code, 0, "resolved: no escalation");
+    let p = plan(dir.path());
+    assert_eq!(p["disputes"][0]["status"], "resolved");
+    assert_eq!(p["metrics"]["open_disputes"], 0);
+}
+
+#[test]
+fn a_corrupt_or_newer_plan_is_refused_and_left_alone() {
+    let (dir, file) = campaign_copy(|t| t);
+    let f = file.to_str().unwrap();
+    let path = dir.path().join("state/plans/plan-ai-launch-tour.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "{ not json").unwrap();
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["track-source", "--campaign-file", f, "--out", "out"],
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with(&format!("error: the plan {} is corrupt (", path.display())) && err.trim_end().ends_with("it was not changed. Restore it from backup, or move it aside to start a new audit trail"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+    std::fs::write(&path, r#"{"schema_version": 99}"#).unwrap();
+    let (code, _, err) = run_in(dir.path(), &["plan", "show", "--campaign-file", f], &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.trim(),
+        format!(
+            "error: the plan {} has schema version 99, newer than this ascribe understands (1); upgrade ascribe. The file was not changed",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn a_crash_between_writing_and_renaming_leaves_the_previous_plan() {
+    let (dir, file) = campaign_copy(|t| t);
+    let f = file.to_str().unwrap();
+    let args = ["track-source", "--campaign-file", f, "--out", "out"];
+    assert_eq!(run_in(dir.path(), &args, &[]).0, 0);
+    let path = dir.path().join("state/plans/plan-ai-launch-tour.json");
+    let before = std::fs::read(&path).unwrap();
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "track-source",
+            "--campaign-file",
+            f,
+            "--out",
+            "out",
+            "--attribution-model",
+            "linear",
+        ],
+        &[("ASCRIBE_FAIL_AT", "plan:before-rename")],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("injected failure at plan:before-rename"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the previous plan is intact"
+    );
+}
