@@ -388,13 +388,20 @@ pub fn clean_amount(raw: &str, decimal_comma: bool) -> Result<String, String> {
         let t = body.trim();
         if t.len() > 3 && t.is_char_boundary(3) && t[..3].bytes().all(|b| b.is_ascii_uppercase()) {
             body = &t[3..];
-        } else if t.len() > 3 && t.is_char_boundary(t.len() - 3) && t[t.len() - 3..].bytes().all(|b| b.is_ascii_uppercase()) {
+        } else if t.len() > 3
+            && t.is_char_boundary(t.len() - 3)
+            && t[t.len() - 3..].bytes().all(|b| b.is_ascii_uppercase())
+        {
             body = &t[..t.len() - 3];
         } else {
             body = t;
         }
     }
-    let (dec, group) = if decimal_comma { (',', '.') } else { ('.', ',') };
+    let (dec, group) = if decimal_comma {
+        (',', '.')
+    } else {
+        ('.', ',')
+    };
     let mut out = String::with_capacity(body.len());
     let mut seen_dec = false;
     let mut digits = 0;
@@ -669,8 +676,14 @@ mod tests {
         assert!(clean_amount("n/a", false).is_err());
         assert_eq!(clean_amount("99 EUR", false).unwrap(), "99");
         // A unit letter is not a currency: 12.5k must not become 12.5.
-        assert_eq!(clean_amount("12.5k", false).unwrap_err(), "`12.5k` is not an amount");
-        assert_eq!(clean_amount("#VALUE!", false).unwrap_err(), "`#VALUE!` is not an amount");
+        assert_eq!(
+            clean_amount("12.5k", false).unwrap_err(),
+            "`12.5k` is not an amount"
+        );
+        assert_eq!(
+            clean_amount("#VALUE!", false).unwrap_err(),
+            "`#VALUE!` is not an amount"
+        );
     }
 
     struct Echo {
