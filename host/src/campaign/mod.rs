@@ -896,3 +896,121 @@ pub fn find(dir: &Path, wanted: &str) -> Result<Campaign, anyhow::Error> {
     }
     Err(anyhow::anyhow!(msg))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"id = "t"
+name = "Test"
+start = "2026-09-01"
+end = "2026-10-31"
+currency = "USD"
+[fx.EUR]
+"2026-01-01" = "1.10"
+"2026-09-01" = "1.20"
+[[partners]]
+name = "A"
+[partners.stages]
+"Won" = "closed_won"
+[[partners.sources]]
+kind = "crm"
+file = "a.csv"
+plugin = "salesforce"
+timezone = "Europe/Berlin"
+"#;
+
+    fn err(text: &str) -> String {
+        parse(Path::new("c.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_good_file_with_defaults() {
+        let c = parse(Path::new("dir/c.toml"), GOOD).unwrap();
+        assert_eq!(c.lookback_days, 90);
+        assert_eq!(c.guardrails.retry_limit, 2);
+        assert_eq!(
+            c.escalation.ladder,
+            DEFAULT_LADDER.map(String::from).to_vec()
+        );
+        assert_eq!(c.sources[0].id, "a-crm-1");
+        assert_eq!(c.sources[0].file, Path::new("dir/a.csv"));
+        assert_eq!(c.partners[0].stages.get("won"), Some(&Stage::ClosedWon));
+        // The rate in force on a date is the latest dated on or before it.
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            c.fx.rate("EUR", d("2026-08-31")),
+            Some(Decimal::new(110, 2))
+        );
+        assert_eq!(
+            c.fx.rate("EUR", d("2026-09-01")),
+            Some(Decimal::new(120, 2))
+        );
+        assert_eq!(c.fx.rate("EUR", d("2025-12-31")), None);
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_key() {
+        assert_eq!(
+            err(&GOOD.replace(
+                "currency = \"USD\"",
+                "currency = \"USD\"\ncolour = \"blue\""
+            )),
+            "c.toml:6: unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`"
+        );
+        assert_eq!(
+            err(&GOOD.replace("start = \"2026-09-01\"", "start = 20260901")),
+            "c.toml:3: invalid type: integer `20260901`, expected a string"
+        );
+        assert_eq!(
+            err(&GOOD.replace("\"2026-10-31\"", "\"31/10/2026\"")),
+            "c.toml:4: `end`: `31/10/2026` is not a date (use YYYY-MM-DD)"
+        );
+        assert_eq!(
+            err(&GOOD.replace("\"Won\" = \"closed_won\"", "\"Won\" = \"won\"")),
+            "c.toml:12: `partners[0].stages.\"Won\"`: `won` is not a canonical stage (lead, mql, sql, opportunity, closed_won, closed_lost)"
+        );
+        assert_eq!(
+            err(&GOOD.replace("Europe/Berlin", "Mars/Olympus")),
+            "c.toml:17: `partners[0].sources[0].timezone`: `Mars/Olympus` is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)"
+        );
+        assert_eq!(
+            err(&GOOD.replace("\"1.20\"", "\"-1\"")),
+            "c.toml:8: `fx.EUR.\"2026-09-01\"`: rate -1 must be positive"
+        );
+        assert_eq!(
+            err(&GOOD.replace("kind = \"crm\"", "kind = \"erp\"")),
+            "c.toml:14: `partners[0].sources[0].kind`: `erp` is not a source kind (crm, map, analytics)"
+        );
+        assert_eq!(
+            err(&GOOD.replace("currency = \"USD\"", "currency = \"XYZ\"")),
+            "c.toml:5: `currency`: `XYZ` is not a currency this version knows (ISO 4217 code such as USD, EUR, JPY)"
+        );
+        assert_eq!(
+            err(&format!("{GOOD}sha256 = \"abc\"\n")),
+            "c.toml:18: `partners[0].sources[0].sha256`: `abc` is not a pin (write sha256: followed by 64 hex digits)"
+        );
+        assert_eq!(
+            err(&format!("{GOOD}[targets.\"B\"]\npipeline = \"5\"\n")),
+            "c.toml:18: `targets.\"B\"`: no partner is named `B` (partners: A)"
+        );
+        assert_eq!(
+            err(&format!(
+                "{GOOD}[[models]]\nname = \"a\"\ndefault = true\n[[models]]\nname = \"b\"\ndefault = true\n"
+            )),
+            "c.toml: `models`: more than one model is marked `default = true`; mark exactly one"
+        );
+        assert_eq!(
+            load(Path::new("/nonexistent/c.toml"))
+                .unwrap_err()
+                .to_string(),
+            "/nonexistent/c.toml: cannot read the campaign file: No such file or directory (os error 2)"
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("AI Launch Tour"), "ai-launch-tour");
+        assert_eq!(slug("  Q3 / EMEA -- Webinars! "), "q3-emea-webinars");
+    }
+}
