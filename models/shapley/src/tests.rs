@@ -165,7 +165,7 @@ fn rejects_bad_params() {
 #[ignore]
 fn bench_one_million_journeys() {
     let mut rng = Rng::new(2024);
-    for (keys, samples) in [(12usize, "20000"), (16, "20000"), (24, "1"), (24, "2000")] {
+    for (keys, samples) in [(12usize, "20000"), (16, "20000"), (24, "1"), (24, "20000")] {
         let mut j = Journeys {
             keys: (0..keys).map(key_name).collect(),
             partners: vec!["p".into()],
