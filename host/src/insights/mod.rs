@@ -285,7 +285,10 @@ pub fn sourcing(inp: &Inputs) -> Sourcing {
                 src_set |= 1 << p;
             }
         }
-        let touched_set: u16 = cycle_touches.iter().fold(0, |acc, t| acc | t.partners);
+        // A partner does not source or influence its own deal: what counts is the
+        // co-marketing partner, one other than those whose CRM holds the opportunity.
+        let src_set = src_set & !cv.partners;
+        let touched_set: u16 = cycle_touches.iter().fold(0, |acc, t| acc | t.partners) & !cv.partners;
         for p in 0..n {
             if src_set & (1 << p) != 0 {
                 sourced[p].0 += units;
@@ -319,7 +322,7 @@ pub fn sourcing(inp: &Inputs) -> Sourcing {
     let mean = |v: &Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
     Sourcing {
         rule: format!(
-            "Partner-sourced: the first touch in the {} days before the opportunity was created was the partner's, or the opportunity's lead source names the partner. Partner-influenced: not sourced by the partner, but the partner touched the account between the start of the lookback and the close (or --as-of).",
+            "Partner-sourced: the first touch in the {} days before the opportunity was created was a co-marketing partner's (one other than the partner whose CRM holds the opportunity), or its lead source names that partner. Partner-influenced: not partner-sourced, but a co-marketing partner touched the account between the start of the lookback and the close (or --as-of). A deal both partners hold (co-sold) has no co-marketing partner and counts as neither.",
             c.guardrails.sourced_within_days
         ),
         sourced: from_units(any_sourced, scale),

@@ -22,6 +22,11 @@ pub struct Limits {
     /// Bytes of the plugin's stderr kept for error messages (a Rust panic message lands
     /// there). Beyond this, output is dropped, so a chatty plugin cannot fill our memory.
     pub stderr_bytes: usize,
+    /// True until a campaign sets `memory_mib`: then a model call's memory limit grows with
+    /// its input ([`Limits::for_input`]), because a model must hold its journeys (about
+    /// 25 bytes a touch, twice while the weights are built). An explicit limit is kept
+    /// exactly as written.
+    pub memory_scales: bool,
 }
 
 impl Default for Limits {
@@ -31,6 +36,7 @@ impl Default for Limits {
             time_per_call: Duration::from_secs(10),
             fuel: None,
             stderr_bytes: 64 << 10,
+            memory_scales: true,
         }
     }
 }
@@ -43,6 +49,7 @@ impl Limits {
         time_per_call: Duration::from_secs(600),
         fuel: Some(1 << 40),
         stderr_bytes: 1 << 20,
+        memory_scales: false,
     };
 
     /// Applies overrides, refusing values beyond the caps.
@@ -61,6 +68,7 @@ impl Limits {
                 ));
             }
             self.memory_bytes = bytes;
+            self.memory_scales = false;
         }
         if let Some(t) = time_ms {
             if t == 0 || t > Self::CAPS.time_per_call.as_millis() as u64 {
@@ -81,6 +89,15 @@ impl Limits {
             self.fuel = Some(f);
         }
         Ok(self)
+    }
+
+    /// The limits for a call whose input columns take `input_bytes`: the default memory
+    /// limit, or 4× the input when that is larger (wasm32 stops at 4 GiB anyway).
+    pub fn for_input(mut self, input_bytes: u64) -> Limits {
+        if self.memory_scales {
+            self.memory_bytes = self.memory_bytes.max(input_bytes.saturating_mul(4)).min(Self::CAPS.memory_bytes);
+        }
+        self
     }
 
     pub fn memory_mib(&self) -> u64 {

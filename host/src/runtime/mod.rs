@@ -97,6 +97,7 @@ impl Runtime {
         // Rust's std for wasm32-wasip2 imports WASI even when a plugin never uses it, so the
         // interfaces must be linked; the context behind them grants nothing (sandbox.rs).
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        sandbox::freeze_waits(&mut linker)?;
         let cache = cache::Cache::new(
             &engine,
             opts.cache_dir.clone(),
@@ -282,10 +283,14 @@ impl Plugin {
     }
 
     fn new_store(&self) -> Store<StoreState> {
-        let mut store = Store::new(&self.rt.inner.engine, StoreState::new(&self.limits));
+        self.new_store_with(&self.limits)
+    }
+
+    fn new_store_with(&self, limits: &Limits) -> Store<StoreState> {
+        let mut store = Store::new(&self.rt.inner.engine, StoreState::new(limits));
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_trap();
-        arm(&mut store, &self.limits, self.rt.inner.fuel);
+        arm(&mut store, limits, self.rt.inner.fuel);
         store
     }
 
@@ -297,14 +302,13 @@ impl Plugin {
         }
     }
 
-    fn trap(
-        &self,
-        store: &Store<StoreState>,
-        operation: &str,
-        err: wasmtime::Error,
-    ) -> PluginError {
+    fn trap(&self, store: &Store<StoreState>, operation: &str, err: wasmtime::Error) -> PluginError {
+        self.trap_with(store, &self.limits, operation, err)
+    }
+
+    fn trap_with(&self, store: &Store<StoreState>, limits: &Limits, operation: &str, err: wasmtime::Error) -> PluginError {
         let st = store.data();
-        let cause = error::classify(&err, st.limiter.refused, &self.limits, &st.stderr_text());
+        let cause = error::classify(&err, st.limiter.refused, limits, &st.stderr_text());
         self.fail(operation, cause)
     }
 
@@ -361,17 +365,18 @@ impl Plugin {
             )
         })?;
         let started = std::time::Instant::now();
-        let mut store = self.new_store();
+        let limits = self.limits.for_input(input_bytes(input));
+        let mut store = self.new_store_with(&limits);
         let inst = contracts::model_v0_1::Instance::new(
             &mut store,
             &self.component,
             &self.rt.inner.linker,
         )
-        .map_err(|e| self.trap(&store, "instantiate", e))?;
-        arm(&mut store, &self.limits, self.rt.inner.fuel);
+        .map_err(|e| self.trap_with(&store, &limits, "instantiate", e))?;
+        arm(&mut store, &limits, self.rt.inner.fuel);
         let answer = inst
             .attribute(&mut store, input, params)
-            .map_err(|e| self.trap(&store, "attribute", e))?;
+            .map_err(|e| self.trap_with(&store, &limits, "attribute", e))?;
         let out = answer.map_err(|(kind, message)| {
             self.fail(
                 "attribute",
@@ -385,7 +390,7 @@ impl Plugin {
             .map_err(|e| self.fail("attribute", Cause::BadOutput(e)))?;
         Ok((
             out,
-            usage(&store, started, &self.limits, self.rt.inner.fuel),
+            usage(&store, started, &limits, self.rt.inner.fuel),
         ))
     }
 
@@ -436,6 +441,14 @@ impl Plugin {
             dead: false,
         })
     }
+}
+
+/// Bytes of the journey columns as they land in the plugin's memory.
+fn input_bytes(j: &JourneyColumns) -> u64 {
+    let touches = j.touches() as u64 * (4 + 8 + 1 + 4 + 8);
+    let journeys = j.journeys() as u64 * (4 + 8 + 8 + 8 + 8);
+    let keys: u64 = j.keys.iter().map(|k| k.len() as u64 + 8).sum();
+    touches + journeys + keys
 }
 
 /// Sets the per-call budgets. Called before every call: the deadline is relative to the
