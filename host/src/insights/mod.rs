@@ -288,7 +288,8 @@ pub fn sourcing(inp: &Inputs) -> Sourcing {
         // A partner does not source or influence its own deal: what counts is the
         // co-marketing partner, one other than those whose CRM holds the opportunity.
         let src_set = src_set & !cv.partners;
-        let touched_set: u16 = cycle_touches.iter().fold(0, |acc, t| acc | t.partners) & !cv.partners;
+        let touched_set: u16 =
+            cycle_touches.iter().fold(0, |acc, t| acc | t.partners) & !cv.partners;
         for p in 0..n {
             if src_set & (1 << p) != 0 {
                 sourced[p].0 += units;

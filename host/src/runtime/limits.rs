@@ -95,7 +95,10 @@ impl Limits {
     /// limit, or 4× the input when that is larger (wasm32 stops at 4 GiB anyway).
     pub fn for_input(mut self, input_bytes: u64) -> Limits {
         if self.memory_scales {
-            self.memory_bytes = self.memory_bytes.max(input_bytes.saturating_mul(4)).min(Self::CAPS.memory_bytes);
+            self.memory_bytes = self
+                .memory_bytes
+                .max(input_bytes.saturating_mul(4))
+                .min(Self::CAPS.memory_bytes);
         }
         self
     }

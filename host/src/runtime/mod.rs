@@ -302,11 +302,22 @@ impl Plugin {
         }
     }
 
-    fn trap(&self, store: &Store<StoreState>, operation: &str, err: wasmtime::Error) -> PluginError {
+    fn trap(
+        &self,
+        store: &Store<StoreState>,
+        operation: &str,
+        err: wasmtime::Error,
+    ) -> PluginError {
         self.trap_with(store, &self.limits, operation, err)
     }
 
-    fn trap_with(&self, store: &Store<StoreState>, limits: &Limits, operation: &str, err: wasmtime::Error) -> PluginError {
+    fn trap_with(
+        &self,
+        store: &Store<StoreState>,
+        limits: &Limits,
+        operation: &str,
+        err: wasmtime::Error,
+    ) -> PluginError {
         let st = store.data();
         let cause = error::classify(&err, st.limiter.refused, limits, &st.stderr_text());
         self.fail(operation, cause)
@@ -388,10 +399,7 @@ impl Plugin {
         })?;
         model::validate_output(input, &out, info)
             .map_err(|e| self.fail("attribute", Cause::BadOutput(e)))?;
-        Ok((
-            out,
-            usage(&store, started, &limits, self.rt.inner.fuel),
-        ))
+        Ok((out, usage(&store, started, &limits, self.rt.inner.fuel)))
     }
 
     /// Opens a normalizer session for one file.
