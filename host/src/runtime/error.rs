@@ -127,22 +127,50 @@ pub fn classify(
         Some(_) if memory_refused => Cause::MemoryLimit {
             mib: limits.memory_mib(),
         },
-        Some(trap) => {
-            Cause::Crashed(panic_message(stderr).unwrap_or_else(|| format!("trap: {trap}")))
-        }
+        Some(trap) => Cause::Crashed(match panic_message(stderr) {
+            Some(m) if m.starts_with("panicked at ") => m,
+            Some(line) => format!("{}; its last stderr line: {line}", describe(trap)),
+            None => describe(trap),
+        }),
         // Not a trap: wasmtime refused to lift what the guest returned (bad UTF-8, a list
         // outside memory, an invalid enum), or a host-side limit on the call.
         None if memory_refused => Cause::MemoryLimit {
             mib: limits.memory_mib(),
         },
+        None if format!("{err:#}").contains(HOSTCALL_FUEL_EXHAUSTED) => Cause::BadOutput(format!(
+            "its answer is larger than the {} MiB the host accepts from one call",
+            MAX_ANSWER_BYTES >> 20
+        )),
         None => Cause::BadOutput(format!("{err:#}")),
+    }
+}
+
+/// How much a plugin may hand the host in one call: wasmtime's default "hostcall fuel",
+/// which every store here keeps.
+pub const MAX_ANSWER_BYTES: usize = 128 << 20;
+/// wasmtime's error when a call's answer exceeds [`MAX_ANSWER_BYTES`] (its type is private).
+const HOSTCALL_FUEL_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
+
+/// A trap in words a plugin's author can act on (wasmtime's own reads `wasm trap: …`).
+fn describe(trap: &wasmtime::Trap) -> String {
+    use wasmtime::Trap;
+    match trap {
+        Trap::MemoryOutOfBounds => "it accessed memory out of bounds (often runaway recursion, \
+            which overflows the stack a Rust or C plugin keeps in its own memory)"
+            .into(),
+        Trap::UnreachableCodeReached => "it aborted (WebAssembly `unreachable`)".into(),
+        other => other
+            .to_string()
+            .trim_start_matches("wasm trap: ")
+            .to_string(),
     }
 }
 
 /// The panic message a Rust guest printed: `panicked at src/lib.rs:9:5:\nboom` becomes
 /// `panicked at src/lib.rs:9:5: boom`. Other languages' last stderr line is used as is.
 pub fn panic_message(stderr: &str) -> Option<String> {
-    if let Some(pos) = stderr.find("panicked at ") {
+    // The last panic is the one that killed it.
+    if let Some(pos) = stderr.rfind("panicked at ") {
         let tail = &stderr[pos..];
         let mut lines = tail.lines();
         let head = lines.next().unwrap_or("").trim_end_matches(':');

@@ -2,9 +2,13 @@
 //! a seeded random source, a memory limiter summed over all memories, and a bounded
 //! stderr capture.
 
-use wasmtime::ResourceLimiter;
-use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use wasmtime::component::{Linker, Resource, ResourceTable};
+use wasmtime::{ResourceLimiter, StoreContextMut};
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{DynPollable, OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{
     Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView,
     WasiView,
@@ -36,11 +40,152 @@ impl HostMonotonicClock for FixedMonotonicClock {
     }
 }
 
+/// The `wasi:clocks/monotonic-clock` version wasmtime-wasi links (see [`freeze_waits`]).
+const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
+
+/// A wait that is already over.
+struct Elapsed;
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for Elapsed {
+    async fn ready(&mut self) {}
+}
+
+fn elapsed(table: &mut ResourceTable) -> wasmtime::Result<Resource<DynPollable>> {
+    let r = table.push(Elapsed)?;
+    wasmtime_wasi::p2::subscribe(table, r)
+}
+
+/// Replaces the monotonic clock's waits (`subscribe-duration`, `subscribe-instant`, what
+/// `std::thread::sleep` uses) with waits that are over at once. wasmtime-wasi sleeps on
+/// the host's real clock inside a host call, where epoch interruption cannot reach: a
+/// plugin sleeping for an hour held the host for an hour, whatever its time limit. The
+/// clock a plugin reads is frozen anyway (it sees no time pass either way), and a plugin
+/// that sleeps in a loop now spins in wasm, where the time limit stops it.
+pub fn freeze_waits(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance(MONOTONIC_CLOCK)?;
+    clock.func_wrap(
+        "subscribe-duration",
+        |mut cx: StoreContextMut<'_, StoreState>, (_,): (u64,)| {
+            Ok((elapsed(&mut cx.data_mut().table)?,))
+        },
+    )?;
+    clock.func_wrap(
+        "subscribe-instant",
+        |mut cx: StoreContextMut<'_, StoreState>, (_,): (u64,)| {
+            Ok((elapsed(&mut cx.data_mut().table)?,))
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// A plugin's stderr: keeps the last `cap` bytes (where a panic message lands) and accepts
+/// every write, so a chatty plugin neither fills our memory nor fails. (wasmtime-wasi's
+/// `MemoryOutputPipe` refuses writes once full: the plugin saw a broken pipe, and a Rust
+/// plugin's `eprintln!` panicked.)
+#[derive(Clone)]
+pub struct StderrTail {
+    inner: Arc<Mutex<Tail>>,
+}
+
+struct Tail {
+    cap: usize,
+    bytes: VecDeque<u8>,
+    dropped: u64,
+}
+
+impl StderrTail {
+    pub fn new(cap: usize) -> StderrTail {
+        StderrTail {
+            inner: Arc::new(Mutex::new(Tail {
+                cap,
+                bytes: VecDeque::new(),
+                dropped: 0,
+            })),
+        }
+    }
+
+    fn append(&self, b: &[u8]) {
+        let mut t = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let keep = &b[b.len().saturating_sub(t.cap)..];
+        t.dropped += (b.len() - keep.len()) as u64;
+        let excess = (t.bytes.len() + keep.len()).saturating_sub(t.cap);
+        t.bytes.drain(..excess);
+        t.dropped += excess as u64;
+        t.bytes.extend(keep);
+    }
+
+    /// The bytes kept, and how many earlier ones were dropped.
+    pub fn contents(&self) -> (Vec<u8>, u64) {
+        let t = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        (t.bytes.iter().copied().collect(), t.dropped)
+    }
+}
+
+impl IsTerminal for StderrTail {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for StderrTail {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}
+
+impl OutputStream for StderrTail {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        self.append(&bytes);
+        Ok(())
+    }
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(64 << 10)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for StderrTail {
+    async fn ready(&mut self) {}
+}
+
+impl tokio::io::AsyncWrite for StderrTail {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.append(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
 /// Seed of the random bytes plugins see. Fixed, so a plugin that samples (e.g. shapley
 /// beyond 16 keys) gives the same answer on every run.
-const RANDOM_SEED: u64 = 0x5eed_a5c1_1be0_0001;
+pub const RANDOM_SEED: u64 = 0x5eed_a5c1_1be0_0001;
 
-fn seeded_bytes(seed: u64) -> Vec<u8> {
+/// The bytes behind a seed (the secure source cycles through `seeded_bytes(RANDOM_SEED)`).
+pub fn seeded_bytes(seed: u64) -> Vec<u8> {
     // splitmix64: a fixed, documented stream; not for secrets (plugins need none).
     let mut x = seed;
     let mut out = Vec::with_capacity(256);
@@ -96,7 +241,7 @@ pub struct StoreState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub limiter: MemoryLimiter,
-    pub stderr: MemoryOutputPipe,
+    pub stderr: StderrTail,
 }
 
 impl WasiView for StoreState {
@@ -110,7 +255,7 @@ impl WasiView for StoreState {
 
 impl StoreState {
     pub fn new(limits: &Limits) -> StoreState {
-        let stderr = MemoryOutputPipe::new(limits.stderr_bytes);
+        let stderr = StderrTail::new(limits.stderr_bytes);
         let mut b = WasiCtxBuilder::new();
         // WasiCtxBuilder's defaults already grant no files, env, args or stdin; the
         // network and clocks are the defaults we must override.
@@ -136,8 +281,28 @@ impl StoreState {
         }
     }
 
-    /// What the plugin wrote to stderr, lossily decoded.
+    /// The tail of what the plugin wrote to stderr, lossily decoded.
     pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).into_owned()
+        String::from_utf8_lossy(&self.stderr.contents().0).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stderr_keeps_the_tail_and_never_refuses_a_write() {
+        let t = StderrTail::new(8);
+        let mut s = t.clone();
+        for chunk in [&b"0123"[..], b"4567", b"89", b"abcdefghijkl"] {
+            s.write(bytes::Bytes::copy_from_slice(chunk)).unwrap();
+            assert!(s.check_write().unwrap() > 0, "always room for more");
+        }
+        assert_eq!(t.contents(), (b"efghijkl".to_vec(), 14));
+        let small = StderrTail::new(8);
+        small.append(b"ab");
+        small.append(b"cdefghij");
+        assert_eq!(small.contents(), (b"cdefghij".to_vec(), 2));
     }
 }
