@@ -141,6 +141,9 @@ pub fn classify(
             "its answer is larger than the {} MiB the host accepts from one call",
             MAX_ANSWER_BYTES >> 20
         )),
+        None if format!("{err:#}").contains("invalid utf-8") => Cause::BadOutput(format!(
+            "a string in its answer is not valid UTF-8 ({err:#})"
+        )),
         None => Cause::BadOutput(format!("{err:#}")),
     }
 }

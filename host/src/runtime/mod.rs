@@ -445,6 +445,7 @@ impl Plugin {
             handle,
             rows_read: 0,
             chunks: 0,
+            bytes: 0,
             started,
             dead: false,
         })
@@ -504,6 +505,10 @@ pub struct Session<'p> {
     handle: ResourceAny,
     rows_read: u64,
     chunks: u64,
+    /// Bytes pushed so far. A row is at least one byte of the file, so no plugin may report
+    /// more rows read than this: the host keeps a verdict for every row, and a claim of
+    /// 2^40 rows would otherwise be an allocation of 2^40 verdicts.
+    bytes: u64,
     started: std::time::Instant,
     dead: bool,
 }
@@ -511,6 +516,7 @@ pub struct Session<'p> {
 impl Session<'_> {
     pub fn push(&mut self, chunk: &[u8]) -> Result<Batch, PluginError> {
         self.chunks += 1;
+        self.bytes += chunk.len() as u64;
         let op = format!("push (chunk {})", self.chunks);
         self.call(&op, |inst, store, h| inst.push(store, h, chunk))
     }
@@ -566,6 +572,16 @@ impl Session<'_> {
         if let Err(e) = batch.validate(self.rows_read) {
             self.dead = true;
             return Err(p.fail(op, Cause::BadOutput(e)));
+        }
+        if batch.rows_read > self.bytes {
+            self.dead = true;
+            return Err(p.fail(
+                op,
+                Cause::BadOutput(format!(
+                    "it reports {} rows read from the {} bytes it has been given",
+                    batch.rows_read, self.bytes
+                )),
+            ));
         }
         self.rows_read = batch.rows_read;
         Ok(batch)

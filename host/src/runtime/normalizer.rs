@@ -243,7 +243,12 @@ impl Batch {
         e.time.check(k, "stage-events.time")?;
         let new_rows = self.rows_read - prev_rows_read;
         let records = (n + m + k + self.rejects.len()) as u64;
-        if records > MAX_RECORDS_PER_ROW * new_rows + MAX_RECORDS_PER_ROW {
+        // Saturating: a plugin may claim any row count (u64::MAX included).
+        if records
+            > MAX_RECORDS_PER_ROW
+                .saturating_mul(new_rows)
+                .saturating_add(MAX_RECORDS_PER_ROW)
+        {
             return Err(format!(
                 "{records} records for {new_rows} rows read (at most {MAX_RECORDS_PER_ROW} a row)"
             ));
@@ -274,5 +279,65 @@ impl Batch {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty(rows_read: u64) -> Batch {
+        let s = || Strings {
+            offsets: vec![0],
+            data: vec![],
+        };
+        let mut b = Batch {
+            rows_read,
+            ..Default::default()
+        };
+        let t = &mut b.touches;
+        for c in [
+            &mut t.person,
+            &mut t.account,
+            &mut t.channel,
+            &mut t.source,
+            &mut t.medium,
+            &mut t.campaign,
+            &mut t.asset,
+            &mut t.region,
+            &mut t.segment,
+            &mut t.touch_type,
+        ] {
+            *c = s();
+        }
+        let c = &mut b.conversions;
+        for x in [
+            &mut c.id,
+            &mut c.account,
+            &mut c.account_domain,
+            &mut c.stage,
+            &mut c.amount,
+            &mut c.currency,
+            &mut c.lead_source,
+            &mut c.campaign,
+        ] {
+            *x = s();
+        }
+        let e = &mut b.stage_events;
+        for x in [&mut e.subject, &mut e.account, &mut e.stage] {
+            *x = s();
+        }
+        b
+    }
+
+    #[test]
+    fn any_claimed_row_count_is_judged_without_overflow() {
+        // Found by the hostile corpus: 16 × u64::MAX overflowed (a panic in debug builds).
+        assert_eq!(empty(u64::MAX).validate(0), Ok(()));
+        assert_eq!(empty(u64::MAX).validate(u64::MAX - 1), Ok(()));
+        assert_eq!(
+            empty(1).validate(2),
+            Err("rows-read went back from 2 to 1".into())
+        );
     }
 }
