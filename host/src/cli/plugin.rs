@@ -1,4 +1,11 @@
-//! `ascribe plugin …`: inspect plugin components.
+//! `ascribe plugin …`: the plugin author's kit. `inspect` shows a component, `new`
+//! scaffolds a project (`new.rs`), `check` runs one on a sample under production limits
+//! (`check.rs`), `lock` pins a campaign's plugins (`lock.rs`).
+
+mod check;
+mod lock;
+mod new;
+mod sample;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,11 +26,20 @@ pub enum PluginCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Create a plugin project (Rust or Python) that builds a working component.
+    New(new::NewArgs),
+    /// Run a plugin on a sample under production limits; report usage and contract violations.
+    Check(check::CheckArgs),
+    /// Write the sha256 pin of every plugin a campaign names into its campaign file.
+    Lock(lock::LockArgs),
 }
 
 pub fn run(cmd: PluginCommand, global: &Global) -> anyhow::Result<ExitCode> {
     match cmd {
         PluginCommand::Inspect { plugin, format } => inspect(&plugin, format, global),
+        PluginCommand::New(a) => new::run(a),
+        PluginCommand::Check(a) => check::run(a, global),
+        PluginCommand::Lock(a) => lock::run(a, global),
     }
 }
 

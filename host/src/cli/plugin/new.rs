@@ -1,0 +1,278 @@
+//! `ascribe plugin new`: writes a standalone plugin project that builds a working
+//! component. Everything it writes is embedded in this binary (`host/templates/`, the WIT
+//! contracts, and the SDK's self-contained helpers), because the partner engineer who runs
+//! it has the binary and a package registry, not this repository.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Normalizer,
+    Model,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    Rust,
+    Python,
+}
+
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    /// What the plugin does: read a partner's export (normalizer) or attribute credit (model).
+    #[arg(long, value_enum)]
+    pub kind: Kind,
+    /// The language of the project.
+    #[arg(long, value_enum)]
+    pub lang: Lang,
+    /// The plugin's name: lower-case letters, digits and '-', starting with a letter.
+    pub name: String,
+    /// Where to create the project (must not exist, or be empty) [default: ./NAME].
+    pub dir: Option<PathBuf>,
+}
+
+/// The wit-bindgen the Rust templates use: the version this workspace builds its own
+/// plugins with (a test keeps the two equal).
+pub const WIT_BINDGEN_VERSION: &str = "0.61.1";
+
+/// componentize-py's release line the Python templates were tested with.
+pub const COMPONENTIZE_PY_VERSION: &str = "0.25";
+
+const WIT_NORMALIZER: &str = include_str!("../../../../wit/normalizer-0.1.0/normalizer.wit");
+const WIT_MODEL: &str = include_str!("../../../../wit/model-0.1.0/model.wit");
+
+const SDK_CSV: &str = include_str!("../../../../plugins/sdk/src/csv.rs");
+const SDK_PARAMS: &str = include_str!("../../../../plugins/sdk/src/params.rs");
+const SDK_TIME: &str = include_str!("../../../../plugins/sdk/src/time.rs");
+
+const T_CARGO: &str = include_str!("../../../templates/rust/Cargo.toml.tmpl");
+const T_RUST_GITIGNORE: &str = include_str!("../../../templates/rust/gitignore");
+const T_RN_LIB: &str = include_str!("../../../templates/rust-normalizer/src/lib.rs");
+const T_RN_KIT: &str = include_str!("../../../templates/rust-normalizer/src/ascribe/mod.rs");
+const T_RN_README: &str = include_str!("../../../templates/rust-normalizer/README.md");
+const T_RM_LIB: &str = include_str!("../../../templates/rust-model/src/lib.rs");
+const T_RM_KIT: &str = include_str!("../../../templates/rust-model/src/ascribe/mod.rs");
+const T_RM_README: &str = include_str!("../../../templates/rust-model/README.md");
+const T_PY_KIT: &str = include_str!("../../../templates/python/ascribe_kit.py");
+const T_PY_GITIGNORE: &str = include_str!("../../../templates/python/gitignore");
+const T_PN_APP: &str = include_str!("../../../templates/python-normalizer/app.py");
+const T_PN_SESSION: &str = include_str!("../../../templates/python-normalizer/normalize.py");
+const T_PN_PLUGIN: &str = include_str!("../../../templates/python-normalizer/plugin.py");
+const T_PN_TEST: &str = include_str!("../../../templates/python-normalizer/test_plugin.py");
+const T_PN_README: &str = include_str!("../../../templates/python-normalizer/README.md");
+const T_PM_APP: &str = include_str!("../../../templates/python-model/app.py");
+const T_PM_PLUGIN: &str = include_str!("../../../templates/python-model/plugin.py");
+const T_PM_TEST: &str = include_str!("../../../templates/python-model/test_plugin.py");
+const T_PM_README: &str = include_str!("../../../templates/python-model/README.md");
+const SAMPLE_TOUCHES: &str = include_str!("../../../templates/samples/touches.csv");
+const SAMPLE_PATHS: &str = include_str!("../../../templates/samples/paths.csv");
+
+/// A file of a generated project: where it goes, and its text before substitution.
+pub struct TemplateFile {
+    pub path: &'static str,
+    pub text: String,
+}
+
+fn vendored(sdk_path: &str, text: &str) -> String {
+    format!(
+        "// Vendored from ascribe's Rust SDK ({sdk_path}) by `ascribe plugin new`; yours to change.\n\n{text}"
+    )
+}
+
+/// The files of a project of this kind and language, before `{{…}}` substitution.
+pub fn files(kind: Kind, lang: Lang) -> Vec<TemplateFile> {
+    let f = |path: &'static str, text: &str| TemplateFile {
+        path,
+        text: text.to_string(),
+    };
+    match (kind, lang) {
+        (Kind::Normalizer, Lang::Rust) => vec![
+            f("Cargo.toml", T_CARGO),
+            f(".gitignore", T_RUST_GITIGNORE),
+            f("README.md", T_RN_README),
+            f("wit/normalizer.wit", WIT_NORMALIZER),
+            f("src/lib.rs", T_RN_LIB),
+            f("src/ascribe/mod.rs", T_RN_KIT),
+            f(
+                "src/ascribe/csv.rs",
+                &vendored("plugins/sdk/src/csv.rs", SDK_CSV),
+            ),
+            f(
+                "src/ascribe/params.rs",
+                &vendored("plugins/sdk/src/params.rs", SDK_PARAMS),
+            ),
+            f(
+                "src/ascribe/time.rs",
+                &vendored("plugins/sdk/src/time.rs", SDK_TIME),
+            ),
+            f("sample/touches.csv", SAMPLE_TOUCHES),
+        ],
+        (Kind::Model, Lang::Rust) => vec![
+            f("Cargo.toml", T_CARGO),
+            f(".gitignore", T_RUST_GITIGNORE),
+            f("README.md", T_RM_README),
+            f("wit/model.wit", WIT_MODEL),
+            f("src/lib.rs", T_RM_LIB),
+            f("src/ascribe/mod.rs", T_RM_KIT),
+            f(
+                "src/ascribe/params.rs",
+                &vendored("plugins/sdk/src/params.rs", SDK_PARAMS),
+            ),
+            f("sample/paths.csv", SAMPLE_PATHS),
+        ],
+        (Kind::Normalizer, Lang::Python) => vec![
+            f(".gitignore", T_PY_GITIGNORE),
+            f("README.md", T_PN_README),
+            f("wit/normalizer.wit", WIT_NORMALIZER),
+            f("app.py", T_PN_APP),
+            f("normalize.py", T_PN_SESSION),
+            f("plugin.py", T_PN_PLUGIN),
+            f("ascribe_kit.py", T_PY_KIT),
+            f("test_plugin.py", T_PN_TEST),
+            f("sample/touches.csv", SAMPLE_TOUCHES),
+        ],
+        (Kind::Model, Lang::Python) => vec![
+            f(".gitignore", T_PY_GITIGNORE),
+            f("README.md", T_PM_README),
+            f("wit/model.wit", WIT_MODEL),
+            f("app.py", T_PM_APP),
+            f("plugin.py", T_PM_PLUGIN),
+            f("ascribe_kit.py", T_PY_KIT),
+            f("test_plugin.py", T_PM_TEST),
+            f("sample/paths.csv", SAMPLE_PATHS),
+        ],
+    }
+}
+
+/// A plugin name: also a crate name, a file name and the name the host shows.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a plugin name: use 1 to 64 lower-case letters, digits and single '-', starting with a letter (e.g. `acme-events`)"
+        ))
+    }
+}
+
+/// The two commands a project's README gives: build it, then check the result.
+pub fn commands(kind: Kind, lang: Lang, name: &str) -> (String, String) {
+    let sample = match kind {
+        Kind::Normalizer => "sample/touches.csv",
+        Kind::Model => "sample/paths.csv",
+    };
+    let (build, wasm) = match lang {
+        Lang::Rust => (
+            "cargo build --release --target wasm32-wasip2".to_string(),
+            format!(
+                "target/wasm32-wasip2/release/{}.wasm",
+                name.replace('-', "_")
+            ),
+        ),
+        Lang::Python => (
+            format!(
+                "componentize-py -d wit -w {} componentize app -o {name}.wasm --stub-wasi",
+                world(kind)
+            ),
+            format!("{name}.wasm"),
+        ),
+    };
+    (
+        build,
+        format!("ascribe plugin check {wasm} --sample {sample}"),
+    )
+}
+
+fn world(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Normalizer => "normalizer-plugin",
+        Kind::Model => "model-plugin",
+    }
+}
+
+/// Writes the project; returns the files written, relative to `dir`.
+pub fn generate(kind: Kind, lang: Lang, name: &str, dir: &Path) -> anyhow::Result<Vec<String>> {
+    check_name(name).map_err(anyhow::Error::msg)?;
+    if dir.exists() {
+        let empty = dir
+            .read_dir()
+            .with_context(|| format!("reading {}", dir.display()))?
+            .next()
+            .is_none();
+        if !dir.is_dir() || !empty {
+            anyhow::bail!(
+                "{} already exists and is not an empty directory; choose another place for the project",
+                dir.display()
+            );
+        }
+    }
+    let (build, check) = commands(kind, lang, name);
+    let subst = |text: &str| {
+        text.replace("{{name}}", name)
+            .replace("{{crate}}", &name.replace('-', "_"))
+            .replace("{{ascribe_version}}", env!("CARGO_PKG_VERSION"))
+            .replace("{{wit_bindgen_version}}", WIT_BINDGEN_VERSION)
+            .replace("{{componentize_py_version}}", COMPONENTIZE_PY_VERSION)
+            .replace("{{build_command}}", &build)
+            .replace("{{check_command}}", &check)
+    };
+    let mut written = vec![];
+    for f in files(kind, lang) {
+        let path = dir.join(f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, subst(&f.text))
+            .with_context(|| format!("writing {}", path.display()))?;
+        written.push(f.path.to_string());
+    }
+    Ok(written)
+}
+
+pub fn run(a: NewArgs) -> anyhow::Result<ExitCode> {
+    let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from(&a.name));
+    let files = generate(a.kind, a.lang, &a.name, &dir)?;
+    let (build, check) = commands(a.kind, a.lang, &a.name);
+    let kind = match a.kind {
+        Kind::Normalizer => "normalizer",
+        Kind::Model => "model",
+    };
+    let lang = match a.lang {
+        Lang::Rust => "Rust",
+        Lang::Python => "Python",
+    };
+    println!(
+        "created {kind} plugin `{}` ({lang}) in {} ({} files)",
+        a.name,
+        dir.display(),
+        files.len()
+    );
+    match a.lang {
+        Lang::Rust => println!("  needs   rustup target add wasm32-wasip2"),
+        Lang::Python => println!("  needs   pip install componentize-py"),
+    }
+    println!(
+        "  test    {}",
+        match a.lang {
+            Lang::Rust => "cargo test",
+            Lang::Python => "python3 -m unittest",
+        }
+    );
+    println!("  build   {build}");
+    println!("  check   {check}");
+    println!("  (run them in {}; README.md says more)", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
