@@ -22,7 +22,13 @@ pub fn scrub(text: &str) -> String {
                 e += 1;
             }
             let domain: String = chars[i + 1..e].iter().collect();
-            if s < i && domain.contains('.') {
+            // A top-level domain starts with a letter: `linear@1.0.0` (a plugin and its
+            // version, in every plugin error) is not an address.
+            let tld = domain.trim_end_matches(['.', '-']).rsplit('.').next();
+            let tld_ok = tld
+                .and_then(|t| t.chars().next())
+                .is_some_and(char::is_alphabetic);
+            if s < i && domain.contains('.') && tld_ok {
                 // Drop the local part already copied, then the address.
                 let local_len: usize = chars[s..i].iter().map(|c| c.len_utf8()).sum();
                 out.truncate(out.len() - local_len);
@@ -50,5 +56,13 @@ mod tests {
         assert_eq!(scrub("a@b.co and c@d.org"), "<e-mail> and <e-mail>");
         assert_eq!(scrub("@handle and x@localhost"), "@handle and x@localhost");
         assert_eq!(scrub("no at sign"), "no at sign");
+        // Plugin labels are name@version: found by the hostile corpus, where every plugin
+        // error in the plan and every reject naming a plugin read `plugin <e-mail>`.
+        assert_eq!(
+            scrub("plugin drop-rows@0.0.1 (sha256:ab) and markov@1.2.0-beta"),
+            "plugin drop-rows@0.0.1 (sha256:ab) and markov@1.2.0-beta"
+        );
+        assert_eq!(scrub("write to ann@acme.io."), "write to <e-mail>");
+        assert_eq!(scrub("bob@mail.example.co.uk"), "<e-mail>");
     }
 }
