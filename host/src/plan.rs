@@ -344,16 +344,22 @@ impl State {
             self.path.file_name().unwrap().to_string_lossy(),
             std::process::id()
         ));
-        let mut f =
-            std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-        f.write_all(serde_json::to_string_pretty(plan)?.as_bytes())?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-        drop(f);
-        crate::fail_point("plan:before-rename")?;
-        std::fs::rename(&tmp, &self.path)
-            .with_context(|| format!("renaming {} to {}", tmp.display(), self.path.display()))?;
-        Ok(())
+        let written = (|| {
+            let mut f = std::fs::File::create(&tmp)
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            f.write_all(serde_json::to_string_pretty(plan)?.as_bytes())?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+            drop(f);
+            crate::fail_point("plan:before-rename")?;
+            std::fs::rename(&tmp, &self.path)
+                .with_context(|| format!("renaming {} to {}", tmp.display(), self.path.display()))
+        })();
+        if written.is_err() {
+            // The plan itself is untouched; the half-written copy must not linger beside it.
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
     }
 
     fn base(&self, c: &Campaign) -> anyhow::Result<Plan> {

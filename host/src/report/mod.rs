@@ -156,14 +156,35 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result
         .context("the output directory has no name")?
         .to_string_lossy()
         .into_owned();
-    let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    for (f, bytes) in files {
-        let p = tmp.join(f);
-        std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+    // What a run killed while writing this package left behind goes first (a directory
+    // whose process is gone; a live one may be writing it).
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let pid = [".tmp-", ".old-"].iter().find_map(|p| {
+                n.strip_prefix(p)?
+                    .strip_prefix(name.as_str())?
+                    .strip_prefix('-')
+            });
+            if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
     }
-    crate::fail_point("report:before-rename")?;
+    let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
+    let written = (|| {
+        std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        for (f, bytes) in files {
+            let p = tmp.join(f);
+            std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+        }
+        crate::fail_point("report:before-rename")
+    })();
+    if let Err(e) = written {
+        // Found by the crash-safety tests: a failed write left the half-made package here.
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
     if dir.exists() {
         // Same run id, same inputs: the old package is replaced whole.
         let old = parent.join(format!(".old-{name}-{}", std::process::id()));
@@ -180,4 +201,24 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result
 
 pub fn package_dir(out: &Path, campaign_id: &str, run_id: &str) -> PathBuf {
     out.join(campaign_id).join(run_id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn leftovers_of_a_killed_write_go_and_a_live_writers_stay() {
+        let d = tempfile::tempdir().unwrap();
+        let parent = d.path().join("campaign");
+        // No process has this pid (above any pid_max); this one does.
+        let dead = parent.join(".tmp-run1-4294967295");
+        let live = parent.join(format!(".old-run1-{}", std::process::id()));
+        let other = parent.join(".tmp-run2-4294967295");
+        for p in [&dead, &live, &other] {
+            std::fs::create_dir_all(p.join("half")).unwrap();
+        }
+        super::write_atomically(&parent.join("run1"), &[("a.txt", b"a".to_vec())]).unwrap();
+        assert!(!dead.exists(), "a dead writer's directory is swept");
+        assert!(live.exists() && other.exists(), "others' are left alone");
+        assert_eq!(std::fs::read(parent.join("run1/a.txt")).unwrap(), b"a");
+    }
 }
