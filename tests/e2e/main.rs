@@ -3,8 +3,11 @@
 
 mod support;
 
+mod compare;
 mod dashboard;
 mod hostile;
+mod paths;
 mod plan;
+mod plugin_kit;
 mod runtime;
 mod track_source;
