@@ -848,6 +848,8 @@ pub struct Outcome {
     pub timings: Vec<Timing>,
     pub normalize: Duration,
     pub journeys: Duration,
+    /// Wall time of running every model (loading included).
+    pub attribute: Duration,
 }
 
 impl Outcome {
@@ -948,6 +950,7 @@ pub fn run(
     let journeys_time = started.elapsed();
 
     progress("attributing");
+    let started = Instant::now();
     let jobs = opts.jobs.unwrap_or_else(|| default_jobs(models.len()));
     let columns = run_models(
         c,
@@ -960,6 +963,7 @@ pub fn run(
         jobs,
         progress,
     );
+    let attribute_time = started.elapsed();
 
     let scale = minor_units(&c.currency).unwrap_or(2);
     let (mut total, mut unattributed, mut conversions) = (0i128, 0i128, 0u64);
@@ -1009,6 +1013,7 @@ pub fn run(
         timings: columns.iter().map(|c| c.timing).collect(),
         normalize: normalize_time,
         journeys: journeys_time,
+        attribute: attribute_time,
     })
 }
 
