@@ -378,7 +378,7 @@ pub fn load(file: &Path) -> Result<Campaign, CampaignError> {
 
 /// Validates campaign text; `file` names it in errors and anchors relative paths.
 pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
-    let raw: RawCampaign = toml::from_str(text).map_err(|e| {
+    let raw: RawCampaign = toml::from_str(text).map_err(|mut e| {
         let line = e.span().map(|s| {
             text[..s.start.min(text.len())]
                 .bytes()
@@ -386,11 +386,29 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
                 .count()
                 + 1
         });
+        let message = e.message().trim().to_string();
+        // toml keeps the key path private but prints it when it has no input to quote.
+        e.set_input(None);
+        let key = e
+            .to_string()
+            .lines()
+            .rev()
+            .find_map(|l| {
+                l.strip_prefix("in `")?
+                    .strip_suffix('`')
+                    .map(str::to_string)
+            })
+            .or_else(|| {
+                // A repeated key is a syntax error, with no path: its span is the key.
+                let span = e.span().filter(|_| message == "duplicate key")?;
+                text.get(span).map(|k| k.trim().to_string())
+            })
+            .unwrap_or_default();
         CampaignError {
             file: file.to_path_buf(),
             line,
-            key: String::new(),
-            message: e.message().trim().to_string(),
+            key,
+            message,
         }
     })?;
     let cx = Ctx { file, text };
@@ -960,7 +978,16 @@ timezone = "Europe/Berlin"
         );
         assert_eq!(
             err(&GOOD.replace("start = \"2026-09-01\"", "start = 20260901")),
-            "c.toml:3: invalid type: integer `20260901`, expected a string"
+            "c.toml:3: `start`: invalid type: integer `20260901`, expected a string"
+        );
+        // Found by the bad-input corpus: type errors and repeated keys named no key.
+        assert_eq!(
+            err(&GOOD.replace("kind = \"crm\"", "kind = 7")),
+            "c.toml:14: `partners.sources.kind`: invalid type: integer `7`, expected a string"
+        );
+        assert_eq!(
+            err(&GOOD.replace("currency = \"USD\"", "currency = \"USD\"\nstart = \"x\"")),
+            "c.toml:6: `start`: duplicate key"
         );
         assert_eq!(
             err(&GOOD.replace("\"2026-10-31\"", "\"31/10/2026\"")),
