@@ -880,6 +880,16 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
         ),
         "{out}"
     );
+    // As production runs it: no instruction counting.
+    let (passed, _, r) = violations(&[&s(&linear), "--sample", "paths.csv", "--no-fuel"], d);
+    assert!(passed);
+    let instructions = r["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["what"] == "instructions")
+        .unwrap();
+    assert_eq!(instructions["used"], "not counted (--no-fuel)");
     // A model given a sample it cannot read is a usage error, not a verdict.
     let o = ascribe(
         &["plugin", "check", &s(&linear), "--sample", "people.csv"],

@@ -59,8 +59,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "MS")]
     pub time_ms: Option<u64>,
     /// Instruction budget per call, as `limits.fuel` would set it [default: none, as in production].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "no_fuel")]
     pub fuel: Option<u64>,
+    /// Run without instruction counting, exactly as production does: throughput as in
+    /// production, but no instruction figures.
+    #[arg(long)]
+    pub no_fuel: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -203,7 +207,7 @@ pub fn run(a: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
     };
     // Fuel is compiled in so the report can count instructions; without a budget the
     // plugin gets unlimited fuel, as production gives it unlimited instructions.
-    let rt = global.runtime(true)?;
+    let rt = global.runtime(!a.no_fuel)?;
     let loaded = rt.load(&a.plugin, None, limits);
     if let Ok(bytes) = std::fs::read(&a.plugin) {
         let sha = crate::runtime::cache::sha256_hex(&bytes);
@@ -606,7 +610,7 @@ fn limit_lines(r: &mut Report, limits: &Limits, calls: &[Call], peak: u64) {
             thousands(m),
             thousands(total)
         ),
-        None => "not counted".into(),
+        None => "not counted (--no-fuel)".into(),
     };
     match limits.fuel {
         Some(budget) => r.usage(
@@ -720,11 +724,12 @@ fn check_normalizer(r: &mut Report, p: &Plugin, info: &NormalizerInfo, a: &Check
         busy_ms: secs * 1e3,
         per_second: rows as f64 / secs,
         text: format!(
-            "{rows} rows, {} in {}: {} rows/s, {:.2} MB/s (with fuel metering, which production leaves off)",
+            "{rows} rows, {} in {}: {} rows/s, {:.2} MB/s{}",
             fmt_bytes(data.len() as u64),
             fmt_duration(busy),
             thousands((rows as f64 / secs) as u64),
-            data.len() as f64 / 1e6 / secs
+            data.len() as f64 / 1e6 / secs,
+            fuel_note(!a.no_fuel)
         ),
     });
     r.rejects_total = b.rejects.len();
@@ -908,11 +913,12 @@ fn check_model(
         busy_ms: secs * 1e3,
         per_second: cols.touches() as f64 / secs,
         text: format!(
-            "{} touches in {} journeys in {}: {} touches/s (with fuel metering, which production leaves off)",
+            "{} touches in {} journeys in {}: {} touches/s{}",
             cols.touches(),
             cols.journeys(),
             fmt_duration(usage.wall),
-            thousands((cols.touches() as f64 / secs) as u64)
+            thousands((cols.touches() as f64 / secs) as u64),
+            fuel_note(!a.no_fuel)
         ),
     });
     let mut worst = 0.0f64;
@@ -958,6 +964,14 @@ fn check_model(
 
 // ----------------------------------------------------------------------------------------
 // Output
+
+fn fuel_note(counting: bool) -> &'static str {
+    if counting {
+        " (counting instructions, which production does not: --no-fuel measures as production runs)"
+    } else {
+        ""
+    }
+}
 
 fn thousands(n: u64) -> String {
     let s = n.to_string();
