@@ -423,7 +423,7 @@ fn a_normalizer_lying_about_its_rows_is_refused_without_trusting_the_count() {
 // Whole runs of the demo campaign with one hostile plugin swapped in.
 
 /// Runs the binary in `dir` (state, cache and output under it).
-fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ascribe"));
     cmd.args(args)
         .arg("--cache-dir")
@@ -446,7 +446,7 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, Stri
     )
 }
 
-fn track(file: &Path, extra: &[&str]) -> Vec<String> {
+pub fn track(file: &Path, extra: &[&str]) -> Vec<String> {
     let mut a = vec![
         "track-source".to_string(),
         "--campaign-file".into(),
@@ -458,7 +458,7 @@ fn track(file: &Path, extra: &[&str]) -> Vec<String> {
     a
 }
 
-fn args(v: &[String]) -> Vec<&str> {
+pub fn args(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
@@ -573,7 +573,7 @@ fn baseline(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf, Out
     (dir, file, o)
 }
 
-fn replace(text: &str, old: &str, new: &str) -> String {
+pub fn replace(text: &str, old: &str, new: &str) -> String {
     assert_eq!(text.matches(old).count(), 1, "{old}");
     text.replace(old, new)
 }
@@ -604,7 +604,7 @@ fn with_default_model(text: &str, plugin: &str, params: &str) -> String {
     )
 }
 
-fn sha12(path: &Path) -> String {
+pub fn sha12(path: &Path) -> String {
     ascribe::runtime::cache::sha256_hex(&std::fs::read(path).unwrap())[..12].to_string()
 }
 
@@ -667,7 +667,7 @@ fn a_hostile_model_fails_the_run_and_leaves_the_previous_outputs_whole() {
 }
 
 /// `data.sources` of a package's report.json, by source id.
-fn sources(dir: &Path) -> BTreeMap<String, Value> {
+pub fn sources(dir: &Path) -> BTreeMap<String, Value> {
     let base = dir.join("out/ai-launch-tour");
     let mut newest: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&base)
         .unwrap()
@@ -687,7 +687,7 @@ fn sources(dir: &Path) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn ledger_balances(s: &Value) {
+pub fn ledger_balances(s: &Value) {
     let n = |k: &str| s[k].as_u64().unwrap();
     assert_eq!(
         n("rows_read"),

@@ -127,6 +127,7 @@ pub fn run(
         source_index,
         partner: src.partner,
         tz: src.timezone,
+        ids: Default::default(),
     };
     loop {
         let n = read_full(&mut f, &mut buf).map_err(|e| read_err(e.to_string()))?;
@@ -206,6 +207,8 @@ struct Cx<'a> {
     source_index: usize,
     partner: usize,
     tz: chrono_tz::Tz,
+    /// Conversion ids kept so far in this file, with their row.
+    ids: std::cell::RefCell<std::collections::HashMap<String, u64>>,
 }
 
 impl Cx<'_> {
@@ -422,6 +425,22 @@ impl Cx<'_> {
             if account.is_empty() {
                 account = reconcile::account_key(cv.account.get(i));
             }
+            // Found by the bad-input corpus: an export listing one opportunity twice
+            // counted its amount twice (partners' duplicates merge; one file's did not).
+            if let Some(first) = self.ids.borrow().get(id) {
+                reject(
+                    ledger,
+                    &mut refused,
+                    row,
+                    "id",
+                    format!(
+                        "id `{}` is already on row {first} of this file; a repeated row would count its amount twice",
+                        crate::runtime::model::truncate(id, 64)
+                    ),
+                );
+                continue;
+            }
+            self.ids.borrow_mut().insert(id.to_string(), row);
             out.conversions.push(Conversion {
                 id: id.to_string(),
                 ids: vec![(self.partner, id.to_string())],
