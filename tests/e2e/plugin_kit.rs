@@ -880,6 +880,29 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
         ),
         "{out}"
     );
+    // A model that needs times and milestones takes a journeys sample.
+    std::fs::write(
+        d.join("journeys.json"),
+        r#"{"journeys": [
+            {"touches": [{"key": "webinar", "time": "2026-09-01T10:00:00Z", "flags": ["first", "lead"]},
+                         {"key": "event", "time": 1788343200000, "flags": 4, "partner": "Quantia AI"}],
+             "conversions": 1, "value": 48000, "converted_at": "2026-10-20T00:00:00Z"},
+            {"touches": ["email"], "conversions": 0, "nulls": 2}]}"#,
+    )
+    .unwrap();
+    let w_shaped = bundled("w-shaped");
+    let (passed, v, r) = violations(&[&s(&w_shaped), "--sample", "journeys.json"], d);
+    assert!(passed, "{v:?}");
+    assert_eq!(r["sample"]["form"], "journeys");
+    assert_eq!(r["sample"]["touches"], 3);
+    let o = ascribe(
+        &["plugin", "check", &s(&w_shaped), "--sample", "paths.csv"],
+        d,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: w-shaped@1.0.0 needs milestone flags (needs-milestones), but the sample paths.csv has none: give a journeys sample (.json) with touch flags (see --help)\n"
+    );
     // As production runs it: no instruction counting.
     let (passed, _, r) = violations(&[&s(&linear), "--sample", "paths.csv", "--no-fuel"], d);
     assert!(passed);

@@ -935,8 +935,9 @@ fn check_model(
         "weights",
         true,
         format!(
-            "{} weights, finite and non-negative; the {converting} converting journeys each sum to 1 (largest deviation {worst:.1e}, allowed 1e-6)",
-            out.weights.len()
+            "{} weights, finite and non-negative; {converting} converting journey{}, each summing to 1 (largest deviation {worst:.1e}, allowed 1e-6)",
+            out.weights.len(),
+            if converting == 1 { "" } else { "s" }
         ),
     );
     let missing: Vec<&String> = info
