@@ -174,7 +174,7 @@ enum Lang {
 
 #[derive(Clone, Debug)]
 struct Built {
-    _dir: PathBuf,
+    dir: PathBuf,
     wasm: PathBuf,
     sample: PathBuf,
     /// From `plugin new` to a passing `plugin check`.
@@ -334,7 +334,7 @@ fn build_template(kind: Kind, lang: Lang) -> Option<Built> {
             .join(", ")
     );
     Some(Built {
-        _dir: dir,
+        dir,
         wasm,
         sample,
         total,
@@ -459,6 +459,74 @@ fn python_model_template_builds_checks_and_loads() {
         return;
     };
     assert_template_model_runs_in_the_host(&b);
+}
+
+#[test]
+fn python_exceptions_reach_the_host_with_their_place() {
+    let Some(b) = built(Kind::Normalizer, Lang::Python) else {
+        return;
+    };
+    // The template's project with a bug in `row`: a component cannot print a traceback,
+    // so the glue must report the exception, and where it happened, as `failed`.
+    let dir = tempfile::tempdir().unwrap();
+    let proj = dir.path().join("buggy");
+    std::fs::create_dir_all(proj.join("wit")).unwrap();
+    for f in [
+        "app.py",
+        "normalize.py",
+        "ascribe_kit.py",
+        "wit/normalizer.wit",
+    ] {
+        std::fs::copy(b.dir.join(f), proj.join(f)).unwrap();
+    }
+    let plugin = std::fs::read_to_string(b.dir.join("plugin.py")).unwrap();
+    let anchor = "        email, domain = cell(self.email), cell(self.domain)\n";
+    assert!(plugin.contains(anchor));
+    let plugin = plugin.replace(
+        anchor,
+        &format!("{anchor}        if row == 3:\n            1 / 0\n"),
+    );
+    let line = plugin
+        .lines()
+        .position(|l| l == "            1 / 0")
+        .unwrap()
+        + 1;
+    std::fs::write(proj.join("plugin.py"), plugin).unwrap();
+    run(
+        Command::new(componentize_py().unwrap())
+            .args([
+                "-q",
+                "-d",
+                "wit",
+                "-w",
+                "normalizer-plugin",
+                "componentize",
+                "app",
+            ])
+            .args(["-o", "buggy.wasm", "--stub-wasi"])
+            .current_dir(&proj),
+        "componentize-py (buggy)",
+    );
+    let wasm = proj.join("buggy.wasm");
+    let (passed, v, _) = violations(
+        &[
+            wasm.to_str().unwrap(),
+            "--sample",
+            b.sample.to_str().unwrap(),
+        ],
+        &proj,
+    );
+    assert!(!passed);
+    assert_eq!(
+        v,
+        one(
+            "refused",
+            format!(
+                "plugin acme-python-normalizer@0.1.0 (sha256:{}) failed in `push (chunk 1)`: refused the call (failed): ZeroDivisionError: division by zero (at plugin.py:{line} in row)",
+                &sha(&wasm)[..12]
+            )
+        )
+    );
 }
 
 /// The touches sample, repeated to `rows` data rows with distinct people.

@@ -10,7 +10,6 @@ It is yours now: nothing here calls home, and you may change it freely.
 import csv
 import io
 import re
-import traceback
 from collections import namedtuple
 from itertools import accumulate
 
@@ -44,12 +43,16 @@ class UnsupportedInput(Exception):
 
 def describe(e):
     """`ZeroDivisionError: division by zero (at plugin.py:42 in row)`: the message an
-    unexpected exception becomes, because a component cannot print a traceback."""
+    unexpected exception becomes, because a component cannot print a traceback. (It walks
+    the traceback by hand: the traceback module reads source files, which a component
+    built with --stub-wasi cannot open.)"""
     where = ""
-    tb = traceback.extract_tb(e.__traceback__) if e.__traceback__ else []
-    if tb:
-        f = tb[-1]
-        where = " (at %s:%d in %s)" % (f.filename.rsplit("/", 1)[-1], f.lineno, f.name)
+    tb = e.__traceback__
+    if tb is not None:
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        code = tb.tb_frame.f_code
+        where = " (at %s:%d in %s)" % (code.co_filename.rsplit("/", 1)[-1], tb.tb_lineno, code.co_name)
     return "%s: %s%s" % (type(e).__name__, e, where)
 
 
