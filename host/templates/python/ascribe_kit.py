@@ -418,7 +418,10 @@ class BadRecord(str):
 class CsvStream:
     """Feeds chunks, yields complete records (lists of str) or BadRecord. Keeps at most
     one unfinished record plus the chunk; handles a UTF-8 BOM, CRLF, quoted fields with
-    delimiters, doubled quotes and newlines."""
+    delimiters, doubled quotes and newlines. Records end at a line break outside quotes,
+    found by counting quotes: a stray quote inside an unquoted field (`5" screen`) delays
+    the records after it until a second one balances it (they are still read correctly),
+    or rejects them once more than MAX_RECORD_BYTES wait."""
 
     def __init__(self, delimiter=","):
         self.delimiter = delimiter
