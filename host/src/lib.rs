@@ -11,6 +11,7 @@ pub mod data;
 pub mod guardrails;
 pub mod insights;
 pub mod normalize;
+pub mod paths;
 pub mod plugin_path;
 pub mod privacy;
 pub mod report;

@@ -4,6 +4,7 @@
 mod support;
 
 mod compare;
+mod bad_input;
 mod dashboard;
 mod hostile;
 mod paths;

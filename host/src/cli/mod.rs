@@ -1,6 +1,7 @@
 //! The command line. One clap definition drives both parsing and `--help`.
 
 mod compare;
+mod paths;
 mod plan;
 mod plugin;
 mod progress;
@@ -70,6 +71,8 @@ enum Command {
         #[command(subcommand)]
         command: plugin::PluginCommand,
     },
+    /// Attribute a ChannelAttribution-style path table (path, total_conversions, …) with model plugins.
+    Paths(paths::PathsArgs),
 }
 
 impl Global {
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Plugin { command } => plugin::run(command, &cli.global),
         Command::TrackSource(a) => track::run(a, &cli.global),
+        Command::Paths(a) => paths::run(a, &cli.global),
         Command::Compare(a) => compare::run(a, &cli.global),
         Command::Plan { command } => plan::run_plan(command, &cli.global),
         Command::Dispute { command } => plan::run_dispute(command, &cli.global),

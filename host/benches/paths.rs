@@ -1,0 +1,321 @@
+//! `ascribe paths` at scale: a table of 1M distinct paths over 12 channels, lengths 1–12.
+//!
+//! Run: `cargo xtask plugins && cargo bench -p ascribe --bench paths [-- FILE.csv]`.
+//! The table is generated once with the seeded generator (`ascribe-gen paths --seed 1
+//! --paths 1000000 --channels 12 --max-len 12`) into `target/bench-data/`.
+//!
+//! 1. End to end: the release binary, parse included, warm plugin cache, best of 3 — wall
+//!    time and peak RSS (`/usr/bin/time`). Targets (issue 4, this 2-core machine):
+//!    heuristics < 0.5 s, markov order 1 < 1 s, order 3 < 3 s.
+//! 2. Where the time goes, in process: reading the table, the model call, crediting.
+//! 3. The same model natively (the model crates linked as Rust libraries) and as a plugin
+//!    on the same columns: the plugin at most 1.3× slower.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ascribe::paths::{self as table, CreditRule, ReadOptions};
+use ascribe::runtime::model::JourneyColumns;
+use ascribe::runtime::{Runtime, RuntimeOptions};
+use ascribe_sdk::Params;
+use ascribe_sdk::model::{Journeys, Model};
+
+fn target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+fn table_file() -> PathBuf {
+    if let Some(f) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        return PathBuf::from(f);
+    }
+    let file = target().join("bench-data/paths-1m-12ch-seed1.csv");
+    if !file.is_file() {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        eprintln!("generating {}", file.display());
+        ascribe_gen::paths::generate(&ascribe_gen::paths::PathsOpts {
+            seed: 1,
+            paths: 1_000_000,
+            channels: 12,
+            max_len: 12,
+            out: file.clone(),
+        })
+        .unwrap();
+    }
+    file
+}
+
+struct Case {
+    label: &'static str,
+    args: &'static [&'static str],
+    target_s: f64,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        label: "first-touch",
+        args: &["--model", "first-touch"],
+        target_s: 0.5,
+    },
+    Case {
+        label: "last-touch",
+        args: &["--model", "last-touch"],
+        target_s: 0.5,
+    },
+    Case {
+        label: "linear",
+        args: &["--model", "linear"],
+        target_s: 0.5,
+    },
+    Case {
+        label: "markov order 1",
+        args: &["--model", "markov", "--order", "1"],
+        target_s: 1.0,
+    },
+    Case {
+        label: "markov order 3",
+        args: &["--model", "markov", "--order", "3"],
+        target_s: 3.0,
+    },
+];
+
+/// One run of the binary: (wall seconds, peak RSS in KiB).
+fn run_binary(file: &Path, scratch: &Path, args: &[&str]) -> (f64, u64) {
+    let started = Instant::now();
+    let o = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(env!("CARGO_BIN_EXE_ascribe"))
+        .arg("--cache-dir")
+        .arg(scratch.join("cache"))
+        .arg("--plugin-dir")
+        .arg(target().join("plugins"))
+        .arg("paths")
+        .arg(file)
+        .args(args)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "ascribe paths {args:?}: {err}");
+    let kb = err
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
+    (wall, kb)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn to_sdk(c: &JourneyColumns) -> Journeys {
+    Journeys {
+        keys: c.keys.clone(),
+        partners: c.partners.clone(),
+        touch_key: c.touch_key.clone(),
+        touch_time_ms: c.touch_time_ms.clone(),
+        touch_flags: c.touch_flags.clone(),
+        touch_partner: c.touch_partner.clone(),
+        journey_offsets: c.journey_offsets.clone(),
+        conversions: c.conversions.clone(),
+        nulls: c.nulls.clone(),
+        value: c.value.clone(),
+        conversion_time_ms: c.conversion_time_ms.clone(),
+    }
+}
+
+fn main() {
+    let file = table_file();
+    let bytes = std::fs::metadata(&file).unwrap().len();
+    let scratch = tempfile::tempdir().unwrap();
+    assert!(
+        target().join("plugins/markov.wasm").is_file(),
+        "build the plugins first: cargo xtask plugins"
+    );
+
+    // 1. End to end.
+    for c in CASES {
+        run_binary(&file, scratch.path(), c.args); // compiles into the cache once
+    }
+    let mut e2e = vec![];
+    for c in CASES {
+        let mut best = (f64::MAX, 0);
+        for _ in 0..3 {
+            let r = run_binary(&file, scratch.path(), c.args);
+            if r.0 < best.0 {
+                best = r;
+            }
+        }
+        e2e.push(best);
+    }
+
+    // 2. In process.
+    let t0 = Instant::now();
+    let mut t = table::read(&file, &ReadOptions::default()).unwrap();
+    let parse = t0.elapsed();
+    let rt = Runtime::new(RuntimeOptions {
+        fuel: false,
+        cache_dir: Some(scratch.path().join("cache")),
+    })
+    .unwrap();
+    let limits = table::limits_for(&t);
+    let load = |name: &str| {
+        let mut p = rt
+            .load(&target().join(format!("plugins/{name}.wasm")), None, limits)
+            .unwrap();
+        p.limits = limits;
+        p
+    };
+    println!(
+        "ascribe paths: {} ({:.1} MB): {} rows, {} distinct paths, {} touches, {} channels",
+        file.display(),
+        bytes as f64 / 1e6,
+        t.rows,
+        t.paths(),
+        t.cols.touches(),
+        t.cols.keys.len()
+    );
+    println!(
+        "  read + build columns: {:.3} s ({:.0} MB/s)",
+        parse.as_secs_f64(),
+        bytes as f64 / 1e6 / parse.as_secs_f64()
+    );
+    println!();
+    println!("end to end (release binary, parse included, warm plugin cache, best of 3):");
+    println!(
+        "  {:<16} {:>9} {:>10} {:>9}  met",
+        "model", "seconds", "peak MiB", "target"
+    );
+    for (c, (s, kb)) in CASES.iter().zip(&e2e) {
+        println!(
+            "  {:<16} {:>9.3} {:>10.0} {:>8.1}s  {}",
+            c.label,
+            s,
+            *kb as f64 / 1024.0,
+            c.target_s,
+            if *s < c.target_s { "yes" } else { "NO" }
+        );
+    }
+
+    println!();
+    println!("in process (median of 3): the model call through the sandbox, then crediting:");
+    println!(
+        "  {:<16} {:>10} {:>12} {:>12}",
+        "model", "call s", "guest MiB", "credit s"
+    );
+    for (label, name, params) in [
+        ("first-touch", "first-touch", vec![]),
+        ("last-touch", "last-touch", vec![]),
+        ("linear", "linear", vec![]),
+        (
+            "markov order 1",
+            "markov",
+            vec![("order".to_string(), "1".to_string())],
+        ),
+        (
+            "markov order 3",
+            "markov",
+            vec![("order".to_string(), "3".to_string())],
+        ),
+    ] {
+        let p = load(name);
+        let rule = CreditRule::for_model(p.model_info().unwrap());
+        let (mut calls, mut credits, mut peak) = (vec![], vec![], 0);
+        for _ in 0..3 {
+            let (out, usage) = p.attribute(&mut t.cols, &params).unwrap();
+            calls.push(usage.wall);
+            peak = usage.peak_memory;
+            let c0 = Instant::now();
+            let c = table::credit(&t, &out, rule);
+            credits.push(c0.elapsed());
+            assert_eq!(c.len(), t.cols.keys.len());
+        }
+        println!(
+            "  {:<16} {:>10.3} {:>12.0} {:>12.3}",
+            label,
+            median(calls).as_secs_f64(),
+            peak as f64 / (1 << 20) as f64,
+            median(credits).as_secs_f64()
+        );
+    }
+
+    // 3. Native vs plugin on the same columns.
+    println!();
+    println!(
+        "native vs plugin, model call alone (median of 5; plugin includes copying the columns in and the weights out):"
+    );
+    println!(
+        "  {:<16} {:>10} {:>10} {:>7}  met (≤ 1.3×)",
+        "model", "native s", "plugin s", "ratio"
+    );
+    let sdk = to_sdk(&t.cols);
+    type Native = fn(
+        &Journeys,
+        &Params,
+    ) -> Result<ascribe_sdk::model::Output, ascribe_sdk::model::ModelError>;
+    let cases: [(
+        &str,
+        &str,
+        Vec<(String, String)>,
+        Native,
+        Vec<ascribe_sdk::ParamSpec>,
+    ); 3] = [
+        (
+            "linear",
+            "linear",
+            vec![],
+            model_linear::Linear::attribute,
+            model_linear::Linear::info().params,
+        ),
+        (
+            "markov order 1",
+            "markov",
+            vec![("order".into(), "1".into())],
+            model_markov::Markov::attribute,
+            model_markov::Markov::info().params,
+        ),
+        (
+            "markov order 3",
+            "markov",
+            vec![("order".into(), "3".into())],
+            model_markov::Markov::attribute,
+            model_markov::Markov::info().params,
+        ),
+    ];
+    for (label, name, params, native, specs) in cases {
+        let resolved = Params::resolve(&specs, &params).unwrap();
+        let mut nat = vec![];
+        let mut native_weights = vec![];
+        for _ in 0..5 {
+            let s = Instant::now();
+            let out = native(&sdk, &resolved).unwrap();
+            nat.push(s.elapsed());
+            native_weights = out.weights;
+        }
+        let p = load(name);
+        let mut plug = vec![];
+        for _ in 0..5 {
+            let s = Instant::now();
+            let (out, _) = p.attribute(&mut t.cols, &params).unwrap();
+            plug.push(s.elapsed());
+            assert_eq!(
+                out.weights, native_weights,
+                "{label}: same weights natively"
+            );
+        }
+        let (n, w) = (median(nat).as_secs_f64(), median(plug).as_secs_f64());
+        println!(
+            "  {:<16} {:>10.3} {:>10.3} {:>6.2}×  {}",
+            label,
+            n,
+            w,
+            w / n,
+            if w / n <= 1.3 { "yes" } else { "NO" }
+        );
+    }
+}

@@ -1,0 +1,531 @@
+//! `ascribe paths`: a ChannelAttribution path table in, credit per channel out. Every
+//! expected number below is computed by hand in the comments.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{bundled, workspace};
+
+/// The example table. Four distinct paths over channels a, b, c:
+///
+/// | path      | conversions | value | nulls |
+/// | --------- | ----------: | ----: | ----: |
+/// | a > b     | 2           | 100   | 2     |
+/// | b         | 1           | 30    | 1     |
+/// | a > c > a | 1           | 50    | 0     |
+/// | c         | 0           | 0     | 2     |
+///
+/// Totals: 4 conversions, value 180, 5 nulls (9 journeys).
+const EXAMPLE: &str = "\
+path,total_conversions,total_conversion_value,total_null
+a > b,2,100,2
+b,1,30,1
+a > c > a,1,50,0
+c,0,0,2
+";
+
+// first-touch: a > b → a (2 conv, 100); b → b (1, 30); a > c > a → a (1, 50); c converts 0.
+//   a = 3 conversions, 150.00; b = 1, 30.00; c = 0, 0.00.
+const FIRST: &str = "\
+channel,conversions,value
+a,3.000000,150.00
+b,1.000000,30.00
+c,0.000000,0.00
+";
+
+// last-touch: a > b → b (2, 100); b → b (1, 30); a > c > a → a (1, 50).
+//   a = 1, 50.00; b = 3, 130.00; c = 0.
+const LAST: &str = "\
+channel,conversions,value
+a,1.000000,50.00
+b,3.000000,130.00
+c,0.000000,0.00
+";
+
+// linear, repeats counted (ChannelAttribution's linear_touch):
+//   a > b: ½ each → a 1, b 1 conversions; 50, 50 value.
+//   b: b 1, 30.
+//   a > c > a: ⅓ per touch, a has two touches → a ⅔, c ⅓ conversions; a 100/3, c 50/3 value.
+//   a = 1 + 2/3 = 1.666667, value 50 + 33.333… = 83.33
+//   b = 1 + 1 = 2, value 50 + 30 = 80.00
+//   c = 1/3 = 0.333333, value 16.666… = 16.67           (sums: 4 and 180.00)
+const LINEAR: &str = "\
+channel,conversions,value
+a,1.666667,83.33
+b,2.000000,80.00
+c,0.333333,16.67
+";
+
+// markov, order 1, exact. Each path adds its weight c + nulls to every step:
+//   a > b (4): S→a 4, a→b 4, b→conv 2, b→null 2
+//   b (2): S→b 2, b→conv 1, b→null 1
+//   a > c > a (1): S→a 1, a→c 1, c→a 1, a→conv 1
+//   c (2): S→c 2, c→null 2
+// Rows normalized:
+//   S: a 5/9, b 2/9, c 2/9
+//   a: b 4/6, c 1/6, conv 1/6
+//   b: conv 1/2, null 1/2
+//   c: a 1/3, null 2/3
+// Absorption into conversion, h = Q h + r:
+//   h_b = 1/2;  h_c = h_a/3;  h_a = 2/3·h_b + 1/6·h_c + 1/6 = 1/2 + h_a/18 → h_a = 9/17, h_c = 3/17
+//   P = 5/9·9/17 + 2/9·1/2 + 2/9·3/17 = (45 + 17 + 6)/153 = 4/9
+// Remove a (a → null): h_b = 1/2, h_c = 0 → P = 2/9·1/2 = 1/9 → RE(a) = 1 − (1/9)/(4/9) = 3/4
+// Remove b: h_a = 1/6 + h_c/6, h_c = h_a/3 → h_a = 3/17, h_c = 1/17
+//   → P = 5/9·3/17 + 2/9·1/17 = 17/153 = 1/9 → RE(b) = 3/4
+// Remove c: h_a = 2/3·1/2 + 1/6 = 1/2, h_b = 1/2 → P = 5/9·1/2 + 2/9·1/2 = 7/18
+//   → RE(c) = 1 − (7/18)/(4/9) = 1/8
+// ΣRE = 13/8; credited = RE/ΣRE × 4: a = b = 24/13 = 1.846154, c = 4/13 = 0.307692.
+//
+// Value (models.md step 6): μ_s = Σv/Σc of the paths ending at s: μ_b = 130/3, μ_a = 50/1;
+// r_s = P(s→conv)·μ_s: r_a = 1/6·50 = 25/3, r_b = 1/2·130/3 = 65/3, r_c = 0.
+//   g_b = 65/3; g_c = g_a/3; g_a = 2/3·65/3 + g_c/6 + 25/3 = 205/9 + g_a/18 → g_a = 410/17
+//   V = 5/9·410/17 + 2/9·65/3 + 2/9·410/51 = 20 (= 180 value / 9 journeys)
+// Remove a: V = 2/9·65/3 = 130/27 → REV(a) = 1 − 130/540 = 41/54 = 0.759259
+// Remove b: g_a = 25/3 + g_a/18 → g_a = 150/17, g_c = 50/17
+//   → V = 5/9·150/17 + 2/9·50/17 = 50/9 → REV(b) = 1 − 5/18 = 13/18 = 0.722222
+// Remove c: g_a = 205/9 → V = 5/9·205/9 + 2/9·65/3 = 1415/81 → REV(c) = 205/1620 = 41/324
+//   = 0.126543
+// ΣREV = (246 + 234 + 41)/324 = 521/324; value credited = REV/ΣREV × 180:
+//   a = 246·180/521 = 84.990403 → 84.99; b = 234·180/521 = 80.844530 → 80.84;
+//   c = 41·180/521 = 14.165067 → 14.17 (sum 180.00)
+const MARKOV: &str = "\
+channel,conversions,value,removal_effect,value_removal_effect
+a,1.846154,84.99,0.750000,0.759259
+b,1.846154,80.84,0.750000,0.722222
+c,0.307692,14.17,0.125000,0.126543
+";
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `ascribe` with a private plugin cache and the bundled plugins.
+fn ascribe(dir: &Path, args: &[&str]) -> Run {
+    let plugins = bundled("linear").parent().unwrap().to_path_buf();
+    let out = Command::new(env!("CARGO_BIN_EXE_ascribe"))
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .arg("--plugin-dir")
+        .arg(&plugins)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ASCRIBE_PLUGIN_PATH")
+        .env_remove("ASCRIBE_CACHE_DIR")
+        .output()
+        .expect("running ascribe");
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let r = ascribe(dir, args);
+    assert!(r.ok, "ascribe {args:?} failed:\n{}", r.stderr);
+    r.stdout
+}
+
+/// Runs and expects failure; returns stderr.
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let r = ascribe(dir, args);
+    assert!(
+        !r.ok,
+        "ascribe {args:?} should fail; it printed:\n{}",
+        r.stdout
+    );
+    r.stderr
+}
+
+fn table(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn csv_of(dir: &Path, file: &str, model: &str, extra: &[&str]) -> String {
+    let mut args = vec!["paths", file, "--model", model, "--format", "csv"];
+    args.extend_from_slice(extra);
+    ok(dir, &args)
+}
+
+#[test]
+fn paths_heuristics_match_the_hand_computed_example() {
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", EXAMPLE);
+    assert_eq!(csv_of(d.path(), "t.csv", "first-touch", &[]), FIRST);
+    assert_eq!(csv_of(d.path(), "t.csv", "last-touch", &[]), LAST);
+    assert_eq!(csv_of(d.path(), "t.csv", "linear", &[]), LINEAR);
+    // A model named by its .wasm path gives the same answer as by name.
+    let wasm = bundled("linear");
+    assert_eq!(
+        csv_of(d.path(), "t.csv", wasm.to_str().unwrap(), &[]),
+        LINEAR
+    );
+}
+
+#[test]
+fn paths_markov_order_1_matches_the_absorbing_chain_algebra() {
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", EXAMPLE);
+    assert_eq!(csv_of(d.path(), "t.csv", "markov", &[]), MARKOV);
+    assert_eq!(
+        csv_of(d.path(), "t.csv", "markov", &["--order", "1"]),
+        MARKOV
+    );
+}
+
+#[test]
+fn paths_order_reaches_markov_and_nothing_else() {
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", EXAMPLE);
+    // Order 2: every path here is at most 3 long, so the states differ from order 1.
+    let json = ok(
+        d.path(),
+        &[
+            "paths", "t.csv", "--model", "markov", "--order", "2", "--format", "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["models"][0]["params"],
+        serde_json::json!([{"name": "order", "value": "2"}])
+    );
+    assert_eq!(
+        fails(
+            d.path(),
+            &["paths", "t.csv", "--model", "linear", "--order", "2"]
+        ),
+        "error: --order: no model given takes a parameter `order` (linear takes none)\n"
+    );
+    // The plugin checks the value itself.
+    let e = fails(
+        d.path(),
+        &["paths", "t.csv", "--model", "markov", "--order", "9"],
+    );
+    assert!(e.contains("order"), "{e}");
+}
+
+#[test]
+fn paths_csv_header_is_exact() {
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", EXAMPLE);
+    let out = csv_of(d.path(), "t.csv", "linear", &[]);
+    assert_eq!(out.lines().next(), Some("channel,conversions,value"));
+    let out = csv_of(d.path(), "t.csv", "markov", &[]);
+    assert_eq!(
+        out.lines().next(),
+        Some("channel,conversions,value,removal_effect,value_removal_effect")
+    );
+}
+
+#[test]
+fn paths_models_side_by_side() {
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", EXAMPLE);
+    let out = ok(
+        d.path(),
+        &[
+            "paths",
+            "t.csv",
+            "--models",
+            "first-touch,linear,markov",
+            "--format",
+            "csv",
+        ],
+    );
+    let mut want =
+        String::from("model,channel,conversions,value,removal_effect,value_removal_effect\n");
+    for (model, body) in [("first-touch", FIRST), ("linear", LINEAR)] {
+        for line in body.lines().skip(1) {
+            want.push_str(&format!("{model},{line},,\n"));
+        }
+    }
+    for line in MARKOV.lines().skip(1) {
+        want.push_str(&format!("markov,{line}\n"));
+    }
+    assert_eq!(out, want);
+    // Without markov there are no removal-effect columns.
+    let out = ok(
+        d.path(),
+        &[
+            "paths",
+            "t.csv",
+            "--models",
+            "first-touch,last-touch",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(out.lines().next(), Some("model,channel,conversions,value"));
+    assert_eq!(out.lines().count(), 7);
+    // The table shows the models side by side, one row per channel.
+    let out = ok(
+        d.path(),
+        &["paths", "t.csv", "--models", "first-touch,linear,markov"],
+    );
+    let row_a = out.lines().find(|l| l.starts_with("a ")).unwrap();
+    let cells: Vec<&str> = row_a.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        vec![
+            "a", "3.000000", "150.00", "1.666667", "83.33", "1.846154", "84.99", "0.750000",
+            "0.759259"
+        ]
+    );
+}
+
+#[test]
+fn paths_json_carries_totals_and_removal_effects() {
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", EXAMPLE);
+    let json = ok(
+        d.path(),
+        &["paths", "t.csv", "--model", "markov", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["rows"], 4);
+    assert_eq!(v["paths"], 4);
+    assert_eq!(v["totals"]["conversions"], 4.0);
+    assert_eq!(v["totals"]["value"], 180.0);
+    assert_eq!(v["totals"]["nulls"], 5.0);
+    let a = &v["models"][0]["channels"][0];
+    assert_eq!(a["channel"], "a");
+    assert_eq!(a["conversions"], 1.846154);
+    assert_eq!(a["removal_effect"], 0.75);
+    assert_eq!(a["value_removal_effect"], 0.759259);
+}
+
+#[test]
+fn paths_detects_semicolon_and_tab_delimiters() {
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "semi.csv", &EXAMPLE.replace(',', ";"));
+    table(d.path(), "tab.tsv", &EXAMPLE.replace(',', "\t"));
+    assert_eq!(csv_of(d.path(), "semi.csv", "linear", &[]), LINEAR);
+    assert_eq!(csv_of(d.path(), "tab.tsv", "linear", &[]), LINEAR);
+    assert_eq!(csv_of(d.path(), "semi.csv", "markov", &[]), MARKOV);
+    // Given explicitly, the delimiter is not guessed.
+    assert_eq!(
+        csv_of(d.path(), "semi.csv", "linear", &["--delimiter", ";"]),
+        LINEAR
+    );
+    assert_eq!(
+        csv_of(d.path(), "tab.tsv", "linear", &["--delimiter", "tab"]),
+        LINEAR
+    );
+    // A quoted field holding a comma does not fool the detection or the split.
+    table(
+        d.path(),
+        "quoted.csv",
+        "\"path\";\"total_conversions\"\n\"x, inc > y\";2\n",
+    );
+    assert_eq!(
+        csv_of(d.path(), "quoted.csv", "first-touch", &[]),
+        "channel,conversions,value\n\"x, inc\",2.000000,0.00\ny,0.000000,0.00\n"
+    );
+}
+
+#[test]
+fn paths_separator_and_spaces_are_trimmed() {
+    let d = tempfile::tempdir().unwrap();
+    let piped = "\
+path,total_conversions,total_conversion_value,total_null
+  a |b ,2,100,2
+b,1,30,1
+a| c  |  a,1,50,0
+ c ,0,0,2
+";
+    table(d.path(), "pipe.csv", piped);
+    assert_eq!(
+        csv_of(d.path(), "pipe.csv", "linear", &["--sep", "|"]),
+        LINEAR
+    );
+    assert_eq!(
+        csv_of(d.path(), "pipe.csv", "markov", &["--sep", "|"]),
+        MARKOV
+    );
+    // With the default separator `>` the same file has channels named `a |b`.
+    let out = csv_of(d.path(), "pipe.csv", "first-touch", &[]);
+    assert!(out.contains("a |b,2.000000,100.00"), "{out}");
+}
+
+#[test]
+fn paths_identical_paths_are_summed() {
+    let d = tempfile::tempdir().unwrap();
+    // The example with `a > b` split over three rows (written three ways) and `c` over two.
+    let split = "\
+path,total_conversions,total_conversion_value,total_null
+a > b,1,60,0
+c,0,0,1
+b,1,30,1
+a>b,1,40,1
+a > c > a,1,50,0
+ a >b ,0,0,1
+c,0,0,1
+";
+    table(d.path(), "split.csv", split);
+    assert_eq!(csv_of(d.path(), "split.csv", "linear", &[]), LINEAR);
+    assert_eq!(csv_of(d.path(), "split.csv", "markov", &[]), MARKOV);
+    let v: serde_json::Value = serde_json::from_str(&ok(
+        d.path(),
+        &[
+            "paths",
+            "split.csv",
+            "--model",
+            "linear",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(v["rows"], 7);
+    assert_eq!(v["paths"], 4);
+}
+
+#[test]
+fn paths_other_column_names_and_optional_columns() {
+    let d = tempfile::tempdir().unwrap();
+    let renamed = EXAMPLE.replace(
+        "path,total_conversions,total_conversion_value,total_null",
+        "journey,conv,revenue,lost",
+    );
+    table(d.path(), "renamed.csv", &renamed);
+    let cols = [
+        "--path-col",
+        "journey",
+        "--conversions-col",
+        "conv",
+        "--value-col",
+        "revenue",
+        "--nulls-col",
+        "lost",
+    ];
+    assert_eq!(csv_of(d.path(), "renamed.csv", "markov", &cols), MARKOV);
+    // No value column: values are 0. No null column: nulls are 0.
+    table(
+        d.path(),
+        "bare.csv",
+        "path,total_conversions\na > b,1\nb,1\n",
+    );
+    assert_eq!(
+        csv_of(d.path(), "bare.csv", "last-touch", &[]),
+        "channel,conversions,value\na,0.000000,0.00\nb,2.000000,0.00\n"
+    );
+}
+
+#[test]
+fn paths_errors_name_the_file_row_and_problem() {
+    let d = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str, extra: &[&str]| {
+        table(d.path(), name, text);
+        let mut args = vec!["paths", name, "--model", "linear"];
+        args.extend_from_slice(extra);
+        fails(d.path(), &args)
+    };
+    assert_eq!(
+        run("empty.csv", "", &[]),
+        "error: empty.csv: the file is empty: a path table needs a header line with the columns `path` and `total_conversions`\n"
+    );
+    assert_eq!(
+        run("header.csv", "path,total_conversions\n", &[]),
+        "error: header.csv: no paths: the header is not followed by any row\n"
+    );
+    assert_eq!(
+        run("nocol.csv", "path,conversions,total_null\na,1,0\n", &[]),
+        "error: nocol.csv: no column `total_conversions` in the header (columns: path, conversions, total_null; delimiter `,`); name it with --conversions-col\n"
+    );
+    assert_eq!(
+        run(
+            "novalue.csv",
+            "path,total_conversions\na,1\n",
+            &["--value-col", "revenue"]
+        ),
+        "error: novalue.csv: no column `revenue` in the header (columns: path, total_conversions; delimiter `,`); name it with --value-col\n"
+    );
+    assert_eq!(
+        run("bad.csv", "path,total_conversions\na,1\nb,2\nc,x1\n", &[]),
+        "error: bad.csv: row 3 (line 4): total_conversions `x1` is not a number\n"
+    );
+    assert_eq!(
+        run("neg.csv", "path,total_conversions\na,1\nb,-2\n", &[]),
+        "error: neg.csv: row 2 (line 3): total_conversions is -2; it must be 0 or more\n"
+    );
+    assert_eq!(
+        run(
+            "comma.csv",
+            "path;total_conversions;total_conversion_value\na;1;12,5\n",
+            &[]
+        ),
+        "error: comma.csv: row 1 (line 2): total_conversion_value `12,5` is not a number (write the decimal separator as `.`)\n"
+    );
+    assert_eq!(
+        run(
+            "nulls.csv",
+            "path,total_conversions,total_null\na,1,\n",
+            &[]
+        ),
+        "error: nulls.csv: row 1 (line 2): total_null is empty\n"
+    );
+    assert_eq!(
+        run("nopath.csv", "path,total_conversions\na,1\n  ,2\n", &[]),
+        "error: nopath.csv: row 2 (line 3): the path is empty\n"
+    );
+    assert_eq!(
+        run("hole.csv", "path,total_conversions\na > > b,1\n", &[]),
+        "error: hole.csv: row 1 (line 2): the path `a > > b` has an empty channel at position 2\n"
+    );
+    assert_eq!(
+        run(
+            "short.csv",
+            "path,total_conversions,total_null\na,1,0\nb,1\n",
+            &[]
+        ),
+        "error: short.csv: row 2 (line 3): 2 fields, the header has 3\n"
+    );
+    // An unquoted comma inside a path shifts the fields: refused, not guessed.
+    assert_eq!(
+        run("shift.csv", "path,total_conversions\nx, inc > y,1\n", &[]),
+        "error: shift.csv: row 1 (line 2): 3 fields, the header has 2\n"
+    );
+    assert_eq!(
+        fails(d.path(), &["paths", "missing.csv", "--model", "linear"]),
+        "error: missing.csv: No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn paths_refuses_models_that_need_what_a_path_table_lacks() {
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", EXAMPLE);
+    assert_eq!(
+        fails(d.path(), &["paths", "t.csv", "--model", "time-decay"]),
+        "error: time-decay needs touch timestamps, which a path table does not have\n"
+    );
+    assert_eq!(
+        fails(d.path(), &["paths", "t.csv", "--model", "w-shaped"]),
+        "error: w-shaped needs milestone flags (lead and opportunity creation), which a path table does not have\n"
+    );
+    let e = fails(d.path(), &["paths", "t.csv", "--model", "no-such-model"]);
+    assert!(
+        e.starts_with("error: no plugin named `no-such-model`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn paths_output_does_not_depend_on_row_order() {
+    let d = tempfile::tempdir().unwrap();
+    let mut lines: Vec<&str> = EXAMPLE.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    table(
+        d.path(),
+        "rev.csv",
+        &format!("{header}\n{}\n", lines.join("\n")),
+    );
+    assert_eq!(csv_of(d.path(), "rev.csv", "markov", &[]), MARKOV);
+    assert_eq!(csv_of(d.path(), "rev.csv", "linear", &[]), LINEAR);
+    let _ = workspace();
+}
