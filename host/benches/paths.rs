@@ -258,13 +258,15 @@ fn main() {
         &Journeys,
         &Params,
     ) -> Result<ascribe_sdk::model::Output, ascribe_sdk::model::ModelError>;
-    let cases: [(
-        &str,
-        &str,
+    /// (model, plugin, params, native entry point, declared params)
+    type Case = (
+        &'static str,
+        &'static str,
         Vec<(String, String)>,
         Native,
         Vec<ascribe_sdk::ParamSpec>,
-    ); 3] = [
+    );
+    let cases: [Case; 3] = [
         (
             "linear",
             "linear",

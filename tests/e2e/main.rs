@@ -3,8 +3,8 @@
 
 mod support;
 
-mod compare;
 mod bad_input;
+mod compare;
 mod dashboard;
 mod hostile;
 mod paths;

@@ -125,7 +125,8 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let rt = global.runtime(false)?;
     let (loaded, read) = std::thread::scope(|s| {
         let loader = s.spawn(|| {
-            let x = wasm.iter()
+            let x = wasm
+                .iter()
                 .map(|p| {
                     rt.load(p, None, crate::runtime::Limits::default())
                         .with_context(|| format!("loading the model {}", p.display()))
