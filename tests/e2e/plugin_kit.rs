@@ -196,6 +196,28 @@ fn built(kind: Kind, lang: Lang) -> Option<Built> {
     slot.get_or_init(|| build_template(kind, lang)).clone()
 }
 
+/// Where template projects are generated: temporary directories that must outlive the
+/// test that builds them (other tests load their plugins), kept under target/ and removed
+/// by the first run more than an hour later.
+fn projects_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = kit_dir().join("projects");
+        std::fs::create_dir_all(&dir).unwrap();
+        let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            if e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < hour_ago)
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+        dir
+    })
+    .clone()
+}
+
 fn build_template(kind: Kind, lang: Lang) -> Option<Built> {
     let tool = match lang {
         Lang::Python => Some(componentize_py()?),
@@ -212,8 +234,12 @@ fn build_template(kind: Kind, lang: Lang) -> Option<Built> {
         },
     );
     let name = format!("acme-{l}-{k}");
-    // Kept until the test process ends: other tests use the built plugin.
-    let parent = tempfile::tempdir().unwrap().keep();
+    // Other tests use the built plugin, so the project outlives this function.
+    let parent = tempfile::Builder::new()
+        .prefix(&format!("{name}-"))
+        .tempdir_in(projects_dir())
+        .unwrap()
+        .keep();
     let dir = parent.join(&name);
     let mut steps = vec![];
     let started = Instant::now();
