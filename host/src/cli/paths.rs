@@ -112,7 +112,6 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
         given.push(("order".into(), k.to_string()));
     }
 
-    let t0 = std::time::Instant::now();
     let opts = ReadOptions {
         sep: a.sep,
         delimiter: a.delimiter,
@@ -125,21 +124,16 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let rt = global.runtime(false)?;
     let (loaded, read) = std::thread::scope(|s| {
         let loader = s.spawn(|| {
-            let x = wasm
-                .iter()
+            wasm.iter()
                 .map(|p| {
                     rt.load(p, None, crate::runtime::Limits::default())
                         .with_context(|| format!("loading the model {}", p.display()))
                 })
-                .collect::<anyhow::Result<Vec<_>>>();
-            eprintln!("T load {:?}", t0.elapsed());
-            x
+                .collect::<anyhow::Result<Vec<_>>>()
         });
         let read = table::read(&a.file, &opts);
-        eprintln!("T read {:?}", t0.elapsed());
         (loader.join().expect("plugin loader panicked"), read)
     });
-    eprintln!("T read+load {:?}", t0.elapsed());
     let mut t = read?;
     let mut plugins = loaded?;
 
@@ -193,7 +187,6 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
         p.limits = limits;
         results.push(table::run_model(&mut t, spec, p, params)?);
     }
-    eprintln!("T models {:?}", t0.elapsed());
     let labels = labels(&results);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -206,7 +199,6 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
         PathsFormat::Table => write_table(&mut out, &t, &results, &labels)?,
     }
     out.flush()?;
-    eprintln!("T out {:?}", t0.elapsed());
     Ok(ExitCode::SUCCESS)
 }
 
