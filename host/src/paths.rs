@@ -1101,7 +1101,9 @@ fn dedup(cols: &mut JourneyColumns, hashes: &[u64]) {
         return;
     }
     // About eight rows per bucket: the buckets' counts stay small next to the rows.
-    let bits = (usize::BITS - n.leading_zeros()).saturating_sub(3).clamp(1, 20);
+    let bits = (usize::BITS - n.leading_zeros())
+        .saturating_sub(3)
+        .clamp(1, 20);
     let shift = 64 - bits;
     let mut start = vec![0u32; (1usize << bits) + 1];
     for &h in hashes {
