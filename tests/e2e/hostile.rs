@@ -666,6 +666,33 @@ fn a_hostile_model_fails_the_run_and_leaves_the_previous_outputs_whole() {
     assert_nothing_partial(dir.path(), &before, Some(&format!("failed: {msg}")));
 }
 
+#[test]
+fn runaway_recursion_on_a_partner_thread_traps_before_the_host_stack_ends() {
+    // Normalizers run on the per-partner threads (2 MiB stacks, not the main thread's 8):
+    // the wasm stack limit must stop the plugin, and the host code it calls from its
+    // deepest frame must still fit.
+    let (dir, file) = campaign_copy(|t| {
+        replace(
+            &t,
+            "plugin = \"salesforce\"\ntimezone = \"America/Los_Angeles\"\n[partners.sources.params]\nexport = \"opportunities\"\ndate_order = \"mdy\"\n",
+            &format!(
+                "plugin = {:?}\ntimezone = \"America/Los_Angeles\"\n",
+                hostile("recursive-normalizer").display().to_string()
+            ),
+        )
+    });
+    let (code, _, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "error: source `nimbus-opportunities` ({}): plugin recursive-normalizer@0.0.1 (sha256:{}) failed in `push (chunk 1)`: overflowed its stack (runaway recursion); report it to the plugin's author\n  gave up after 3 attempt(s) (retry limit 2); escalated to: Co-marketing Analytics Lead",
+            dir.path().join("data/nimbus/opportunities.csv").display(),
+            sha12(&hostile("recursive-normalizer"))
+        )
+    );
+}
+
 /// `data.sources` of a package's report.json, by source id.
 pub fn sources(dir: &Path) -> BTreeMap<String, Value> {
     let base = dir.join("out/ai-launch-tour");
