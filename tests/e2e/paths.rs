@@ -527,5 +527,82 @@ fn paths_output_does_not_depend_on_row_order() {
     );
     assert_eq!(csv_of(d.path(), "rev.csv", "markov", &[]), MARKOV);
     assert_eq!(csv_of(d.path(), "rev.csv", "linear", &[]), LINEAR);
-    let _ = workspace();
+}
+
+#[test]
+fn paths_params_reach_the_models_that_declare_them() {
+    let d = tempfile::tempdir().unwrap();
+    table(
+        d.path(),
+        "direct.csv",
+        "path,total_conversions\nsearch > direct,1\ndirect,1\n",
+    );
+    // last-touch skips `direct` unless it is the only channel (GA4's rule)…
+    assert_eq!(
+        csv_of(d.path(), "direct.csv", "last-touch", &[]),
+        "channel,conversions,value\ndirect,1.000000,0.00\nsearch,1.000000,0.00\n"
+    );
+    // …and with an empty skip list it is ChannelAttribution's plain last touch. Linear,
+    // beside it, declares no `skip` and is run as it is.
+    let out = ok(
+        d.path(),
+        &[
+            "paths",
+            "direct.csv",
+            "--models",
+            "last-touch,linear",
+            "--param",
+            "skip=",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        out,
+        "model,channel,conversions,value\n\
+         last-touch,direct,2.000000,0.00\n\
+         last-touch,search,0.000000,0.00\n\
+         linear,direct,1.500000,0.00\n\
+         linear,search,0.500000,0.00\n"
+    );
+    assert_eq!(
+        fails(
+            d.path(),
+            &[
+                "paths",
+                "direct.csv",
+                "--model",
+                "linear",
+                "--param",
+                "half_life=7d"
+            ]
+        ),
+        "error: --param half_life=…: no model given takes a parameter `half_life` (linear takes none)\n"
+    );
+}
+
+#[test]
+fn paths_docs_show_what_the_binary_prints() {
+    let doc = std::fs::read_to_string(workspace().join("docs/paths.md")).unwrap();
+    assert!(
+        doc.contains(&format!("```csv\n{EXAMPLE}```")),
+        "docs/paths.md shows the example table"
+    );
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "paths.csv", EXAMPLE);
+    let out = ok(
+        d.path(),
+        &[
+            "paths",
+            "paths.csv",
+            "--models",
+            "first-touch,linear,markov",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(
+        doc.contains(&format!("```csv\n{out}```")),
+        "docs/paths.md should show:\n{out}"
+    );
 }
