@@ -199,7 +199,7 @@ fn read_parts<R: Read>(
     let io = |e: std::io::Error| Failure::File(e.to_string());
     let mut src = Source::new(input, 0);
     // The head of the file: at least the header line, to detect the delimiter.
-    while !src.eof && !src.buf.contains(&b'\n') && src.buf.len() < 16 * CHUNK {
+    while !src.eof && !has_first_line(&src.buf) && src.buf.len() < 16 * CHUNK {
         src.more().map_err(io)?;
     }
     if src.buf.starts_with(b"\xEF\xBB\xBF") {
@@ -810,9 +810,21 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Whether `buf` holds a whole line after any leading blank lines.
+fn has_first_line(buf: &[u8]) -> bool {
+    buf.iter()
+        .position(|&b| b != b'\n' && b != b'\r')
+        .is_some_and(|p| buf[p..].contains(&b'\n'))
+}
+
 /// The candidate (`,` `;` tab) found most often in the header line outside quotes; ties go
 /// to tab, then `;`, then `,`; none at all means `,` (a one-column file).
 pub fn detect_delimiter(head: &[u8]) -> u8 {
+    let start = head
+        .iter()
+        .position(|&b| b != b'\n' && b != b'\r')
+        .unwrap_or(head.len());
+    let head = &head[start..];
     let line = match head.iter().position(|&b| b == b'\n') {
         Some(i) => &head[..i],
         None => head,
@@ -1665,9 +1677,11 @@ mod tests {
         assert_eq!(t.total_conversions, 3.0);
         let t = parse("path,total_conversions\na,1\rb,2\n", &Default::default()).unwrap();
         assert_eq!(t.total_conversions, 3.0);
-        // Blank lines before the header are skipped.
+        // Blank lines before the header are skipped, also when detecting the delimiter.
         let t = parse("\n\npath,total_conversions\na,1\n", &Default::default()).unwrap();
         assert_eq!(t.rows, 1);
+        let t = parse("\r\n\npath;total_conversions\na;1\n", &Default::default()).unwrap();
+        assert_eq!((t.rows, t.delimiter), (1, b';'));
     }
 
     #[test]
