@@ -1,6 +1,7 @@
 //! `ascribe paths` at scale: a table of 1M distinct paths over 12 channels, lengths 1–12.
 //!
-//! Run: `cargo xtask plugins && cargo bench -p ascribe --bench paths [-- FILE.csv]`.
+//! Run: `cargo xtask plugins && cargo bench -p ascribe --bench paths [-- FILE.csv]`;
+//! `-- --read` times only reading the table (one thread and two), for work on the reader.
 //! The table is generated once with the seeded generator (`ascribe-gen paths --seed 1
 //! --paths 1000000 --channels 12 --max-len 12`) into `target/bench-data/`.
 //!
@@ -150,9 +151,43 @@ fn to_sdk(c: &JourneyColumns) -> Journeys {
     }
 }
 
+/// Reading alone: the file from the page cache, one thread and two, median of 5.
+fn read_only(file: &Path, bytes: u64) {
+    let opts = ReadOptions::default();
+    let _ = table::read(file, &opts).unwrap(); // warm the page cache
+    let text = std::fs::read(file).unwrap();
+    let mut one = vec![];
+    let mut two = vec![];
+    for _ in 0..5 {
+        let s = Instant::now();
+        let t = table::read_from(text.as_slice(), file, &opts).unwrap();
+        one.push(s.elapsed());
+        drop(t);
+        let s = Instant::now();
+        let t = table::read(file, &opts).unwrap();
+        two.push(s.elapsed());
+        drop(t);
+    }
+    for (label, v) in [
+        ("one thread (from memory)", one),
+        ("two threads (from the file)", two),
+    ] {
+        let m = median(v).as_secs_f64();
+        println!(
+            "  read {label:<28} {m:.3} s  {:.0} MB/s",
+            bytes as f64 / 1e6 / m
+        );
+    }
+}
+
 fn main() {
     let file = table_file();
     let bytes = std::fs::metadata(&file).unwrap().len();
+    if std::env::args().any(|a| a == "--read") {
+        println!("load average {}", load());
+        read_only(&file, bytes);
+        return;
+    }
     let scratch = tempfile::tempdir().unwrap();
     assert!(
         target().join("plugins/markov.wasm").is_file(),
