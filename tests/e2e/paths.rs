@@ -209,6 +209,29 @@ fn paths_order_reaches_markov_and_nothing_else() {
 }
 
 #[test]
+fn paths_shapley_credits_its_own_conversions_score() {
+    // Journeys by channel set: {a,b} c 2 n 2; {b} c 1 n 1; {a,c} c 1 n 0; {c} c 0 n 2.
+    // v(S) = C/(C+N) over the journeys whose set is within S:
+    //   v(a) = 0, v(b) = 1/2, v(c) = 0, v(ab) = 3/6 = 1/2, v(ac) = 1/3, v(bc) = 1/4,
+    //   v(abc) = 4/9.
+    // Shapley weights for 3 players: 1/3 (empty), 1/6 (one other), 1/3 (both others):
+    //   φa = 1/6·(1/2 − 1/2) + 1/6·(1/3 − 0) + 1/3·(4/9 − 1/4) = 1/18 + 7/108 = 26/216
+    //   φb = 1/3·1/2 + 1/6·1/2 + 1/6·1/4 + 1/3·(4/9 − 1/3) = 71/216
+    //   φc = 1/6·1/3 + 1/6·(1/4 − 1/2) + 1/3·(4/9 − 1/2) = −1/216
+    //   Σφ = 96/216 = 4/9 = v(abc).
+    // Conversions = φ/Σφ × 4: a 26/24 = 1.083333, b 71/24 = 2.958333, c −1/24 = −0.041667.
+    // Value by the touch weights (max(φ, 0) over a journey's distinct channels, split over
+    // repeats): a > b: a 26/97·100 = 26.80, b 71/97·100 = 73.20; b: 30; a > c > a: c gets 0,
+    // a all 50. a = 76.80, b = 103.20, c = 0.
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", EXAMPLE);
+    assert_eq!(
+        csv_of(d.path(), "t.csv", "shapley", &[]),
+        "channel,conversions,value\na,1.083333,76.80\nb,2.958333,103.20\nc,-0.041667,0.00\n"
+    );
+}
+
+#[test]
 fn paths_csv_header_is_exact() {
     let d = tempfile::tempdir().unwrap();
     table(d.path(), "t.csv", EXAMPLE);
