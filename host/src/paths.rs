@@ -234,7 +234,7 @@ fn read_parts<R: Read>(
         };
     };
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let template = b.fork();
+    let template = b.fork(size - mid);
     std::thread::scope(|s| {
         let second = s.spawn(|| -> Result<Option<Builder>, Failure> {
             let mut file = std::fs::File::open(name).map_err(io)?;
@@ -569,8 +569,9 @@ impl<'a> Builder<'a> {
     }
 
     /// An empty builder for another part of the same file (the header already read).
-    fn fork(&self) -> Builder<'a> {
-        let mut b = Builder::new(self.opts, self.delimiter, 0);
+    /// `size_hint`: the bytes it will read.
+    fn fork(&self, size_hint: u64) -> Builder<'a> {
+        let mut b = Builder::new(self.opts, self.delimiter, size_hint);
         b.cols_at = self.cols_at.clone();
         b
     }
