@@ -9,10 +9,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::Instant;
 
-use ascribe::data::Symbols;
 use ascribe::runtime::{Runtime, RuntimeOptions};
 
 fn target() -> PathBuf {
@@ -39,17 +37,18 @@ fn campaign_for(n: u64) -> PathBuf {
     file
 }
 
-fn normalization(file: &Path, rt: &Runtime) {
+/// Per source: (source, plugin, MB, rows, seconds).
+fn normalization(file: &Path, rt: &Runtime) -> Vec<serde_json::Value> {
     let c = ascribe::campaign::load(file).unwrap();
     let plugins = ascribe::normalize::load_plugins(&c, rt, &[target().join("plugins")]).unwrap();
     println!(
         "  {:<28} {:>10} {:>12} {:>9} {:>10} {:>11}",
         "source (plugin)", "MB", "rows", "seconds", "MB/s", "rows/s"
     );
+    let mut out = vec![];
     for (si, p) in plugins.iter().enumerate() {
-        let symbols = Mutex::new(Symbols::default());
         let t = Instant::now();
-        let (_, ledger) = ascribe::normalize::source::run(&c, si, p, &symbols).unwrap();
+        let (_, ledger) = ascribe::normalize::source::run(&c, si, p).unwrap();
         let secs = t.elapsed().as_secs_f64();
         let mb = ledger.bytes as f64 / 1e6;
         println!(
@@ -65,7 +64,16 @@ fn normalization(file: &Path, rt: &Runtime) {
             mb / secs,
             ledger.rows_read as f64 / secs
         );
+        out.push(serde_json::json!({
+            "source": c.sources[si].id,
+            "plugin": p.label().name,
+            "format": if c.sources[si].file.extension().is_some_and(|e| e == "ndjson") { "ndjson" } else { "csv" },
+            "mb": mb,
+            "rows": ledger.rows_read,
+            "seconds": secs,
+        }));
     }
+    out
 }
 
 fn end_to_end(file: &Path, scratch: &Path) -> (f64, u64) {
@@ -125,16 +133,46 @@ fn main() {
     })
     .unwrap();
     let mut rows = vec![];
+    let mut json = vec![];
     for &n in &sizes {
         let file = campaign_for(n);
         println!("normalization, {n}-touch campaign:");
-        normalization(&file, &rt);
+        let sources = normalization(&file, &rt);
         let (secs, kb) = end_to_end(&file, scratch.path());
         rows.push((n, secs, kb));
+        json.push(serde_json::json!({
+            "touches": n,
+            "normalization": sources,
+            "track_source_seconds": secs,
+            "track_source_peak_mib": kb as f64 / 1024.0,
+        }));
     }
+    write_json(
+        "pipeline",
+        &serde_json::json!({ "load": load(), "sizes": json }),
+    );
     println!("\ntrack-source --detail full, end to end (best of 3, warm plugin cache):");
     println!("  {:>10} {:>10} {:>14}", "touches", "seconds", "peak MiB");
     for (n, s, kb) in rows {
         println!("  {n:>10} {s:>10.2} {:>14.0}", kb as f64 / 1024.0);
+    }
+}
+
+/// The 1-minute load average: other work on the machine inflates wall times.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// With `BENCH_JSON_DIR` set (`cargo xtask bench` sets it), the figures also go to
+/// `$BENCH_JSON_DIR/NAME.json` for bench/report.py.
+fn write_json(name: &str, v: &serde_json::Value) {
+    if let Some(dir) = std::env::var_os("BENCH_JSON_DIR") {
+        let path = PathBuf::from(dir).join(format!("{name}.json"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+        println!("figures written to {}", path.display());
     }
 }

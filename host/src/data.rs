@@ -1,26 +1,27 @@
 //! Canonical data after normalization and reconciliation: what every later stage reads.
 //! Strings of low cardinality are interned ([`Symbols`]); people are salted hashes only.
 
-use std::collections::HashMap;
-
 use rust_decimal::Decimal;
 
 use crate::campaign::Stage;
 
 pub type Sym = u32;
 
+/// A hash map on untrusted text keys: fast, and seeded per process (see Cargo.toml).
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Interned strings. Symbol 0 is the empty string ("not given").
 #[derive(Clone, Debug)]
 pub struct Symbols {
     names: Vec<String>,
-    index: HashMap<String, Sym>,
+    index: FastMap<String, Sym>,
 }
 
 impl Default for Symbols {
     fn default() -> Self {
         let mut s = Symbols {
             names: vec![],
-            index: HashMap::new(),
+            index: FastMap::default(),
         };
         s.intern("");
         s

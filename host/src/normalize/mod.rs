@@ -4,10 +4,11 @@
 
 pub mod dedupe;
 pub mod ledger;
+pub mod memo;
 pub mod reconcile;
 pub mod source;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -137,12 +138,10 @@ pub fn normalize(
     plugins: &[Plugin],
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Dataset, NormalizeError> {
-    let symbols = Mutex::new(Symbols::default());
     let mut results: Vec<Option<SourceResult>> = (0..c.sources.len()).map(|_| None).collect();
     let slots: Vec<Mutex<&mut Option<_>>> = results.iter_mut().map(Mutex::new).collect();
     std::thread::scope(|scope| {
         for partner in 0..c.partners.len() {
-            let symbols = &symbols;
             let slots = &slots;
             scope.spawn(move || {
                 for (si, s) in c
@@ -159,7 +158,7 @@ pub fn normalize(
                             .map(|f| f.to_string_lossy().into_owned())
                             .unwrap_or_default()
                     ));
-                    let r = with_retries(c, si, &plugins[si], symbols);
+                    let r = with_retries(c, si, &plugins[si]);
                     **slots[si].lock().unwrap() = Some(r);
                 }
             });
@@ -187,28 +186,18 @@ pub fn normalize(
             path: p.path.display().to_string(),
         })
         .collect();
-    let mut ds = merge(
-        c,
-        symbols.into_inner().unwrap_or_else(|p| p.into_inner()),
-        outputs,
-        ledgers,
-    );
+    let mut ds = merge(c, outputs, ledgers);
     ds.plugins = plugins_used;
     ds.retries_used = retries_used;
     Ok(ds)
 }
 
-fn with_retries(
-    c: &Campaign,
-    si: usize,
-    plugin: &Plugin,
-    symbols: &Mutex<Symbols>,
-) -> SourceResult {
+fn with_retries(c: &Campaign, si: usize, plugin: &Plugin) -> SourceResult {
     let limit = c.guardrails.retry_limit;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match source::run(c, si, plugin, symbols) {
+        match source::run(c, si, plugin) {
             Ok((out, mut ledger)) => {
                 ledger.attempts = attempt;
                 return Ok((out, ledger));
@@ -227,20 +216,25 @@ fn with_retries(
     }
 }
 
-/// Rewrites symbols into sorted order so ids do not depend on which partner's thread
-/// interned a string first: the same inputs give the same bytes out.
-fn canonical_symbols(old: Symbols, outputs: &mut [SourceOutput]) -> Symbols {
-    let mut names: Vec<(String, Sym)> = (0..old.len() as Sym)
-        .map(|i| (old.name(i).to_string(), i))
+/// Renumbers every source's symbols into one table in sorted order, so ids depend
+/// neither on which source interned a string first nor on thread timing: the same inputs
+/// give the same bytes out.
+fn canonical_symbols(outputs: &mut [SourceOutput]) -> Symbols {
+    let mut names: Vec<&str> = outputs
+        .iter()
+        .flat_map(|o| (0..o.symbols.len() as Sym).map(|i| o.symbols.name(i)))
         .collect();
-    names.sort();
-    let mut map = vec![0 as Sym; names.len()];
+    names.sort_unstable();
+    names.dedup();
     let mut new = Symbols::default();
-    for (name, i) in &names {
-        map[*i as usize] = new.intern(name);
+    for name in names {
+        new.intern(name);
     }
-    let m = |s: &mut Sym| *s = map[*s as usize];
-    for o in outputs {
+    for o in outputs.iter_mut() {
+        let map: Vec<Sym> = (0..o.symbols.len() as Sym)
+            .map(|i| new.get(o.symbols.name(i)).expect("interned above"))
+            .collect();
+        let m = |s: &mut Sym| *s = map[*s as usize];
         for t in &mut o.touches {
             for s in [
                 &mut t.account,
@@ -268,13 +262,8 @@ fn canonical_symbols(old: Symbols, outputs: &mut [SourceOutput]) -> Symbols {
     new
 }
 
-fn merge(
-    c: &Campaign,
-    symbols: Symbols,
-    mut outputs: Vec<SourceOutput>,
-    mut ledgers: Vec<SourceLedger>,
-) -> Dataset {
-    let symbols = canonical_symbols(symbols, &mut outputs);
+fn merge(c: &Campaign, mut outputs: Vec<SourceOutput>, mut ledgers: Vec<SourceLedger>) -> Dataset {
+    let symbols = canonical_symbols(&mut outputs);
     let mut touches = vec![];
     let mut conversions = vec![];
     let mut person_events = vec![];
@@ -301,35 +290,41 @@ fn merge(
     }
     // Identity: a person's account is the one their records name most often (ties: the
     // first in sorted order), from touches and stage events alike.
-    let mut seen: HashMap<PersonId, BTreeMap<Sym, u32>> = HashMap::new();
-    for t in &touches {
-        if t.person != 0 && t.account != 0 {
-            *seen
-                .entry(t.person)
-                .or_default()
-                .entry(t.account)
-                .or_default() += 1;
-        }
-    }
-    for e in &person_events {
-        if let Subject::Person(p) = e.subject
-            && e.account != 0
-        {
-            *seen.entry(p).or_default().entry(e.account).or_default() += 1;
-        }
-    }
-    let best: HashMap<PersonId, Sym> = seen
-        .into_iter()
-        .map(|(p, m)| {
-            (
-                p,
-                m.into_iter()
-                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-                    .map(|(s, _)| s)
-                    .unwrap_or(0),
-            )
-        })
+    // Counted by sorting (person, account) pairs: runs of equal pairs are the counts, and
+    // within a person accounts come in symbol (= sorted name) order, so the first of the
+    // largest runs is the tie rule's winner.
+    let mut pairs: Vec<(PersonId, Sym)> = touches
+        .iter()
+        .filter(|t| t.person != 0 && t.account != 0)
+        .map(|t| (t.person, t.account))
+        .chain(person_events.iter().filter_map(|e| match e.subject {
+            Subject::Person(p) if e.account != 0 => Some((p, e.account)),
+            _ => None,
+        }))
         .collect();
+    pairs.sort_unstable();
+    let mut best: Vec<(PersonId, Sym)> = vec![];
+    let mut best_count = 0usize;
+    for run in pairs.chunk_by(|a, b| a == b) {
+        let (person, account) = run[0];
+        match best.last_mut() {
+            Some(b) if b.0 == person => {
+                if run.len() > best_count {
+                    *b = (person, account);
+                    best_count = run.len();
+                }
+            }
+            _ => {
+                best.push((person, account));
+                best_count = run.len();
+            }
+        }
+    }
+    let best_of = |p: PersonId| {
+        best.binary_search_by_key(&p, |b| b.0)
+            .ok()
+            .map(|i| best[i].1)
+    };
     let mut identity = IdentityStats {
         touches: touches.len() as u64,
         ..Default::default()
@@ -337,7 +332,7 @@ fn merge(
     for t in &mut touches {
         if t.account != 0 {
             identity.with_account += 1;
-        } else if let Some(&a) = best.get(&t.person) {
+        } else if let Some(a) = best_of(t.person) {
             t.account = a;
             identity.resolved += 1;
         } else {
@@ -347,7 +342,7 @@ fn merge(
     for e in &mut person_events {
         if e.account == 0
             && let Subject::Person(p) = e.subject
-            && let Some(&a) = best.get(&p)
+            && let Some(a) = best_of(p)
         {
             e.account = a;
         }

@@ -4,17 +4,18 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
-use std::sync::Mutex;
+use std::sync::mpsc::SyncSender;
 
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use super::ledger::{ControlCheck, RejectRow, RowStatus, SourceLedger};
+use super::memo::{Clean, Memo};
 use super::reconcile::{self, MissingRate};
 use crate::campaign::{Campaign, Stage};
 use crate::data::{Conversion, Origin, StageEvent, Subject, Symbols, Touch};
 use crate::runtime::normalizer::{Batch, SourceInfo};
-use crate::runtime::{Plugin, PluginError};
+use crate::runtime::{Plugin, PluginError, Session};
 
 /// Bytes handed to the plugin per call: large enough that call overhead vanishes, small
 /// enough that a plugin's working set stays a few MiB.
@@ -61,13 +62,14 @@ pub struct SourceOutput {
     /// Deal stage events: (deal id, stage, time), applied to the partner's conversions.
     pub deal_events: Vec<(String, Stage, i64)>,
     pub person_events: Vec<StageEvent>,
+    /// The symbols this source's records use; the merge gate renumbers them into one table.
+    pub symbols: Symbols,
 }
 
 pub fn run(
     c: &Campaign,
     source_index: usize,
     plugin: &Plugin,
-    symbols: &Mutex<Symbols>,
 ) -> Result<(SourceOutput, SourceLedger), SourceError> {
     let src = &c.sources[source_index];
     let file_shown = src.file.display().to_string();
@@ -79,7 +81,7 @@ pub fn run(
     if src.file.is_dir() {
         return Err(read_err("it is a directory, not a file".into()));
     }
-    let mut f = std::fs::File::open(&src.file).map_err(|e| read_err(e.to_string()))?;
+    let f = std::fs::File::open(&src.file).map_err(|e| read_err(e.to_string()))?;
     let plugin_err = |error: PluginError| SourceError::Plugin {
         source_id: src.id.clone(),
         file: file_shown.clone(),
@@ -93,7 +95,7 @@ pub fn run(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    let mut session = plugin.open(&info, &src.params).map_err(plugin_err)?;
+    let session = plugin.open(&info, &src.params).map_err(plugin_err)?;
 
     let mut ledger = SourceLedger {
         source: src.id.clone(),
@@ -120,28 +122,38 @@ pub fn run(
         status: vec![],
     };
     let mut out = SourceOutput::default();
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK_BYTES];
-    let cx = Cx {
+    let mut cx = Cx {
         c,
         source_index,
         partner: src.partner,
         tz: src.timezone,
         ids: Default::default(),
+        memo: Memo::new(&c.salt),
     };
-    loop {
-        let n = read_full(&mut f, &mut buf).map_err(|e| read_err(e.to_string()))?;
-        if n == 0 {
-            break;
+    // The plugin parses the next chunk while this thread reconciles the last batch: on
+    // two cores a source takes max(plugin, host) instead of their sum. At most
+    // `IN_FLIGHT` batches wait between the two, so memory stays independent of the file.
+    const IN_FLIGHT: usize = 2;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Feed, SourceError>>(IN_FLIGHT);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            if let Err(e) = produce(f, session, &tx, &read_err, &plugin_err) {
+                let _ = tx.send(Err(e));
+            }
+        });
+        // Returning early drops `rx`: the producer's next send fails and it stops.
+        for msg in rx {
+            match msg? {
+                Feed::Batch(batch) => cx.absorb(batch, &mut out, &mut ledger)?,
+                Feed::Done { sha256, bytes } => {
+                    ledger.sha256 = sha256;
+                    ledger.bytes = bytes;
+                }
+            }
         }
-        hasher.update(&buf[..n]);
-        ledger.bytes += n as u64;
-        let batch = session.push(&buf[..n]).map_err(plugin_err)?;
-        cx.absorb(batch, symbols, &mut out, &mut ledger)?;
-    }
-    let batch = session.finish().map_err(plugin_err)?;
-    cx.absorb(batch, symbols, &mut out, &mut ledger)?;
-    ledger.sha256 = crate::runtime::cache::hex(&hasher.finalize());
+        Ok::<(), SourceError>(())
+    })?;
+    out.symbols = cx.memo.symbols;
     ledger
         .status
         .resize(ledger.rows_read as usize, RowStatus::Pending);
@@ -188,6 +200,50 @@ pub fn run(
     Ok((out, ledger))
 }
 
+/// What the producer thread hands the reconciling one.
+enum Feed {
+    Batch(Batch),
+    /// The file is read to its end and the plugin has finished.
+    Done {
+        sha256: String,
+        bytes: u64,
+    },
+}
+
+/// Streams the file through the plugin in chunks. Stops quietly when the receiving side
+/// has gone (it failed, and reports its own error).
+fn produce(
+    mut f: std::fs::File,
+    mut session: Session<'_>,
+    tx: &SyncSender<Result<Feed, SourceError>>,
+    read_err: &dyn Fn(String) -> SourceError,
+    plugin_err: &dyn Fn(PluginError) -> SourceError,
+) -> Result<(), SourceError> {
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    let mut buf = vec![0u8; CHUNK_BYTES];
+    loop {
+        let n = read_full(&mut f, &mut buf).map_err(|e| read_err(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+        let batch = session.push(&buf[..n]).map_err(plugin_err)?;
+        if tx.send(Ok(Feed::Batch(batch))).is_err() {
+            return Ok(());
+        }
+    }
+    let batch = session.finish().map_err(plugin_err)?;
+    if tx.send(Ok(Feed::Batch(batch))).is_ok() {
+        let _ = tx.send(Ok(Feed::Done {
+            sha256: crate::runtime::cache::hex(&hasher.finalize()),
+            bytes,
+        }));
+    }
+    Ok(())
+}
+
 /// Reads until the buffer is full or the file ends, so chunks are full-sized.
 fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
@@ -208,7 +264,8 @@ struct Cx<'a> {
     partner: usize,
     tz: chrono_tz::Tz,
     /// Conversion ids kept so far in this file, with their row.
-    ids: std::cell::RefCell<std::collections::HashMap<String, u64>>,
+    ids: std::collections::HashMap<String, u64>,
+    memo: Memo,
 }
 
 impl Cx<'_> {
@@ -220,9 +277,8 @@ impl Cx<'_> {
     }
 
     fn absorb(
-        &self,
+        &mut self,
         b: Batch,
-        symbols: &Mutex<Symbols>,
         out: &mut SourceOutput,
         ledger: &mut SourceLedger,
     ) -> Result<(), SourceError> {
@@ -249,22 +305,20 @@ impl Cx<'_> {
         for r in &b.rejects {
             reject(ledger, &mut refused, r.row, &r.column, r.reason.clone());
         }
-        let mut syms = symbols.lock().unwrap_or_else(|p| p.into_inner());
         let mark = out.touches.len();
         let cmark = out.conversions.len();
         let emark = out.person_events.len();
 
         let t = &b.touches;
+        let memo = &mut self.memo;
         for i in 0..t.row.len() {
             let row = t.row[i];
-            let person_raw = t.person.get(i);
-            let mut account = reconcile::account_key(t.account.get(i));
-            if account.is_empty()
-                && let Some(d) = reconcile::email_domain(person_raw)
-            {
-                account = d;
+            let person = memo.person(t.person.bytes(i));
+            let mut account = memo.sym(t.account.bytes(i), Clean::Account);
+            if account == 0 {
+                account = person.domain;
             }
-            if person_raw.trim().is_empty() && account.is_empty() {
+            if person.id == 0 && account == 0 {
                 reject(
                     ledger,
                     &mut refused,
@@ -286,23 +340,23 @@ impl Cx<'_> {
                     continue;
                 }
             };
-            let person = reconcile::person_id(&self.c.salt, person_raw);
-            let account = syms.intern(&account);
-            let lower = |s: &str| s.trim().to_lowercase();
             out.touches.push(Touch {
-                person,
+                person: person.id,
                 account,
                 time_ms: time,
                 partners: 1 << self.partner,
-                channel: syms.intern(&lower(t.channel.get(i))),
-                source: syms.intern(&lower(t.source.get(i))),
-                medium: syms.intern(&lower(t.medium.get(i))),
-                campaign: syms.intern(t.campaign.get(i).trim()),
-                asset: syms.intern(t.asset.get(i).trim()),
-                region: syms.intern(t.region.get(i).trim()),
-                segment: syms.intern(t.segment.get(i).trim()),
-                touch_type: syms.intern(&lower(t.touch_type.get(i))),
-                origin: self.origin(row),
+                channel: memo.sym(t.channel.bytes(i), Clean::Lower),
+                source: memo.sym(t.source.bytes(i), Clean::Lower),
+                medium: memo.sym(t.medium.bytes(i), Clean::Lower),
+                campaign: memo.sym(t.campaign.bytes(i), Clean::Trim),
+                asset: memo.sym(t.asset.bytes(i), Clean::Trim),
+                region: memo.sym(t.region.bytes(i), Clean::Trim),
+                segment: memo.sym(t.segment.bytes(i), Clean::Trim),
+                touch_type: memo.sym(t.touch_type.bytes(i), Clean::Lower),
+                origin: Origin {
+                    source: self.source_index as u16,
+                    row,
+                },
             });
         }
 
@@ -427,7 +481,7 @@ impl Cx<'_> {
             }
             // Found by the bad-input corpus: an export listing one opportunity twice
             // counted its amount twice (partners' duplicates merge; one file's did not).
-            if let Some(first) = self.ids.borrow().get(id) {
+            if let Some(first) = self.ids.get(id) {
                 reject(
                     ledger,
                     &mut refused,
@@ -440,12 +494,12 @@ impl Cx<'_> {
                 );
                 continue;
             }
-            self.ids.borrow_mut().insert(id.to_string(), row);
+            self.ids.insert(id.to_string(), row);
             out.conversions.push(Conversion {
                 id: id.to_string(),
                 ids: vec![(self.partner, id.to_string())],
                 partners: 1 << self.partner,
-                account: syms.intern(&account),
+                account: self.memo.symbols.intern(&account),
                 amount: reporting,
                 original_amount: amount,
                 original_currency: currency,
@@ -453,8 +507,8 @@ impl Cx<'_> {
                 created_ms: created,
                 closed_ms: closed,
                 stage_ms,
-                lead_source: syms.intern(cv.lead_source.get(i).trim()),
-                campaign: syms.intern(cv.campaign.get(i).trim()),
+                lead_source: self.memo.sym(cv.lead_source.bytes(i), Clean::Trim),
+                campaign: self.memo.sym(cv.campaign.bytes(i), Clean::Trim),
                 origin: self.origin(row),
             });
         }
@@ -493,14 +547,12 @@ impl Cx<'_> {
                 // The deal's own row carries the verdict; this event rides along with it.
                 continue;
             }
-            let person = reconcile::person_id(&self.c.salt, key);
-            let mut account = reconcile::account_key(e.account.get(i));
-            if account.is_empty()
-                && let Some(d) = reconcile::email_domain(key)
-            {
-                account = d;
+            let person = self.memo.person(key.as_bytes());
+            let mut account = self.memo.sym(e.account.bytes(i), Clean::Account);
+            if account == 0 {
+                account = person.domain;
             }
-            if person == 0 && account.is_empty() {
+            if person.id == 0 && account == 0 {
                 reject(
                     ledger,
                     &mut refused,
@@ -510,7 +562,7 @@ impl Cx<'_> {
                 );
                 continue;
             }
-            let account = syms.intern(&account);
+            let person = person.id;
             out.person_events.push(StageEvent {
                 subject: if person == 0 {
                     Subject::Deal
@@ -524,7 +576,6 @@ impl Cx<'_> {
                 origin: self.origin(row),
             });
         }
-        drop(syms);
 
         // Rows are atomic: drop every record of a refused row.
         if !refused.is_empty() {

@@ -36,6 +36,11 @@ impl Strings {
         self.len() == 0
     }
 
+    /// The raw bytes of string `i` (valid UTF-8 once `check` has passed).
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        &self.data[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
     pub fn get(&self, i: usize) -> &str {
         let (s, e) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
         // Validated as a whole and at every boundary by `check`.
