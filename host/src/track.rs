@@ -144,10 +144,21 @@ fn run_id(
 /// attribution key (1 = identical split, 0 = disjoint).
 pub fn agreement(a: &Attribution, b: &Attribution, ds: &Dataset, c: &Campaign, key: &Key) -> f64 {
     let shares = |x: &Attribution| {
-        let mut m: std::collections::BTreeMap<String, i128> = std::collections::BTreeMap::new();
+        let mut by_raw: crate::data::FastMap<Box<[u32]>, (u32, i128)> = Default::default();
+        let mut raw = vec![];
         for cr in &x.credits {
-            *m.entry(key.value(&ds.touches[cr.touch as usize], ds, c))
-                .or_default() += cr.units as i128;
+            key.raw_into(&ds.touches[cr.touch as usize], &mut raw);
+            match by_raw.get_mut(&raw[..]) {
+                Some(e) => e.1 += cr.units as i128,
+                None => {
+                    by_raw.insert(raw[..].into(), (cr.touch, cr.units as i128));
+                }
+            }
+        }
+        let mut m: std::collections::BTreeMap<String, i128> = std::collections::BTreeMap::new();
+        for (touch, units) in by_raw.into_values() {
+            *m.entry(key.value(&ds.touches[touch as usize], ds, c))
+                .or_default() += units;
         }
         let total: i128 = m.values().sum();
         m.into_iter()
@@ -215,19 +226,27 @@ pub fn run(
 
     let as_of = opts.as_of.unwrap_or(c.end);
     let window = Window::resolve(&opts.window, c.start, c.end, as_of);
-    progress("attributing");
+    progress("building journeys");
+    // Confidence compares the chosen model with linear on the same pipeline journeys.
+    let reference = match crate::plugin_path::resolve("linear", None, &opts.plugin_dirs) {
+        Ok(path) if model.model_info().is_some_and(|i| i.name != "linear") => Some(path),
+        _ => None,
+    };
     let pj = attribute::journeys::build(c, &ds, Kind::Pipeline, window, &opts.key);
+    let lj = reference.as_ref().map(|_| pj.clone());
     let rj = attribute::journeys::build(c, &ds, Kind::Revenue, window, &opts.key);
+    progress("attributing pipeline");
     let pipeline = attribute::attribute(c, &ds, pj, &model, &params)?;
+    progress("attributing revenue");
     let revenue = attribute::attribute(c, &ds, rj, &model, &params)?;
     crate::fail_point("track:after-attribute")?;
 
     // The reference for model agreement: linear, unless linear is the model.
     let mut reference_model = None;
-    let agree = match crate::plugin_path::resolve("linear", None, &opts.plugin_dirs) {
-        Ok(path) if model.model_info().is_some_and(|i| i.name != "linear") => {
+    let agree = match (reference, lj) {
+        (Some(path), Some(lj)) => {
+            progress("reference model for confidence (linear)");
             let lin = rt.load(&path, None, Limits::default())?;
-            let lj = attribute::journeys::build(c, &ds, Kind::Pipeline, window, &opts.key);
             let la = attribute::attribute(c, &ds, lj, &lin, &[])?;
             reference_model = Some(lin.label().name.clone());
             Some(agreement(&pipeline, &la, &ds, c, &opts.key))

@@ -11,13 +11,13 @@
 //! the account's first lead event); the opportunity-creation touch (the last touch at or
 //! before creation); the closed-won touch (the last at or before the close).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::window::Window;
 use crate::campaign::{Campaign, Stage};
-use crate::data::{Subject, Sym, Touch, partners_of};
+use crate::data::{FastMap, Subject, Sym, Touch, partners_of};
 use crate::normalize::Dataset;
 use crate::runtime::model::{JourneyColumns, flags};
 
@@ -117,14 +117,25 @@ impl Dimension {
                 .map(|p| c.partners[p].name.as_str())
                 .collect::<Vec<_>>()
                 .join(" + "),
-            d => {
-                let s = ds.symbols.name(d.sym(t));
-                if s.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    s.to_string()
-                }
-            }
+            d => d.sym_value(d.sym(t), ds),
+        }
+    }
+
+    /// The value a symbol of this (non-partner) dimension shows as.
+    pub fn sym_value(self, s: Sym, ds: &Dataset) -> String {
+        let s = ds.symbols.name(s);
+        if s.is_empty() {
+            "(none)".to_string()
+        } else {
+            s.to_string()
+        }
+    }
+
+    /// What decides this dimension's value for a touch: its symbol, or its partner set.
+    fn raw(self, t: &Touch) -> u32 {
+        match self {
+            Dimension::Partner => t.partners as u32,
+            d => d.sym(t),
         }
     }
 }
@@ -150,6 +161,13 @@ impl Key {
             .join(":")
     }
 
+    /// What decides the key's value for a touch, one part per dimension: touches with the
+    /// same parts have the same value, so callers group by these and name each group once.
+    pub fn raw_into(&self, t: &Touch, out: &mut Vec<u32>) {
+        out.clear();
+        out.extend(self.0.iter().map(|d| d.raw(t)));
+    }
+
     pub fn name(&self) -> String {
         self.0
             .iter()
@@ -160,6 +178,7 @@ impl Key {
 }
 
 /// Journeys of one kind, as the model contract's columns, plus the way back to the data.
+#[derive(Clone)]
 pub struct JourneySet {
     pub kind: Kind,
     pub cols: JourneyColumns,
@@ -177,13 +196,13 @@ impl JourneySet {
 
 pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) -> JourneySet {
     let lookback = c.lookback_days * 86_400_000;
-    let mut by_account: HashMap<Sym, Vec<u32>> = HashMap::new();
+    let mut by_account: FastMap<Sym, Vec<u32>> = FastMap::default();
     for (i, t) in ds.touches.iter().enumerate() {
         if t.account != 0 {
             by_account.entry(t.account).or_default().push(i as u32);
         }
     }
-    let mut lead_at: HashMap<Sym, i64> = HashMap::new();
+    let mut lead_at: FastMap<Sym, i64> = FastMap::default();
     for e in &ds.person_events {
         if e.stage == Stage::Lead && e.account != 0 && matches!(e.subject, Subject::Person(_)) {
             let v = lead_at.entry(e.account).or_insert(e.time_ms);
@@ -191,7 +210,10 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
         }
     }
     let mut keys: BTreeMap<String, u32> = BTreeMap::new();
-    let mut key_cache: HashMap<u32, u32> = HashMap::new();
+    // The key's raw parts (a symbol or partner set per dimension) → key id: one small
+    // lookup per touch, the key's text made once per distinct key.
+    let mut key_cache: FastMap<Box<[u32]>, u32> = FastMap::default();
+    let mut raw: Vec<u32> = Vec::with_capacity(key.0.len());
     let mut cols = JourneyColumns {
         partners: c.partners.iter().map(|p| p.name.clone()).collect(),
         journey_offsets: vec![0],
@@ -202,10 +224,12 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
     let mut key_names: Vec<String> = vec![];
     let mut key_id =
         |ti: u32, keys: &mut BTreeMap<String, u32>, key_names: &mut Vec<String>| -> u32 {
-            if let Some(&k) = key_cache.get(&ti) {
+            let t = &ds.touches[ti as usize];
+            key.raw_into(t, &mut raw);
+            if let Some(&k) = key_cache.get(&raw[..]) {
                 return k;
             }
-            let v = key.value(&ds.touches[ti as usize], ds, c);
+            let v = key.value(t, ds, c);
             let k = match keys.get(&v) {
                 Some(&k) => k,
                 None => {
@@ -215,11 +239,12 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
                     k
                 }
             };
-            key_cache.insert(ti, k);
+            key_cache.insert(raw[..].into(), k);
             k
         };
 
-    let mut converted_accounts = std::collections::HashSet::new();
+    let mut converted_accounts: std::collections::HashSet<Sym, foldhash::fast::RandomState> =
+        Default::default();
     for (ci, cv) in ds.conversions.iter().enumerate() {
         let (at, end) = match kind {
             Kind::Pipeline => (cv.created_ms, cv.created_ms),
@@ -352,7 +377,7 @@ pub struct Aggregated {
 }
 
 pub fn aggregate(full: &JourneyColumns) -> Aggregated {
-    let mut index: HashMap<&[u32], u32> = HashMap::new();
+    let mut index: FastMap<&[u32], u32> = FastMap::default();
     let mut cols = JourneyColumns {
         keys: full.keys.clone(),
         partners: full.partners.clone(),
