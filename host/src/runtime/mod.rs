@@ -13,6 +13,7 @@ pub mod cache;
 pub mod contracts;
 pub mod error;
 pub mod limits;
+pub mod memory;
 pub mod model;
 pub mod normalizer;
 pub mod sandbox;
@@ -92,6 +93,11 @@ impl Runtime {
         config.consume_fuel(opts.fuel);
         // Deep recursion must trap cleanly, well before the host thread's own stack ends.
         config.max_wasm_stack(1 << 20);
+        // Fresh memory for every store, faulted in 2 MiB at a time (memory.rs). wasmtime's
+        // copy-on-write images need its own memories, so data segments are copied in at
+        // instantiation instead: tens of KiB for a Rust plugin.
+        config.with_host_memory(memory::creator());
+        config.memory_init_cow(false);
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         // Rust's std for wasm32-wasip2 imports WASI even when a plugin never uses it, so the
