@@ -251,3 +251,31 @@ fn unsupported_contract_and_non_components_are_refused_clearly() {
         )
     );
 }
+
+/// Every call runs in a fresh store, so nothing a model keeps survives into the next call:
+/// `stateful` answers first-touch in a new instance and last-touch in a used one, and a
+/// refused call in between changes nothing either.
+#[test]
+fn no_state_survives_from_one_call_to_the_next() {
+    // journeys(): a > b > c, d, e > f. First-touch marks touches 0, 3 and 4.
+    let first = vec![1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
+    let (rt, _d) = runtime();
+    let p = load(&rt, &hostile("stateful"));
+    let mut j = journeys();
+    let call = |j: &mut JourneyColumns, fail: &str| {
+        let params = [("fail".to_string(), fail.to_string())];
+        p.attribute(j, &params).map(|(o, _)| o.weights)
+    };
+    for _ in 0..3 {
+        assert_eq!(call(&mut j, "0").unwrap(), first);
+    }
+    let err = call(&mut j, "1").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "plugin stateful@0.0.1 (sha256:{}) failed in `attribute`: refused the call (invalid parameter): fail=1: refused on purpose",
+            short_sha(&p)
+        )
+    );
+    assert_eq!(call(&mut j, "0").unwrap(), first);
+}
