@@ -144,7 +144,7 @@ pub fn run(
         // Returning early drops `rx`: the producer's next send fails and it stops.
         for msg in rx {
             match msg? {
-                Feed::Batch(batch) => cx.absorb(batch, &mut out, &mut ledger)?,
+                Feed::Batch(batch) => cx.absorb(*batch, &mut out, &mut ledger)?,
                 Feed::Done { sha256, bytes } => {
                     ledger.sha256 = sha256;
                     ledger.bytes = bytes;
@@ -202,7 +202,7 @@ pub fn run(
 
 /// What the producer thread hands the reconciling one.
 enum Feed {
-    Batch(Batch),
+    Batch(Box<Batch>),
     /// The file is read to its end and the plugin has finished.
     Done {
         sha256: String,
@@ -230,12 +230,12 @@ fn produce(
         hasher.update(&buf[..n]);
         bytes += n as u64;
         let batch = session.push(&buf[..n]).map_err(plugin_err)?;
-        if tx.send(Ok(Feed::Batch(batch))).is_err() {
+        if tx.send(Ok(Feed::Batch(Box::new(batch)))).is_err() {
             return Ok(());
         }
     }
     let batch = session.finish().map_err(plugin_err)?;
-    if tx.send(Ok(Feed::Batch(batch))).is_ok() {
+    if tx.send(Ok(Feed::Batch(Box::new(batch)))).is_ok() {
         let _ = tx.send(Ok(Feed::Done {
             sha256: crate::runtime::cache::hex(&hasher.finalize()),
             bytes,

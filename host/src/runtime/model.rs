@@ -141,9 +141,9 @@ pub fn validate_output(
         ));
     }
     // Counted over the whole column without a branch per weight, so it vectorizes
-    // (`w >= 0` is false for NaN, `w < ∞` for ∞); the first bad one is looked up only
+    // (the range excludes NaN, ∞ and negatives); the first bad one is looked up only
     // when there is one. Then the sums, for converting journeys only.
-    let ok = |w: f64| (w >= 0.0) & (w < f64::INFINITY);
+    let ok = |w: f64| (0.0..f64::INFINITY).contains(&w);
     let bad: usize = out.weights.iter().map(|&w| !ok(w) as usize).sum();
     if bad > 0 {
         let (i, w) = out
