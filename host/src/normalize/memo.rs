@@ -8,10 +8,13 @@
 //! Each source has its own [`Memo`] and its own [`Symbols`]: partners normalizing in
 //! parallel share no lock, and the merge gate renumbers symbols into one sorted table.
 
+use chrono::TimeZone;
 use sha2::{Digest, Sha256};
 
 use super::reconcile;
+use crate::campaign::{Campaign, Stage};
 use crate::data::{FastMap, PersonId, Sym, Symbols};
+use crate::runtime::normalizer::{NO_OFFSET, NO_TIME};
 
 /// Entries one memo table may hold before it is cleared. A table only saves work, so
 /// clearing it changes no result; the cap keeps a file of all-distinct values (a hostile
@@ -42,6 +45,11 @@ pub struct Memo {
     pub symbols: Symbols,
     tables: [FastMap<Box<[u8]>, Sym>; 3],
     people: FastMap<Box<[u8]>, Person>,
+    /// Raw stage text → canonical stage, for names the partner's map (or the canonical
+    /// list) knows; unknown ones go through the rule each time, for its message.
+    stages: FastMap<Box<[u8]>, Stage>,
+    /// Local hour → its UTC offset in ms, for hours without a transition (see `to_utc_ms`).
+    hours: FastMap<i64, Option<i64>>,
     /// The hash state after the salt and its separator, cloned per person.
     salted: Sha256,
 }
@@ -55,7 +63,55 @@ impl Memo {
             symbols: Symbols::default(),
             tables: Default::default(),
             people: FastMap::default(),
+            stages: FastMap::default(),
+            hours: FastMap::default(),
             salted,
+        }
+    }
+
+    /// `reconcile::map_stage` for partner `partner`.
+    pub fn stage(&mut self, c: &Campaign, partner: usize, raw: &[u8]) -> Result<Stage, String> {
+        if let Some(&s) = self.stages.get(raw) {
+            return Ok(s);
+        }
+        let s = reconcile::map_stage(c, partner, std::str::from_utf8(raw).unwrap_or(""))?;
+        if self.stages.len() >= MAX_ENTRIES {
+            self.stages.clear();
+        }
+        self.stages.insert(raw.into(), s);
+        Ok(s)
+    }
+
+    /// `reconcile::to_utc_ms`, with the zone's offset remembered per local hour. An hour is
+    /// remembered only when its first and last millisecond each exist exactly once in the
+    /// zone, with the same offset: then no transition falls inside it (zones change offset
+    /// at most once an hour), and every instant in it has that offset. Gaps, folds, and
+    /// transitions at odd minutes (Lord Howe's half hour, historical local mean time) go
+    /// through the rule itself.
+    pub fn to_utc_ms(
+        &mut self,
+        wall_ms: i64,
+        offset_min: i32,
+        tz: chrono_tz::Tz,
+    ) -> Result<Option<i64>, String> {
+        if wall_ms == NO_TIME || offset_min != NO_OFFSET || tz == chrono_tz::UTC {
+            return reconcile::to_utc_ms(wall_ms, offset_min, tz);
+        }
+        let hour = wall_ms.div_euclid(3_600_000);
+        let offset = match self.hours.get(&hour) {
+            Some(&o) => o,
+            None => {
+                let o = steady_offset(hour, tz);
+                if self.hours.len() >= MAX_ENTRIES {
+                    self.hours.clear();
+                }
+                self.hours.insert(hour, o);
+                o
+            }
+        };
+        match offset {
+            Some(o) => Ok(Some(wall_ms - o)),
+            None => reconcile::to_utc_ms(wall_ms, offset_min, tz),
         }
     }
 
@@ -105,6 +161,20 @@ impl Memo {
         self.people.insert(raw.into(), p);
         p
     }
+}
+
+/// The offset (local − UTC, ms) shared by every instant of a local hour, if it has one.
+fn steady_offset(hour: i64, tz: chrono_tz::Tz) -> Option<i64> {
+    let offset_at = |wall_ms: i64| {
+        let naive = chrono::DateTime::from_timestamp_millis(wall_ms)?.naive_utc();
+        match tz.from_local_datetime(&naive) {
+            chrono::LocalResult::Single(t) => Some(wall_ms - t.timestamp_millis()),
+            _ => None,
+        }
+    };
+    let start = offset_at(hour.checked_mul(3_600_000)?)?;
+    let end = offset_at(hour.checked_mul(3_600_000)?.checked_add(3_599_999)?)?;
+    (start == end).then_some(start)
 }
 
 /// `reconcile::person_id` from a state that has absorbed the salt: the key is trimmed and
@@ -173,6 +243,62 @@ mod tests {
             m.sym(b" webinar", Clean::Lower)
         );
         assert_eq!(m.sym(b"", Clean::Trim), 0);
+    }
+
+    /// The hour cache against the rule itself, at every 7 minutes and 13 seconds across two
+    /// years of zones with DST (both hemispheres), a 45-minute offset, a half-hour DST
+    /// shift, and historical local mean time.
+    #[test]
+    fn times_match_the_rule_across_transitions() {
+        let mut m = Memo::new("s");
+        let zones = [
+            chrono_tz::Europe::Berlin,
+            chrono_tz::America::Los_Angeles,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Pacific::Chatham,
+            chrono_tz::America::Sao_Paulo,
+        ];
+        let from = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        let step = (7 * 60 + 13) * 1000;
+        for tz in zones {
+            let mut t = from;
+            while t < from + 2 * 365 * 86_400_000 {
+                assert_eq!(
+                    m.to_utc_ms(t, NO_OFFSET, tz),
+                    reconcile::to_utc_ms(t, NO_OFFSET, tz),
+                    "{tz} at wall {t}"
+                );
+                t += step;
+            }
+        }
+        // Local mean time: Berlin before 1893 was UTC+0:53:28.
+        let lmt = chrono::NaiveDate::from_ymd_opt(1880, 6, 1)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        for k in 0..200 {
+            let t = lmt + k * 997_000;
+            assert_eq!(
+                m.to_utc_ms(t, NO_OFFSET, chrono_tz::Europe::Berlin),
+                reconcile::to_utc_ms(t, NO_OFFSET, chrono_tz::Europe::Berlin)
+            );
+        }
+        assert_eq!(
+            m.to_utc_ms(NO_TIME, NO_OFFSET, chrono_tz::Europe::Berlin),
+            Ok(None)
+        );
+        assert_eq!(
+            m.to_utc_ms(1000, 60, chrono_tz::Europe::Berlin),
+            Ok(Some(1000 - 3_600_000))
+        );
     }
 
     /// A full table is cleared, not grown, and answers stay the same after.

@@ -328,8 +328,7 @@ impl Cx<'_> {
                 );
                 continue;
             }
-            let time = match reconcile::to_utc_ms(t.time.wall_ms[i], t.time.offset_min[i], self.tz)
-            {
+            let time = match memo.to_utc_ms(t.time.wall_ms[i], t.time.offset_min[i], self.tz) {
                 Ok(Some(ms)) => ms,
                 Ok(None) => {
                     reject(ledger, &mut refused, row, "time", "no time given".into());
@@ -516,14 +515,16 @@ impl Cx<'_> {
         let e = &b.stage_events;
         for i in 0..e.row.len() {
             let row = e.row[i];
-            let stage = match reconcile::map_stage(self.c, self.partner, e.stage.get(i)) {
+            let stage = match self.memo.stage(self.c, self.partner, e.stage.bytes(i)) {
                 Ok(s) => s,
                 Err(msg) => {
                     reject(ledger, &mut refused, row, "stage", msg);
                     continue;
                 }
             };
-            let time = match reconcile::to_utc_ms(e.time.wall_ms[i], e.time.offset_min[i], self.tz)
+            let time = match self
+                .memo
+                .to_utc_ms(e.time.wall_ms[i], e.time.offset_min[i], self.tz)
             {
                 Ok(Some(ms)) => ms,
                 Ok(None) => {
