@@ -251,7 +251,12 @@ fn main() {
         "  {:<16} {:>9} {:>9} {:>10} {:>9}  met",
         "model", "wall s", "CPU s", "peak MiB", "target"
     );
+    let mut json_e2e = vec![];
     for (c, r) in CASES.iter().zip(&e2e) {
+        json_e2e.push(serde_json::json!({
+            "model": c.label, "wall_s": r.wall, "cpu_s": r.cpu,
+            "peak_mib": r.peak_kib as f64 / 1024.0, "target_s": c.target_s,
+        }));
         let s = r.wall;
         println!(
             "  {:<16} {:>9.3} {:>9.2} {:>10.0} {:>8.1}s  {}",
@@ -265,11 +270,14 @@ fn main() {
     }
 
     println!();
-    println!("in process (median of 3): the model call through the sandbox, then crediting:");
     println!(
-        "  {:<16} {:>10} {:>12} {:>12}",
-        "model", "call s", "guest MiB", "credit s"
+        "in process (median of 3): every bundled model's call through the sandbox, then crediting:"
     );
+    println!(
+        "  {:<16} {:>10} {:>14} {:>12} {:>12}",
+        "model", "call s", "touches/s", "guest MiB", "credit s"
+    );
+    let mut json_models = vec![];
     for (label, name, params) in [
         ("first-touch", "first-touch", vec![]),
         ("last-touch", "last-touch", vec![]),
@@ -284,6 +292,11 @@ fn main() {
             "markov",
             vec![("order".to_string(), "3".to_string())],
         ),
+        ("position-based", "position-based", vec![]),
+        ("time-decay", "time-decay", vec![]),
+        ("w-shaped", "w-shaped", vec![]),
+        ("full-path", "full-path", vec![]),
+        ("shapley", "shapley", vec![]),
     ] {
         let p = plugin(name);
         let rule = CreditRule::for_model(p.model_info().unwrap());
@@ -297,13 +310,20 @@ fn main() {
             credits.push(c0.elapsed());
             assert_eq!(c.len(), t.cols.keys.len());
         }
+        let call = median(calls).as_secs_f64();
+        let per_s = t.cols.touches() as f64 / call;
         println!(
-            "  {:<16} {:>10.3} {:>12.0} {:>12.3}",
+            "  {:<16} {:>10.3} {:>14.0} {:>12.0} {:>12.3}",
             label,
-            median(calls).as_secs_f64(),
+            call,
+            per_s,
             peak as f64 / (1 << 20) as f64,
             median(credits).as_secs_f64()
         );
+        json_models.push(serde_json::json!({
+            "model": label, "call_s": call, "touches_per_s": per_s,
+            "guest_mib": peak as f64 / (1 << 20) as f64,
+        }));
     }
 
     // 3. Native vs plugin on the same columns.
@@ -351,6 +371,7 @@ fn main() {
             model_markov::Markov::info().params,
         ),
     ];
+    let mut json_native = vec![];
     for (label, name, params, native, specs) in cases {
         let resolved = Params::resolve(&specs, &params).unwrap();
         let mut nat = vec![];
@@ -381,5 +402,32 @@ fn main() {
             w / n,
             if w / n <= 1.3 { "yes" } else { "NO" }
         );
+        json_native.push(serde_json::json!({
+            "model": label, "native_s": n, "plugin_s": w, "ratio": w / n,
+        }));
+    }
+    write_json(
+        "paths",
+        &serde_json::json!({
+            "load": load(),
+            "table": {
+                "paths": t.paths(), "touches": t.cols.touches(), "channels": t.cols.keys.len(),
+                "mb": bytes as f64 / 1e6,
+            },
+            "end_to_end": json_e2e,
+            "models": json_models,
+            "native_vs_plugin": json_native,
+        }),
+    );
+}
+
+/// With `BENCH_JSON_DIR` set (`cargo xtask bench` sets it), the figures also go to
+/// `$BENCH_JSON_DIR/NAME.json` for bench/report.py.
+fn write_json(name: &str, v: &serde_json::Value) {
+    if let Some(dir) = std::env::var_os("BENCH_JSON_DIR") {
+        let path = PathBuf::from(dir).join(format!("{name}.json"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+        println!("figures written to {}", path.display());
     }
 }

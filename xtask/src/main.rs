@@ -1,4 +1,4 @@
-//! Project tasks: `cargo xtask plugins | test | demo`.
+//! Project tasks: `cargo xtask plugins | test | demo | bench`.
 //!
 //! Plugins are separate wasm32-wasip2 builds; cargo cannot build one crate for two targets
 //! in one invocation, so this builds them all in one `cargo build`, then copies each
@@ -124,6 +124,52 @@ fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
+/// The benchmark suite (docs/performance.md): the pipeline at each size (normalization
+/// throughput, track-source end to end), the model call path, `paths` with every model and
+/// native against plugin, and ChannelAttribution on the same path tables; then the
+/// generated section of docs/performance.md and its plot. Sizes default to 100k, 1M and
+/// 10M touches; `--no-ca` skips ChannelAttribution (its virtual env needs PyPI once).
+fn bench(args: &[String]) -> Result<(), String> {
+    build_plugins()?;
+    run(cargo().args(["build", "--release", "-p", "ascribe", "-p", "ascribe-gen"]))?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let json = target_dir.join("bench-data/json");
+    let sizes: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec!["100000", "1000000", "10000000"]
+    } else {
+        sizes
+    };
+    let bench = |name: &str, extra: &[&str]| {
+        run(cargo()
+            .args(["bench", "-p", "ascribe", "--bench", name, "--"])
+            .args(extra)
+            .env("BENCH_JSON_DIR", &json))
+    };
+    bench("pipeline", &sizes)?;
+    bench("call_path", &[])?;
+    bench("paths", &[])?;
+    let ca_json = target_dir.join("bench-data/ca/channelattribution.json");
+    let mut report = Command::new("python3");
+    report.arg("bench/report.py").arg(&json);
+    if !args.iter().any(|a| a == "--no-ca") {
+        run(Command::new("bash")
+            .arg("bench/channelattribution.sh")
+            .args(["--json"])
+            .arg(&ca_json)
+            .env("ASCRIBE", target_dir.join("release/ascribe"))
+            .env("ASCRIBE_GEN", target_dir.join("release/ascribe-gen")))?;
+        report.arg(&ca_json);
+    }
+    run(&mut report)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -151,8 +197,9 @@ fn main() -> ExitCode {
                 ])
                 .args(&args[1..]))
         }),
+        Some("bench") => bench(&args[1..]),
         _ => Err(
-            "usage: cargo xtask plugins | test [cargo test args] | demo [track-source args]".into(),
+            "usage: cargo xtask plugins | test [cargo test args] | demo [track-source args] | bench [SIZES…] [--no-ca]".into(),
         ),
     };
     match result {
