@@ -138,6 +138,9 @@ fn main() {
         let file = campaign_for(n);
         println!("normalization, {n}-touch campaign:");
         let sources = normalization(&file, &rt);
+        if std::env::args().any(|a| a == "--normalization-only") {
+            continue; // for profiling the normalizers: no end-to-end runs, no JSON
+        }
         let (secs, kb) = end_to_end(&file, scratch.path());
         rows.push((n, secs, kb));
         json.push(serde_json::json!({
