@@ -3,7 +3,8 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 300 s, every target)
 #
-# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). Builds into
+# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). On a machine
+# shared with other builds: CARGO_BUILD_JOBS=1 nice -n 19 fuzz/run.sh 150. Builds into
 # fuzz/target (its own workspace), with debug assertions on, so an integer overflow is a
 # finding too. The corpus grows in fuzz/corpus/<target> (seeded from fuzz/seeds/<target>);
 # a crash lands in fuzz/artifacts/<target>/ and makes this script exit non-zero. Reproduce
@@ -13,13 +14,10 @@ cd "$(dirname "$0")/.."
 
 secs="${1:-300}"
 shift || true
-all=(campaign_parse batch_validate model_output split_units)
-if [ -d fuzz/fuzz_targets ] && [ -f fuzz/fuzz_targets/paths_read.rs ]; then
-    all+=(paths_read)
-fi
+all=(campaign_parse batch_validate model_output split_units paths_read)
 targets=("${@:-${all[@]}}")
 
-cargo +nightly fuzz build -a
+cargo +nightly fuzz build -a >&2
 status=0
 printf '%-16s %12s %8s %10s  %s\n' target executions seconds corpus result
 for t in "${targets[@]}"; do
