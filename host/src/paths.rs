@@ -910,6 +910,9 @@ fn fast_decimal(f: &[u8]) -> Option<f64> {
     let (mut m, mut n, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
     for &d in digits {
         match d {
+            // A 16th digit leaves the fast path before it is added, so m stays below 10^15
+            // (adding every digit first overflowed u64 from the 20th digit on).
+            b'0'..=b'9' if n == 15 => return None,
             b'0'..=b'9' => {
                 m = m * 10 + (d - b'0') as u64;
                 n += 1;
@@ -919,7 +922,7 @@ fn fast_decimal(f: &[u8]) -> Option<f64> {
             _ => return None,
         }
     }
-    if n == 0 || n > 15 {
+    if n == 0 {
         return None;
     }
     let x = m as f64 / POW10[frac];
@@ -1587,6 +1590,36 @@ mod tests {
             Err("x is -1; it must be 0 or more".into())
         );
         assert_eq!(number(b"", "x"), Err("x is empty".into()));
+    }
+
+    #[test]
+    fn long_numbers_leave_the_fast_path_without_overflow() {
+        // Found by the paths_read fuzz target: the fast path summed every digit into a u64
+        // before checking for more than 15, so a number of 20 digits or more overflowed
+        // (a panic with debug assertions; in release the wrapped value was discarded).
+        // 2^64 = 18446744073709551616 has 20 digits; as f64 it is exact (a power of two).
+        assert_eq!(
+            signed_number(b"18446744073709551616", "x"),
+            Ok(18446744073709551616.0)
+        );
+        assert_eq!(
+            signed_number(b"-18446744073709551616.5", "x"),
+            Ok(-18446744073709551616.0)
+        );
+        // 15 digits stay on the fast path; 2^53 + 1 (16 digits) is halfway between two
+        // doubles and rounds to the even one, 2^53, exactly as the full parser does.
+        assert_eq!(fast_decimal(b"999999999999.999"), Some(999999999999.999));
+        assert_eq!(fast_decimal(b"9007199254740993"), None);
+        assert_eq!(
+            signed_number(b"9007199254740993", "x"),
+            Ok(9007199254740992.0)
+        );
+        let t = parse(
+            "path,total_conversions\na,18446744073709551616\na,1\n",
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.cols.conversions, vec![18446744073709551616.0]);
     }
 
     #[test]
