@@ -773,6 +773,7 @@ impl<'a> Builder<'a> {
             cols_at,
             hashes,
             delimiter,
+            opts,
             ..
         } = self;
         if rows == 0 {
@@ -780,9 +781,48 @@ impl<'a> Builder<'a> {
                 "no paths: the header is not followed by any row".into(),
             ));
         }
+        let at = cols_at.expect("a row implies a header");
+        // Every number read is finite, but a sum need not be: identical paths summed, or a
+        // column's total, can pass f64::MAX, and a model must never be handed an infinity
+        // (the totals are printed too). A column is refused when its rows' magnitudes add
+        // up past it; that bounds every sum of its rows in any order, and it is summed here
+        // in row order, so the answer depends neither on how rows group nor on how many
+        // threads read the file.
+        let mut magnitude = [0.0f64; 3];
+        for ((c, v), u) in cols.conversions.iter().zip(&cols.value).zip(&cols.nulls) {
+            magnitude[0] += c;
+            magnitude[1] += v.abs();
+            magnitude[2] += u;
+        }
+        let column = |c: &Option<(usize, String)>, default: &str| {
+            c.as_ref().map_or(default.to_string(), |(_, n)| n.clone())
+        };
+        let names = [
+            opts.conversions_col.clone(),
+            column(&at.value, VALUE_COL),
+            column(&at.nulls, NULLS_COL),
+        ];
+        if let Some(i) = magnitude.iter().position(|m| !m.is_finite()) {
+            return Err(Failure::File(format!(
+                "{} adds up past the largest number a table can hold (about 1.8e308{})",
+                names[i],
+                if i == 1 {
+                    ", negative values counted as positive"
+                } else {
+                    ""
+                }
+            )));
+        }
         dedup(&mut cols, &hashes);
         drop(hashes);
-        let at = cols_at.expect("a row implies a header");
+        debug_assert!(
+            cols.conversions
+                .iter()
+                .chain(&cols.value)
+                .chain(&cols.nulls)
+                .all(|x| x.is_finite())
+                && totals.iter().all(|t| t.get().is_finite())
+        );
         // Keys in name order, so the output and the model's input do not depend on row order.
         let (names, remap) = keys.sorted();
         for k in &mut cols.touch_key {
@@ -1557,6 +1597,40 @@ mod tests {
         assert_eq!(t.total_nulls, 5.0);
         assert_eq!(t.total_value, 15.0);
         t.cols.check().unwrap();
+    }
+
+    #[test]
+    fn sums_past_the_largest_f64_are_refused() {
+        // f64::MAX is about 1.797e308: 1e308 is finite, 1e308 + 1e308 = 2e308 is not.
+        // Found by review and confirmed with the paths_read fuzz target, which asserts that
+        // an accepted table holds only finite numbers and totals: before, one path's two
+        // rows summed to infinity, and two paths' total to NaN.
+        let past = "adds up past the largest number a table can hold (about 1.8e308)";
+        assert_eq!(
+            err("path,total_conversions\na,1e308\na , 1e308\n"),
+            format!("t.csv: total_conversions {past}")
+        );
+        assert_eq!(
+            err("path,total_conversions,total_null\na>b,0,1e308\nb,0,1e308\n"),
+            format!("t.csv: total_null {past}")
+        );
+        // A signed value column: 1e308 - 1e308 + 1e308 totals 1e308, but the path a > b
+        // sums its two rows to 2e308; magnitudes add up to 3e308.
+        assert_eq!(
+            err("path,total_conversions,total_conversion_value\n\
+                 a > b,1,1e308\nc,1,-1e308\na>b,1,1e308\n"),
+            "t.csv: total_conversion_value adds up past the largest number a table can hold \
+             (about 1.8e308, negative values counted as positive)"
+        );
+        // Just below: 8e307 + 8e307 = 1.6e308 (doubling is exact), accepted as is.
+        let t = parse(
+            "path,total_conversions,total_null\na,8e307,0\na,8e307,1\n",
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.cols.conversions, vec![1.6e308]);
+        assert_eq!(t.total_conversions, 1.6e308);
+        assert_eq!(t.total_nulls, 1.0);
     }
 
     #[test]
