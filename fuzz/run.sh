@@ -33,9 +33,15 @@ for t in "${targets[@]}"; do
         result="FOUND (see $log, fuzz/artifacts/$t)"
         status=1
     fi
-    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
-    took=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -oE 'in [0-9]+' | grep -oE '[0-9]+' | tail -1)
+    # A finding stops libFuzzer before its final stats: then the last progress line
+    # (`#N ...`) gives the executions, and no duration is printed (`-`). `|| true`: a grep
+    # that finds nothing must not end the script (set -e, pipefail) before the row.
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1 || true)
+    if [ -z "$runs" ]; then
+        runs=$(grep -oE '^#[0-9]+' "$log" | tr -d '#' | tail -1 || true)
+    fi
+    took=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -oE 'in [0-9]+' | grep -oE '[0-9]+' | tail -1 || true)
     size=$(find "fuzz/corpus/$t" -type f | wc -l)
-    printf '%-16s %12s %8s %10s  %s\n' "$t" "${runs:-?}" "${took:-$secs}" "$size" "$result"
+    printf '%-16s %12s %8s %10s  %s\n' "$t" "${runs:-?}" "${took:--}" "$size" "$result"
 done
 exit $status
