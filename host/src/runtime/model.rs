@@ -99,6 +99,16 @@ impl JourneyColumns {
         {
             return Err("journey columns differ in length".into());
         }
+        // A model is promised finite numbers (paths.rs refuses sums past f64::MAX; this
+        // catches any other source). Values may be negative: a signed value column is
+        // allowed.
+        let counts_ok = |v: &[f64]| v.iter().all(|x| (0.0..f64::INFINITY).contains(x));
+        if !counts_ok(&self.conversions) || !counts_ok(&self.nulls) {
+            return Err("conversions and nulls must be finite and non-negative".into());
+        }
+        if !self.value.iter().all(|v| v.is_finite()) {
+            return Err("a journey value is not finite".into());
+        }
         let max = |v: &[u32]| v.iter().copied().fold(0u32, u32::max) as usize;
         if !self.touch_key.is_empty() && max(&self.touch_key) >= self.keys.len() {
             return Err("a touch key is out of range".into());
@@ -211,4 +221,55 @@ pub fn truncate(s: &str, n: usize) -> String {
         end -= 1;
     }
     format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_journey() -> JourneyColumns {
+        JourneyColumns {
+            keys: vec!["a".into()],
+            partners: vec!["p".into()],
+            touch_key: vec![0],
+            touch_time_ms: vec![0],
+            touch_flags: vec![0],
+            touch_partner: vec![0],
+            journey_offsets: vec![0, 1],
+            conversions: vec![1.0],
+            nulls: vec![0.0],
+            value: vec![-5.0],
+            conversion_time_ms: vec![0],
+        }
+    }
+
+    #[test]
+    fn journeys_with_numbers_a_model_cannot_use_are_refused() {
+        assert_eq!(one_journey().check(), Ok(()), "a negative value is allowed");
+        for (conversions, nulls, value, want) in [
+            (
+                f64::INFINITY,
+                0.0,
+                1.0,
+                "conversions and nulls must be finite and non-negative",
+            ),
+            (
+                1.0,
+                f64::NAN,
+                1.0,
+                "conversions and nulls must be finite and non-negative",
+            ),
+            (
+                -1.0,
+                0.0,
+                1.0,
+                "conversions and nulls must be finite and non-negative",
+            ),
+            (1.0, 0.0, f64::NEG_INFINITY, "a journey value is not finite"),
+        ] {
+            let mut j = one_journey();
+            (j.conversions[0], j.nulls[0], j.value[0]) = (conversions, nulls, value);
+            assert_eq!(j.check(), Err(want.to_string()));
+        }
+    }
 }
