@@ -170,7 +170,8 @@ def call_path_section(c):
         "",
         f"{c['touches']:,} touches in {c['journeys']:,} journeys into first-touch and the weights "
         f"back, each call in a fresh store: median **{ns:.2f} ns** per touch (min "
-        f"{c['min_ns_per_touch']:.2f}); target ≤ 5 ns: {met(ns <= 5)}.",
+        f"{c['min_ns_per_touch']:.2f}); target ≤ 5 ns: {met(ns <= 5)}"
+        + (f"; load average {c['load']}." if "load" in c else "."),
         "",
     ]
 

@@ -11,6 +11,8 @@ use std::time::Instant;
 use ascribe::runtime::model::JourneyColumns;
 use ascribe::runtime::{Limits, Runtime, RuntimeOptions};
 
+mod support;
+
 fn main() {
     let touches = 1_000_000usize;
     let journeys = 100_000usize;
@@ -59,16 +61,14 @@ fn main() {
     }
     times.sort();
     let median = times[times.len() / 2];
-    if let Some(dir) = std::env::var_os("BENCH_JSON_DIR") {
-        let path = PathBuf::from(dir).join("call_path.json");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let v = serde_json::json!({
-            "touches": touches, "journeys": journeys,
+    support::write_json(
+        "call_path",
+        &serde_json::json!({
+            "touches": touches, "journeys": journeys, "load": support::load(),
             "median_ns_per_touch": median.as_nanos() as f64 / touches as f64,
             "min_ns_per_touch": times[0].as_nanos() as f64 / touches as f64,
-        });
-        std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
-    }
+        }),
+    );
     println!(
         "call_path: {touches} touches in {journeys} journeys: median {:.1} ms, {:.2} ns per touch round trip (min {:.2}, max {:.2}); target ≤ 5 ns",
         median.as_secs_f64() * 1e3,

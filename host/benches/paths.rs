@@ -22,6 +22,9 @@ use ascribe::runtime::{Runtime, RuntimeOptions};
 use ascribe_sdk::Params;
 use ascribe_sdk::model::{Journeys, Model};
 
+mod support;
+use support::{load, write_json};
+
 fn target() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -120,14 +123,6 @@ fn run_binary(file: &Path, scratch: &Path, args: &[&str]) -> Run {
         cpu: f[1] + f[2],
         peak_kib: f[0] as u64,
     }
-}
-
-/// The 1-minute load average: other work on the machine inflates wall times.
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into())
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -419,15 +414,4 @@ fn main() {
             "native_vs_plugin": json_native,
         }),
     );
-}
-
-/// With `BENCH_JSON_DIR` set (`cargo xtask bench` sets it), the figures also go to
-/// `$BENCH_JSON_DIR/NAME.json` for bench/report.py.
-fn write_json(name: &str, v: &serde_json::Value) {
-    if let Some(dir) = std::env::var_os("BENCH_JSON_DIR") {
-        let path = PathBuf::from(dir).join(format!("{name}.json"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
-        println!("figures written to {}", path.display());
-    }
 }

@@ -13,6 +13,9 @@ use std::time::Instant;
 
 use ascribe::runtime::{Runtime, RuntimeOptions};
 
+mod support;
+use support::{load, write_json};
+
 fn target() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -158,24 +161,5 @@ fn main() {
     println!("  {:>10} {:>10} {:>14}", "touches", "seconds", "peak MiB");
     for (n, s, kb) in rows {
         println!("  {n:>10} {s:>10.2} {:>14.0}", kb as f64 / 1024.0);
-    }
-}
-
-/// The 1-minute load average: other work on the machine inflates wall times.
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into())
-}
-
-/// With `BENCH_JSON_DIR` set (`cargo xtask bench` sets it), the figures also go to
-/// `$BENCH_JSON_DIR/NAME.json` for bench/report.py.
-fn write_json(name: &str, v: &serde_json::Value) {
-    if let Some(dir) = std::env::var_os("BENCH_JSON_DIR") {
-        let path = PathBuf::from(dir).join(format!("{name}.json"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
-        println!("figures written to {}", path.display());
     }
 }

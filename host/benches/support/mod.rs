@@ -1,0 +1,23 @@
+//! What the benchmarks share: where their figures go, and the machine's load beside them.
+//! (A directory module, so cargo does not take it for a benchmark of its own.)
+
+use std::path::PathBuf;
+
+/// The 1-minute load average: other work on the machine inflates wall times.
+pub fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// With `BENCH_JSON_DIR` set (`cargo xtask bench` sets it), the figures also go to
+/// `$BENCH_JSON_DIR/NAME.json` for bench/report.py.
+pub fn write_json(name: &str, v: &serde_json::Value) {
+    if let Some(dir) = std::env::var_os("BENCH_JSON_DIR") {
+        let path = PathBuf::from(dir).join(format!("{name}.json"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+        println!("figures written to {}", path.display());
+    }
+}
