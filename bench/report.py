@@ -255,7 +255,16 @@ def main():
     paths = load(os.path.join(d, "paths.json"))
     call = load(os.path.join(d, "call_path.json"))
     ca = load(sys.argv[2]) if len(sys.argv) > 2 else None
-    out = [BEGIN, "", f"## Benchmark suite (generated {date.today()} by `cargo xtask bench`)", ""]
+    out = [
+        BEGIN,
+        "",
+        f"## Benchmark suite (rendered {date.today()} by `bench/report.py`)",
+        "",
+        "From the JSON the benchmarks of `cargo xtask bench` wrote; each part gives the load "
+        "average of its own run (a bench may be re-run alone with `BENCH_JSON_DIR` set to "
+        "`target/bench-data/json`, then this report re-rendered).",
+        "",
+    ]
     if pipeline:
         plot(pipeline["sizes"])
         out += pipeline_section(pipeline)
