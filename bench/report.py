@@ -261,9 +261,8 @@ def main():
         f"## Benchmark suite (rendered {date.today()} by `bench/report.py`)",
         "",
         "From the JSON the benchmarks of `cargo xtask bench` wrote; each part gives the load "
-        "average of its own run (a bench may be re-run alone with `BENCH_JSON_DIR` set to the "
-        "absolute path of `target/bench-data/json` (benches run in `host/`), then this report "
-        "re-rendered).",
+        "average of its own run (a bench may be re-run alone with "
+        "`BENCH_JSON_DIR=target/bench-data/json`, then this report re-rendered).",
         "",
     ]
     if pipeline:

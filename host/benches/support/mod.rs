@@ -12,10 +12,12 @@ pub fn load() -> String {
 }
 
 /// With `BENCH_JSON_DIR` set (`cargo xtask bench` sets it), the figures also go to
-/// `$BENCH_JSON_DIR/NAME.json` for bench/report.py.
+/// `$BENCH_JSON_DIR/NAME.json` for bench/report.py. A relative directory is taken from the
+/// workspace root, not from `host/`, where cargo runs benchmarks.
 pub fn write_json(name: &str, v: &serde_json::Value) {
     if let Some(dir) = std::env::var_os("BENCH_JSON_DIR") {
-        let path = PathBuf::from(dir).join(format!("{name}.json"));
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let path = root.join(dir).join(format!("{name}.json"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
         println!("figures written to {}", path.display());
