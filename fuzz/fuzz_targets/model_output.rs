@@ -6,7 +6,7 @@
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use ascribe::attribute::money::split_units;
-use ascribe::runtime::model::{JourneyColumns, ModelInfo, ModelOutput, validate_output};
+use ascribe::runtime::model::{Inputs, JourneyColumns, ModelInfo, ModelOutput, validate_output};
 use libfuzzer_sys::fuzz_target;
 
 struct Case {
@@ -110,9 +110,7 @@ impl<'a> Arbitrary<'a> for Case {
                 version: "0".into(),
                 description: String::new(),
                 params: vec![],
-                needs_timestamps: false,
-                needs_milestones: false,
-                needs_nulls: false,
+                inputs: Inputs::ALL,
                 key_scores: declared,
             },
         })

@@ -828,14 +828,10 @@ impl<'a> Builder<'a> {
         for k in &mut cols.touch_key {
             *k = remap[*k as usize];
         }
-        let t = cols.touch_key.len();
-        let n = cols.conversions.len();
         cols.keys = names;
+        // A path table has no times, milestones or partners: those columns stay empty, and
+        // a model@0.1.0 plugin, which must get them, is sent zeros (one unnamed partner).
         cols.partners = vec!["path-table".into()];
-        cols.touch_time_ms = vec![0; t];
-        cols.touch_flags = vec![0; t];
-        cols.touch_partner = vec![0; t];
-        cols.conversion_time_ms = vec![0; n];
         debug_assert!(cols.check().is_ok());
         Ok(PathTable {
             file: name.to_path_buf(),
@@ -1361,13 +1357,13 @@ pub struct ModelResult {
 /// A model is usable on a path table only if it needs neither timestamps nor milestones:
 /// a path table has neither.
 pub fn check_model(info: &ModelInfo) -> Result<(), String> {
-    if info.needs_timestamps {
+    if info.needs_timestamps() {
         return Err(format!(
             "{} needs touch timestamps, which a path table does not have",
             info.name
         ));
     }
-    if info.needs_milestones {
+    if info.needs_milestones() {
         return Err(format!(
             "{} needs milestone flags (lead and opportunity creation), which a path table does not have",
             info.name

@@ -5,6 +5,7 @@ mod support;
 
 mod bad_input;
 mod compare;
+mod contracts;
 mod dashboard;
 mod hostile;
 mod paths;

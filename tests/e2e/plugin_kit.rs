@@ -995,7 +995,7 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
     );
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
-        "error: w-shaped@1.0.0 needs milestone flags (needs-milestones), but the sample paths.csv has none: give a journeys sample (.json) with touch flags (see --help)\n"
+        "error: w-shaped@1.0.0 needs milestone flags (inputs: milestones), but the sample paths.csv has none: give a journeys sample (.json) with touch flags (see --help)\n"
     );
     // As production runs it: no instruction counting.
     let (passed, _, r) = violations(&[&s(&linear), "--sample", "paths.csv", "--no-fuel"], d);

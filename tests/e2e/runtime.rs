@@ -182,7 +182,7 @@ pub struct Last;
 impl Model for Last {
     fn info() -> Info {
         Info { name: "tmp-last".into(), version: "0.3.0".into(), description: "test".into(), params: vec![],
-               needs_timestamps: false, needs_milestones: false, needs_nulls: false, key_scores: vec![] }
+               inputs: Inputs::NONE, key_scores: vec![] }
     }
     fn attribute(j: &Journeys, _: &ascribe_sdk::Params) -> Result<Output, ModelError> {
         let mut w = vec![0.0; j.touches()];

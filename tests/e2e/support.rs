@@ -65,3 +65,10 @@ pub fn load(rt: &Runtime, path: &Path) -> Plugin {
 pub fn short_sha(p: &Plugin) -> String {
     p.sha256[..12].to_string()
 }
+
+/// The sha256 of a file, hex, computed here (not by the host) for expected messages.
+pub fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(std::fs::read(path).unwrap());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}

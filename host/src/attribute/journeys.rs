@@ -389,17 +389,17 @@ pub fn aggregate(full: &JourneyColumns) -> Aggregated {
         let r = full.range(j);
         let path = &full.touch_key[r.clone()];
         let p = *index.entry(path).or_insert_with(|| {
+            // Merged paths have no times or milestones (the columns stay empty, sent as
+            // zeros to a model@0.1.0 plugin); partners are the first journey's, as a
+            // model@0.1.0 plugin always had them.
             cols.touch_key.extend_from_slice(path);
-            cols.touch_time_ms
-                .extend(std::iter::repeat_n(0, path.len()));
-            cols.touch_flags.extend(std::iter::repeat_n(0, path.len()));
-            cols.touch_partner
-                .extend_from_slice(&full.touch_partner[r.clone()]);
+            if let Some(p) = full.touch_partner.get(r.clone()) {
+                cols.touch_partner.extend_from_slice(p);
+            }
             cols.journey_offsets.push(cols.touch_key.len() as u32);
             cols.conversions.push(0.0);
             cols.nulls.push(0.0);
             cols.value.push(0.0);
-            cols.conversion_time_ms.push(0);
             (cols.conversions.len() - 1) as u32
         });
         cols.conversions[p as usize] += full.conversions[j];

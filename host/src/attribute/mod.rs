@@ -77,9 +77,7 @@ pub fn attribute(
     params: &[(String, String)],
 ) -> Result<Attribution, PluginError> {
     let info = plugin.model_info().cloned();
-    let aggregate = info
-        .as_ref()
-        .is_some_and(|i| !i.needs_timestamps && !i.needs_milestones);
+    let aggregate = info.as_ref().is_some_and(|i| i.may_merge_paths());
     let (weights, run_out, usage) = if aggregate {
         let mut agg = journeys::aggregate(&journeys.cols);
         let (out, usage) = plugin.attribute(&mut agg.cols, params)?;

@@ -56,7 +56,7 @@ fn inspect(spec: &str, format: Format, global: &Global) -> anyhow::Result<ExitCo
             &i.version,
             &i.description,
             &i.params,
-            json!({"needs_timestamps": i.needs_timestamps, "needs_milestones": i.needs_milestones, "needs_nulls": i.needs_nulls, "key_scores": i.key_scores}),
+            json!({"inputs": i.inputs.names(), "merges_paths": i.may_merge_paths(), "key_scores": i.key_scores}),
         ),
         PluginInfo::Normalizer(i) => (
             &i.name,

@@ -333,8 +333,9 @@ impl Plugin {
         let mut store = self.new_store();
         let engine = &self.rt.inner;
         match self.contract {
-            Contract::ModelV0_1 => {
-                let inst = contracts::model_v0_1::Instance::new(
+            Contract::ModelV0_1 | Contract::ModelV0_2 => {
+                let inst = contracts::ModelInstance::new(
+                    self.contract,
                     &mut store,
                     &self.component,
                     &engine.linker,
@@ -384,7 +385,8 @@ impl Plugin {
         let started = std::time::Instant::now();
         let limits = self.limits.for_input(input_bytes(input));
         let mut store = self.new_store_with(&limits);
-        let inst = contracts::model_v0_1::Instance::new(
+        let inst = contracts::ModelInstance::new(
+            self.contract,
             &mut store,
             &self.component,
             &self.rt.inner.linker,
@@ -392,7 +394,7 @@ impl Plugin {
         .map_err(|e| self.trap_with(&store, &limits, "instantiate", e))?;
         arm(&mut store, &limits, self.rt.inner.fuel);
         let answer = inst
-            .attribute(&mut store, input, params)
+            .attribute(&mut store, input, info.inputs, params)
             .map_err(|e| self.trap_with(&store, &limits, "attribute", e))?;
         let out = answer.map_err(|(kind, message)| {
             self.fail(

@@ -16,10 +16,65 @@ pub struct ModelInfo {
     pub version: String,
     pub description: String,
     pub params: Vec<ParamSpec>,
-    pub needs_timestamps: bool,
-    pub needs_milestones: bool,
-    pub needs_nulls: bool,
+    /// The columns the model reads. A `model@0.2.0` plugin receives only these; a
+    /// `model@0.1.0` plugin receives every column, and declared only `times`,
+    /// `milestones` and `nulls` (the others are set as it used them: keys and values).
+    pub inputs: Inputs,
     pub key_scores: Vec<String>,
+}
+
+impl ModelInfo {
+    pub fn needs_timestamps(&self) -> bool {
+        self.inputs.times
+    }
+
+    pub fn needs_milestones(&self) -> bool {
+        self.inputs.milestones
+    }
+
+    /// Journeys with identical paths may be merged into one, counts summed: the model
+    /// reads nothing that differs between two journeys with the same keys in order.
+    pub fn may_merge_paths(&self) -> bool {
+        !self.inputs.times && !self.inputs.milestones && !self.inputs.partners
+    }
+}
+
+/// The optional journey columns (`inputs` in `wit/model-0.2.0/model.wit`). `keys`,
+/// `journey_offsets` and `conversions` are always sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Inputs {
+    pub touch_keys: bool,
+    pub times: bool,
+    pub milestones: bool,
+    pub partners: bool,
+    pub nulls: bool,
+    pub values: bool,
+}
+
+impl Inputs {
+    pub const ALL: Inputs = Inputs {
+        touch_keys: true,
+        times: true,
+        milestones: true,
+        partners: true,
+        nulls: true,
+        values: true,
+    };
+
+    /// The contract's names of the columns asked for, in the contract's order.
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            (self.touch_keys, "touch-keys"),
+            (self.times, "times"),
+            (self.milestones, "milestones"),
+            (self.partners, "partners"),
+            (self.nulls, "nulls"),
+            (self.values, "values"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
 }
 
 /// Milestone bits in [`JourneyColumns::touch_flags`].
@@ -30,7 +85,12 @@ pub mod flags {
     pub const CLOSED_WON: u8 = 8;
 }
 
-/// Journeys as columns (see `wit/model-0.1.0/model.wit` for each column's meaning).
+/// Journeys as columns (see `wit/model-0.2.0/model.wit` for each column's meaning).
+///
+/// `keys`, `touch_key`, `journey_offsets` and `conversions` are always built. The other
+/// columns are full length or empty: empty where the host has no such data (a path table
+/// has no times, milestones or partners). The contract adapters send a column a model
+/// asked for as zeros when it is empty here (`contracts::sent`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JourneyColumns {
     pub keys: Vec<String>,
@@ -65,9 +125,10 @@ impl JourneyColumns {
     /// same, because a plugin indexing out of bounds would report the wrong culprit.
     pub fn check(&self) -> Result<(), String> {
         let t = self.touch_key.len();
-        if self.touch_time_ms.len() != t
-            || self.touch_flags.len() != t
-            || self.touch_partner.len() != t
+        let full_or_empty = |len: usize, n: usize| len == n || len == 0;
+        if !full_or_empty(self.touch_time_ms.len(), t)
+            || !full_or_empty(self.touch_flags.len(), t)
+            || !full_or_empty(self.touch_partner.len(), t)
         {
             return Err("touch columns differ in length".into());
         }
@@ -88,14 +149,14 @@ impl JourneyColumns {
         {
             return Err("journey offsets decrease".into());
         }
-        if [
-            self.conversions.len(),
-            self.nulls.len(),
-            self.value.len(),
-            self.conversion_time_ms.len(),
-        ]
-        .iter()
-        .any(|&l| l != n)
+        if self.conversions.len() != n
+            || [
+                self.nulls.len(),
+                self.value.len(),
+                self.conversion_time_ms.len(),
+            ]
+            .iter()
+            .any(|&l| !full_or_empty(l, n))
         {
             return Err("journey columns differ in length".into());
         }

@@ -1,7 +1,7 @@
 //! First touch: the journey's earliest touch gets all the credit (every tool's convention).
 
 use ascribe_sdk::Params;
-use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
 
 pub struct FirstTouch;
 
@@ -12,9 +12,7 @@ impl Model for FirstTouch {
             version: env!("CARGO_PKG_VERSION").into(),
             description: "All credit to the first touch of each converting journey.".into(),
             params: vec![],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: false,
+            inputs: Inputs::NONE,
             key_scores: vec![],
         }
     }

@@ -16,7 +16,7 @@
 //!   split evenly.
 
 use ascribe_sdk::model::{
-    CLOSED_WON, FIRST_TOUCH, Info, Journeys, LEAD_CREATION, Model, ModelError,
+    CLOSED_WON, FIRST_TOUCH, Info, Inputs, Journeys, LEAD_CREATION, Model, ModelError,
     OPPORTUNITY_CREATION, Output,
 };
 use ascribe_sdk::{ParamSpec, Params};
@@ -105,9 +105,7 @@ impl Model for FullPath {
                      closed_won must not exceed 1, the other touches share the rest.",
                 ),
             ],
-            needs_timestamps: false,
-            needs_milestones: true,
-            needs_nulls: false,
+            inputs: Inputs::MILESTONES,
             key_scores: vec![],
         }
     }

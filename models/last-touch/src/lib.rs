@@ -6,7 +6,7 @@
 //! keys are `partner:channel`). When every touch of a journey is skipped, its last touch
 //! gets the credit after all.
 
-use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
 use ascribe_sdk::{ParamSpec, Params};
 
 pub struct LastTouch;
@@ -33,9 +33,7 @@ impl Model for LastTouch {
                  without regard to case, on the whole key or on its part after the last `:`); \
                  empty skips nothing.",
             )],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: false,
+            inputs: Inputs::TOUCH_KEYS,
             key_scores: vec![],
         }
     }

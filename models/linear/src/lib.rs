@@ -2,7 +2,7 @@
 //! `linear_touch`, DP6 MAM).
 
 use ascribe_sdk::Params;
-use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
 
 pub struct Linear;
 
@@ -15,9 +15,7 @@ impl Model for Linear {
                           count)."
                 .into(),
             params: vec![],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: false,
+            inputs: Inputs::NONE,
             key_scores: vec![],
         }
     }

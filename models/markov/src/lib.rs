@@ -18,7 +18,7 @@
 mod chain;
 pub mod solve;
 
-use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
 use ascribe_sdk::{ParamSpec, Params};
 
 use chain::Chain;
@@ -110,9 +110,7 @@ impl Model for Markov {
                 "1",
                 "Order of the chain: a state is a window of this many consecutive keys, 1 to 4.",
             )],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: true,
+            inputs: Inputs::TOUCH_KEYS | Inputs::NULLS | Inputs::VALUES,
             key_scores: vec!["removal-effect".into(), "value-removal-effect".into()],
         }
     }

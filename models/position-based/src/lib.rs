@@ -9,7 +9,7 @@
 //! U-shaped both as 50/50 and 40/40/20; HubSpot anchors its U on the lead-conversion touch
 //! rather than the last touch (use w-shaped with milestones for that).
 
-use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
 use ascribe_sdk::{ParamSpec, Params};
 
 pub struct PositionBased;
@@ -38,9 +38,7 @@ impl Model for PositionBased {
                      first + last must not exceed 1, the middle touches share the rest.",
                 ),
             ],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: false,
+            inputs: Inputs::NONE,
             key_scores: vec![],
         }
     }

@@ -36,7 +36,7 @@
 
 use std::collections::HashMap;
 
-use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
 use ascribe_sdk::{ParamSpec, Params};
 
 pub struct Shapley;
@@ -428,9 +428,7 @@ impl Model for Shapley {
                 "Permutations sampled (with a fixed seed) when there are more than 16 keys; \
                  1 to 10000000.",
             )],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: true,
+            inputs: Inputs::TOUCH_KEYS | Inputs::NULLS,
             key_scores: vec!["shapley-value".into(), "conversions".into()],
         }
     }

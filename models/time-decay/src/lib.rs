@@ -5,7 +5,7 @@
 //! The weights are computed relative to the youngest touch, 0.5^((ageᵢ − min age)/h), which is
 //! the same after normalization but never underflows to all-zero for very old journeys.
 
-use ascribe_sdk::model::{Info, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
 use ascribe_sdk::{ParamSpec, Params};
 
 pub struct TimeDecay;
@@ -24,9 +24,7 @@ impl Model for TimeDecay {
                 "Half-life of the decay, e.g. 7d, 36h, 90m, 3600s or 1w (a bare number means \
                  days); must be positive.",
             )],
-            needs_timestamps: true,
-            needs_milestones: false,
-            needs_nulls: false,
+            inputs: Inputs::TIMES,
             key_scores: vec![],
         }
     }

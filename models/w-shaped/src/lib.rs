@@ -16,7 +16,8 @@
 //!   split evenly.
 
 use ascribe_sdk::model::{
-    FIRST_TOUCH, Info, Journeys, LEAD_CREATION, Model, ModelError, OPPORTUNITY_CREATION, Output,
+    FIRST_TOUCH, Info, Inputs, Journeys, LEAD_CREATION, Model, ModelError, OPPORTUNITY_CREATION,
+    Output,
 };
 use ascribe_sdk::{ParamSpec, Params};
 
@@ -99,9 +100,7 @@ impl Model for WShaped {
                      opportunity must not exceed 1, the other touches share the rest.",
                 ),
             ],
-            needs_timestamps: false,
-            needs_milestones: true,
-            needs_nulls: false,
+            inputs: Inputs::MILESTONES,
             key_scores: vec![],
         }
     }

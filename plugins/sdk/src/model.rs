@@ -2,11 +2,11 @@
 
 use crate::params::{ParamSpec, Params};
 
-/// The raw contract bindings (`ascribe:model@0.1.0`). Plugin authors do not need them.
+/// The raw contract bindings (`ascribe:model@0.2.0`). Plugin authors do not need them.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/model-0.1.0",
+        path: "../../wit/model-0.2.0",
         world: "model-plugin",
         pub_export_macro: true,
         export_macro_name: "__ascribe_export_model_world",
@@ -29,13 +29,55 @@ pub struct Info {
     pub version: String,
     pub description: String,
     pub params: Vec<ParamSpec>,
-    pub needs_timestamps: bool,
-    pub needs_milestones: bool,
-    pub needs_nulls: bool,
+    /// The columns the model reads; the host sends only these (and `keys`,
+    /// `journey_offsets`, `conversions`, which always come).
+    pub inputs: Inputs,
     pub key_scores: Vec<String>,
 }
 
+/// The optional journey columns a model reads, combined with `|`:
+/// `Inputs::TOUCH_KEYS | Inputs::NULLS | Inputs::VALUES`.
+///
+/// Ask for what the model reads and nothing more: every column asked for is copied into
+/// the sandbox on every call (17 bytes a touch and 24 a journey when all are asked for).
+/// Without `TIMES`, `MILESTONES` and `PARTNERS` the host also merges journeys whose paths
+/// are identical, so the model sees each path once with the counts summed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Inputs(u8);
+
+impl Inputs {
+    /// Journey lengths and conversions only (first-touch, linear…).
+    pub const NONE: Inputs = Inputs(0);
+    /// `touch_key`: which key each touch is.
+    pub const TOUCH_KEYS: Inputs = Inputs(1);
+    /// `touch_time_ms` and `conversion_time_ms`.
+    pub const TIMES: Inputs = Inputs(2);
+    /// `touch_flags`, the milestone bits.
+    pub const MILESTONES: Inputs = Inputs(4);
+    /// `touch_partner` and `partners`.
+    pub const PARTNERS: Inputs = Inputs(8);
+    /// `nulls`: the journeys that did not convert.
+    pub const NULLS: Inputs = Inputs(16);
+    /// `value`.
+    pub const VALUES: Inputs = Inputs(32);
+    pub const ALL: Inputs = Inputs(63);
+
+    pub fn contains(self, other: Inputs) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Inputs {
+    type Output = Inputs;
+    fn bitor(self, o: Inputs) -> Inputs {
+        Inputs(self.0 | o.0)
+    }
+}
+
 /// Journeys as columns; see the contract for the meaning of each.
+///
+/// A column the model did not ask for in [`Info::inputs`] is empty: its touch slices in a
+/// [`Journey`] are empty and its journey values read 0.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Journeys {
     pub keys: Vec<String>,
@@ -57,6 +99,8 @@ pub struct Journey<'a> {
     pub index: usize,
     /// Index of this journey's first touch in the touch columns.
     pub start: usize,
+    /// One past its last touch.
+    pub end: usize,
     pub keys: &'a [u32],
     pub times_ms: &'a [i64],
     pub flags: &'a [u8],
@@ -68,11 +112,12 @@ pub struct Journey<'a> {
 }
 
 impl Journey<'_> {
+    /// Its number of touches (known from the offsets, whatever columns were sent).
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.end - self.start
     }
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.end == self.start
     }
 }
 
@@ -85,8 +130,9 @@ impl Journeys {
         self.len() == 0
     }
 
+    /// The number of touches (from the offsets: `touch_key` may not have been sent).
     pub fn touches(&self) -> usize {
-        self.touch_key.len()
+        self.journey_offsets.last().map_or(0, |&t| t as usize)
     }
 
     /// Journey `i`. The host validated the columns before the call, so indexing is safe.
@@ -95,17 +141,46 @@ impl Journeys {
             self.journey_offsets[i] as usize,
             self.journey_offsets[i + 1] as usize,
         );
+        fn touch<T>(col: &[T], s: usize, e: usize) -> &[T] {
+            col.get(s..e).unwrap_or(&[])
+        }
+        fn journey<T: Copy + Default>(col: &[T], i: usize) -> T {
+            col.get(i).copied().unwrap_or_default()
+        }
         Journey {
             index: i,
             start: s,
-            keys: &self.touch_key[s..e],
-            times_ms: &self.touch_time_ms[s..e],
-            flags: &self.touch_flags[s..e],
-            partners: &self.touch_partner[s..e],
+            end: e,
+            keys: touch(&self.touch_key, s, e),
+            times_ms: touch(&self.touch_time_ms, s, e),
+            flags: touch(&self.touch_flags, s, e),
+            partners: touch(&self.touch_partner, s, e),
             conversions: self.conversions[i],
-            nulls: self.nulls[i],
-            value: self.value[i],
-            conversion_time_ms: self.conversion_time_ms[i],
+            nulls: journey(&self.nulls, i),
+            value: journey(&self.value, i),
+            conversion_time_ms: journey(&self.conversion_time_ms, i),
+        }
+    }
+
+    /// These journeys as the host sends them to a model reading `inputs`: every other
+    /// column emptied. [`run`] uses it, so a model's tests fail if it reads a column it
+    /// did not ask for.
+    pub fn only(&self, inputs: Inputs) -> Journeys {
+        fn keep<T: Clone>(col: &[T], on: bool) -> Vec<T> {
+            if on { col.to_vec() } else { Vec::new() }
+        }
+        Journeys {
+            keys: self.keys.clone(),
+            partners: keep(&self.partners, inputs.contains(Inputs::PARTNERS)),
+            touch_key: keep(&self.touch_key, inputs.contains(Inputs::TOUCH_KEYS)),
+            touch_time_ms: keep(&self.touch_time_ms, inputs.contains(Inputs::TIMES)),
+            touch_flags: keep(&self.touch_flags, inputs.contains(Inputs::MILESTONES)),
+            touch_partner: keep(&self.touch_partner, inputs.contains(Inputs::PARTNERS)),
+            journey_offsets: self.journey_offsets.clone(),
+            conversions: self.conversions.clone(),
+            nulls: keep(&self.nulls, inputs.contains(Inputs::NULLS)),
+            value: keep(&self.value, inputs.contains(Inputs::VALUES)),
+            conversion_time_ms: keep(&self.conversion_time_ms, inputs.contains(Inputs::TIMES)),
         }
     }
 
@@ -116,10 +191,12 @@ impl Journeys {
     /// Checks the column invariants the host guarantees. Models call this only in tests;
     /// it is here so hand-built test inputs are held to the contract too.
     pub fn check(&self) -> Result<(), String> {
-        let t = self.touch_key.len();
-        if self.touch_time_ms.len() != t
-            || self.touch_flags.len() != t
-            || self.touch_partner.len() != t
+        let t = self.touches();
+        let full_or_empty = |len: usize, n: usize| len == n || len == 0;
+        if !full_or_empty(self.touch_key.len(), t)
+            || !full_or_empty(self.touch_time_ms.len(), t)
+            || !full_or_empty(self.touch_flags.len(), t)
+            || !full_or_empty(self.touch_partner.len(), t)
         {
             return Err("touch columns differ in length".into());
         }
@@ -133,9 +210,9 @@ impl Journeys {
             return Err("journey offsets decrease".into());
         }
         if self.conversions.len() != n
-            || self.nulls.len() != n
-            || self.value.len() != n
-            || self.conversion_time_ms.len() != n
+            || !full_or_empty(self.nulls.len(), n)
+            || !full_or_empty(self.value.len(), n)
+            || !full_or_empty(self.conversion_time_ms.len(), n)
         {
             return Err("journey columns differ in length".into());
         }
@@ -258,15 +335,16 @@ pub trait Model {
     fn attribute(input: &Journeys, params: &Params) -> Result<Output, ModelError>;
 }
 
-/// Runs a model the way the host will: resolve params against `info`, then attribute.
-/// Use it in tests.
+/// Runs a model the way the host will: only the columns it asks for, params resolved
+/// against its info. Use it in tests.
 pub fn run<M: Model>(input: &Journeys, params: &[(&str, &str)]) -> Result<Output, ModelError> {
     let given: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let p = Params::resolve(&M::info().params, &given).map_err(ModelError::InvalidParam)?;
-    M::attribute(input, &p)
+    let info = M::info();
+    let p = Params::resolve(&info.params, &given).map_err(ModelError::InvalidParam)?;
+    M::attribute(&input.only(info.inputs), &p)
 }
 
 #[doc(hidden)]
@@ -286,9 +364,7 @@ pub fn wit_info<M: Model>() -> wit::PluginInfo {
                 description: p.description,
             })
             .collect(),
-        needs_timestamps: i.needs_timestamps,
-        needs_milestones: i.needs_milestones,
-        needs_nulls: i.needs_nulls,
+        inputs: wit::Inputs::from_bits_truncate(i.inputs.0 as _),
         key_scores: i.key_scores,
     }
 }
@@ -328,7 +404,7 @@ pub fn wit_attribute<M: Model>(
     }
 }
 
-/// Exports a [`Model`] implementation as the plugin's `ascribe:model@0.1.0` world.
+/// Exports a [`Model`] implementation as the plugin's `ascribe:model@0.2.0` world.
 ///
 /// ```ignore
 /// struct Linear;
@@ -359,4 +435,57 @@ macro_rules! export_model {
         #[cfg(target_arch = "wasm32")]
         $crate::model::bindings::__ascribe_export_model_world!(__AscribeModelExport with_types_in $crate::model::bindings);
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_input_is_the_contract_flag_of_the_same_name() {
+        for (ours, theirs) in [
+            (Inputs::TOUCH_KEYS, wit::Inputs::TOUCH_KEYS),
+            (Inputs::TIMES, wit::Inputs::TIMES),
+            (Inputs::MILESTONES, wit::Inputs::MILESTONES),
+            (Inputs::PARTNERS, wit::Inputs::PARTNERS),
+            (Inputs::NULLS, wit::Inputs::NULLS),
+            (Inputs::VALUES, wit::Inputs::VALUES),
+        ] {
+            assert_eq!(wit::Inputs::from_bits_truncate(ours.0 as _), theirs);
+        }
+        assert_eq!(
+            wit::Inputs::from_bits_truncate(Inputs::ALL.0 as _),
+            wit::Inputs::all()
+        );
+        assert!((Inputs::NULLS | Inputs::VALUES).contains(Inputs::VALUES));
+        assert!(!(Inputs::NULLS | Inputs::VALUES).contains(Inputs::TOUCH_KEYS));
+        assert!(Inputs::ALL.contains(Inputs::TIMES | Inputs::PARTNERS));
+    }
+
+    #[test]
+    fn a_model_sees_only_the_columns_it_asked_for() {
+        let j = JourneysBuilder::new()
+            .journey(&[("a", 10, FIRST_TOUCH), ("b", 20, 0)], 1.0, 2.0, 30.0, 40)
+            .path("c", 0.0, 1.0, 0.0)
+            .build();
+        let only = j.only(Inputs::NULLS);
+        assert_eq!(only.check(), Ok(()));
+        assert_eq!((only.len(), only.touches()), (2, 3));
+        assert!(only.touch_key.is_empty() && only.touch_time_ms.is_empty());
+        assert!(only.touch_flags.is_empty() && only.touch_partner.is_empty());
+        assert!(only.partners.is_empty() && only.value.is_empty());
+        assert_eq!(only.nulls, vec![2.0, 1.0]);
+        let first = only.journey(0);
+        // Its length comes from the offsets; unsent touch columns are empty slices, unsent
+        // journey values read 0.
+        assert_eq!((first.start, first.end, first.len()), (0, 2, 2));
+        assert!(first.keys.is_empty() && first.times_ms.is_empty());
+        assert_eq!(
+            (first.conversions, first.nulls, first.value),
+            (1.0, 2.0, 0.0)
+        );
+        assert_eq!(first.conversion_time_ms, 0);
+        let all = j.only(Inputs::ALL);
+        assert_eq!(all, j);
+    }
 }

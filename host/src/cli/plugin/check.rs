@@ -842,33 +842,37 @@ fn check_model(
         &info.params,
         &a.params,
         format!(
-            "; needs timestamps: {}, milestones: {}, non-converting journeys: {}",
-            info.needs_timestamps, info.needs_milestones, info.needs_nulls
+            "; reads {}",
+            match info.inputs.names() {
+                n if n.is_empty() => "only journey lengths and conversions".to_string(),
+                n => n.join(", "),
+            }
         ),
     );
     let s = sample::read(&a.sample, data).map_err(anyhow::Error::msg)?;
-    if info.needs_timestamps && !s.has_timestamps {
+    if info.needs_timestamps() && !s.has_timestamps {
         anyhow::bail!(
-            "{} needs timestamps (needs-timestamps), but the sample {} has none: give a journeys sample (.json) with touch times (see --help)",
+            "{} needs timestamps (inputs: times), but the sample {} has none: give a journeys sample (.json) with touch times (see --help)",
             p.label().name,
             a.sample.display()
         );
     }
-    if info.needs_milestones && !s.has_milestones {
+    if info.needs_milestones() && !s.has_milestones {
         anyhow::bail!(
-            "{} needs milestone flags (needs-milestones), but the sample {} has none: give a journeys sample (.json) with touch flags (see --help)",
+            "{} needs milestone flags (inputs: milestones), but the sample {} has none: give a journeys sample (.json) with touch flags (see --help)",
             p.label().name,
             a.sample.display()
         );
     }
     let mut cols: JourneyColumns = s.columns;
-    // As in production: what the model does not ask for, it does not get.
-    if !info.needs_timestamps {
-        cols.touch_time_ms.iter_mut().for_each(|t| *t = 0);
-        cols.conversion_time_ms.iter_mut().for_each(|t| *t = 0);
+    // As in production: what the model does not ask for, it does not get (0.2.0 sends
+    // those columns empty; 0.1.0 as zeros).
+    if !info.needs_timestamps() {
+        cols.touch_time_ms.clear();
+        cols.conversion_time_ms.clear();
     }
-    if !info.needs_milestones {
-        cols.touch_flags.iter_mut().for_each(|f| *f = 0);
+    if !info.needs_milestones() {
+        cols.touch_flags.clear();
     }
     r.sample["form"] = json!(s.form);
     r.sample["journeys"] = json!(cols.journeys());

@@ -9,9 +9,9 @@ impl Model for Skewed {
             version: "0.0.1".into(),
             description: "hostile test plugin".into(),
             params: vec![],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: false,
+            inputs: ascribe_sdk::model::Inputs::TOUCH_KEYS
+                | ascribe_sdk::model::Inputs::NULLS
+                | ascribe_sdk::model::Inputs::VALUES,
             key_scores: vec![],
         }
     }

@@ -17,9 +17,7 @@ impl Model for Stateful {
             version: "0.0.1".into(),
             description: "hostile test plugin".into(),
             params: vec![ParamSpec::new("fail", "0", "1: refuse this call")],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: false,
+            inputs: ascribe_sdk::model::Inputs::NONE,
             key_scores: vec![],
         }
     }

@@ -1,0 +1,159 @@
+//! Contract versions: `ascribe:model@0.2.0` sends a model only the columns it asks for;
+//! `ascribe:model@0.1.0` plugins keep running, with every column; a version this host
+//! does not know is refused by name.
+
+use ascribe::runtime::model::{Inputs, JourneyColumns};
+use ascribe::runtime::{Limits, PluginInfo};
+
+use crate::support::*;
+
+/// Two journeys with every column the host can build: a > b (converts, with times, a
+/// first-touch flag and two partners), c (does not convert).
+fn full() -> JourneyColumns {
+    JourneyColumns {
+        keys: vec!["a".into(), "b".into(), "c".into()],
+        partners: vec!["nimbus".into(), "quantia".into()],
+        touch_key: vec![0, 1, 2],
+        touch_time_ms: vec![1_000, 2_000, 3_000],
+        touch_flags: vec![1, 0, 1],
+        touch_partner: vec![0, 1, 1],
+        journey_offsets: vec![0, 2, 3],
+        conversions: vec![1.0, 0.0],
+        nulls: vec![0.0, 4.0],
+        value: vec![250.0, 0.0],
+        conversion_time_ms: vec![5_000, 0],
+    }
+}
+
+/// The same journeys as a path table holds them: no times, milestones or partners.
+fn paths_only() -> JourneyColumns {
+    JourneyColumns {
+        partners: vec![],
+        touch_time_ms: vec![],
+        touch_flags: vec![],
+        touch_partner: vec![],
+        conversion_time_ms: vec![],
+        ..full()
+    }
+}
+
+#[test]
+fn a_model_at_0_2_0_is_sent_only_the_columns_it_asks_for() {
+    let (rt, _d) = runtime();
+    let p = load(&rt, &hostile("column-probe"));
+    assert_eq!(p.contract.package(), "ascribe:model@0.2.0");
+    let PluginInfo::Model(info) = p.info() else {
+        panic!("a model")
+    };
+    assert_eq!(info.inputs.names(), vec!["partners", "nulls"]);
+    assert!(!info.may_merge_paths(), "it reads partners");
+    let mut j = full();
+    let (out, _) = p.attribute(&mut j, &[]).unwrap();
+    assert_eq!(out.weights, vec![1.0, 0.0, 1.0]);
+    // Asked for: partners (names and per touch) and nulls; always sent: keys, offsets,
+    // conversions. Everything else arrives empty.
+    assert_eq!(
+        out.notes,
+        vec![
+            "keys 3 partners 2 touch-key 0 touch-time-ms 0 touch-flags 0 touch-partner 3 journey-offsets 3 conversions 2 nulls 2 value 0 conversion-time-ms 0"
+        ]
+    );
+    assert_eq!(j, full(), "the host's columns come back as they were");
+
+    // Partners asked for where the host has none: zeros, and one unnamed partner for
+    // them to index.
+    let mut j = paths_only();
+    let (out, _) = p.attribute(&mut j, &[]).unwrap();
+    assert_eq!(
+        out.notes,
+        vec![
+            "keys 3 partners 1 touch-key 0 touch-time-ms 0 touch-flags 0 touch-partner 3 journey-offsets 3 conversions 2 nulls 2 value 0 conversion-time-ms 0"
+        ]
+    );
+    assert_eq!(j, paths_only(), "nothing made for the call is left behind");
+}
+
+#[test]
+fn every_bundled_model_declares_what_it_reads() {
+    let (rt, _d) = runtime();
+    // What each model's definition (docs/models.md) reads besides journey lengths and
+    // conversions; the models' own tests run them with only these columns.
+    for (model, inputs, merges) in [
+        ("first-touch", vec![], true),
+        ("last-touch", vec!["touch-keys"], true),
+        ("linear", vec![], true),
+        ("position-based", vec![], true),
+        ("time-decay", vec!["times"], false),
+        ("w-shaped", vec!["milestones"], false),
+        ("full-path", vec!["milestones"], false),
+        ("markov", vec!["touch-keys", "nulls", "values"], true),
+        ("shapley", vec!["touch-keys", "nulls"], true),
+    ] {
+        let p = load(&rt, &bundled(model));
+        assert_eq!(p.contract.package(), "ascribe:model@0.2.0", "{model}");
+        let PluginInfo::Model(info) = p.info() else {
+            panic!("{model} is a model")
+        };
+        assert_eq!(info.inputs.names(), inputs, "{model}");
+        assert_eq!(info.may_merge_paths(), merges, "{model}");
+    }
+}
+
+#[test]
+fn a_model_built_against_0_1_0_still_runs_with_every_column() {
+    let (rt, _d) = runtime();
+    let p = load(&rt, &hostile("legacy-model"));
+    assert_eq!(p.contract.package(), "ascribe:model@0.1.0");
+    let PluginInfo::Model(info) = p.info() else {
+        panic!("a model")
+    };
+    // 0.1.0 declares times, milestones and nulls; keys and values it always had.
+    assert_eq!(
+        info.inputs,
+        Inputs {
+            touch_keys: true,
+            times: false,
+            milestones: false,
+            partners: false,
+            nulls: true,
+            values: true,
+        }
+    );
+    let mut j = full();
+    let (out, _) = p.attribute(&mut j, &[]).unwrap();
+    assert_eq!(out.weights, vec![1.0, 0.0, 1.0]);
+    // Every column full length (the plugin refuses the call otherwise), with the host's
+    // data in it: 3 touch times, 2 flags, 1 conversion time, value 250.
+    assert_eq!(
+        out.notes,
+        vec![
+            r#"partners ["nimbus", "quantia"]; nonzero times 3, flags 2, conversion times 1; value sum 250"#
+        ]
+    );
+    assert_eq!(j, full());
+
+    // What the host does not have is sent as zeros, as 0.1.0 promises.
+    let mut j = paths_only();
+    let (out, _) = p.attribute(&mut j, &[]).unwrap();
+    assert_eq!(
+        out.notes,
+        vec![r#"partners [""]; nonzero times 0, flags 0, conversion times 0; value sum 250"#]
+    );
+    assert_eq!(j, paths_only());
+}
+
+#[test]
+fn a_contract_version_the_host_does_not_know_is_refused_by_name() {
+    let (rt, _d) = runtime();
+    let path = hostile("future-model");
+    let err = rt.load(&path, None, Limits::default()).err().unwrap();
+    let sha = sha256_of(&path);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "plugin {} (sha256:{}): it targets ascribe:model/attribution@9.0.0, which this host does not support; this host supports ascribe:model@0.2.0, ascribe:model@0.1.0, ascribe:normalizer@0.1.0 (upgrade ascribe, or rebuild the plugin against a supported contract)",
+            path.display(),
+            sha
+        )
+    );
+}
