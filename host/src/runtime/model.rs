@@ -198,6 +198,59 @@ pub const MAX_SCORE_COLUMNS: usize = 16;
 /// accepts float noise up to 1e-6 and then allocates exactly with largest remainders.
 pub const WEIGHT_SUM_TOLERANCE: f64 = 1e-6;
 
+/// From this many weights on, the checks of a model's answer run on two threads: below
+/// it a thread costs more than it saves (spawning one is tens of microseconds; checking
+/// a million weights takes about two milliseconds).
+const TWO_THREADS_FROM: usize = 1 << 20;
+
+const INF_BITS: u64 = 0x7FF0_0000_0000_0000;
+const NEG_ZERO_BITS: u64 = 1 << 63;
+
+fn sums_to_one(w: &[f64]) -> bool {
+    (w.iter().sum::<f64>() - 1.0).abs() <= WEIGHT_SUM_TOLERANCE
+}
+
+/// `f(0..len)`, or the sum of `f` over the two halves of `0..len` on two threads when
+/// `len` is large.
+fn split_in_two(len: usize, f: impl Fn(std::ops::Range<usize>) -> usize + Sync) -> usize {
+    if len < TWO_THREADS_FROM {
+        return f(0..len);
+    }
+    let mid = len / 2;
+    std::thread::scope(|s| {
+        let second = s.spawn(|| f(mid..len));
+        f(0..mid) + second.join().expect("a pure count does not panic")
+    })
+}
+
+/// The number of weights that are not finite and non-negative.
+fn count_bad(w: &[f64]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { count_bad_avx2(w) };
+    }
+    count_bad_portable(w)
+}
+
+#[inline(always)]
+fn count_bad_portable(w: &[f64]) -> usize {
+    w.iter()
+        .map(|&x| {
+            let b = x.to_bits();
+            ((b >= INF_BITS) & (b != NEG_ZERO_BITS)) as usize
+        })
+        .sum()
+}
+
+/// The same count compiled for AVX2, where 64-bit compares vectorize (2.0 ms against
+/// 5.3 ms for 6.6M weights on this machine; the portable build targets SSE2).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn count_bad_avx2(w: &[f64]) -> usize {
+    count_bad_portable(w)
+}
+
 /// Checks a model's answer against the contract before anything uses it.
 pub fn validate_output(
     input: &JourneyColumns,
@@ -211,12 +264,13 @@ pub fn validate_output(
             input.touches()
         ));
     }
-    // Counted over the whole column without a branch per weight, so it vectorizes
-    // (the range excludes NaN, ∞ and negatives); the first bad one is looked up only
-    // when there is one. Then the sums, for converting journeys only.
+    // A weight is finite and non-negative exactly when its bits, read as an unsigned
+    // integer, are below those of +∞ (or it is -0.0): one integer compare per weight,
+    // counted without a branch so it vectorizes. The first bad one is looked up only
+    // when there is one. Then the sums, for converting journeys only. Both passes read
+    // every weight, so a large answer is checked on two threads.
     let ok = |w: f64| (0.0..f64::INFINITY).contains(&w);
-    let bad: usize = out.weights.iter().map(|&w| !ok(w) as usize).sum();
-    if bad > 0 {
+    if split_in_two(out.weights.len(), |r| count_bad(&out.weights[r])) > 0 {
         let (i, w) = out
             .weights
             .iter()
@@ -228,16 +282,30 @@ pub fn validate_output(
         ));
     }
     let offsets = &input.journey_offsets;
-    for (j, &c) in input.conversions.iter().enumerate() {
-        if c > 0.0 {
+    let first_bad = |journeys: std::ops::Range<usize>| {
+        journeys.into_iter().find(|&j| {
             let w = &out.weights[offsets[j] as usize..offsets[j + 1] as usize];
-            let sum: f64 = w.iter().sum();
-            if !w.is_empty() && (sum - 1.0).abs() > WEIGHT_SUM_TOLERANCE {
-                return Err(format!(
-                    "the weights of converting journey {j} sum to {sum}, not 1"
-                ));
-            }
-        }
+            input.conversions[j] > 0.0 && !w.is_empty() && !sums_to_one(w)
+        })
+    };
+    let n = input.conversions.len();
+    let bad = if out.weights.len() >= TWO_THREADS_FROM {
+        let mid = n / 2;
+        std::thread::scope(|s| {
+            let second = s.spawn(|| first_bad(mid..n));
+            let first = first_bad(0..mid);
+            first.or(second.join().expect("a pure scan does not panic"))
+        })
+    } else {
+        first_bad(0..n)
+    };
+    if let Some(j) = bad {
+        let sum: f64 = out.weights[offsets[j] as usize..offsets[j + 1] as usize]
+            .iter()
+            .sum();
+        return Err(format!(
+            "the weights of converting journey {j} sum to {sum}, not 1"
+        ));
     }
     if out.scores.len() > MAX_SCORE_COLUMNS {
         return Err(format!(
@@ -332,5 +400,85 @@ mod tests {
             (j.conversions[0], j.nulls[0], j.value[0]) = (conversions, nulls, value);
             assert_eq!(j.check(), Err(want.to_string()));
         }
+    }
+}
+
+#[cfg(test)]
+mod weight_check_tests {
+    use super::*;
+
+    #[test]
+    fn the_bit_test_accepts_exactly_the_finite_non_negative_weights() {
+        let ok = |w: f64| (0.0..f64::INFINITY).contains(&w);
+        let specials = [
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            f64::MIN_POSITIVE / 2.0, // subnormal
+            1.0,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            -1e-300,
+            -1.0,
+            f64::from_bits(INF_BITS + 1), // a signalling NaN
+        ];
+        for w in specials {
+            assert_eq!(count_bad(&[w]) == 0, ok(w), "{w:?} ({:#x})", w.to_bits());
+            assert_eq!(count_bad_portable(&[w]) == 0, ok(w), "{w:?}");
+        }
+        // Counted over a long column on both paths, threads included.
+        let mut w = vec![0.5; TWO_THREADS_FROM + 3];
+        w[7] = f64::NAN;
+        w[TWO_THREADS_FROM] = -2.0;
+        w[TWO_THREADS_FROM + 2] = f64::INFINITY;
+        assert_eq!(split_in_two(w.len(), |r| count_bad(&w[r])), 3);
+        assert_eq!(count_bad_portable(&w), 3);
+    }
+
+    #[test]
+    fn a_bad_sum_is_found_in_either_half() {
+        // 2^20 + 2 one-touch journeys, all converting: large enough for two threads.
+        let n = TWO_THREADS_FROM + 2;
+        let input = JourneyColumns {
+            keys: vec!["a".into()],
+            touch_key: vec![0; n],
+            journey_offsets: (0..=n as u32).collect(),
+            conversions: vec![1.0; n],
+            ..Default::default()
+        };
+        let info = ModelInfo {
+            name: "t".into(),
+            version: "0".into(),
+            description: String::new(),
+            params: vec![],
+            inputs: Inputs::default(),
+            key_scores: vec![],
+        };
+        assert_eq!(input.check(), Ok(()));
+        let mut out = ModelOutput {
+            weights: vec![1.0; n],
+            ..Default::default()
+        };
+        assert_eq!(validate_output(&input, &out, &info), Ok(()));
+        for j in [3, n - 1] {
+            out.weights[j] = 0.5;
+            assert_eq!(
+                validate_output(&input, &out, &info),
+                Err(format!(
+                    "the weights of converting journey {j} sum to 0.5, not 1"
+                ))
+            );
+            out.weights[j] = 1.0;
+        }
+        // Two bad ones: the first is named, whichever thread found it.
+        out.weights[n - 1] = 0.25;
+        out.weights[5] = 0.75;
+        assert_eq!(
+            validate_output(&input, &out, &info),
+            Err("the weights of converting journey 5 sum to 0.75, not 1".into())
+        );
     }
 }
