@@ -164,14 +164,28 @@ def pipeline_section(p):
 
 
 def call_path_section(c):
-    ns = c["median_ns_per_touch"]
+    rows = []
+    for key in ("declared", "every_column"):
+        r = c[key]
+        ph = r["phases_ns_per_touch"]
+        rows.append([
+            r["plugin"], f"**{r['median_ns_per_touch']:.2f}**", f"{r['min_ns_per_touch']:.2f}",
+            f"{ph['check']:.2f}", f"{ph['instantiate']:.2f}", f"{ph['call']:.2f}",
+            f"{ph['validate']:.2f}", f"{ph['release']:.2f}", met(r["median_ns_per_touch"] <= 5),
+        ])
     return [
         "### Model call path",
         "",
-        f"{c['touches']:,} touches in {c['journeys']:,} journeys into first-touch and the weights "
-        f"back, each call in a fresh store: median **{ns:.2f} ns** per touch (min "
-        f"{c['min_ns_per_touch']:.2f}); target ≤ 5 ns: {met(ns <= 5)}"
+        f"{c['touches']:,} touches in {c['journeys']:,} journeys into a first-touch model and the "
+        "weights back, each call in a fresh store, median of 11; ns per touch, the median call's "
+        "phases after it (`call` is the columns in, the model and the weights out)"
         + (f"; load average {c['load']}." if "load" in c else "."),
+        "",
+        table(
+            ["plugin", "ns per touch", "min", "check", "instantiate", "call", "validate",
+             "release", "≤ 5 ns"],
+            rows,
+        ),
         "",
     ]
 
@@ -206,6 +220,15 @@ def paths_section(p):
             ["model", "native s", "plugin s", "ratio", "met (≤ 1.3×)"],
             [[m["model"], f"{m['native_s']:.3f}", f"{m['plugin_s']:.3f}", f"{m['ratio']:.2f}×",
               met(m["ratio"] <= 1.3)] for m in p["native_vs_plugin"]],
+        ),
+        "",
+        "Where the median plugin call's time went, ms (`call`: columns in, the model, weights out):",
+        "",
+        table(
+            ["model", "check", "instantiate", "call", "validate", "release"],
+            [[m["model"]] + [f"{m['phases_ms'][k]:.1f}" for k in
+                             ("check", "instantiate", "call", "validate", "release")]
+             for m in p["native_vs_plugin"] if "phases_ms" in m],
         ),
         "",
     ]

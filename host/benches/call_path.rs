@@ -2,8 +2,12 @@
 //! Target (issue 2): at most 5 ns per touch round trip on a 2-core machine.
 //!
 //! Run: `cargo xtask plugins && cargo bench -p ascribe --bench call_path`.
-//! The plugin is first-touch, whose own work is one store per journey, so the figure is
-//! the cost of the boundary: lowering six columns, instantiating, lifting the weights.
+//! Two first-touch models, whose own work is one store per journey, so the figures are
+//! the cost of the boundary (check, instantiate, lower, lift, validate, release):
+//! - the bundled first-touch (`ascribe:model@0.2.0`), sent what it reads: the journey
+//!   offsets and conversions;
+//! - `tests/plugins/legacy-model` (`ascribe:model@0.1.0`), sent every column: keys,
+//!   times, flags and partners per touch, five columns per journey.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,41 +43,64 @@ fn main() {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let wasm = target.join("plugins/first-touch.wasm");
-    assert!(
-        wasm.is_file(),
-        "{} missing: run `cargo xtask plugins`",
-        wasm.display()
-    );
     let cache = tempfile::tempdir().unwrap();
     let rt = Runtime::new(RuntimeOptions {
         fuel: false,
         cache_dir: Some(cache.path().to_path_buf()),
     })
     .unwrap();
-    let p = rt.load(&wasm, None, Limits::default()).unwrap();
-    let mut times = vec![];
-    for _ in 0..11 {
-        let t = Instant::now();
-        let (out, _) = p.attribute(&mut j, &[]).unwrap();
-        times.push(t.elapsed());
-        assert_eq!(out.weights.len(), touches);
+    let mut json = serde_json::Map::new();
+    for (key, wasm, what) in [
+        (
+            "declared",
+            target.join("plugins/first-touch.wasm"),
+            "first-touch (model@0.2.0: offsets and conversions)",
+        ),
+        (
+            "every_column",
+            target.join("test-plugins/legacy-model.wasm"),
+            "legacy first-touch (model@0.1.0: every column)",
+        ),
+    ] {
+        assert!(
+            wasm.is_file(),
+            "{} missing: run `cargo xtask plugins`",
+            wasm.display()
+        );
+        let p = rt.load(&wasm, None, Limits::default()).unwrap();
+        let mut runs = vec![];
+        for _ in 0..11 {
+            let t = Instant::now();
+            let (out, usage) = p.attribute(&mut j, &[]).unwrap();
+            runs.push((t.elapsed(), usage.phases));
+            assert_eq!(out.weights.len(), touches);
+        }
+        runs.sort_by_key(|r| r.0);
+        let (median, phases) = runs[runs.len() / 2];
+        let ns = |d: std::time::Duration| d.as_nanos() as f64 / touches as f64;
+        println!(
+            "call_path, {what}: {touches} touches in {journeys} journeys: median {:.1} ms, {:.2} ns per touch round trip (min {:.2}, max {:.2}); target ≤ 5 ns\n  the median call: {phases}",
+            median.as_secs_f64() * 1e3,
+            ns(median),
+            ns(runs[0].0),
+            ns(runs[runs.len() - 1].0),
+        );
+        json.insert(
+            key.into(),
+            serde_json::json!({
+                "plugin": what,
+                "median_ns_per_touch": ns(median),
+                "min_ns_per_touch": ns(runs[0].0),
+                "phases_ns_per_touch": {
+                    "check": ns(phases.check), "instantiate": ns(phases.instantiate),
+                    "call": ns(phases.call), "validate": ns(phases.validate),
+                    "release": ns(phases.release),
+                },
+            }),
+        );
     }
-    times.sort();
-    let median = times[times.len() / 2];
-    support::write_json(
-        "call_path",
-        &serde_json::json!({
-            "touches": touches, "journeys": journeys, "load": support::load(),
-            "median_ns_per_touch": median.as_nanos() as f64 / touches as f64,
-            "min_ns_per_touch": times[0].as_nanos() as f64 / touches as f64,
-        }),
-    );
-    println!(
-        "call_path: {touches} touches in {journeys} journeys: median {:.1} ms, {:.2} ns per touch round trip (min {:.2}, max {:.2}); target ≤ 5 ns",
-        median.as_secs_f64() * 1e3,
-        median.as_nanos() as f64 / touches as f64,
-        times[0].as_nanos() as f64 / touches as f64,
-        times[times.len() - 1].as_nanos() as f64 / touches as f64
-    );
+    json.insert("touches".into(), touches.into());
+    json.insert("journeys".into(), journeys.into());
+    json.insert("load".into(), support::load().into());
+    support::write_json("call_path", &serde_json::Value::Object(json));
 }

@@ -1,7 +1,9 @@
 //! `ascribe paths` at scale: a table of 1M distinct paths over 12 channels, lengths 1–12.
 //!
 //! Run: `cargo xtask plugins && cargo bench -p ascribe --bench paths [-- FILE.csv]`;
-//! `-- --read` times only reading the table (one thread and two), for work on the reader.
+//! `-- --read` times only reading the table (one thread and two), for work on the reader;
+//! `-- --repeat MODEL [ORDER]` only calls one model 20 times through the sandbox, for
+//! `perf` (with `ASCRIBE_PERFMAP=1` perf names the plugin's own functions).
 //! The table is generated once with the seeded generator (`ascribe-gen paths --seed 1
 //! --paths 1000000 --channels 12 --max-len 12`) into `target/bench-data/`.
 //!
@@ -32,7 +34,11 @@ fn target() -> PathBuf {
 }
 
 fn table_file() -> PathBuf {
-    if let Some(f) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+    if let Some(f) = std::env::args()
+        .skip(1)
+        .take_while(|a| a != "--repeat")
+        .find(|a| !a.starts_with('-'))
+    {
         return PathBuf::from(f);
     }
     let file = target().join("bench-data/paths-1m-12ch-seed1.csv");
@@ -175,6 +181,35 @@ fn read_only(file: &Path, bytes: u64) {
     }
 }
 
+/// One model's sandboxed call, 20 times over, and nothing else: a clean profile.
+fn repeat(file: &Path, scratch: &Path, model: &str, params: &[(String, String)]) {
+    let mut t = table::read(file, &ReadOptions::default()).unwrap();
+    let rt = Runtime::new(RuntimeOptions {
+        fuel: false,
+        cache_dir: Some(scratch.join("cache")),
+    })
+    .unwrap();
+    let limits = table::limits_for(&t);
+    let mut p = rt
+        .load(
+            &target().join(format!("plugins/{model}.wasm")),
+            None,
+            limits,
+        )
+        .unwrap();
+    p.limits = limits;
+    let mut times = vec![];
+    for _ in 0..20 {
+        let s = Instant::now();
+        p.attribute(&mut t.cols, params).unwrap();
+        times.push(s.elapsed());
+    }
+    println!(
+        "{model} {params:?}: median {:.3} s over 20 calls",
+        median(times).as_secs_f64()
+    );
+}
+
 fn main() {
     let file = table_file();
     let bytes = std::fs::metadata(&file).unwrap().len();
@@ -188,6 +223,17 @@ fn main() {
         target().join("plugins/markov.wasm").is_file(),
         "build the plugins first: cargo xtask plugins"
     );
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--repeat") {
+        let model = args.get(i + 1).expect("--repeat MODEL [ORDER]");
+        let params: Vec<(String, String)> = args
+            .get(i + 2)
+            .filter(|a| !a.starts_with('-'))
+            .map(|o| vec![("order".to_string(), o.clone())])
+            .unwrap_or_default();
+        repeat(&file, scratch.path(), model, &params);
+        return;
+    }
 
     // 1. End to end.
     let load_before = load();
@@ -379,15 +425,19 @@ fn main() {
         }
         let p = plugin(name);
         let mut plug = vec![];
+        let mut runs = vec![];
         for _ in 0..5 {
             let s = Instant::now();
-            let (out, _) = p.attribute(&mut t.cols, &params).unwrap();
+            let (out, usage) = p.attribute(&mut t.cols, &params).unwrap();
             plug.push(s.elapsed());
+            runs.push((s.elapsed(), usage.phases));
             assert_eq!(
                 out.weights, native_weights,
                 "{label}: same weights natively"
             );
         }
+        runs.sort_by_key(|r| r.0);
+        let phases = runs[runs.len() / 2].1;
         let (n, w) = (median(nat).as_secs_f64(), median(plug).as_secs_f64());
         println!(
             "  {:<16} {:>10.3} {:>10.3} {:>6.2}×  {}",
@@ -397,8 +447,15 @@ fn main() {
             w / n,
             if w / n <= 1.3 { "yes" } else { "NO" }
         );
+        println!("  {:<16} the median plugin call: {phases}", "");
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
         json_native.push(serde_json::json!({
             "model": label, "native_s": n, "plugin_s": w, "ratio": w / n,
+            "phases_ms": {
+                "check": ms(phases.check), "instantiate": ms(phases.instantiate),
+                "call": ms(phases.call), "validate": ms(phases.validate),
+                "release": ms(phases.release),
+            },
         }));
     }
     write_json(

@@ -119,8 +119,9 @@ fn a_model_built_against_0_1_0_still_runs_with_every_column() {
             values: true,
         }
     );
+    let report = [("report".to_string(), "1".to_string())];
     let mut j = full();
-    let (out, _) = p.attribute(&mut j, &[]).unwrap();
+    let (out, _) = p.attribute(&mut j, &report).unwrap();
     assert_eq!(out.weights, vec![1.0, 0.0, 1.0]);
     // Every column full length (the plugin refuses the call otherwise), with the host's
     // data in it: 3 touch times, 2 flags, 1 conversion time, value 250.
@@ -134,7 +135,7 @@ fn a_model_built_against_0_1_0_still_runs_with_every_column() {
 
     // What the host does not have is sent as zeros, as 0.1.0 promises.
     let mut j = paths_only();
-    let (out, _) = p.attribute(&mut j, &[]).unwrap();
+    let (out, _) = p.attribute(&mut j, &report).unwrap();
     assert_eq!(
         out.notes,
         vec![r#"partners [""]; nonzero times 0, flags 0, conversion times 0; value sum 250"#]

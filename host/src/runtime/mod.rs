@@ -98,6 +98,11 @@ impl Runtime {
         // instantiation instead: tens of KiB for a Rust plugin.
         config.with_host_memory(memory::creator());
         config.memory_init_cow(false);
+        // For profiling plugins: wasmtime writes /tmp/perf-<pid>.map, so `perf report`
+        // names a plugin's own functions. It changes no generated code.
+        if std::env::var_os("ASCRIBE_PERFMAP").is_some_and(|v| v == "1") {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         // Rust's std for wasm32-wasip2 imports WASI even when a plugin never uses it, so the
@@ -263,6 +268,38 @@ pub struct Usage {
     pub wall: Duration,
     pub peak_memory: u64,
     pub fuel_used: Option<u64>,
+    /// Where a model call's time went (zero for normalizer calls).
+    pub phases: CallPhases,
+}
+
+/// A model call, phase by phase: what the benches print and `ASCRIBE_TIMINGS=1` shows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CallPhases {
+    /// Checking the host's columns before they are sent.
+    pub check: Duration,
+    /// A fresh store and instance.
+    pub instantiate: Duration,
+    /// Lowering the columns, the model's own work, lifting its answer.
+    pub call: Duration,
+    /// Checking the answer.
+    pub validate: Duration,
+    /// Dropping the store: unmapping the plugin's memory.
+    pub release: Duration,
+}
+
+impl std::fmt::Display for CallPhases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        write!(
+            f,
+            "check {:.1} ms, instantiate {:.1} ms, call {:.1} ms (columns in, model, weights out), validate {:.1} ms, release {:.1} ms",
+            ms(self.check),
+            ms(self.instantiate),
+            ms(self.call),
+            ms(self.validate),
+            ms(self.release)
+        )
+    }
 }
 
 impl Plugin {
@@ -376,13 +413,19 @@ impl Plugin {
                 },
             )
         })?;
-        input.check().map_err(|e| {
+        let started = std::time::Instant::now();
+        // 0.1.0 is sent every column; 0.2.0 only what it asked for.
+        let sent = match self.contract {
+            Contract::ModelV0_1 => model::Inputs::ALL,
+            _ => info.inputs,
+        };
+        input.check_sent(sent).map_err(|e| {
             self.fail(
                 "attribute",
                 Cause::BadOutput(format!("host built invalid journeys: {e}")),
             )
         })?;
-        let started = std::time::Instant::now();
+        let checked = started.elapsed();
         let limits = self.limits.for_input(input_bytes(input));
         let mut store = self.new_store_with(&limits);
         let inst = contracts::ModelInstance::new(
@@ -393,9 +436,11 @@ impl Plugin {
         )
         .map_err(|e| self.trap_with(&store, &limits, "instantiate", e))?;
         arm(&mut store, &limits, self.rt.inner.fuel);
+        let instantiated = started.elapsed();
         let answer = inst
             .attribute(&mut store, input, info.inputs, params)
             .map_err(|e| self.trap_with(&store, &limits, "attribute", e))?;
+        let called = started.elapsed();
         let out = answer.map_err(|(kind, message)| {
             self.fail(
                 "attribute",
@@ -407,7 +452,21 @@ impl Plugin {
         })?;
         model::validate_output(input, &out, info)
             .map_err(|e| self.fail("attribute", Cause::BadOutput(e)))?;
-        Ok((out, usage(&store, started, &limits, self.rt.inner.fuel)))
+        let validated = started.elapsed();
+        let mut u = usage(&store, started, &limits, self.rt.inner.fuel);
+        drop(store);
+        u.wall = started.elapsed();
+        u.phases = CallPhases {
+            check: checked,
+            instantiate: instantiated - checked,
+            call: called - instantiated,
+            validate: validated - called,
+            release: u.wall - validated,
+        };
+        if timings_wanted() {
+            eprintln!("timing: model call {}: {}", self.label.name, u.phases);
+        }
+        Ok((out, u))
     }
 
     /// Opens a normalizer session for one file.
@@ -483,6 +542,14 @@ fn arm(store: &mut Store<StoreState>, limits: &Limits, fuel_enabled: bool) {
     }
 }
 
+/// `ASCRIBE_TIMINGS=1`: every model call prints its phases to stderr.
+fn timings_wanted() -> bool {
+    static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WANTED.get_or_init(|| {
+        std::env::var_os("ASCRIBE_TIMINGS").is_some_and(|v| v != "0" && !v.is_empty())
+    })
+}
+
 fn usage(
     store: &Store<StoreState>,
     started: std::time::Instant,
@@ -501,6 +568,7 @@ fn usage(
         wall: started.elapsed(),
         peak_memory: store.data().limiter.peak,
         fuel_used,
+        phases: CallPhases::default(),
     }
 }
 

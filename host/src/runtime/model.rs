@@ -124,6 +124,30 @@ impl JourneyColumns {
     /// columns itself, so a failure here is a host bug; checked before every call all the
     /// same, because a plugin indexing out of bounds would report the wrong culprit.
     pub fn check(&self) -> Result<(), String> {
+        self.check_sent(Inputs::ALL)
+    }
+
+    /// [`check`](Self::check), with the contents of only the columns that will be `sent`
+    /// (a column not sent cannot mislead the model). Lengths and offsets are always
+    /// checked.
+    pub fn check_sent(&self, sent: Inputs) -> Result<(), String> {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { self.check_sent_avx2(sent) };
+        }
+        self.check_sent_portable(sent)
+    }
+
+    /// The same checks compiled for AVX2, where the u32 maxima and f64 compares vectorize.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn check_sent_avx2(&self, sent: Inputs) -> Result<(), String> {
+        self.check_sent_portable(sent)
+    }
+
+    #[inline(always)]
+    fn check_sent_portable(&self, sent: Inputs) -> Result<(), String> {
         let t = self.touch_key.len();
         let full_or_empty = |len: usize, n: usize| len == n || len == 0;
         if !full_or_empty(self.touch_time_ms.len(), t)
@@ -138,7 +162,7 @@ impl JourneyColumns {
         {
             return Err("journey offsets must start at 0 and end at the touch count".into());
         }
-        // Counted, not searched: a branch-free pass the compiler vectorizes (these checks
+        // Counted, not searched: branch-free passes the compiler vectorizes (these checks
         // run before every model call, over every touch).
         if self
             .journey_offsets
@@ -163,18 +187,33 @@ impl JourneyColumns {
         // A model is promised finite numbers (paths.rs refuses sums past f64::MAX; this
         // catches any other source). Values may be negative: a signed value column is
         // allowed.
-        let counts_ok = |v: &[f64]| v.iter().all(|x| (0.0..f64::INFINITY).contains(x));
-        if !counts_ok(&self.conversions) || !counts_ok(&self.nulls) {
+        let bad_count = |v: &[f64]| {
+            v.iter()
+                .map(|x| !(0.0..f64::INFINITY).contains(x) as usize)
+                .sum::<usize>()
+        };
+        if bad_count(&self.conversions) > 0 || (sent.nulls && bad_count(&self.nulls) > 0) {
             return Err("conversions and nulls must be finite and non-negative".into());
         }
-        if !self.value.iter().all(|v| v.is_finite()) {
+        if sent.values
+            && self
+                .value
+                .iter()
+                .map(|v| !v.is_finite() as usize)
+                .sum::<usize>()
+                > 0
+        {
             return Err("a journey value is not finite".into());
         }
         let max = |v: &[u32]| v.iter().copied().fold(0u32, u32::max) as usize;
-        if !self.touch_key.is_empty() && max(&self.touch_key) >= self.keys.len() {
+        if sent.touch_keys && !self.touch_key.is_empty() && max(&self.touch_key) >= self.keys.len()
+        {
             return Err("a touch key is out of range".into());
         }
-        if !self.touch_partner.is_empty() && max(&self.touch_partner) >= self.partners.len() {
+        if sent.partners
+            && !self.touch_partner.is_empty()
+            && max(&self.touch_partner) >= self.partners.len()
+        {
             return Err("a touch partner is out of range".into());
         }
         Ok(())

@@ -21,12 +21,11 @@ impl Model for Linear {
     }
 
     fn attribute(input: &Journeys, _params: &Params) -> Result<Output, ModelError> {
-        let mut weights = vec![0.0; input.touches()];
+        // Journeys cover the touches in order, so the weights are written in one pass,
+        // never zero-filled first (in a sandbox that is a memset of fresh memory).
+        let mut weights = Vec::with_capacity(input.touches());
         for j in input.iter() {
-            let w = 1.0 / j.len() as f64;
-            for x in &mut weights[j.start..j.start + j.len()] {
-                *x = w;
-            }
+            weights.extend(std::iter::repeat_n(1.0 / j.len() as f64, j.len()));
         }
         Ok(Output::weights(weights))
     }

@@ -119,21 +119,16 @@ impl Model for Markov {
         let order = params.u32_in("order", 1, 4)? as usize;
         let fx = removal_effects(input, order, DENSE_MAX)?;
 
-        let mut weights = vec![0.0; input.touches()];
+        // Written journey by journey, in touch order, so the column is never zero-filled
+        // first: a pass over every weight saved, which in a sandbox is a memset of fresh
+        // memory.
+        let mut weights = Vec::with_capacity(input.touches());
         for j in input.iter() {
-            let w = &mut weights[j.start..j.start + j.len()];
-            let mut sum = 0.0;
-            for (x, &k) in w.iter_mut().zip(j.keys) {
-                *x = fx.removal[k as usize];
-                sum += *x;
-            }
+            let sum: f64 = j.keys.iter().map(|&k| fx.removal[k as usize]).sum();
             if sum > 0.0 {
-                for x in w.iter_mut() {
-                    *x /= sum;
-                }
+                weights.extend(j.keys.iter().map(|&k| fx.removal[k as usize] / sum));
             } else {
-                let even = 1.0 / w.len() as f64;
-                w.fill(even);
+                weights.extend(std::iter::repeat_n(1.0 / j.len() as f64, j.len()));
             }
         }
 

@@ -113,37 +113,47 @@ pub struct Journey<'a> {
 
 impl Journey<'_> {
     /// Its number of touches (known from the offsets, whatever columns were sent).
+    #[inline]
     pub fn len(&self) -> usize {
         self.end - self.start
     }
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }
 }
 
 impl Journeys {
+    #[inline]
     pub fn len(&self) -> usize {
         self.journey_offsets.len().saturating_sub(1)
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The number of touches (from the offsets: `touch_key` may not have been sent).
+    #[inline]
     pub fn touches(&self) -> usize {
         self.journey_offsets.last().map_or(0, |&t| t as usize)
     }
 
     /// Journey `i`. The host validated the columns before the call, so indexing is safe.
+    // Always inlined: out of line, the wasm build called it per journey and returned
+    // the struct through memory (7% of a markov call, perf).
+    #[inline(always)]
     pub fn journey(&self, i: usize) -> Journey<'_> {
         let (s, e) = (
             self.journey_offsets[i] as usize,
             self.journey_offsets[i + 1] as usize,
         );
+        #[inline(always)]
         fn touch<T>(col: &[T], s: usize, e: usize) -> &[T] {
             col.get(s..e).unwrap_or(&[])
         }
+        #[inline(always)]
         fn journey<T: Copy + Default>(col: &[T], i: usize) -> T {
             col.get(i).copied().unwrap_or_default()
         }
@@ -184,6 +194,7 @@ impl Journeys {
         }
     }
 
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = Journey<'_>> + '_ {
         (0..self.len()).map(move |i| self.journey(i))
     }

@@ -1,7 +1,8 @@
 //! A model built straight against `ascribe:model@0.1.0` (no SDK: the SDK follows the newest
 //! contract). 0.1.0 promises every column full length, zeros where the host has no data;
-//! this model refuses the call if one is missing, and otherwise answers first-touch, with
-//! a note of what it was sent so a test can check the zeros.
+//! this model refuses the call if one is missing, and otherwise answers first-touch; with
+//! `report=1`, a note of what it was sent, so a test can check the zeros. (Without it the
+//! model reads no column past the lengths: the call-path bench times the boundary with it.)
 
 wit_bindgen::generate!({
     path: "../../../wit/model-0.1.0",
@@ -19,7 +20,11 @@ impl Guest for Legacy {
             version: "0.1.0".into(),
             kind: "model".into(),
             description: "first-touch, built against ascribe:model@0.1.0".into(),
-            params: vec![],
+            params: vec![ParamSpec {
+                name: "report".into(),
+                default_value: "0".into(),
+                description: "1: note what the call was sent".into(),
+            }],
             needs_timestamps: false,
             needs_milestones: false,
             needs_nulls: true,
@@ -29,7 +34,7 @@ impl Guest for Legacy {
 
     fn attribute(
         j: Journeys,
-        _params: Vec<(String, String)>,
+        params: Vec<(String, String)>,
     ) -> Result<AttributionOutput, ModelError> {
         let t = j.touch_key.len();
         let n = j.journey_offsets.len().saturating_sub(1);
@@ -62,6 +67,14 @@ impl Guest for Legacy {
             if w[0] < w[1] {
                 weights[w[0] as usize] = 1.0;
             }
+        }
+        let report = params.iter().any(|(k, v)| k == "report" && v == "1");
+        if !report {
+            return Ok(AttributionOutput {
+                weights,
+                scores: vec![],
+                notes: vec![],
+            });
         }
         let nonzero = |v: &[i64]| v.iter().filter(|&&x| x != 0).count();
         Ok(AttributionOutput {
