@@ -6,6 +6,7 @@ wit_bindgen::generate!({
     world: "model-plugin",
 });
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Future;
 
 impl exports::ascribe::model::attribution::Guest for Future {
@@ -14,4 +15,7 @@ impl exports::ascribe::model::attribution::Guest for Future {
     }
 }
 
+// Only the wasm build exports symbols: natively (`cargo test --workspace`) the crate is
+// an ordinary library, and the contract's export names are not valid native symbols.
+#[cfg(target_arch = "wasm32")]
 export!(Future);
