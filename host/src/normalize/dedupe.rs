@@ -46,14 +46,20 @@ pub fn touches(c: &Campaign, touches: &mut Vec<Touch>) -> Vec<Origin> {
         }
         // Within group [i, j): each touch joins the earliest kept touch of another partner
         // within the window, unless that touch already has this partner.
+        // The group is in time order, so the touches within the window of `b` start at
+        // `lo`, which only moves forward: the search stays within the window instead of
+        // going back to the group's start (quadratic for a person with many touches of
+        // one asset, as a large export has).
         if touches[i].person != 0 && !(touches[i].asset == 0 && touches[i].campaign == 0) {
+            let mut lo = i;
             for b in i + 1..j {
                 let tb = touches[b].clone();
-                if let Some(a) = (i..b).find(|&a| {
-                    keep[a]
-                        && tb.time_ms - touches[a].time_ms <= window
-                        && touches[a].partners & tb.partners == 0
-                }) {
+                while lo < b && tb.time_ms - touches[lo].time_ms > window {
+                    lo += 1;
+                }
+                if let Some(a) =
+                    (lo..b).find(|&a| keep[a] && touches[a].partners & tb.partners == 0)
+                {
                     touches[a].partners |= tb.partners;
                     keep[b] = false;
                     merged.push(tb.origin);
