@@ -272,6 +272,26 @@ fn build_template(kind: Kind, lang: Lang) -> Option<Built> {
                 c.current_dir(&dir).env("CARGO_TARGET_DIR", kit_dir());
                 c
             };
+            // The target dir is shared between runs (the SDK's dependencies build once),
+            // and every run's project has the same name in a new directory: cargo's
+            // fingerprint would find the previous run's sources unchanged and keep the
+            // previous run's plugin. Clean this one package first.
+            run(
+                cargo().args(["clean", "--quiet", "-p", &name]),
+                "cargo clean -p (the previous run's build of this template)",
+            );
+            run(
+                cargo().args([
+                    "clean",
+                    "--quiet",
+                    "-p",
+                    &name,
+                    "--release",
+                    "--target",
+                    "wasm32-wasip2",
+                ]),
+                "cargo clean -p --release --target wasm32-wasip2",
+            );
             let t = Instant::now();
             run(
                 cargo().args(["test", "--quiet"]),
@@ -428,10 +448,16 @@ fn assert_template_normalizer_runs_in_the_host(b: &Built) {
     );
 }
 
-fn assert_template_model_runs_in_the_host(b: &Built) {
+fn assert_template_model_runs_in_the_host(b: &Built, contract: &str) {
     let rt = fuel_runtime();
     let p = rt.load(&b.wasm, None, Limits::default()).unwrap();
     assert!(p.model_info().is_some());
+    // The Rust template is on the current contract and asks for the touch keys only; the
+    // Python one is still on 0.1.0, which is sent every column.
+    assert_eq!(p.contract.package(), contract);
+    if contract == "ascribe:model@0.2.0" {
+        assert_eq!(p.model_info().unwrap().inputs.names(), vec!["touch-keys"]);
+    }
     // webinar > direct > event (converts), direct (converts), email > email (does not).
     let mut j = JourneyColumns {
         keys: vec![
@@ -468,7 +494,7 @@ fn rust_normalizer_template_builds_checks_and_loads() {
 #[test]
 fn rust_model_template_builds_checks_and_loads() {
     let b = built(Kind::Model, Lang::Rust).unwrap();
-    assert_template_model_runs_in_the_host(&b);
+    assert_template_model_runs_in_the_host(&b, "ascribe:model@0.2.0");
 }
 
 #[test]
@@ -484,7 +510,7 @@ fn python_model_template_builds_checks_and_loads() {
     let Some(b) = built(Kind::Model, Lang::Python) else {
         return;
     };
-    assert_template_model_runs_in_the_host(&b);
+    assert_template_model_runs_in_the_host(&b, "ascribe:model@0.1.0");
 }
 
 #[test]

@@ -43,7 +43,10 @@ pub const WIT_BINDGEN_VERSION: &str = "0.61.1";
 pub const COMPONENTIZE_PY_VERSION: &str = "0.25";
 
 const WIT_NORMALIZER: &str = include_str!("../../../../wit/normalizer-0.1.0/normalizer.wit");
-const WIT_MODEL: &str = include_str!("../../../../wit/model-0.1.0/model.wit");
+const WIT_MODEL: &str = include_str!("../../../../wit/model-0.2.0/model.wit");
+/// The Python model template still targets the frozen 0.1.0 contract (every column sent);
+/// the host runs both.
+const WIT_MODEL_V0_1: &str = include_str!("../../../../wit/model-0.1.0/model.wit");
 
 const SDK_CSV: &str = include_str!("../../../../plugins/sdk/src/csv.rs");
 const SDK_PARAMS: &str = include_str!("../../../../plugins/sdk/src/params.rs");
@@ -138,7 +141,7 @@ pub fn files(kind: Kind, lang: Lang) -> Vec<TemplateFile> {
         (Kind::Model, Lang::Python) => vec![
             f(".gitignore", T_PY_GITIGNORE),
             f("README.md", T_PM_README),
-            f("wit/model.wit", WIT_MODEL),
+            f("wit/model.wit", WIT_MODEL_V0_1),
             f("app.py", T_PM_APP),
             f("plugin.py", T_PM_PLUGIN),
             f("ascribe_kit.py", T_PY_KIT),

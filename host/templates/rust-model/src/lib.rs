@@ -1,4 +1,4 @@
-//! {{name}}: an ascribe attribution model (contract `ascribe:model@0.1.0`).
+//! {{name}}: an ascribe attribution model (contract `ascribe:model@0.2.0`).
 //!
 //! As generated it is a linear model that can leave some keys out: every touch of a
 //! converting journey gets an equal share, except touches on `ignore_keys` (say `direct`),
@@ -7,7 +7,7 @@
 
 pub mod ascribe;
 
-use ascribe::{Info, Journeys, Model, ModelError, Output, ParamSpec, Params};
+use ascribe::{Info, Inputs, Journeys, Model, ModelError, Output, ParamSpec, Params};
 
 pub struct Plugin;
 
@@ -22,9 +22,8 @@ impl Model for Plugin {
                 "direct",
                 "comma-separated keys that get no credit while the journey has other touches",
             )],
-            needs_timestamps: false,
-            needs_milestones: false,
-            needs_nulls: false,
+            // It reads each touch's key, nothing else: the host sends only that.
+            inputs: Inputs::TOUCH_KEYS,
             key_scores: vec![],
         }
     }

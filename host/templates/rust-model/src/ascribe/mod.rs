@@ -3,8 +3,9 @@
 //! with a per-journey view, parameters with defaults, and the export macro. It is the same
 //! API as ascribe's own Rust SDK, so every bundled model is an example. It is yours now.
 //!
-//! Contract: `ascribe:model@0.1.0`. The host sends every journey of the data set in one
-//! call, as columns; the model returns one weight per touch. For every journey with
+//! Contract: `ascribe:model@0.2.0`. The host sends every journey of the data set in one
+//! call, as columns (only the columns the model declares in `Info::inputs`, plus the
+//! keys, offsets and conversions); the model returns one weight per touch. For every journey with
 //! conversions > 0, its weights must be finite, non-negative and sum to 1: the host
 //! allocates money exactly from them.
 
@@ -35,17 +36,48 @@ pub struct Info {
     pub version: String,
     pub description: String,
     pub params: Vec<ParamSpec>,
-    /// False: the host may merge identical paths and send zero timestamps.
-    pub needs_timestamps: bool,
-    /// True: the host sets the milestone flags.
-    pub needs_milestones: bool,
-    /// True: non-converting journeys carry information.
-    pub needs_nulls: bool,
+    /// The columns the model reads; the host sends only these.
+    pub inputs: Inputs,
     /// Names of the per-key score columns the model returns.
     pub key_scores: Vec<String>,
 }
 
-/// Journeys as columns; `wit/model.wit` documents each one.
+/// The optional journey columns a model reads, combined with `|`. Every column asked for
+/// is copied into the sandbox on every call, so ask for what the model reads and no more.
+/// Without `TIMES`, `MILESTONES` and `PARTNERS` the host merges identical paths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Inputs(u8);
+
+impl Inputs {
+    /// Journey lengths and conversions only.
+    pub const NONE: Inputs = Inputs(0);
+    /// `touch_key`.
+    pub const TOUCH_KEYS: Inputs = Inputs(1);
+    /// `touch_time_ms` and `conversion_time_ms`.
+    pub const TIMES: Inputs = Inputs(2);
+    /// `touch_flags`.
+    pub const MILESTONES: Inputs = Inputs(4);
+    /// `touch_partner` and `partners`.
+    pub const PARTNERS: Inputs = Inputs(8);
+    /// `nulls`.
+    pub const NULLS: Inputs = Inputs(16);
+    /// `value`.
+    pub const VALUES: Inputs = Inputs(32);
+
+    pub fn contains(self, other: Inputs) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Inputs {
+    type Output = Inputs;
+    fn bitor(self, o: Inputs) -> Inputs {
+        Inputs(self.0 | o.0)
+    }
+}
+
+/// Journeys as columns; `wit/model.wit` documents each one. A column the model did not
+/// ask for is empty: its slices in a [`Journey`] are empty, its journey values read 0.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Journeys {
     pub keys: Vec<String>,
@@ -67,6 +99,8 @@ pub struct Journey<'a> {
     pub index: usize,
     /// Index of this journey's first touch in the touch columns (and in the weights).
     pub start: usize,
+    /// One past its last touch.
+    pub end: usize,
     pub keys: &'a [u32],
     pub times_ms: &'a [i64],
     pub flags: &'a [u8],
@@ -79,10 +113,10 @@ pub struct Journey<'a> {
 
 impl Journey<'_> {
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.end - self.start
     }
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.end == self.start
     }
 }
 
@@ -95,27 +129,59 @@ impl Journeys {
         self.len() == 0
     }
 
+    /// The number of touches (from the offsets: `touch_key` may not have been sent).
     pub fn touches(&self) -> usize {
-        self.touch_key.len()
+        self.journey_offsets.last().map_or(0, |&t| t as usize)
     }
 
     /// Journey `i`. The host checked the columns before the call, so indexing is safe.
+    #[inline(always)]
     pub fn journey(&self, i: usize) -> Journey<'_> {
         let (s, e) = (
             self.journey_offsets[i] as usize,
             self.journey_offsets[i + 1] as usize,
         );
+        fn touch<T>(col: &[T], s: usize, e: usize) -> &[T] {
+            col.get(s..e).unwrap_or(&[])
+        }
+        fn journey<T: Copy + Default>(col: &[T], i: usize) -> T {
+            col.get(i).copied().unwrap_or_default()
+        }
         Journey {
             index: i,
             start: s,
-            keys: &self.touch_key[s..e],
-            times_ms: &self.touch_time_ms[s..e],
-            flags: &self.touch_flags[s..e],
-            partners: &self.touch_partner[s..e],
+            end: e,
+            keys: touch(&self.touch_key, s, e),
+            times_ms: touch(&self.touch_time_ms, s, e),
+            flags: touch(&self.touch_flags, s, e),
+            partners: touch(&self.touch_partner, s, e),
             conversions: self.conversions[i],
-            nulls: self.nulls[i],
-            value: self.value[i],
-            conversion_time_ms: self.conversion_time_ms[i],
+            nulls: journey(&self.nulls, i),
+            value: journey(&self.value, i),
+            conversion_time_ms: journey(&self.conversion_time_ms, i),
+        }
+    }
+
+    /// These journeys as the host sends them to a model reading `inputs`: every other
+    /// column emptied. [`run`] uses it, so tests fail if the model reads a column it did
+    /// not ask for.
+    pub fn only(&self, inputs: Inputs) -> Journeys {
+        fn keep<T: Clone>(col: &[T], on: bool) -> Vec<T> {
+            if on { col.to_vec() } else { Vec::new() }
+        }
+        let has = |i| inputs.contains(i);
+        Journeys {
+            keys: self.keys.clone(),
+            partners: keep(&self.partners, has(Inputs::PARTNERS)),
+            touch_key: keep(&self.touch_key, has(Inputs::TOUCH_KEYS)),
+            touch_time_ms: keep(&self.touch_time_ms, has(Inputs::TIMES)),
+            touch_flags: keep(&self.touch_flags, has(Inputs::MILESTONES)),
+            touch_partner: keep(&self.touch_partner, has(Inputs::PARTNERS)),
+            journey_offsets: self.journey_offsets.clone(),
+            conversions: self.conversions.clone(),
+            nulls: keep(&self.nulls, has(Inputs::NULLS)),
+            value: keep(&self.value, has(Inputs::VALUES)),
+            conversion_time_ms: keep(&self.conversion_time_ms, has(Inputs::TIMES)),
         }
     }
 
@@ -201,15 +267,16 @@ pub trait Model {
     fn attribute(input: &Journeys, params: &Params) -> Result<Output, ModelError>;
 }
 
-/// Runs a model the way the host will: parameters resolved against `info`, then
-/// `attribute`. Use it in tests.
+/// Runs a model the way the host will: only the columns it asks for, parameters resolved
+/// against `info`, then `attribute`. Use it in tests.
 pub fn run<M: Model>(input: &Journeys, params: &[(&str, &str)]) -> Result<Output, ModelError> {
     let given: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let p = Params::resolve(&M::info().params, &given).map_err(ModelError::InvalidParam)?;
-    M::attribute(input, &p)
+    let info = M::info();
+    let p = Params::resolve(&info.params, &given).map_err(ModelError::InvalidParam)?;
+    M::attribute(&input.only(info.inputs), &p)
 }
 
 /// The host's check of a model's weights: one per touch, finite, non-negative, and
@@ -258,9 +325,7 @@ pub fn wit_info<M: Model>() -> wit::PluginInfo {
                 description: p.description,
             })
             .collect(),
-        needs_timestamps: i.needs_timestamps,
-        needs_milestones: i.needs_milestones,
-        needs_nulls: i.needs_nulls,
+        inputs: wit::Inputs::from_bits_truncate(i.inputs.0 as _),
         key_scores: i.key_scores,
     }
 }
@@ -300,7 +365,7 @@ pub fn wit_attribute<M: Model>(
     }
 }
 
-/// Exports a [`Model`] as this component's `ascribe:model@0.1.0` world. Use it once, at
+/// Exports a [`Model`] as this component's `ascribe:model@0.2.0` world. Use it once, at
 /// the crate root.
 macro_rules! export_model {
     ($ty:ty) => {
