@@ -414,11 +414,7 @@ impl Plugin {
             )
         })?;
         let started = std::time::Instant::now();
-        // 0.1.0 is sent every column; 0.2.0 only what it asked for.
-        let sent = match self.contract {
-            Contract::ModelV0_1 => model::Inputs::ALL,
-            _ => info.inputs,
-        };
+        let sent = self.contract.columns_sent(info.inputs);
         input.check_sent(sent).map_err(|e| {
             self.fail(
                 "attribute",
@@ -438,7 +434,7 @@ impl Plugin {
         arm(&mut store, &limits, self.rt.inner.fuel);
         let instantiated = started.elapsed();
         let answer = inst
-            .attribute(&mut store, input, info.inputs, params)
+            .attribute(&mut store, input, sent, params)
             .map_err(|e| self.trap_with(&store, &limits, "attribute", e))?;
         let called = started.elapsed();
         let out = answer.map_err(|(kind, message)| {

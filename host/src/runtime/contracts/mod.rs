@@ -28,6 +28,15 @@ impl Contract {
         }
     }
 
+    /// The columns a model plugin of this contract is sent, given what it declared:
+    /// 0.1.0 promises every column; from 0.2.0 on, only those declared.
+    pub fn columns_sent(self, declared: Inputs) -> Inputs {
+        match self {
+            Contract::ModelV0_1 => Inputs::ALL,
+            _ => declared,
+        }
+    }
+
     pub fn package(self) -> &'static str {
         match self {
             Contract::ModelV0_1 => "ascribe:model@0.1.0",
@@ -77,17 +86,21 @@ impl ModelInstance {
         }
     }
 
+    /// Runs the model over the columns in `sent` (see [`lend`]); `input` is left as it was.
     pub fn attribute(
         &self,
         store: &mut Store<StoreState>,
         input: &mut JourneyColumns,
-        inputs: Inputs,
+        sent: Inputs,
         params: &[(String, String)],
     ) -> wasmtime::Result<model_v0_1::Answer<ModelOutput>> {
-        match self {
-            ModelInstance::V0_1(i) => i.attribute(store, input, params),
-            ModelInstance::V0_2(i) => i.attribute(store, input, inputs, params),
-        }
+        let (cols, loan) = lend(input, sent);
+        let (cols, answer) = match self {
+            ModelInstance::V0_1(i) => i.attribute(store, cols, params),
+            ModelInstance::V0_2(i) => i.attribute(store, cols, params),
+        };
+        repay(loan, cols, input);
+        answer
     }
 }
 
@@ -128,60 +141,118 @@ pub fn detect(engine: &Engine, component: &Component) -> Result<Contract, String
     })
 }
 
-/// One journey column lent to a call: the host's own (moved in, and back after the call,
-/// so no host-side copy is made), zeros made for the call because the model asked for a
-/// column the host does not have, or nothing because the model did not ask for it.
-pub(crate) struct Lent<T> {
-    pub column: Vec<T>,
-    hosts: bool,
+/// Which columns of a loan are the host's own, to be moved back after the call (the others
+/// were made for the call, or not sent).
+#[derive(Default)]
+pub(crate) struct Loan {
+    partners: bool,
+    touch_key: bool,
+    touch_time_ms: bool,
+    touch_flags: bool,
+    touch_partner: bool,
+    nulls: bool,
+    value: bool,
+    conversion_time_ms: bool,
 }
 
-impl<T: Clone + Default> Lent<T> {
-    pub fn new(column: &mut Vec<T>, asked: bool, len: usize) -> Lent<T> {
+/// Lends the host's columns to one call, as the contract sends them: the columns in
+/// `sent` (always the keys, offsets and conversions), moved out of `input` so no host-side
+/// copy is made; zeros made for the call where `sent` asks for a column the host does not
+/// have (with one unnamed partner for zero partner ids to index); every other column empty.
+/// [`repay`] puts the host's own back.
+pub(crate) fn lend(input: &mut JourneyColumns, sent: Inputs) -> (JourneyColumns, Loan) {
+    fn take<T: Clone + Default>(
+        col: &mut Vec<T>,
+        asked: bool,
+        len: usize,
+        own: &mut bool,
+    ) -> Vec<T> {
         if !asked {
-            Lent {
-                column: Vec::new(),
-                hosts: false,
-            }
-        } else if column.len() == len {
-            Lent {
-                column: std::mem::take(column),
-                hosts: true,
-            }
+            Vec::new()
+        } else if col.len() == len {
+            *own = true;
+            std::mem::take(col)
         } else {
-            Lent {
-                column: vec![T::default(); len],
-                hosts: false,
-            }
+            vec![T::default(); len]
         }
     }
+    let (t, n) = (input.touches(), input.journeys());
+    let mut loan = Loan::default();
+    let partners = if sent.partners && input.partners.is_empty() && t > 0 {
+        vec![String::new()]
+    } else {
+        let len = input.partners.len();
+        take(&mut input.partners, sent.partners, len, &mut loan.partners)
+    };
+    let cols = JourneyColumns {
+        keys: std::mem::take(&mut input.keys),
+        partners,
+        touch_key: take(
+            &mut input.touch_key,
+            sent.touch_keys,
+            t,
+            &mut loan.touch_key,
+        ),
+        touch_time_ms: take(
+            &mut input.touch_time_ms,
+            sent.times,
+            t,
+            &mut loan.touch_time_ms,
+        ),
+        touch_flags: take(
+            &mut input.touch_flags,
+            sent.milestones,
+            t,
+            &mut loan.touch_flags,
+        ),
+        touch_partner: take(
+            &mut input.touch_partner,
+            sent.partners,
+            t,
+            &mut loan.touch_partner,
+        ),
+        journey_offsets: std::mem::take(&mut input.journey_offsets),
+        conversions: std::mem::take(&mut input.conversions),
+        nulls: take(&mut input.nulls, sent.nulls, n, &mut loan.nulls),
+        value: take(&mut input.value, sent.values, n, &mut loan.value),
+        conversion_time_ms: take(
+            &mut input.conversion_time_ms,
+            sent.times,
+            n,
+            &mut loan.conversion_time_ms,
+        ),
+    };
+    (cols, loan)
 }
 
-/// Puts a lent column back where it came from after the call.
-pub(crate) fn give_back<T>(hosts: bool, sent: Vec<T>, column: &mut Vec<T>) {
-    if hosts {
-        *column = sent;
-    }
-}
-
-impl Lent<String> {
-    /// The partner names: where the host has none, one unnamed partner, so the zeros
-    /// made for `touch-partner` index a name.
-    pub fn names(names: &mut Vec<String>, asked: bool, touches: usize) -> Lent<String> {
-        if asked && names.is_empty() && touches > 0 {
-            Lent {
-                column: vec![String::new()],
-                hosts: false,
-            }
-        } else {
-            let len = names.len();
-            Lent::new(names, asked, len)
+/// Moves the columns a [`lend`] took from the host back into `input`.
+pub(crate) fn repay(loan: Loan, cols: JourneyColumns, input: &mut JourneyColumns) {
+    fn back<T>(own: bool, col: Vec<T>, to: &mut Vec<T>) {
+        if own {
+            *to = col;
         }
     }
-}
-
-impl<T> Lent<T> {
-    pub fn hosts(&self) -> bool {
-        self.hosts
-    }
+    input.keys = cols.keys;
+    input.journey_offsets = cols.journey_offsets;
+    input.conversions = cols.conversions;
+    back(loan.partners, cols.partners, &mut input.partners);
+    back(loan.touch_key, cols.touch_key, &mut input.touch_key);
+    back(
+        loan.touch_time_ms,
+        cols.touch_time_ms,
+        &mut input.touch_time_ms,
+    );
+    back(loan.touch_flags, cols.touch_flags, &mut input.touch_flags);
+    back(
+        loan.touch_partner,
+        cols.touch_partner,
+        &mut input.touch_partner,
+    );
+    back(loan.nulls, cols.nulls, &mut input.nulls);
+    back(loan.value, cols.value, &mut input.value);
+    back(
+        loan.conversion_time_ms,
+        cols.conversion_time_ms,
+        &mut input.conversion_time_ms,
+    );
 }

@@ -4,7 +4,6 @@
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-use super::{Lent, give_back};
 use crate::runtime::model::{Inputs, JourneyColumns, ModelInfo, ModelOutput, ParamSpec};
 use crate::runtime::sandbox::StoreState;
 
@@ -64,73 +63,57 @@ impl Instance {
         })
     }
 
-    /// Moves the columns into the call and back, so a caller running several models over
-    /// the same journeys never copies them on the host side.
+    /// Calls the model with the columns `lend` prepared, and hands them back with its
+    /// answer, so the caller can return the host's own to it.
     pub fn attribute(
         &self,
         store: &mut Store<StoreState>,
-        input: &mut JourneyColumns,
+        cols: JourneyColumns,
         params: &[(String, String)],
-    ) -> wasmtime::Result<Answer<ModelOutput>> {
-        // Every column, full length: 0.1.0 promises them all.
-        let (t, n) = (input.touches(), input.journeys());
-        let touch_time_ms = Lent::new(&mut input.touch_time_ms, true, t);
-        let touch_flags = Lent::new(&mut input.touch_flags, true, t);
-        let touch_partner = Lent::new(&mut input.touch_partner, true, t);
-        let nulls = Lent::new(&mut input.nulls, true, n);
-        let value = Lent::new(&mut input.value, true, n);
-        let conversion_time_ms = Lent::new(&mut input.conversion_time_ms, true, n);
-        let hosts = [
-            touch_time_ms.hosts(),
-            touch_flags.hosts(),
-            touch_partner.hosts(),
-            nulls.hosts(),
-            value.hosts(),
-            conversion_time_ms.hosts(),
-        ];
-        let partners = Lent::names(&mut input.partners, true, t);
-        let partners_hosts = partners.hosts();
+    ) -> (JourneyColumns, wasmtime::Result<Answer<ModelOutput>>) {
         let j = wit::Journeys {
-            keys: std::mem::take(&mut input.keys),
-            partners: partners.column,
-            touch_key: std::mem::take(&mut input.touch_key),
-            touch_time_ms: touch_time_ms.column,
-            touch_flags: touch_flags.column,
-            touch_partner: touch_partner.column,
-            journey_offsets: std::mem::take(&mut input.journey_offsets),
-            conversions: std::mem::take(&mut input.conversions),
-            nulls: nulls.column,
-            value: value.column,
-            conversion_time_ms: conversion_time_ms.column,
+            keys: cols.keys,
+            partners: cols.partners,
+            touch_key: cols.touch_key,
+            touch_time_ms: cols.touch_time_ms,
+            touch_flags: cols.touch_flags,
+            touch_partner: cols.touch_partner,
+            journey_offsets: cols.journey_offsets,
+            conversions: cols.conversions,
+            nulls: cols.nulls,
+            value: cols.value,
+            conversion_time_ms: cols.conversion_time_ms,
         };
         let result =
             self.plugin
                 .ascribe_model_attribution()
                 .call_attribute(&mut *store, &j, params);
-        input.keys = j.keys;
-        give_back(partners_hosts, j.partners, &mut input.partners);
-        input.touch_key = j.touch_key;
-        input.journey_offsets = j.journey_offsets;
-        input.conversions = j.conversions;
-        give_back(hosts[0], j.touch_time_ms, &mut input.touch_time_ms);
-        give_back(hosts[1], j.touch_flags, &mut input.touch_flags);
-        give_back(hosts[2], j.touch_partner, &mut input.touch_partner);
-        give_back(hosts[3], j.nulls, &mut input.nulls);
-        give_back(hosts[4], j.value, &mut input.value);
-        give_back(
-            hosts[5],
-            j.conversion_time_ms,
-            &mut input.conversion_time_ms,
-        );
-        Ok(match result? {
-            Ok(o) => Ok(ModelOutput {
-                weights: o.weights,
-                scores: o.scores.into_iter().map(|s| (s.name, s.values)).collect(),
-                notes: o.notes,
-            }),
-            Err(wit::ModelError::InvalidParam(m)) => Err(("invalid parameter", m)),
-            Err(wit::ModelError::UnsupportedInput(m)) => Err(("unsupported input", m)),
-            Err(wit::ModelError::Failed(m)) => Err(("failed", m)),
-        })
+        let cols = JourneyColumns {
+            keys: j.keys,
+            partners: j.partners,
+            touch_key: j.touch_key,
+            touch_time_ms: j.touch_time_ms,
+            touch_flags: j.touch_flags,
+            touch_partner: j.touch_partner,
+            journey_offsets: j.journey_offsets,
+            conversions: j.conversions,
+            nulls: j.nulls,
+            value: j.value,
+            conversion_time_ms: j.conversion_time_ms,
+        };
+        (cols, result.map(convert_answer))
+    }
+}
+
+fn convert_answer(answer: Result<wit::AttributionOutput, wit::ModelError>) -> Answer<ModelOutput> {
+    match answer {
+        Ok(o) => Ok(ModelOutput {
+            weights: o.weights,
+            scores: o.scores.into_iter().map(|s| (s.name, s.values)).collect(),
+            notes: o.notes,
+        }),
+        Err(wit::ModelError::InvalidParam(m)) => Err(("invalid parameter", m)),
+        Err(wit::ModelError::UnsupportedInput(m)) => Err(("unsupported input", m)),
+        Err(wit::ModelError::Failed(m)) => Err(("failed", m)),
     }
 }
