@@ -90,7 +90,7 @@ pub mod flags {
 /// `keys`, `touch_key`, `journey_offsets` and `conversions` are always built. The other
 /// columns are full length or empty: empty where the host has no such data (a path table
 /// has no times, milestones or partners). The contract adapters send a column a model
-/// asked for as zeros when it is empty here (`contracts::sent`).
+/// asked for as zeros when it is empty here (`contracts::lend`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JourneyColumns {
     pub keys: Vec<String>,
