@@ -72,6 +72,26 @@ enum Table<T> {
     Sparse(IntMap<T>),
 }
 
+/// Where the per-touch loop adds: one slot per code. The loop is compiled once per kind
+/// of table, so the dense case is a plain indexed add with no dispatch.
+trait Slots<T> {
+    fn at(&mut self, code: u64) -> &mut T;
+}
+
+impl<T> Slots<T> for [T] {
+    #[inline(always)]
+    fn at(&mut self, code: u64) -> &mut T {
+        &mut self[code as usize]
+    }
+}
+
+impl<T: Default> Slots<T> for IntMap<T> {
+    #[inline(always)]
+    fn at(&mut self, code: u64) -> &mut T {
+        self.entry(code).or_default()
+    }
+}
+
 impl<T: Default + Clone> Table<T> {
     fn new(codes: u64, dense_limit: u64) -> Self {
         if codes <= dense_limit {
@@ -79,21 +99,6 @@ impl<T: Default + Clone> Table<T> {
         } else {
             Table::Sparse(IntMap::default())
         }
-    }
-
-    /// The dense case inlined into the per-touch loop, the hashed one kept out of it: as
-    /// one function it was not inlined in the wasm build (4% of a call, perf).
-    #[inline(always)]
-    fn at(&mut self, code: u64) -> &mut T {
-        match self {
-            Table::Dense(v) => &mut v[code as usize],
-            Table::Sparse(m) => Self::sparse_at(m, code),
-        }
-    }
-
-    #[inline(never)]
-    fn sparse_at(m: &mut IntMap<T>, code: u64) -> &mut T {
-        m.entry(code).or_default()
     }
 
     /// The entries `keep` accepts, in increasing code order.
@@ -112,6 +117,89 @@ impl<T: Default + Clone> Table<T> {
             }
         }
     }
+}
+
+/// What the counting pass reports besides the tables.
+#[derive(Default)]
+struct Counted {
+    used: usize,
+    empty: usize,
+    empty_conv: Sum,
+}
+
+/// The state codes of the chain being counted: B = keys + 1, and B^(k-1), the weight of
+/// a window's oldest digit.
+#[derive(Clone, Copy)]
+struct Codes {
+    order: usize,
+    b: u64,
+    lead_unit: u64,
+}
+
+/// Step 2's counting, every journey's walk added to the tables. Kept out of line and
+/// generic over the tables: inside the whole of [`Chain::build`], the sandbox's compiler
+/// (Cranelift allocates registers per function) kept this loop's values on the stack,
+/// reloading the memory base and each counter at every touch; the loop ran at 1.8× its
+/// native time (perf, docs/performance.md). On its own it stays in registers.
+#[inline(never)]
+fn count<E, T>(
+    input: &Journeys,
+    codes: Codes,
+    ends: &mut E,
+    trans: &mut T,
+) -> Result<Counted, ModelError>
+where
+    E: Slots<Ends> + ?Sized,
+    T: Slots<Sum> + ?Sized,
+{
+    let Codes {
+        order,
+        b,
+        lead_unit,
+    } = codes;
+    let mut n = Counted::default();
+    for j in input.iter() {
+        let (c, nulls, v) = (j.conversions, j.nulls, j.value);
+        if !(c.is_finite() && c >= 0.0 && nulls.is_finite() && nulls >= 0.0 && v.is_finite()) {
+            return Err(ModelError::UnsupportedInput(format!(
+                "markov: journey {} has conversions {c}, nulls {nulls}, value {v}; \
+                 conversions and nulls must be finite and non-negative, value finite",
+                j.index
+            )));
+        }
+        if j.is_empty() {
+            n.empty += 1;
+            n.empty_conv.add(c);
+            continue;
+        }
+        let w = c + nulls;
+        if w <= 0.0 {
+            continue;
+        }
+        n.used += 1;
+        let keys = j.keys;
+        let head = &keys[..keys.len().min(order)];
+        let mut cur = head.iter().fold(0u64, |acc, &x| acc * b + x as u64 + 1);
+        ends.at(cur)[START].add(w);
+        for (i, &x) in keys.iter().enumerate().skip(order) {
+            let x = x as u64 + 1;
+            let lead = keys[i - order] as u64 + 1;
+            // Drop the oldest key of the window, append x.
+            let next = (cur - lead * lead_unit) * b + x;
+            if next == cur {
+                continue; // consecutive identical states collapse
+            }
+            trans.at(cur * b + x).add(w);
+            cur = next;
+        }
+        let e = ends.at(cur);
+        e[CONV].add(c);
+        e[NULL].add(nulls);
+        if c > 0.0 {
+            e[VALUE].add(v);
+        }
+    }
+    Ok(n)
 }
 
 /// Per state code: [start, conversions, nulls, value] of the paths starting / ending there.
@@ -163,52 +251,19 @@ impl Chain {
         // Codes of states are below B^k, codes of transitions below B^(k+1).
         let state_codes = b.checked_pow(order as u32).ok_or_else(too_many)?;
         let trans_codes = state_codes.checked_mul(b).ok_or_else(too_many)?;
-        let lead_unit = b.pow(order as u32 - 1);
+        let codes = Codes {
+            order,
+            b,
+            lead_unit: b.pow(order as u32 - 1),
+        };
         let mut ends: Table<Ends> = Table::new(state_codes, DENSE_STATES);
         let mut trans: Table<Sum> = Table::new(trans_codes, DENSE_TRANSITIONS);
-        let (mut used, mut empty, mut empty_conv) = (0usize, 0usize, Sum::default());
-
-        for j in input.iter() {
-            let (c, nulls, v) = (j.conversions, j.nulls, j.value);
-            if !(c.is_finite() && c >= 0.0 && nulls.is_finite() && nulls >= 0.0 && v.is_finite()) {
-                return Err(ModelError::UnsupportedInput(format!(
-                    "markov: journey {} has conversions {c}, nulls {nulls}, value {v}; \
-                     conversions and nulls must be finite and non-negative, value finite",
-                    j.index
-                )));
-            }
-            if j.is_empty() {
-                empty += 1;
-                empty_conv.add(c);
-                continue;
-            }
-            let w = c + nulls;
-            if w <= 0.0 {
-                continue;
-            }
-            used += 1;
-            let keys = j.keys;
-            let head = &keys[..keys.len().min(order)];
-            let mut cur = head.iter().fold(0u64, |acc, &x| acc * b + x as u64 + 1);
-            ends.at(cur)[START].add(w);
-            for (i, &x) in keys.iter().enumerate().skip(order) {
-                let x = x as u64 + 1;
-                let lead = keys[i - order] as u64 + 1;
-                // Drop the oldest key of the window, append x.
-                let next = (cur - lead * lead_unit) * b + x;
-                if next == cur {
-                    continue; // consecutive identical states collapse
-                }
-                trans.at(cur * b + x).add(w);
-                cur = next;
-            }
-            let e = ends.at(cur);
-            e[CONV].add(c);
-            e[NULL].add(nulls);
-            if c > 0.0 {
-                e[VALUE].add(v);
-            }
-        }
+        let counted = match (&mut ends, &mut trans) {
+            (Table::Dense(e), Table::Dense(t)) => count(input, codes, &mut e[..], &mut t[..]),
+            (Table::Dense(e), Table::Sparse(t)) => count(input, codes, &mut e[..], t),
+            (Table::Sparse(e), Table::Dense(t)) => count(input, codes, e, &mut t[..]),
+            (Table::Sparse(e), Table::Sparse(t)) => count(input, codes, e, t),
+        }?;
 
         let ends =
             ends.into_sorted(|e| e[START].get() != 0.0 || e[CONV].get() + e[NULL].get() != 0.0);
@@ -286,9 +341,9 @@ impl Chain {
             row,
             col,
             prob,
-            journeys_used: used,
-            empty_journeys: empty,
-            empty_conversions: empty_conv.get(),
+            journeys_used: counted.used,
+            empty_journeys: counted.empty,
+            empty_conversions: counted.empty_conv.get(),
         })
     }
 }

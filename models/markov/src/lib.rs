@@ -97,6 +97,24 @@ pub fn removal_effects(
     })
 }
 
+/// Step 7: each touch's weight, journey by journey in touch order, so the column is never
+/// zero-filled first (in a sandbox that is a pass over fresh memory). Out of line for
+/// the same reason as the chain's counting loop: inside `attribute` the sandbox's
+/// compiler kept this loop's values on the stack.
+#[inline(never)]
+fn touch_weights(input: &Journeys, removal: &[f64]) -> Vec<f64> {
+    let mut weights = Vec::with_capacity(input.touches());
+    for j in input.iter() {
+        let sum: f64 = j.keys.iter().map(|&k| removal[k as usize]).sum();
+        if sum > 0.0 {
+            weights.extend(j.keys.iter().map(|&k| removal[k as usize] / sum));
+        } else {
+            weights.extend(std::iter::repeat_n(1.0 / j.len() as f64, j.len()));
+        }
+    }
+    weights
+}
+
 impl Model for Markov {
     fn info() -> Info {
         Info {
@@ -119,18 +137,7 @@ impl Model for Markov {
         let order = params.u32_in("order", 1, 4)? as usize;
         let fx = removal_effects(input, order, DENSE_MAX)?;
 
-        // Written journey by journey, in touch order, so the column is never zero-filled
-        // first: a pass over every weight saved, which in a sandbox is a memset of fresh
-        // memory.
-        let mut weights = Vec::with_capacity(input.touches());
-        for j in input.iter() {
-            let sum: f64 = j.keys.iter().map(|&k| fx.removal[k as usize]).sum();
-            if sum > 0.0 {
-                weights.extend(j.keys.iter().map(|&k| fx.removal[k as usize] / sum));
-            } else {
-                weights.extend(std::iter::repeat_n(1.0 / j.len() as f64, j.len()));
-            }
-        }
+        let weights = touch_weights(input, &fx.removal);
 
         let st = &fx.stats;
         let mut notes = vec![format!(
