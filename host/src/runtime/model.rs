@@ -130,24 +130,72 @@ impl JourneyColumns {
     /// [`check`](Self::check), with the contents of only the columns that will be `sent`
     /// (a column not sent cannot mislead the model). Lengths and offsets are always
     /// checked.
+    ///
+    /// The checks read every sent column once, about 50 MB for a million paths: on a
+    /// large input the touch columns are checked on a second thread while this one checks
+    /// the offsets and the journey columns.
     pub fn check_sent(&self, sent: Inputs) -> Result<(), String> {
+        if self.touch_key.len() < TWO_THREADS_FROM || !(sent.touch_keys || sent.partners) {
+            return self
+                .check_journey_columns(sent)
+                .and_then(|()| self.check_touch_columns(sent));
+        }
+        std::thread::scope(|s| {
+            let touches = s.spawn(|| self.check_touch_columns(sent));
+            let journeys = self.check_journey_columns(sent);
+            journeys.and(touches.join().expect("a pure check does not panic"))
+        })
+    }
+
+    fn check_touch_columns(&self, sent: Inputs) -> Result<(), String> {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { self.check_sent_avx2(sent) };
+            return unsafe { self.check_touch_columns_avx2(sent) };
         }
-        self.check_sent_portable(sent)
+        self.check_touch_columns_portable(sent)
+    }
+
+    fn check_journey_columns(&self, sent: Inputs) -> Result<(), String> {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { self.check_journey_columns_avx2(sent) };
+        }
+        self.check_journey_columns_portable(sent)
     }
 
     /// The same checks compiled for AVX2, where the u32 maxima and f64 compares vectorize.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn check_sent_avx2(&self, sent: Inputs) -> Result<(), String> {
-        self.check_sent_portable(sent)
+    fn check_touch_columns_avx2(&self, sent: Inputs) -> Result<(), String> {
+        self.check_touch_columns_portable(sent)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn check_journey_columns_avx2(&self, sent: Inputs) -> Result<(), String> {
+        self.check_journey_columns_portable(sent)
     }
 
     #[inline(always)]
-    fn check_sent_portable(&self, sent: Inputs) -> Result<(), String> {
+    fn check_touch_columns_portable(&self, sent: Inputs) -> Result<(), String> {
+        let max = |v: &[u32]| v.iter().copied().fold(0u32, u32::max) as usize;
+        if sent.touch_keys && !self.touch_key.is_empty() && max(&self.touch_key) >= self.keys.len()
+        {
+            return Err("a touch key is out of range".into());
+        }
+        if sent.partners
+            && !self.touch_partner.is_empty()
+            && max(&self.touch_partner) >= self.partners.len()
+        {
+            return Err("a touch partner is out of range".into());
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn check_journey_columns_portable(&self, sent: Inputs) -> Result<(), String> {
         let t = self.touch_key.len();
         let full_or_empty = |len: usize, n: usize| len == n || len == 0;
         if !full_or_empty(self.touch_time_ms.len(), t)
@@ -205,17 +253,6 @@ impl JourneyColumns {
         {
             return Err("a journey value is not finite".into());
         }
-        let max = |v: &[u32]| v.iter().copied().fold(0u32, u32::max) as usize;
-        if sent.touch_keys && !self.touch_key.is_empty() && max(&self.touch_key) >= self.keys.len()
-        {
-            return Err("a touch key is out of range".into());
-        }
-        if sent.partners
-            && !self.touch_partner.is_empty()
-            && max(&self.touch_partner) >= self.partners.len()
-        {
-            return Err("a touch partner is out of range".into());
-        }
         Ok(())
     }
 }
@@ -249,19 +286,6 @@ fn sums_to_one(w: &[f64]) -> bool {
     (w.iter().sum::<f64>() - 1.0).abs() <= WEIGHT_SUM_TOLERANCE
 }
 
-/// `f(0..len)`, or the sum of `f` over the two halves of `0..len` on two threads when
-/// `len` is large.
-fn split_in_two(len: usize, f: impl Fn(std::ops::Range<usize>) -> usize + Sync) -> usize {
-    if len < TWO_THREADS_FROM {
-        return f(0..len);
-    }
-    let mid = len / 2;
-    std::thread::scope(|s| {
-        let second = s.spawn(|| f(mid..len));
-        f(0..mid) + second.join().expect("a pure count does not panic")
-    })
-}
-
 /// The number of weights that are not finite and non-negative.
 fn count_bad(w: &[f64]) -> usize {
     #[cfg(target_arch = "x86_64")]
@@ -290,6 +314,58 @@ fn count_bad_avx2(w: &[f64]) -> usize {
     count_bad_portable(w)
 }
 
+/// What one pass over some journeys' weights found.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Scan {
+    /// Weights that are not finite and non-negative.
+    bad_weights: usize,
+    /// The first converting journey whose weights do not sum to 1.
+    first_bad_sum: Option<usize>,
+}
+
+impl Scan {
+    /// This scan and one of the journeys after it.
+    fn and(self, later: Scan) -> Scan {
+        Scan {
+            bad_weights: self.bad_weights + later.bad_weights,
+            first_bad_sum: self.first_bad_sum.or(later.first_bad_sum),
+        }
+    }
+}
+
+/// Journeys per block of [`scan`]: about 3,000 weights (24 KiB) at the lengths seen in path
+/// tables and campaigns, so the sums re-read weights the bit count just brought into L1.
+const SCAN_BLOCK: usize = 512;
+
+/// Checks `journeys`' weights block by block: first the bits of the block's weights (a
+/// contiguous run, counted with AVX2 where the CPU has it), then each journey's sum while
+/// the block is still in cache. Two separate passes over the whole answer read it from
+/// memory twice, and the answer is larger than the caches (53 MB for a million paths).
+fn scan(
+    weights: &[f64],
+    offsets: &[u32],
+    conversions: &[f64],
+    journeys: std::ops::Range<usize>,
+) -> Scan {
+    let mut found = Scan {
+        bad_weights: 0,
+        first_bad_sum: None,
+    };
+    let mut j = journeys.start;
+    while j < journeys.end {
+        let end = (j + SCAN_BLOCK).min(journeys.end);
+        found.bad_weights += count_bad(&weights[offsets[j] as usize..offsets[end] as usize]);
+        if found.first_bad_sum.is_none() {
+            found.first_bad_sum = (j..end).find(|&k| {
+                let w = &weights[offsets[k] as usize..offsets[k + 1] as usize];
+                conversions[k] > 0.0 && !w.is_empty() && !sums_to_one(w)
+            });
+        }
+        j = end;
+    }
+    found
+}
+
 /// Checks a model's answer against the contract before anything uses it.
 pub fn validate_output(
     input: &JourneyColumns,
@@ -305,11 +381,26 @@ pub fn validate_output(
     }
     // A weight is finite and non-negative exactly when its bits, read as an unsigned
     // integer, are below those of +∞ (or it is -0.0): one integer compare per weight,
-    // counted without a branch so it vectorizes. The first bad one is looked up only
-    // when there is one. Then the sums, for converting journeys only. Both passes read
-    // every weight, so a large answer is checked on two threads.
-    let ok = |w: f64| (0.0..f64::INFINITY).contains(&w);
-    if split_in_two(out.weights.len(), |r| count_bad(&out.weights[r])) > 0 {
+    // counted without a branch so it vectorizes. The sums are checked for converting
+    // journeys only. Both checks read the weights in one pass, block by block (see
+    // `scan`), and a large answer is scanned on two threads, half the journeys each.
+    let offsets = &input.journey_offsets;
+    let n = input.conversions.len();
+    let scan_all = |journeys: std::ops::Range<usize>| {
+        scan(&out.weights, offsets, &input.conversions, journeys)
+    };
+    let found = if out.weights.len() >= TWO_THREADS_FROM {
+        let mid = n / 2;
+        std::thread::scope(|s| {
+            let second = s.spawn(|| scan_all(mid..n));
+            let first = scan_all(0..mid);
+            first.and(second.join().expect("a pure scan does not panic"))
+        })
+    } else {
+        scan_all(0..n)
+    };
+    if found.bad_weights > 0 {
+        let ok = |w: f64| (0.0..f64::INFINITY).contains(&w);
         let (i, w) = out
             .weights
             .iter()
@@ -320,25 +411,7 @@ pub fn validate_output(
             "weight {i} is {w}: weights must be finite and non-negative"
         ));
     }
-    let offsets = &input.journey_offsets;
-    let first_bad = |journeys: std::ops::Range<usize>| {
-        journeys.into_iter().find(|&j| {
-            let w = &out.weights[offsets[j] as usize..offsets[j + 1] as usize];
-            input.conversions[j] > 0.0 && !w.is_empty() && !sums_to_one(w)
-        })
-    };
-    let n = input.conversions.len();
-    let bad = if out.weights.len() >= TWO_THREADS_FROM {
-        let mid = n / 2;
-        std::thread::scope(|s| {
-            let second = s.spawn(|| first_bad(mid..n));
-            let first = first_bad(0..mid);
-            first.or(second.join().expect("a pure scan does not panic"))
-        })
-    } else {
-        first_bad(0..n)
-    };
-    if let Some(j) = bad {
+    if let Some(j) = found.first_bad_sum {
         let sum: f64 = out.weights[offsets[j] as usize..offsets[j + 1] as usize]
             .iter()
             .sum();
@@ -468,13 +541,54 @@ mod weight_check_tests {
             assert_eq!(count_bad(&[w]) == 0, ok(w), "{w:?} ({:#x})", w.to_bits());
             assert_eq!(count_bad_portable(&[w]) == 0, ok(w), "{w:?}");
         }
-        // Counted over a long column on both paths, threads included.
-        let mut w = vec![0.5; TWO_THREADS_FROM + 3];
+        // Counted over a long answer of two-touch journeys: block by block, in either
+        // half, and with the first bad weight named.
+        let journeys = TWO_THREADS_FROM / 2 + 2;
+        let offsets: Vec<u32> = (0..=journeys as u32).map(|j| 2 * j).collect();
+        let conversions = vec![1.0; journeys];
+        let mut w = vec![0.5; 2 * journeys];
         w[7] = f64::NAN;
         w[TWO_THREADS_FROM] = -2.0;
         w[TWO_THREADS_FROM + 2] = f64::INFINITY;
-        assert_eq!(split_in_two(w.len(), |r| count_bad(&w[r])), 3);
         assert_eq!(count_bad_portable(&w), 3);
+        let whole = scan(&w, &offsets, &conversions, 0..journeys);
+        assert_eq!(whole.bad_weights, 3);
+        let mid = journeys / 2;
+        assert_eq!(
+            scan(&w, &offsets, &conversions, 0..mid).and(scan(
+                &w,
+                &offsets,
+                &conversions,
+                mid..journeys
+            )),
+            whole
+        );
+        let input = JourneyColumns {
+            keys: vec!["a".into()],
+            touch_key: vec![0; w.len()],
+            journey_offsets: offsets,
+            conversions,
+            ..Default::default()
+        };
+        let out = ModelOutput {
+            weights: w,
+            ..Default::default()
+        };
+        assert_eq!(
+            validate_output(&input, &out, &info()),
+            Err("weight 7 is NaN: weights must be finite and non-negative".into())
+        );
+    }
+
+    fn info() -> ModelInfo {
+        ModelInfo {
+            name: "t".into(),
+            version: "0".into(),
+            description: String::new(),
+            params: vec![],
+            inputs: Inputs::default(),
+            key_scores: vec![],
+        }
     }
 
     #[test]
@@ -488,15 +602,18 @@ mod weight_check_tests {
             conversions: vec![1.0; n],
             ..Default::default()
         };
-        let info = ModelInfo {
-            name: "t".into(),
-            version: "0".into(),
-            description: String::new(),
-            params: vec![],
-            inputs: Inputs::default(),
-            key_scores: vec![],
-        };
+        let info = info();
         assert_eq!(input.check(), Ok(()));
+        // The column checks of an input this large run on two threads; the journey
+        // columns' failure is still the one named first.
+        let mut bad = input.clone();
+        bad.touch_key[n - 1] = 1;
+        assert_eq!(bad.check(), Err("a touch key is out of range".into()));
+        bad.conversions[0] = f64::NAN;
+        assert_eq!(
+            bad.check(),
+            Err("conversions and nulls must be finite and non-negative".into())
+        );
         let mut out = ModelOutput {
             weights: vec![1.0; n],
             ..Default::default()
