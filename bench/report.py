@@ -225,11 +225,15 @@ def paths_section(p):
         "Where the median plugin call's time went, ms (`call`: columns in, the model, weights out):",
         "",
         table(
-            ["model", "check", "instantiate", "call", "validate", "release"],
+            ["model", "check", "instantiate", "call", "validate", "release", "one copy of the weights"],
             [[m["model"]] + [f"{m['phases_ms'][k]:.1f}" for k in
                              ("check", "instantiate", "call", "validate", "release")]
+             + [f"{m['weights_copy_s'] * 1e3:.1f}" if "weights_copy_s" in m else "–"]
              for m in p["native_vs_plugin"] if "phases_ms" in m],
         ),
+        "",
+        "(`one copy of the weights`: the same weights copied once into fresh host memory, "
+        "natively; lifting them out of the sandbox costs at least that, inside `call`.)",
         "",
     ]
     return out

@@ -3,7 +3,8 @@
 //! Run: `cargo xtask plugins && cargo bench -p ascribe --bench paths [-- FILE.csv]`;
 //! `-- --read` times only reading the table (one thread and two), for work on the reader;
 //! `-- --repeat MODEL [ORDER]` only calls one model 20 times through the sandbox, for
-//! `perf` (with `ASCRIBE_PERFMAP=1` perf names the plugin's own functions).
+//! `perf` (with `ASCRIBE_PERFMAP=1` perf names the plugin's own functions); with
+//! `--native`, linear or markov linked natively instead.
 //! The table is generated once with the seeded generator (`ascribe-gen paths --seed 1
 //! --paths 1000000 --channels 12 --max-len 12`) into `target/bench-data/`.
 //!
@@ -210,6 +211,33 @@ fn repeat(file: &Path, scratch: &Path, model: &str, params: &[(String, String)])
     );
 }
 
+/// The same 20 calls to the model crate linked natively, for comparing perf profiles.
+fn repeat_native(file: &Path, model: &str, params: &[(String, String)]) {
+    let t = table::read(file, &ReadOptions::default()).unwrap();
+    let sdk = to_sdk(&t.cols);
+    let mut times = vec![];
+    for _ in 0..20 {
+        let s = Instant::now();
+        let out = match model {
+            "linear" => model_linear::Linear::attribute(
+                &sdk,
+                &Params::resolve(&model_linear::Linear::info().params, params).unwrap(),
+            ),
+            "markov" => model_markov::Markov::attribute(
+                &sdk,
+                &Params::resolve(&model_markov::Markov::info().params, params).unwrap(),
+            ),
+            other => panic!("no native build of {other}: linear or markov"),
+        };
+        times.push(s.elapsed());
+        drop(out.unwrap());
+    }
+    println!(
+        "{model} {params:?} natively: median {:.3} s over 20 calls",
+        median(times).as_secs_f64()
+    );
+}
+
 fn main() {
     let file = table_file();
     let bytes = std::fs::metadata(&file).unwrap().len();
@@ -231,7 +259,11 @@ fn main() {
             .filter(|a| !a.starts_with('-'))
             .map(|o| vec![("order".to_string(), o.clone())])
             .unwrap_or_default();
-        repeat(&file, scratch.path(), model, &params);
+        if args.iter().any(|a| a == "--native") {
+            repeat_native(&file, model, &params);
+        } else {
+            repeat(&file, scratch.path(), model, &params);
+        }
         return;
     }
 
@@ -423,6 +455,16 @@ fn main() {
             nat.push(s.elapsed());
             native_weights = out.weights;
         }
+        // What lifting the weights out of the sandbox costs at the least: one copy of them
+        // into fresh memory of the host's.
+        let mut copies = vec![];
+        for _ in 0..5 {
+            let s = Instant::now();
+            let copy = native_weights.to_vec();
+            copies.push(s.elapsed());
+            drop(copy);
+        }
+        let copy = median(copies).as_secs_f64();
         let p = plugin(name);
         let mut plug = vec![];
         let mut runs = vec![];
@@ -448,9 +490,15 @@ fn main() {
             if w / n <= 1.3 { "yes" } else { "NO" }
         );
         println!("  {:<16} the median plugin call: {phases}", "");
+        println!(
+            "  {:<16} one copy of the weights into fresh memory: {:.1} ms",
+            "",
+            copy * 1e3
+        );
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         json_native.push(serde_json::json!({
             "model": label, "native_s": n, "plugin_s": w, "ratio": w / n,
+            "weights_copy_s": copy,
             "phases_ms": {
                 "check": ms(phases.check), "instantiate": ms(phases.instantiate),
                 "call": ms(phases.call), "validate": ms(phases.validate),
