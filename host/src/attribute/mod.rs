@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::campaign::{Campaign, minor_units};
 use crate::normalize::Dataset;
+use crate::runtime::model::ModelOutput;
 use crate::runtime::{Plugin, PluginError, Usage};
 pub use journeys::{Dimension, JourneySet, Key, Kind};
 pub use window::{Window, WindowSpec};
@@ -68,6 +69,78 @@ pub fn params_in_force(plugin: &Plugin, given: &[(String, String)]) -> Vec<(Stri
     out
 }
 
+/// The money of every conversion in the window, split over its journey's touches.
+pub struct Allocation {
+    pub credits: Vec<Credit>,
+    /// Conversions in the window (indices into `Dataset::conversions`).
+    pub conversions: Vec<u32>,
+    pub total_units: i128,
+    /// Conversions with no touch in the lookback.
+    pub unattributed: Vec<u32>,
+    pub unattributed_units: i128,
+}
+
+/// The model's weight for every touch of `journeys`, and the rest of its answer. A model
+/// that reads no times, milestones or partners is called once per distinct path, and the
+/// path's weights are copied back onto every journey that has it.
+pub fn weights(
+    journeys: &mut JourneySet,
+    plugin: &Plugin,
+    params: &[(String, String)],
+) -> Result<(Vec<f64>, ModelOutput, Usage), PluginError> {
+    let aggregate = plugin.model_info().is_some_and(|i| i.may_merge_paths());
+    if aggregate {
+        let mut agg = journeys::aggregate(&journeys.cols);
+        let (out, usage) = plugin.attribute(&mut agg.cols, params)?;
+        let mut w = Vec::with_capacity(journeys.cols.touches());
+        for (j, &p) in agg.path_of.iter().enumerate() {
+            let r = agg.cols.range(p as usize);
+            debug_assert_eq!(r.len(), journeys.cols.range(j).len());
+            w.extend_from_slice(&out.weights[r]);
+        }
+        Ok((w, out, usage))
+    } else {
+        let (mut out, usage) = plugin.attribute(&mut journeys.cols, params)?;
+        Ok((std::mem::take(&mut out.weights), out, usage))
+    }
+}
+
+/// Turns `weights` into money: each conversion's amount in minor units, split over its
+/// journey's touches by largest remainder, so a conversion's credits sum to its amount
+/// exactly.
+pub fn allocate(c: &Campaign, ds: &Dataset, journeys: &JourneySet, weights: &[f64]) -> Allocation {
+    let scale = minor_units(&c.currency).unwrap_or(2);
+    let mut a = Allocation {
+        credits: vec![],
+        conversions: vec![],
+        total_units: 0,
+        unattributed: vec![],
+        unattributed_units: 0,
+    };
+    for (j, conv) in journeys.conversion_of.iter().enumerate() {
+        let Some(ci) = *conv else { continue };
+        let cv = &ds.conversions[ci];
+        let units = money::to_units(cv.amount, scale);
+        a.total_units += units;
+        a.conversions.push(ci as u32);
+        let r = journeys.cols.range(j);
+        if r.is_empty() {
+            a.unattributed.push(ci as u32);
+            a.unattributed_units += units;
+            continue;
+        }
+        let parts = money::split_units(units, &weights[r.clone()]);
+        for (k, units) in r.zip(parts) {
+            a.credits.push(Credit {
+                conversion: ci as u32,
+                touch: journeys.touch_index[k],
+                units: units as i64,
+            });
+        }
+    }
+    a
+}
+
 /// Runs `plugin` over the journeys and allocates every conversion's amount exactly.
 pub fn attribute(
     c: &Campaign,
@@ -76,50 +149,8 @@ pub fn attribute(
     plugin: &Plugin,
     params: &[(String, String)],
 ) -> Result<Attribution, PluginError> {
-    let info = plugin.model_info().cloned();
-    let aggregate = info.as_ref().is_some_and(|i| i.may_merge_paths());
-    let (weights, run_out, usage) = if aggregate {
-        let mut agg = journeys::aggregate(&journeys.cols);
-        let (out, usage) = plugin.attribute(&mut agg.cols, params)?;
-        // Expand path weights back onto every journey that shares the path.
-        let mut w = Vec::with_capacity(journeys.cols.touches());
-        for (j, &p) in agg.path_of.iter().enumerate() {
-            let r = agg.cols.range(p as usize);
-            debug_assert_eq!(r.len(), journeys.cols.range(j).len());
-            w.extend_from_slice(&out.weights[r]);
-        }
-        (w, out, usage)
-    } else {
-        let (out, usage) = plugin.attribute(&mut journeys.cols, params)?;
-        (out.weights.clone(), out, usage)
-    };
-
-    let scale = minor_units(&c.currency).unwrap_or(2);
-    let mut credits = vec![];
-    let mut conversions = vec![];
-    let mut unattributed = vec![];
-    let (mut total, mut unattributed_units) = (0i128, 0i128);
-    for (j, conv) in journeys.conversion_of.iter().enumerate() {
-        let Some(ci) = *conv else { continue };
-        let cv = &ds.conversions[ci];
-        let units = money::to_units(cv.amount, scale);
-        total += units;
-        conversions.push(ci as u32);
-        let r = journeys.cols.range(j);
-        if r.is_empty() {
-            unattributed.push(ci as u32);
-            unattributed_units += units;
-            continue;
-        }
-        let parts = money::split_units(units, &weights[r.clone()]);
-        for (k, units) in r.zip(parts) {
-            credits.push(Credit {
-                conversion: ci as u32,
-                touch: journeys.touch_index[k],
-                units: units as i64,
-            });
-        }
-    }
+    let (weights, run_out, usage) = weights(&mut journeys, plugin, params)?;
+    let a = allocate(c, ds, &journeys, &weights);
     let keys = &journeys.cols.keys;
     let run = ModelRun {
         model: plugin.label().name.clone(),
@@ -135,11 +166,11 @@ pub fn attribute(
     Ok(Attribution {
         kind: journeys.kind,
         journeys,
-        credits,
-        conversions,
-        total_units: total,
-        unattributed,
-        unattributed_units,
+        credits: a.credits,
+        conversions: a.conversions,
+        total_units: a.total_units,
+        unattributed: a.unattributed,
+        unattributed_units: a.unattributed_units,
         run,
         usage,
     })
