@@ -160,6 +160,28 @@ def pipeline_section(p):
             ])
         out.append(table(["source", "plugin", "format", "MB", "rows", "s", "MB/s", "rows/s", "target MB/s", "met"], r))
         out.append("")
+    staged = [s for s in sizes if "journeys_and_allocation" in s]
+    if staged:
+        out += [
+            "### Journey building and allocation",
+            "",
+            "In process on the normalized dataset, with `track-source`'s defaults (the campaign's "
+            "window, `channel` as the key): both journey sets (pipeline and revenue) built, "
+            "linear's weights for them (through the sandbox, identical paths merged), and every "
+            "conversion's amount allocated exactly over its touches; median of 3.",
+            "",
+        ]
+        r = []
+        for s in staged:
+            j = s["journeys_and_allocation"]
+            r.append([
+                f"{s['touches']:,}", f"{j['journey_touches']:,}", f"{j['build_s']:.3f}",
+                f"{j['journey_touches'] / j['build_s']:,.0f}", f"{j['linear_weights_s']:.3f}",
+                f"{j['credits']:,}", f"{j['allocate_s']:.3f}", f"{j['credits'] / j['allocate_s']:,.0f}",
+            ])
+        out.append(table(["touches", "journey touches", "build s", "journey touches/s",
+                          "linear's weights s", "credits", "allocate s", "credits/s"], r))
+        out.append("")
     return out
 
 

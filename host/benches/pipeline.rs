@@ -1,17 +1,20 @@
-//! The pipeline at scale: normalization throughput per normalizer, and `track-source
-//! --detail full` end to end (wall time and peak memory) on generated campaigns.
+//! The pipeline at scale: normalization throughput per normalizer, journey building and
+//! allocation in process, and `track-source --detail full` end to end (wall time and peak
+//! memory) on generated campaigns.
 //!
 //! Run: `cargo xtask plugins && cargo bench -p ascribe --bench pipeline [-- SIZES…]`
 //! (default sizes: 100000 1000000 touches). Campaigns are generated once with the seeded
 //! generator into `target/bench-data/`. Targets (issues 3 and 5, this 2-core machine):
 //! ≥ 100 MB/s of CSV and ≥ 50 MB/s of NDJSON through the plugins; 1M touches end to end
-//! in under 5 s.
+//! in under 5 s. `-- --normalization-only` and `-- --journeys-only` stop after those
+//! parts, for work on them (no JSON is written).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use ascribe::runtime::{Runtime, RuntimeOptions};
+use ascribe::attribute::{self, Key, Kind, Window, WindowSpec};
+use ascribe::runtime::{Limits, Runtime, RuntimeOptions};
 
 mod support;
 use support::{load, write_json};
@@ -79,6 +82,63 @@ fn normalization(file: &Path, rt: &Runtime) -> Vec<serde_json::Value> {
     out
 }
 
+/// Journey building and allocation in process, on the normalized dataset: the stages of
+/// `track-source` between normalization and insights, with its defaults (the campaign's
+/// window, `channel` as the key) and linear's weights. Median of 3.
+fn journeys_and_allocation(file: &Path, rt: &Runtime) -> serde_json::Value {
+    let c = ascribe::campaign::load(file).unwrap();
+    let plugins = ascribe::normalize::load_plugins(&c, rt, &[target().join("plugins")]).unwrap();
+    let ds = ascribe::normalize::normalize(&c, &plugins, &|_| {}).unwrap();
+    let window = Window::resolve(&WindowSpec::Campaign, c.start, c.end, c.end);
+    let key = Key::parse("channel").unwrap();
+    let linear = rt
+        .load(
+            &target().join("plugins/linear.wasm"),
+            None,
+            Limits::default(),
+        )
+        .unwrap();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut build, mut model, mut alloc) = (vec![], vec![], vec![]);
+    let (mut touches, mut credits) = (0, 0);
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut sets = [Kind::Pipeline, Kind::Revenue]
+            .map(|kind| attribute::journeys::build(&c, &ds, kind, window, &key));
+        build.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let weights: Vec<Vec<f64>> = sets
+            .iter_mut()
+            .map(|j| attribute::weights(j, &linear, &[]).unwrap().0)
+            .collect();
+        model.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let allocations: Vec<attribute::Allocation> = sets
+            .iter()
+            .zip(&weights)
+            .map(|(j, w)| attribute::allocate(&c, &ds, j, w))
+            .collect();
+        alloc.push(t.elapsed().as_secs_f64());
+        touches = sets.iter().map(|j| j.cols.touches()).sum::<usize>();
+        credits = allocations.iter().map(|a| a.credits.len()).sum::<usize>();
+    }
+    let (b, m, a) = (median(build), median(model), median(alloc));
+    println!(
+        "  journeys (pipeline and revenue, {touches} journey touches): built in {b:.3} s; \
+         linear's weights {m:.3} s; allocated ({credits} credits) in {a:.3} s"
+    );
+    serde_json::json!({
+        "journey_touches": touches,
+        "credits": credits,
+        "build_s": b,
+        "linear_weights_s": m,
+        "allocate_s": a,
+    })
+}
+
 fn end_to_end(file: &Path, scratch: &Path) -> (f64, u64) {
     let run = || {
         let o = Command::new("/usr/bin/time")
@@ -144,11 +204,16 @@ fn main() {
         if std::env::args().any(|a| a == "--normalization-only") {
             continue; // for profiling the normalizers: no end-to-end runs, no JSON
         }
+        let stages = journeys_and_allocation(&file, &rt);
+        if std::env::args().any(|a| a == "--journeys-only") {
+            continue; // for work on journey building: no end-to-end runs, no JSON
+        }
         let (secs, kb) = end_to_end(&file, scratch.path());
         rows.push((n, secs, kb));
         json.push(serde_json::json!({
             "touches": n,
             "normalization": sources,
+            "journeys_and_allocation": stages,
             "track_source_seconds": secs,
             "track_source_peak_mib": kb as f64 / 1024.0,
         }));
