@@ -177,7 +177,7 @@ def pipeline_section(p):
             r.append([
                 f"{s['touches']:,}", f"{j['journey_touches']:,}", f"{j['build_s']:.3f}",
                 f"{j['journey_touches'] / j['build_s']:,.0f}", f"{j['linear_weights_s']:.3f}",
-                f"{j['credits']:,}", f"{j['allocate_s']:.3f}", f"{j['credits'] / j['allocate_s']:,.0f}",
+                f"{j['credits']:,}", f"{j['allocate_s']:.4f}", f"{j['credits'] / j['allocate_s']:,.0f}",
             ])
         out.append(table(["touches", "journey touches", "build s", "journey touches/s",
                           "linear's weights s", "credits", "allocate s", "credits/s"], r))
