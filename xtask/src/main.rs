@@ -130,6 +130,7 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 /// generated section of docs/performance.md and its plot. Sizes default to 100k, 1M and
 /// 10M touches; `--no-ca` skips ChannelAttribution (its virtual env needs PyPI once).
 fn bench(args: &[String]) -> Result<(), String> {
+    demo_fixtures()?;
     build_plugins()?;
     run(cargo().args(["build", "--release", "-p", "ascribe", "-p", "ascribe-gen"]))?;
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
@@ -170,13 +171,73 @@ fn bench(args: &[String]) -> Result<(), String> {
     run(&mut report)
 }
 
+/// The demo's two large exports (3.2 and 2.3 MB) are not in git: the generator writes
+/// them byte for byte from the command in fixtures/README.md, and
+/// `fixtures/campaigns/generated.sha256` pins the reviewed bytes (the injected faults
+/// listed there row by row). Generated into `target/demo-fixtures` and copied over when
+/// missing or different; a fresh run that does not match the pins is an error, since the
+/// generator then changed and the demo must be regenerated and reviewed on purpose.
+fn demo_fixtures() -> Result<(), String> {
+    let campaigns = root().join("fixtures/campaigns");
+    let pins_file = campaigns.join("generated.sha256");
+    let pins = std::fs::read_to_string(&pins_file)
+        .map_err(|e| format!("reading {}: {e}", pins_file.display()))?;
+    let pins: Vec<(&str, &str)> = pins.lines().filter_map(|l| l.split_once("  ")).collect();
+    let matches = |dir: &Path, (sha, file): (&str, &str)| {
+        std::fs::read(dir.join(file)).is_ok_and(|b| sha256_hex(&b) == sha)
+    };
+    if pins.iter().all(|&p| matches(&campaigns, p)) {
+        return Ok(());
+    }
+    let out = root().join("target/demo-fixtures");
+    run(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "ascribe-gen",
+            "--",
+            "campaign",
+        ])
+        .args(["--seed", "2026", "--touches", "30000", "--bad-rows"])
+        .args([
+            "--name",
+            "AI Launch Tour",
+            "--id",
+            "ai-launch-tour",
+            "--out",
+        ])
+        .arg(&out))?;
+    for &(sha, file) in &pins {
+        if !matches(&out, (sha, file)) {
+            return Err(format!(
+                "the generator no longer writes the reviewed {file} (pinned in {}): \
+                 regenerate the demo as fixtures/README.md says, review it, and update the pins",
+                pins_file.display()
+            ));
+        }
+        std::fs::copy(out.join(file), campaigns.join(file))
+            .map_err(|e| format!("copying {file}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("plugins") => build_plugins(),
-        Some("test") => build_plugins()
+        Some("test") => demo_fixtures()
+            .and_then(|_| build_plugins())
             .and_then(|_| run(cargo().args(["test", "--workspace"]).args(&args[1..]))),
-        Some("demo") => build_plugins().and_then(|_| {
+        Some("demo") => demo_fixtures().and_then(|_| build_plugins()).and_then(|_| {
             run(cargo()
                 .args([
                     "run",
