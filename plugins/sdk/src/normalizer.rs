@@ -375,12 +375,25 @@ impl Batch {
 /// Cleans an exported amount: strips spaces, currency symbols and codes, and thousands
 /// separators, keeping an optional leading minus and one decimal point. `decimal_comma`
 /// reads `1.234,50` as 1234.50. Returns `Ok("")` for an empty cell.
+///
+/// An amount is never reinterpreted: a thousands separator (`,`, or `.` with
+/// `decimal_comma`; a space or `'` between digits) must stand between groups of exactly
+/// three digits before the decimal mark, after a first group of one to three, so
+/// `12500,50`, `1,23` and `1.234,56` are refused without `decimal_comma` (the reason names
+/// the parameter), and `12.5` with it. The sign comes first (`-5`, `$-5`, `(5)`); letters
+/// other than a currency code (`12.5k`, `n/a`) are refused.
 pub fn clean_amount(raw: &str, decimal_comma: bool) -> Result<String, String> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(String::new());
     }
-    let bad = || format!("`{raw}` is not an amount");
+    // The cell as quoted in a reason, cut short: a reject's text is bounded.
+    let shown: String = if s.chars().count() > 64 {
+        s.chars().take(64).chain(std::iter::once('…')).collect()
+    } else {
+        s.to_string()
+    };
+    let bad = || format!("`{shown}` is not an amount");
     // A currency code may stand before or after the number (`USD 99`, `99 EUR`); any
     // other letter is a unit or a typo (`12.5k`, `n/a`) and must not be read as a number.
     let mut body = s;
@@ -402,32 +415,97 @@ pub fn clean_amount(raw: &str, decimal_comma: bool) -> Result<String, String> {
     } else {
         ('.', ',')
     };
+    let is_symbol = |c: char| matches!(c, '$' | '€' | '£' | '¥');
+    let is_space = |c: char| c == ' ' || c == '\u{a0}';
+    // Phases: 0 before the number (currency symbols, the sign, spaces), 1 the number,
+    // 2 after it (currency symbols, spaces, a closing parenthesis).
+    let mut phase = 0;
+    let (mut minus, mut plus, mut open, mut close) = (0, 0, 0, 0);
     let mut out = String::with_capacity(body.len());
-    let mut seen_dec = false;
     let mut digits = 0;
-    let neg = body.starts_with('-') || (body.starts_with('(') && body.ends_with(')'));
-    for ch in body.chars() {
-        if ch.is_ascii_digit() {
+    let mut seen_dec = false;
+    // Thousands grouping: digits since the last separator, the separator that opened the
+    // current group, and the first separator found out of place.
+    let mut group_len = 0;
+    let mut last_sep: Option<char> = None;
+    let mut misplaced: Option<char> = None;
+    let mut prev_digit = false;
+    let mut chars = body.chars().peekable();
+    while let Some(ch) = chars.next() {
+        let next_digit = chars.peek().is_some_and(|c| c.is_ascii_digit());
+        let is_digit = ch.is_ascii_digit();
+        if is_digit {
+            if phase == 2 {
+                return Err(bad());
+            }
+            phase = 1;
             out.push(ch);
             digits += 1;
-        } else if ch == dec {
+            if !seen_dec {
+                group_len += 1;
+            }
+        } else if ch == dec && phase < 2 {
             if seen_dec {
                 return Err(bad());
             }
+            if last_sep.is_some() && group_len != 3 {
+                misplaced = misplaced.or(last_sep);
+            }
+            phase = 1;
             seen_dec = true;
             out.push('.');
-        } else if ch == group || ch == ' ' || ch == '\u{a0}' || ch == '\'' {
-            // thousands separators
-        } else if matches!(ch, '$' | '€' | '£' | '¥' | '-' | '(' | ')' | '+') {
-            // currency symbols, and the sign handled above
+        } else if phase < 2
+            && (ch == group || ((is_space(ch) || ch == '\'') && prev_digit && next_digit))
+        {
+            // A thousands separator: it closes the group before it.
+            let first = last_sep.is_none();
+            if seen_dec || (first && !(1..=3).contains(&group_len)) || (!first && group_len != 3) {
+                misplaced = misplaced.or(Some(last_sep.unwrap_or(ch)));
+            }
+            phase = 1;
+            last_sep = Some(ch);
+            group_len = 0;
+        } else if is_space(ch) || is_symbol(ch) {
+            if phase == 1 {
+                phase = 2;
+            }
+        } else if ch == '-' && phase == 0 {
+            minus += 1;
+        } else if ch == '+' && phase == 0 {
+            plus += 1;
+        } else if ch == '(' && phase == 0 {
+            open += 1;
+        } else if ch == ')' && phase > 0 {
+            phase = 2;
+            close += 1;
         } else {
             return Err(bad());
         }
+        prev_digit = is_digit;
     }
-    if digits == 0 {
+    if !seen_dec && last_sep.is_some() && group_len != 3 {
+        misplaced = misplaced.or(last_sep);
+    }
+    match misplaced {
+        Some(',') => {
+            return Err(format!(
+                "amount `{shown}` has a comma that is not a thousands separator; if this source \
+                 writes decimal commas, set the normalizer parameter `decimal_comma = true`"
+            ));
+        }
+        Some('.') => {
+            return Err(format!(
+                "amount `{shown}` has a point that is not a thousands separator; if this source \
+                 writes decimal points, set the normalizer parameter `decimal_comma = false`"
+            ));
+        }
+        Some(_) => return Err(bad()),
+        None => {}
+    }
+    if digits == 0 || minus + plus + open > 1 || open != close {
         return Err(bad());
     }
-    if neg {
+    if minus + open == 1 {
         out.insert(0, '-');
     }
     Ok(out)
@@ -684,6 +762,121 @@ mod tests {
             clean_amount("#VALUE!", false).unwrap_err(),
             "`#VALUE!` is not an amount"
         );
+    }
+
+    const COMMA_HINT: &str = "has a comma that is not a thousands separator; if this source \
+         writes decimal commas, set the normalizer parameter `decimal_comma = true`";
+    const POINT_HINT: &str = "has a point that is not a thousands separator; if this source \
+         writes decimal points, set the normalizer parameter `decimal_comma = false`";
+
+    #[test]
+    fn a_comma_that_does_not_group_thousands_is_refused_naming_the_parameter() {
+        for raw in [
+            "12500,50",
+            "1,23",
+            "1,2345",
+            ",5",
+            "1.234,56",
+            "1234,567",
+            "1,234,56",
+            "5,",
+            "1 234,56",
+            "$12500,50",
+            "EUR 12500,50",
+        ] {
+            assert_eq!(
+                clean_amount(raw, false).unwrap_err(),
+                format!("amount `{raw}` {COMMA_HINT}"),
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            clean_amount("12500,50", false).unwrap_err(),
+            "amount `12500,50` has a comma that is not a thousands separator; if this source \
+             writes decimal commas, set the normalizer parameter `decimal_comma = true`"
+        );
+        // Valid groupings, worked by hand.
+        assert_eq!(clean_amount("1,234,567.89", false).unwrap(), "1234567.89");
+        assert_eq!(clean_amount("999,999", false).unwrap(), "999999");
+        assert_eq!(clean_amount("12,500", false).unwrap(), "12500");
+        assert_eq!(clean_amount("-1,000.5", false).unwrap(), "-1000.5");
+        assert_eq!(clean_amount("$ 1,234.50", false).unwrap(), "1234.50");
+        assert_eq!(clean_amount("1 234 567", false).unwrap(), "1234567");
+        assert_eq!(clean_amount("1\u{a0}234.5", false).unwrap(), "1234.5");
+        assert_eq!(clean_amount("CHF 1'000", false).unwrap(), "1000");
+        assert_eq!(clean_amount(".5", false).unwrap(), ".5");
+        // A space or apostrophe out of place is not a separator either.
+        assert_eq!(
+            clean_amount("12 50", false).unwrap_err(),
+            "`12 50` is not an amount"
+        );
+        assert_eq!(
+            clean_amount("1'23", false).unwrap_err(),
+            "`1'23` is not an amount"
+        );
+    }
+
+    #[test]
+    fn with_decimal_comma_a_point_must_group_thousands() {
+        assert_eq!(clean_amount("1.234,56", true).unwrap(), "1234.56");
+        assert_eq!(clean_amount("1.234.567,8", true).unwrap(), "1234567.8");
+        assert_eq!(clean_amount("12500,50", true).unwrap(), "12500.50");
+        assert_eq!(clean_amount("1.234", true).unwrap(), "1234");
+        assert_eq!(clean_amount("1 234,56 €", true).unwrap(), "1234.56");
+        assert_eq!(clean_amount("-0,5", true).unwrap(), "-0.5");
+        for raw in ["12.5", "1.23", "1.2345", ".5", "1,234.56", "1.234.56"] {
+            assert_eq!(
+                clean_amount(raw, true).unwrap_err(),
+                format!("amount `{raw}` {POINT_HINT}"),
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            clean_amount("12.5", true).unwrap_err(),
+            "amount `12.5` has a point that is not a thousands separator; if this source \
+             writes decimal points, set the normalizer parameter `decimal_comma = false`"
+        );
+        // Two decimal marks stay plain nonsense.
+        assert_eq!(
+            clean_amount("1,2,3", true).unwrap_err(),
+            "`1,2,3` is not an amount"
+        );
+    }
+
+    #[test]
+    fn the_sign_comes_before_the_number() {
+        assert_eq!(clean_amount("$-5", false).unwrap(), "-5");
+        assert_eq!(clean_amount("+5", false).unwrap(), "5");
+        assert_eq!(clean_amount("($1,234.50)", false).unwrap(), "-1234.50");
+        for raw in ["5-", "--5", "1-2", "(5", "5)", "-(5)", "5$5"] {
+            assert_eq!(
+                clean_amount(raw, false).unwrap_err(),
+                format!("`{raw}` is not an amount"),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_cell_is_quoted_short() {
+        let raw = "1".repeat(100) + "x";
+        let want = format!("`{}…` is not an amount", "1".repeat(64));
+        assert_eq!(clean_amount(&raw, false).unwrap_err(), want);
+    }
+
+    #[test]
+    fn the_template_kit_has_the_same_clean_amount() {
+        let f = |src: &'static str| {
+            let start = src.find("/// Cleans an exported amount").unwrap();
+            let end = start + src[start..].find("\n}\n").unwrap();
+            src[start..end].to_string()
+        };
+        let sdk = f(include_str!("normalizer.rs"));
+        let kit = f(include_str!(
+            "../../../host/templates/rust-normalizer/src/ascribe/mod.rs"
+        ));
+        assert!(sdk.contains("pub fn clean_amount(raw: &str, decimal_comma: bool)"));
+        assert_eq!(sdk, kit);
     }
 
     struct Echo {

@@ -394,43 +394,137 @@ impl Batch {
 /// Cleans an exported amount: strips spaces, currency symbols and codes, and thousands
 /// separators, keeping an optional leading minus and one decimal point. `decimal_comma`
 /// reads `1.234,50` as 1234.50. Returns `Ok("")` for an empty cell.
+///
+/// An amount is never reinterpreted: a thousands separator (`,`, or `.` with
+/// `decimal_comma`; a space or `'` between digits) must stand between groups of exactly
+/// three digits before the decimal mark, after a first group of one to three, so
+/// `12500,50`, `1,23` and `1.234,56` are refused without `decimal_comma` (the reason names
+/// the parameter), and `12.5` with it. The sign comes first (`-5`, `$-5`, `(5)`); letters
+/// other than a currency code (`12.5k`, `n/a`) are refused.
 pub fn clean_amount(raw: &str, decimal_comma: bool) -> Result<String, String> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(String::new());
+    }
+    // The cell as quoted in a reason, cut short: a reject's text is bounded.
+    let shown: String = if s.chars().count() > 64 {
+        s.chars().take(64).chain(std::iter::once('…')).collect()
+    } else {
+        s.to_string()
+    };
+    let bad = || format!("`{shown}` is not an amount");
+    // A currency code may stand before or after the number (`USD 99`, `99 EUR`); any
+    // other letter is a unit or a typo (`12.5k`, `n/a`) and must not be read as a number.
+    let mut body = s;
+    for _ in 0..2 {
+        let t = body.trim();
+        if t.len() > 3 && t.is_char_boundary(3) && t[..3].bytes().all(|b| b.is_ascii_uppercase()) {
+            body = &t[3..];
+        } else if t.len() > 3
+            && t.is_char_boundary(t.len() - 3)
+            && t[t.len() - 3..].bytes().all(|b| b.is_ascii_uppercase())
+        {
+            body = &t[..t.len() - 3];
+        } else {
+            body = t;
+        }
     }
     let (dec, group) = if decimal_comma {
         (',', '.')
     } else {
         ('.', ',')
     };
-    let mut out = String::with_capacity(s.len());
-    let mut seen_dec = false;
+    let is_symbol = |c: char| matches!(c, '$' | '€' | '£' | '¥');
+    let is_space = |c: char| c == ' ' || c == '\u{a0}';
+    // Phases: 0 before the number (currency symbols, the sign, spaces), 1 the number,
+    // 2 after it (currency symbols, spaces, a closing parenthesis).
+    let mut phase = 0;
+    let (mut minus, mut plus, mut open, mut close) = (0, 0, 0, 0);
+    let mut out = String::with_capacity(body.len());
     let mut digits = 0;
-    let neg = s.starts_with('-') || (s.starts_with('(') && s.ends_with(')'));
-    for ch in s.chars() {
-        if ch.is_ascii_digit() {
+    let mut seen_dec = false;
+    // Thousands grouping: digits since the last separator, the separator that opened the
+    // current group, and the first separator found out of place.
+    let mut group_len = 0;
+    let mut last_sep: Option<char> = None;
+    let mut misplaced: Option<char> = None;
+    let mut prev_digit = false;
+    let mut chars = body.chars().peekable();
+    while let Some(ch) = chars.next() {
+        let next_digit = chars.peek().is_some_and(|c| c.is_ascii_digit());
+        let is_digit = ch.is_ascii_digit();
+        if is_digit {
+            if phase == 2 {
+                return Err(bad());
+            }
+            phase = 1;
             out.push(ch);
             digits += 1;
-        } else if ch == dec {
-            if seen_dec {
-                return Err(format!("`{raw}` is not an amount"));
+            if !seen_dec {
+                group_len += 1;
             }
+        } else if ch == dec && phase < 2 {
+            if seen_dec {
+                return Err(bad());
+            }
+            if last_sep.is_some() && group_len != 3 {
+                misplaced = misplaced.or(last_sep);
+            }
+            phase = 1;
             seen_dec = true;
             out.push('.');
-        } else if ch == group || ch == ' ' || ch == '\u{a0}' || ch == '\'' {
-            // thousands separators
-        } else if ch.is_alphabetic() || matches!(ch, '$' | '€' | '£' | '¥' | '-' | '(' | ')' | '+')
+        } else if phase < 2
+            && (ch == group || ((is_space(ch) || ch == '\'') && prev_digit && next_digit))
         {
-            // currency symbols or codes written into the cell, and the sign handled above
+            // A thousands separator: it closes the group before it.
+            let first = last_sep.is_none();
+            if seen_dec || (first && !(1..=3).contains(&group_len)) || (!first && group_len != 3) {
+                misplaced = misplaced.or(Some(last_sep.unwrap_or(ch)));
+            }
+            phase = 1;
+            last_sep = Some(ch);
+            group_len = 0;
+        } else if is_space(ch) || is_symbol(ch) {
+            if phase == 1 {
+                phase = 2;
+            }
+        } else if ch == '-' && phase == 0 {
+            minus += 1;
+        } else if ch == '+' && phase == 0 {
+            plus += 1;
+        } else if ch == '(' && phase == 0 {
+            open += 1;
+        } else if ch == ')' && phase > 0 {
+            phase = 2;
+            close += 1;
         } else {
-            return Err(format!("`{raw}` is not an amount"));
+            return Err(bad());
         }
+        prev_digit = is_digit;
     }
-    if digits == 0 {
-        return Err(format!("`{raw}` is not an amount"));
+    if !seen_dec && last_sep.is_some() && group_len != 3 {
+        misplaced = misplaced.or(last_sep);
     }
-    if neg {
+    match misplaced {
+        Some(',') => {
+            return Err(format!(
+                "amount `{shown}` has a comma that is not a thousands separator; if this source \
+                 writes decimal commas, set the normalizer parameter `decimal_comma = true`"
+            ));
+        }
+        Some('.') => {
+            return Err(format!(
+                "amount `{shown}` has a point that is not a thousands separator; if this source \
+                 writes decimal points, set the normalizer parameter `decimal_comma = false`"
+            ));
+        }
+        Some(_) => return Err(bad()),
+        None => {}
+    }
+    if digits == 0 || minus + plus + open > 1 || open != close {
+        return Err(bad());
+    }
+    if minus + open == 1 {
         out.insert(0, '-');
     }
     Ok(out)
