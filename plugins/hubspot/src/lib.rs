@@ -141,6 +141,8 @@ enum Cols {
 pub struct HubSpot {
     export: Option<Export>,
     dates: DateFormat,
+    /// Amounts are written `1.234,56` (the `decimal_comma` parameter).
+    decimal_comma: bool,
     cols: Cols,
     /// Reused for channel names that need lower-casing.
     scratch: String,
@@ -260,8 +262,8 @@ impl HubSpot {
             return Err((RECORD_ID, "no deal id".into()));
         }
         let stage = field(r, Some(c.stage), DEAL_STAGE)?;
-        let amount =
-            clean_amount(field(r, Some(c.amount), AMOUNT)?, false).map_err(|e| (AMOUNT, e))?;
+        let amount = clean_amount(field(r, Some(c.amount), AMOUNT)?, self.decimal_comma)
+            .map_err(|e| (AMOUNT, e))?;
         let currency = field(r, Some(c.currency), DEAL_CURRENCY_CODE)?;
         let created = self.date(r, Some(c.created), CREATE_DATE, true)?;
         let closed = self.date(r, c.closed, CLOSE_DATE, false)?;
@@ -510,6 +512,13 @@ impl CsvRows for HubSpot {
                      3/4/2026 3:30 PM in that order. Times without an offset are in the portal's time zone \
                      (the source's timezone).",
                 ),
+                ParamSpec::new(
+                    "decimal_comma",
+                    "false",
+                    "true when the portal writes amounts with a decimal comma (1.234,56, a European \
+                     number format); false reads 1,234.56. An amount whose separators do not fit the \
+                     setting (12500,50 without it, 12.5 with it) is rejected, never reinterpreted.",
+                ),
             ],
             accepts: vec!["crm:contacts".into(), "crm:deals".into(), "map:contacts".into(), "map:activities".into()],
         }
@@ -542,9 +551,11 @@ impl CsvRows for HubSpot {
                 )));
             }
         };
+        let decimal_comma = params.bool("decimal_comma")?;
         Ok(HubSpot {
             export,
             dates,
+            decimal_comma,
             cols: Cols::Pending,
             scratch: String::new(),
         })

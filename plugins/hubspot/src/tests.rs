@@ -116,7 +116,14 @@ fn info_declares_params_and_accepts() {
         .iter()
         .map(|p| (p.name.as_str(), p.default_value.as_str()))
         .collect();
-    assert_eq!(params, vec![("export", "auto"), ("date_format", "ymd")]);
+    assert_eq!(
+        params,
+        vec![
+            ("export", "auto"),
+            ("date_format", "ymd"),
+            ("decimal_comma", "false")
+        ]
+    );
     assert!(i.params.iter().all(|p| p.description.len() > 40));
     assert_eq!(
         i.accepts,
@@ -492,7 +499,7 @@ fn bad_params_are_refused() {
     assert_eq!(
         run_err(DEALS_HEADER, &[("delimiter", ";")]),
         NormalizeError::InvalidParam(
-            "unknown parameter `delimiter`: accepted parameters are export, date_format".into()
+            "unknown parameter `delimiter`: accepted parameters are export, date_format, decimal_comma".into()
         )
     );
     // Values are read case-insensitively; `iso` is ymd.
@@ -710,6 +717,67 @@ fn contact_rejects_name_the_column() {
     // A rejected row emits nothing: row 4's good lead date is not emitted either.
     assert_eq!(b.touch_row, vec![5]);
     assert_eq!(b.event_row, vec![5]);
+}
+
+#[test]
+fn a_decimal_comma_amount_is_rejected_naming_the_parameter_never_reinterpreted() {
+    let data = format!(
+        "{DEALS_HEADER}\
+D-1,Deal,closedwon,\"12500,50\",EUR,2026-03-04,,,,,\n\
+D-2,Deal,closedwon,\"1.234,56\",EUR,2026-03-04,,,,,\n\
+D-3,Deal,closedwon,\"12,500.50\",USD,2026-03-04,,,,,\n\
+D-4,Deal,closedwon,12.5,USD,2026-03-04,,,,,\n"
+    );
+    let b = run(&data, &[]);
+    assert_eq!(
+        rejects(&b),
+        vec![
+            (
+                1,
+                "Amount",
+                "amount `12500,50` has a comma that is not a thousands separator; if this source \
+                 writes decimal commas, set the normalizer parameter `decimal_comma = true`"
+            ),
+            (
+                2,
+                "Amount",
+                "amount `1.234,56` has a comma that is not a thousands separator; if this source \
+                 writes decimal commas, set the normalizer parameter `decimal_comma = true`"
+            ),
+        ]
+    );
+    assert_eq!(b.conv_row, vec![3, 4]);
+    assert_eq!(b.conv[conv_col::AMOUNT].get(0), "12500.50");
+    assert_eq!(b.conv[conv_col::AMOUNT].get(1), "12.5");
+
+    // The same file from a portal that writes decimal commas.
+    let b = run(&data, &[("decimal_comma", "true")]);
+    assert_eq!(
+        rejects(&b),
+        vec![
+            (
+                3,
+                "Amount",
+                "amount `12,500.50` has a point that is not a thousands separator; if this source \
+                 writes decimal points, set the normalizer parameter `decimal_comma = false`"
+            ),
+            (
+                4,
+                "Amount",
+                "amount `12.5` has a point that is not a thousands separator; if this source \
+                 writes decimal points, set the normalizer parameter `decimal_comma = false`"
+            ),
+        ]
+    );
+    assert_eq!(b.conv_row, vec![1, 2]);
+    assert_eq!(b.conv[conv_col::AMOUNT].get(0), "12500.50");
+    assert_eq!(b.conv[conv_col::AMOUNT].get(1), "1234.56");
+    assert_eq!(
+        run_err(&data, &[("decimal_comma", "sometimes")]),
+        NormalizeError::InvalidParam(
+            "parameter `decimal_comma`: `sometimes` is not true or false".into()
+        )
+    );
 }
 
 #[test]
