@@ -511,6 +511,43 @@ fn conversions_with_constants_semicolons_dmy_and_decimal_comma() {
 }
 
 #[test]
+fn a_decimal_comma_amount_is_rejected_naming_the_parameter_never_reinterpreted() {
+    let data = "Vorgang;Firma;Betrag;Angelegt\nV-1;kestrel.example;1.234,50 €;04.03.2026\nV-2;kestrel.example;12500,50;04.03.2026\nV-3;kestrel.example;12.5;04.03.2026\n";
+    let mut params = vec![
+        ("record", "conversion"),
+        ("delimiter", ";"),
+        ("date_order", "dmy"),
+        ("col_id", "Vorgang"),
+        ("col_account_domain", "Firma"),
+        ("col_amount", "Betrag"),
+        ("fixed_currency", "EUR"),
+        ("col_created", "Angelegt"),
+    ];
+    let (_, got) = run(&params, data.as_bytes());
+    assert_eq!(
+        got,
+        [
+            "conv 3 id=V-3 account= domain=kestrel.example stage= amount=12.5 currency=EUR created=2026-03-04 00:00 closed=- lead_source= campaign=",
+            "reject 1 [Betrag] amount `1.234,50 €` has a comma that is not a thousands separator; \
+             if this source writes decimal commas, set the normalizer parameter `decimal_comma = true`",
+            "reject 2 [Betrag] amount `12500,50` has a comma that is not a thousands separator; \
+             if this source writes decimal commas, set the normalizer parameter `decimal_comma = true`",
+        ]
+    );
+    params.push(("decimal_comma", "true"));
+    let (_, got) = run(&params, data.as_bytes());
+    assert_eq!(
+        got,
+        [
+            "conv 1 id=V-1 account= domain=kestrel.example stage= amount=1234.50 currency=EUR created=2026-03-04 00:00 closed=- lead_source= campaign=",
+            "conv 2 id=V-2 account= domain=kestrel.example stage= amount=12500.50 currency=EUR created=2026-03-04 00:00 closed=- lead_source= campaign=",
+            "reject 3 [Betrag] amount `12.5` has a point that is not a thousands separator; \
+             if this source writes decimal points, set the normalizer parameter `decimal_comma = false`",
+        ]
+    );
+}
+
+#[test]
 fn fixed_amount_and_fixed_created() {
     let data = b"Ref\nR-1\nR-2\n";
     let params = [

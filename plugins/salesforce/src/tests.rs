@@ -338,6 +338,48 @@ fn dmy_dates_decimal_comma_and_semicolons() {
 }
 
 #[test]
+fn a_decimal_comma_amount_is_rejected_naming_the_parameter_never_reinterpreted() {
+    let data = opps(
+        "006A,Deal,Vela Robotics,vela.example,Closed Won,\"12500,50\",EUR,3/4/2026,,,\n\
+         006B,Deal,Vela Robotics,vela.example,Closed Won,\"EUR 1.234,56\",EUR,3/4/2026,,,\n\
+         006C,Deal,Vela Robotics,vela.example,Closed Won,\"$12,500.50\",USD,3/4/2026,,,\n\
+         006D,Deal,Vela Robotics,vela.example,Closed Won,12.5,USD,3/4/2026,,,\n",
+    );
+    let amounts = |got: &[String]| -> Vec<String> {
+        got.iter()
+            .map(|l| match l.find(" amount=") {
+                Some(i) => l[i + 1..].split(" currency").next().unwrap().to_string(),
+                None => l.clone(),
+            })
+            .collect()
+    };
+    let (_, got) = run(&[], &data);
+    assert_eq!(
+        amounts(&got),
+        [
+            "amount=12500.50",
+            "amount=12.5",
+            "reject 1 [Amount] amount `12500,50` has a comma that is not a thousands separator; \
+             if this source writes decimal commas, set the normalizer parameter `decimal_comma = true`",
+            "reject 2 [Amount] amount `EUR 1.234,56` has a comma that is not a thousands separator; \
+             if this source writes decimal commas, set the normalizer parameter `decimal_comma = true`",
+        ]
+    );
+    let (_, got) = run(&[("decimal_comma", "true")], &data);
+    assert_eq!(
+        amounts(&got),
+        [
+            "amount=12500.50",
+            "amount=1234.56",
+            "reject 3 [Amount] amount `$12,500.50` has a point that is not a thousands separator; \
+             if this source writes decimal points, set the normalizer parameter `decimal_comma = false`",
+            "reject 4 [Amount] amount `12.5` has a point that is not a thousands separator; \
+             if this source writes decimal points, set the normalizer parameter `decimal_comma = false`",
+        ]
+    );
+}
+
+#[test]
 fn tab_delimited() {
     let data = OPP_HEADER.replace(',', "\t")
         + "006A\tDeal\tVela Robotics\tvela.example\tProspecting\t5,000\tUSD\t3/4/2026\t\t\t\n";
