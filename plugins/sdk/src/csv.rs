@@ -1,7 +1,9 @@
 //! A streaming CSV reader fed in chunks: records may span chunks, memory holds at most
-//! one unfinished record plus the current chunk. Handles a UTF-8 BOM, CRLF and LF, quoted
-//! fields with delimiters, doubled quotes and newlines, and bounds a record's size so one
-//! runaway line cannot exhaust the plugin's memory.
+//! one unfinished record plus the current chunk. Handles a UTF-8 BOM, Excel's `sep=;`
+//! first line, CRLF and LF, quoted fields with delimiters, doubled quotes and newlines, and
+//! bounds a record's size so one runaway line cannot exhaust the plugin's memory.
+//! [`Decoder`], in front of it, reads UTF-16 and refuses workbooks and other non-text files;
+//! [`Header`] refuses a column name that appears twice when the plugin reads it.
 
 /// A record longer than this is rejected and skipped (to the next line end).
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
@@ -58,6 +60,8 @@ pub struct CsvReader {
     buf: Vec<u8>,
     pos: usize,
     bom_checked: bool,
+    sep_checked: bool,
+    sep_hint: Option<u8>,
     skipping_long: bool,
     record: Record,
 }
@@ -70,6 +74,8 @@ impl CsvReader {
             buf: Vec::new(),
             pos: 0,
             bom_checked: false,
+            sep_checked: false,
+            sep_hint: None,
             skipping_long: false,
             record: Record::default(),
         }
@@ -91,20 +97,65 @@ impl CsvReader {
             self.pos = 0;
         }
         self.buf.extend_from_slice(chunk);
-        if !self.bom_checked && self.buf.len() >= 3 {
-            if self.buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
-                self.pos = 3;
+    }
+
+    /// The delimiter a first line `sep=;` (Excel's hint) named; that line is not a record,
+    /// and the hint wins over the delimiter the reader was made with: it is what the program
+    /// that wrote the file used.
+    pub fn sep_hint(&self) -> Option<u8> {
+        self.sep_hint
+    }
+
+    /// The delimiter records are split on.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// Skips a UTF-8 BOM and an Excel `sep=` line at the start of the file; false while the
+    /// bytes so far cannot tell.
+    fn prelude(&mut self, eof: bool) -> bool {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        if !self.bom_checked {
+            let rest = &self.buf[self.pos..];
+            if rest.len() < BOM.len() && !eof && BOM.starts_with(rest) {
+                return false;
+            }
+            if rest.starts_with(BOM) {
+                self.pos += BOM.len();
             }
             self.bom_checked = true;
         }
+        if !self.sep_checked {
+            let rest = &self.buf[self.pos..];
+            let n = rest.len().min(4);
+            if !rest[..n].eq_ignore_ascii_case(&b"sep="[..n]) {
+                self.sep_checked = true;
+                return true;
+            }
+            // `sep=` and one delimiter, then the line end: at most 7 bytes.
+            let nl = memchr(b'\n', rest);
+            if nl.is_none() && rest.len() < 7 && !eof {
+                return false;
+            }
+            let end = nl.unwrap_or(rest.len());
+            let line = &rest[..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if let [_, _, _, _, d @ (b',' | b';' | b'\t' | b'|')] = *line {
+                self.sep_hint = Some(d);
+                self.delimiter = d;
+                self.pos += (end + 1).min(rest.len());
+            }
+            self.sep_checked = true;
+        }
+        true
     }
 
     /// The next record, or `None` when more input is needed (or, with `eof`, the input is
     /// done). Call with `eof = true` after the last chunk to flush a final unterminated
     /// record.
     pub fn next(&mut self, eof: bool) -> Option<Event> {
-        if eof {
-            self.bom_checked = true;
+        if !self.prelude(eof) {
+            return None;
         }
         loop {
             if self.skipping_long {
@@ -228,6 +279,199 @@ impl CsvReader {
     }
 }
 
+/// What a file's first bytes say it is, before any record is read: [`Decoder`] passes
+/// UTF-8 through (dropping its BOM), transcodes UTF-16 with a BOM (Excel's "Unicode text")
+/// to UTF-8, and refuses, naming what it is, a file that is no text at all.
+///
+/// `what` names the format the plugin reads, for the messages (`CSV`, `newline-delimited
+/// JSON`), and `remedy` says how to get it (`save it as CSV UTF-8`).
+pub struct Decoder {
+    what: &'static str,
+    remedy: &'static str,
+    state: Enc,
+    /// The first bytes, until there are enough to tell.
+    head: Vec<u8>,
+    /// Transcoded output of the last call.
+    out: Vec<u8>,
+    /// UTF-16: an odd byte left from the last chunk, and a high surrogate waiting for its
+    /// pair.
+    odd: Option<u8>,
+    high: Option<u16>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Enc {
+    Sniffing,
+    Utf8,
+    Utf16 { big_endian: bool },
+    Refused(String),
+}
+
+/// Bytes read before deciding what a file is.
+const SNIFF_BYTES: usize = 8;
+
+/// Stands in for a broken UTF-16 sequence: never valid in UTF-8, so the row it is in is
+/// rejected as invalid text, like any other undecodable cell.
+const BROKEN: u8 = 0xFF;
+
+impl Decoder {
+    pub fn new(what: &'static str, remedy: &'static str) -> Self {
+        Decoder {
+            what,
+            remedy,
+            state: Enc::Sniffing,
+            head: Vec::new(),
+            out: Vec::new(),
+            odd: None,
+            high: None,
+        }
+    }
+
+    /// For CSV readers: "save it as CSV UTF-8".
+    pub fn csv() -> Self {
+        Decoder::new(
+            "CSV",
+            "save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8 (Comma delimited)) and point the campaign at that file",
+        )
+    }
+
+    /// The next chunk as UTF-8 (borrowed when nothing needs changing). Call once more with
+    /// an empty chunk and `eof` at the end of the file. An error says what the file looks
+    /// like instead and what to do; every later call repeats it.
+    pub fn decode<'a>(&'a mut self, chunk: &'a [u8], eof: bool) -> Result<&'a [u8], String> {
+        if self.state == Enc::Sniffing {
+            if self.head.len() + chunk.len() < SNIFF_BYTES && !eof {
+                self.head.extend_from_slice(chunk);
+                return Ok(&[]);
+            }
+            let mut head = std::mem::take(&mut self.head);
+            head.extend_from_slice(chunk);
+            self.state = self.sniff(&head);
+            let body = match self.state {
+                Enc::Utf8 if head.starts_with(b"\xEF\xBB\xBF") => &head[3..],
+                Enc::Utf16 { .. } => &head[2..],
+                _ => &head[..],
+            };
+            self.out.clear();
+            match self.state {
+                Enc::Utf8 => self.out.extend_from_slice(body),
+                Enc::Utf16 { big_endian } => {
+                    let body = body.to_vec();
+                    self.utf16(&body, big_endian, eof);
+                }
+                _ => {}
+            }
+        } else if let Enc::Utf16 { big_endian } = self.state {
+            self.out.clear();
+            self.utf16(chunk, big_endian, eof);
+        } else if self.state == Enc::Utf8 {
+            return Ok(chunk);
+        }
+        match &self.state {
+            Enc::Refused(why) => Err(why.clone()),
+            _ => Ok(&self.out),
+        }
+    }
+
+    fn sniff(&self, head: &[u8]) -> Enc {
+        let (what, remedy) = (self.what, self.remedy);
+        if head.starts_with(b"\xFF\xFE") {
+            return Enc::Utf16 { big_endian: false };
+        }
+        if head.starts_with(b"\xFE\xFF") {
+            return Enc::Utf16 { big_endian: true };
+        }
+        let refuse =
+            |looks: &str| Enc::Refused(format!("this looks like {looks}, not {what}: {remedy}"));
+        if head.starts_with(b"PK\x03\x04") {
+            return refuse("an Excel workbook (.xlsx) or another zip archive");
+        }
+        if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+            return refuse("a legacy Excel workbook (.xls)");
+        }
+        if head.starts_with(b"\x1F\x8B") {
+            return Enc::Refused(format!(
+                "this looks like a gzip-compressed file, not {what}: decompress it (gunzip) and point the campaign at the file inside"
+            ));
+        }
+        // UTF-16 without a BOM: text whose every second byte is NUL.
+        let pairs = head.len() / 2;
+        if pairs >= 2 {
+            let nul_at = |k: usize| head.chunks_exact(2).all(|p| p[k] == 0);
+            match (nul_at(1), nul_at(0)) {
+                (true, true) => return refuse("a binary file (it starts with NUL bytes)"),
+                (true, false) => {
+                    return refuse(
+                        "UTF-16LE text without a byte-order mark (every second byte is NUL)",
+                    );
+                }
+                (false, true) => {
+                    return refuse(
+                        "UTF-16BE text without a byte-order mark (every second byte is NUL)",
+                    );
+                }
+                (false, false) => {}
+            }
+        }
+        Enc::Utf8
+    }
+
+    fn utf16(&mut self, mut bytes: &[u8], big_endian: bool, eof: bool) {
+        let unit = |a: u8, b: u8| {
+            if big_endian {
+                u16::from_be_bytes([a, b])
+            } else {
+                u16::from_le_bytes([a, b])
+            }
+        };
+        if let Some(a) = self.odd.take() {
+            match bytes.split_first() {
+                Some((&b, rest)) => {
+                    self.unit(unit(a, b));
+                    bytes = rest;
+                }
+                None => self.odd = Some(a),
+            }
+        }
+        let mut pairs = bytes.chunks_exact(2);
+        for p in &mut pairs {
+            self.unit(unit(p[0], p[1]));
+        }
+        if let [b] = pairs.remainder() {
+            self.odd = Some(*b);
+        }
+        // At the end, a high surrogate or a byte left without its pair (both cleared: `|`).
+        if eof && (self.high.take().is_some() | self.odd.take().is_some()) {
+            self.out.push(BROKEN);
+        }
+    }
+
+    fn unit(&mut self, u: u16) {
+        let c = match (self.high.take(), u) {
+            (None, 0xD800..=0xDBFF) => {
+                self.high = Some(u);
+                return;
+            }
+            (Some(h), 0xDC00..=0xDFFF) => {
+                char::from_u32(0x10000 + (((h as u32) - 0xD800) << 10) + ((u as u32) - 0xDC00))
+            }
+            (Some(_), _) => {
+                // A high surrogate without its pair; `u` is read afresh.
+                self.out.push(BROKEN);
+                return self.unit(u);
+            }
+            (None, _) => char::from_u32(u as u32),
+        };
+        match c {
+            Some(c) => {
+                let mut b = [0; 4];
+                self.out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+            None => self.out.push(BROKEN),
+        }
+    }
+}
+
 enum Parse {
     Done(usize),
     NeedMore,
@@ -241,28 +485,72 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 
 /// Header names mapped to positions, matched case-insensitively and ignoring surrounding
 /// spaces, so `Amount`, `amount ` and `AMOUNT` are one column.
+///
+/// A name that appears twice is fine until the plugin reads it: then which column is meant
+/// cannot be known, so [`Header::require`] refuses it and [`Header::check_duplicates`]
+/// (which [`crate::normalizer::Csv`] calls after the plugin's `header`) reports any that
+/// [`Header::index`] or [`Header::any`] looked up.
 #[derive(Clone, Debug, Default)]
 pub struct Header {
     names: Vec<String>,
+    /// The names as the file spells them (trimmed), for messages.
+    spelled: Vec<String>,
+    /// Positions of duplicated names the plugin looked up.
+    read_twice: std::cell::RefCell<Vec<usize>>,
 }
 
 impl Header {
     pub fn from_record(rec: &Record) -> Result<Header, String> {
         let mut names = Vec::with_capacity(rec.len());
+        let mut spelled = Vec::with_capacity(rec.len());
         for i in 0..rec.len() {
-            names.push(
-                rec.get(i)
-                    .map_err(|_| "the header row is not valid UTF-8".to_string())?
-                    .trim()
-                    .to_ascii_lowercase(),
-            );
+            let s = rec
+                .get(i)
+                .map_err(|_| "the header row is not valid UTF-8".to_string())?
+                .trim();
+            names.push(s.to_ascii_lowercase());
+            spelled.push(s.to_string());
         }
-        Ok(Header { names })
+        Ok(Header {
+            names,
+            spelled,
+            read_twice: Default::default(),
+        })
     }
 
     pub fn index(&self, name: &str) -> Option<usize> {
         let n = name.trim().to_ascii_lowercase();
-        self.names.iter().position(|h| *h == n)
+        let i = self.names.iter().position(|h| *h == n)?;
+        if self.names[i + 1..].contains(&n) {
+            let mut seen = self.read_twice.borrow_mut();
+            if !seen.contains(&i) {
+                seen.push(i);
+            }
+        }
+        Some(i)
+    }
+
+    /// An error naming the first duplicated column the plugin looked up, with every
+    /// position it has (from 1): ``column `Amount` appears twice in the header (columns 3
+    /// and 7); rename one``.
+    pub fn check_duplicates(&self) -> Result<(), String> {
+        let Some(&i) = self.read_twice.borrow().iter().min() else {
+            return Ok(());
+        };
+        let at: Vec<String> = (0..self.names.len())
+            .filter(|&k| self.names[k] == self.names[i])
+            .map(|k| (k + 1).to_string())
+            .collect();
+        let (last, rest) = at.split_last().unwrap();
+        let (times, fix) = match at.len() {
+            2 => ("twice".to_string(), "rename one"),
+            n => (format!("{n} times"), "rename all but one"),
+        };
+        Err(format!(
+            "column `{}` appears {times} in the header (columns {} and {last}); {fix}",
+            self.spelled[i],
+            rest.join(", ")
+        ))
     }
 
     /// The first of several accepted spellings present in the header.
@@ -283,7 +571,9 @@ impl Header {
                 missing.join(", ")
             ));
         }
-        Ok(names.iter().map(|n| self.index(n).unwrap()).collect())
+        let at = names.iter().map(|n| self.index(n).unwrap()).collect();
+        self.check_duplicates()?;
+        Ok(at)
     }
 
     pub fn names(&self) -> &[String] {
@@ -386,6 +676,180 @@ mod tests {
         assert_eq!(
             h.require(&["stage", "currency", "id"]).unwrap_err(),
             "missing required column(s): currency, id"
+        );
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut v = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for u in text.encode_utf16() {
+            v.extend(if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        v
+    }
+
+    /// Everything `Decoder::csv` makes of `input` fed in chunks of `chunk` bytes.
+    fn decode_all(input: &[u8], chunk: usize) -> Result<Vec<u8>, String> {
+        let mut d = Decoder::csv();
+        let mut out = vec![];
+        for c in input.chunks(chunk.max(1)) {
+            out.extend_from_slice(d.decode(c, false)?);
+        }
+        out.extend_from_slice(d.decode(&[], true)?);
+        Ok(out)
+    }
+
+    #[test]
+    fn utf16_with_a_bom_is_read_as_utf8_in_every_chunking() {
+        let text = "E-Mail\tBetrag\r\nzoë@kestrel.example\t1.234,50 €\r\n𝄞 clef\t5\r\n";
+        for big_endian in [false, true] {
+            let input = utf16(text, big_endian);
+            for chunk in [1, 2, 3, 5, 7, 8, 9, 64, 1 << 16] {
+                assert_eq!(
+                    decode_all(&input, chunk).unwrap(),
+                    text.as_bytes(),
+                    "big endian {big_endian}, chunk {chunk}"
+                );
+            }
+        }
+        // Broken UTF-16 becomes bytes that are never UTF-8, so its row is a reject.
+        let mut lone = utf16("a,", false);
+        lone.extend([0x00, 0xDC, b'b', 0]); // a low surrogate alone, then `b`
+        assert_eq!(decode_all(&lone, 1).unwrap(), b"a,\xFFb");
+        let mut high = utf16("a", false);
+        high.extend([0x3D, 0xD8, b'b', 0, 0x3D]); // a high surrogate, `b`, an odd byte
+        assert_eq!(decode_all(&high, 3).unwrap(), b"a\xFFb\xFF");
+    }
+
+    #[test]
+    fn utf8_passes_through_without_its_bom() {
+        for chunk in [1, 2, 3, 8, 64] {
+            assert_eq!(
+                decode_all(b"\xEF\xBB\xBFid\n1\n", chunk).unwrap(),
+                b"id\n1\n"
+            );
+            assert_eq!(decode_all(b"id\n1\n", chunk).unwrap(), b"id\n1\n");
+            assert_eq!(decode_all(b"", chunk).unwrap(), b"");
+        }
+    }
+
+    #[test]
+    fn workbooks_and_other_non_text_files_are_refused_naming_what_they_are() {
+        let save = "not CSV: save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8 (Comma delimited)) and point the campaign at that file";
+        let cases: [(&[u8], String); 6] = [
+            (
+                b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml",
+                format!("this looks like an Excel workbook (.xlsx) or another zip archive, {save}"),
+            ),
+            (
+                b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00",
+                format!("this looks like a legacy Excel workbook (.xls), {save}"),
+            ),
+            (
+                b"i\0d\0,\0a\0\n\0",
+                format!(
+                    "this looks like UTF-16LE text without a byte-order mark (every second byte is NUL), {save}"
+                ),
+            ),
+            (
+                b"\0i\0d\0,\0a\0\n",
+                format!(
+                    "this looks like UTF-16BE text without a byte-order mark (every second byte is NUL), {save}"
+                ),
+            ),
+            (
+                b"\0\0\0\0\0\0\0\0\0",
+                format!("this looks like a binary file (it starts with NUL bytes), {save}"),
+            ),
+            (
+                b"\x1F\x8B\x08\x00\x00\x00\x00\x00",
+                "this looks like a gzip-compressed file, not CSV: decompress it (gunzip) and point the campaign at the file inside".to_string(),
+            ),
+        ];
+        for (input, want) in cases {
+            for chunk in [1, 3, 64] {
+                assert_eq!(decode_all(input, chunk), Err(want.clone()), "chunk {chunk}");
+            }
+        }
+        // The refusal sticks.
+        let mut d = Decoder::csv();
+        assert!(d.decode(b"PK\x03\x04\x14\x00\x06\x00", false).is_err());
+        assert!(d.decode(b"id\n", false).is_err());
+        assert!(d.decode(b"", true).is_err());
+    }
+
+    #[test]
+    fn an_excel_sep_line_is_skipped_and_names_the_delimiter() {
+        let want = rows(&[&["id", "name"], &["1", "x,y"]]);
+        for (input, d) in [
+            ("sep=;\nid;name\n1;x,y\n", b';'),
+            ("\u{feff}sep=;\r\nid;name\r\n1;x,y\r\n", b';'),
+            ("SEP=|\nid|name\n1|\"x,y\"\n", b'|'),
+            ("sep=\t\nid\tname\n1\tx,y", b'\t'),
+        ] {
+            for chunk in [1, 2, 3, 5, 7, 64] {
+                let mut r = CsvReader::new(b',');
+                let mut got = vec![];
+                let mut take = |r: &mut CsvReader, eof: bool| {
+                    while let Some(ev) = r.next(eof) {
+                        assert_eq!(ev, Event::Record);
+                        let rec = r.record();
+                        got.push(Ok((0..rec.len())
+                            .map(|i| rec.get(i).unwrap().to_string())
+                            .collect()));
+                    }
+                };
+                for c in input.as_bytes().chunks(chunk) {
+                    r.feed(c);
+                    take(&mut r, false);
+                }
+                take(&mut r, true);
+                assert_eq!(got, want, "{input:?} chunk {chunk}");
+                assert_eq!(r.sep_hint(), Some(d));
+                assert_eq!(r.delimiter(), d);
+            }
+        }
+        // Only a line that is exactly `sep=` and one delimiter is a hint.
+        assert_eq!(
+            read_all(b"sep=,x\n1,2\n", 3),
+            rows(&[&["sep=", "x"], &["1", "2"]])
+        );
+        assert_eq!(read_all(b"sep", 1), rows(&[&["sep"]]));
+    }
+
+    #[test]
+    fn a_duplicate_column_is_refused_only_when_read() {
+        let mut r = CsvReader::new(b',');
+        r.feed(b"Id,Amount,Stage, amount ,Note,NOTE,note\n");
+        assert_eq!(r.next(false), Some(Event::Record));
+        let h = Header::from_record(r.record()).unwrap();
+        // Nobody read a duplicate yet.
+        assert_eq!(h.index("stage"), Some(2));
+        assert_eq!(h.check_duplicates(), Ok(()));
+        assert_eq!(h.index("AMOUNT"), Some(1));
+        assert_eq!(
+            h.check_duplicates().unwrap_err(),
+            "column `Amount` appears twice in the header (columns 2 and 4); rename one"
+        );
+        assert_eq!(
+            h.require(&["id", "note"]).unwrap_err(),
+            "column `Amount` appears twice in the header (columns 2 and 4); rename one"
+        );
+        let h = Header::from_record(r.record()).unwrap();
+        assert_eq!(
+            h.require(&["id", "note"]).unwrap_err(),
+            "column `Note` appears 3 times in the header (columns 5, 6 and 7); rename all but one"
+        );
+        assert_eq!(
+            h.require(&["id", "missing"]).unwrap_err(),
+            "missing required column(s): missing"
         );
     }
 }

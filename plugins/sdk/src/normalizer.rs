@@ -1,7 +1,7 @@
 //! Partner normalizers: implement [`Normalizer`] (or [`CsvRows`] for CSV exports and let
 //! [`Csv`] do the streaming), export with [`crate::export_normalizer!`].
 
-use crate::csv::{CsvReader, Event, Header, Record};
+use crate::csv::{CsvReader, Decoder, Event, Header, Record};
 use crate::params::{ParamSpec, Params};
 use crate::time::Time;
 
@@ -536,9 +536,14 @@ pub trait CsvRows: Sized + 'static {
     fn row(&mut self, row: u64, record: &Record, out: &mut Batch);
 }
 
-/// Streams a [`CsvRows`] plugin.
+/// Streams a [`CsvRows`] plugin: the file's encoding is checked first ([`Decoder`]: UTF-16
+/// with a BOM is read, a workbook or other non-text file is a [`NormalizeError::BadFile`]
+/// naming it), a column name the plugin reads that appears twice in the header is a
+/// `BadFile` ([`Header::check_duplicates`]), blank lines are skipped and unreadable records
+/// rejected with their reason.
 pub struct Csv<T: CsvRows> {
     pub inner: T,
+    decoder: Decoder,
     reader: CsvReader,
     header_seen: bool,
 }
@@ -551,6 +556,7 @@ impl<T: CsvRows> Csv<T> {
                     let h = Header::from_record(self.reader.record())
                         .map_err(NormalizeError::BadFile)?;
                     self.inner.header(&h)?;
+                    h.check_duplicates().map_err(NormalizeError::BadFile)?;
                     self.header_seen = true;
                 }
                 Event::Bad(why) if !self.header_seen => {
@@ -587,17 +593,27 @@ impl<T: CsvRows> Normalizer for Csv<T> {
         let reader = CsvReader::new(inner.delimiter());
         Ok(Csv {
             inner,
+            decoder: Decoder::csv(),
             reader,
             header_seen: false,
         })
     }
 
     fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), NormalizeError> {
-        self.reader.feed(chunk);
+        let text = self
+            .decoder
+            .decode(chunk, false)
+            .map_err(NormalizeError::BadFile)?;
+        self.reader.feed(text);
         self.drain(false, out)
     }
 
     fn finish(&mut self, out: &mut Batch) -> Result<(), NormalizeError> {
+        let text = self
+            .decoder
+            .decode(&[], true)
+            .map_err(NormalizeError::BadFile)?;
+        self.reader.feed(text);
         self.drain(true, out)?;
         if !self.header_seen {
             return Err(NormalizeError::BadFile(
@@ -934,5 +950,56 @@ mod tests {
             run_file::<Csv<Echo>>("crm", "x.csv", &[], b"", 64).unwrap_err(),
             NormalizeError::BadFile("the file is empty: no header row".into())
         );
+    }
+
+    #[test]
+    fn csv_reads_utf16_and_refuses_workbooks_before_any_row() {
+        // Excel's "Unicode text": UTF-16LE with a BOM (here with commas, as Echo reads).
+        let mut data = vec![0xFF, 0xFE];
+        for u in "id,name\r\nzoë,1\r\n,2\r\n".encode_utf16() {
+            data.extend(u.to_le_bytes());
+        }
+        for chunk in [1, 3, 7, 64] {
+            let b = run_file::<Csv<Echo>>("crm", "x.txt", &[], &data, chunk).unwrap();
+            assert_eq!(b.rows_read, 2);
+            assert_eq!(b.conv[conv_col::ID].get(0), "zoë");
+            assert_eq!(b.rejects, vec![(2, "id".to_string(), "empty".to_string())]);
+        }
+        for chunk in [1, 64] {
+            assert_eq!(
+                run_file::<Csv<Echo>>(
+                    "crm",
+                    "x.csv",
+                    &[],
+                    b"PK\x03\x04\x14\x00\x06\x00rest",
+                    chunk
+                )
+                .unwrap_err(),
+                NormalizeError::BadFile(
+                    "this looks like an Excel workbook (.xlsx) or another zip archive, not CSV: \
+                     save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8 (Comma delimited)) and \
+                     point the campaign at that file"
+                        .into()
+                )
+            );
+        }
+        // Excel's `sep=` line is not the header.
+        let b = run_file::<Csv<Echo>>("crm", "x.csv", &[], b"sep=;\nname;id\nx;a,b\n", 2).unwrap();
+        assert_eq!(b.conv[conv_col::ID].get(0), "a,b");
+    }
+
+    #[test]
+    fn csv_refuses_a_duplicate_of_a_column_the_plugin_reads() {
+        let e = run_file::<Csv<Echo>>("crm", "x.csv", &[], b"name,id,note,ID\nx,1,,2\n", 64)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            NormalizeError::BadFile(
+                "column `id` appears twice in the header (columns 2 and 4); rename one".into()
+            )
+        );
+        // A duplicate nobody reads is fine.
+        let b = run_file::<Csv<Echo>>("crm", "x.csv", &[], b"note,id,note\nx,1,y\n", 64).unwrap();
+        assert_eq!(b.conv[conv_col::ID].get(0), "1");
     }
 }
