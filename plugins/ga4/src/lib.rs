@@ -11,6 +11,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
+use ascribe_sdk::csv::Decoder;
 use ascribe_sdk::lines::{DEFAULT_MAX_LINE_BYTES, Line, LineReader};
 use ascribe_sdk::normalizer::{
     Batch, Info, NormalizeError, Normalizer, SourceInfo, StageEvent, Subject, Touch,
@@ -552,8 +553,18 @@ fn json_error(e: &serde_json::Error, field: &'static str) -> (&'static str, Stri
     }
 }
 
+/// The SDK's check of what the file is, with this format's name and remedy.
+fn ndjson_decoder() -> Decoder {
+    Decoder::new(
+        "newline-delimited JSON",
+        "export the events table from BigQuery as JSON (newline delimited), uncompressed, and point the campaign at that file",
+    )
+}
+
 /// The GA4 normalizer's per-file state.
 pub struct Ga4 {
+    /// UTF-16 with a BOM is read; a workbook, a gzip file or other non-text is refused.
+    decoder: Decoder,
     lines: LineReader,
     cfg: Config,
     at_start: bool,
@@ -636,6 +647,7 @@ impl Normalizer for Ga4 {
             ));
         }
         Ok(Ga4 {
+            decoder: ndjson_decoder(),
             lines: LineReader::default(),
             cfg,
             at_start: true,
@@ -643,12 +655,21 @@ impl Normalizer for Ga4 {
     }
 
     fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), NormalizeError> {
-        self.lines.feed(chunk);
+        let text = self
+            .decoder
+            .decode(chunk, false)
+            .map_err(NormalizeError::BadFile)?;
+        self.lines.feed(text);
         self.drain(false, out);
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Batch) -> Result<(), NormalizeError> {
+        let text = self
+            .decoder
+            .decode(&[], true)
+            .map_err(NormalizeError::BadFile)?;
+        self.lines.feed(text);
         self.drain(true, out);
         Ok(())
     }

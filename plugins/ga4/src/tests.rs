@@ -511,6 +511,41 @@ fn blank_lines_bom_crlf_and_no_final_newline() {
 }
 
 #[test]
+fn utf16_is_read_and_workbooks_or_gzip_are_refused_naming_them() {
+    let text = format!(
+        "{{\"event_timestamp\":{TS},\"event_name\":\"page_view\",\"user_pseudo_id\":\"zoë\"}}\r\n"
+    );
+    let mut data = vec![0xFE, 0xFF];
+    for u in text.encode_utf16() {
+        data.extend(u.to_be_bytes());
+    }
+    let b = run_in(&data, &[], &CHUNKS);
+    assert_eq!(b.touch_row, vec![1]);
+    assert_eq!(b.touch[touch_col::PERSON].get(0), "ga4:zoë");
+    for (data, want) in [
+        (
+            &b"\x1F\x8B\x08\x00\x00\x00\x00\x00\x00\x03"[..],
+            "this looks like a gzip-compressed file, not newline-delimited JSON: decompress it \
+             (gunzip) and point the campaign at the file inside",
+        ),
+        (
+            &b"PK\x03\x04\x14\x00\x06\x00"[..],
+            "this looks like an Excel workbook (.xlsx) or another zip archive, not newline-delimited \
+             JSON: export the events table from BigQuery as JSON (newline delimited), uncompressed, \
+             and point the campaign at that file",
+        ),
+    ] {
+        for chunk in CHUNKS {
+            assert_eq!(
+                run_file::<Ga4>("analytics", "events.ndjson", &[], data, chunk).unwrap_err(),
+                NormalizeError::BadFile(want.into()),
+                "chunk {chunk}"
+            );
+        }
+    }
+}
+
+#[test]
 fn over_long_lines_are_rejected_and_skipped() {
     let ok = format!(r#"{{"event_timestamp":{TS},"event_name":"page_view","user_pseudo_id":"a"}}"#);
     let mut data = format!("{ok}\n").into_bytes();
