@@ -856,6 +856,18 @@ const SAMPLE_PARAMS: [(&str, &str); 10] = [
 ];
 
 #[test]
+fn excel_unicode_text_reads_like_the_csv() {
+    // The sample saved by Excel as "Unicode Text": UTF-16LE with a BOM, tab-delimited, CRLF.
+    let t = include_bytes!("../../../fixtures/samples/generic-csv/touches-unicode.txt");
+    assert!(t.starts_with(&[0xFF, 0xFE, b'A', 0]));
+    let mut params = SAMPLE_PARAMS.to_vec();
+    params.push(("delimiter", "tab"));
+    let csv = include_bytes!("../../../fixtures/samples/generic-csv/touches.csv");
+    assert_eq!(run(&params, t), run(&SAMPLE_PARAMS, csv));
+    assert_eq!(run(&params, t).0, 5);
+}
+
+#[test]
 fn sample_file_reads_cleanly() {
     let t = include_bytes!("../../../fixtures/samples/generic-csv/touches.csv");
     let (rows, got) = run(&SAMPLE_PARAMS, t);
