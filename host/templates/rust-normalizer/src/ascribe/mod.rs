@@ -17,7 +17,7 @@ pub use csv::{Header, Record};
 pub use params::{ParamSpec, Params};
 pub use time::{DateOrder, Time, parse_datetime};
 
-use csv::{CsvReader, Event};
+use csv::{CsvReader, Decoder, Event};
 
 #[doc(hidden)]
 pub mod bindings {
@@ -559,6 +559,8 @@ pub trait CsvRows: Sized + 'static {
 /// rejected with their reason.
 pub struct Csv<T: CsvRows> {
     pub inner: T,
+    /// UTF-16 with a BOM is read; a workbook or other non-text file is refused, naming it.
+    decoder: Decoder,
     reader: CsvReader,
     header_seen: bool,
 }
@@ -571,6 +573,8 @@ impl<T: CsvRows> Csv<T> {
                     let h = Header::from_record(self.reader.record())
                         .map_err(NormalizeError::BadFile)?;
                     self.inner.header(&h)?;
+                    // A column name read by `header` that appears twice is an error.
+                    h.check_duplicates().map_err(NormalizeError::BadFile)?;
                     self.header_seen = true;
                 }
                 Event::Bad(why) if !self.header_seen => {
@@ -606,17 +610,27 @@ impl<T: CsvRows> Normalizer for Csv<T> {
         let reader = CsvReader::new(inner.delimiter());
         Ok(Csv {
             inner,
+            decoder: Decoder::csv(),
             reader,
             header_seen: false,
         })
     }
 
     fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), NormalizeError> {
-        self.reader.feed(chunk);
+        let text = self
+            .decoder
+            .decode(chunk, false)
+            .map_err(NormalizeError::BadFile)?;
+        self.reader.feed(text);
         self.drain(false, out)
     }
 
     fn finish(&mut self, out: &mut Batch) -> Result<(), NormalizeError> {
+        let text = self
+            .decoder
+            .decode(&[], true)
+            .map_err(NormalizeError::BadFile)?;
+        self.reader.feed(text);
         self.drain(true, out)?;
         if !self.header_seen {
             return Err(NormalizeError::BadFile(
