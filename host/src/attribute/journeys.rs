@@ -307,7 +307,7 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
             continue;
         }
         converted_accounts.insert(cv.account);
-        let from = cv.created_ms - lookback;
+        let from = cv.created_ms.saturating_sub(lookback);
         let list = by_account.of(cv.account);
         let lo = list.partition_point(|&i| ds.touches[i as usize].time_ms < from);
         let hi = list.partition_point(|&i| ds.touches[i as usize].time_ms <= end);
@@ -366,7 +366,7 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
         if !in_window {
             continue;
         }
-        let lo = list.partition_point(|&i| ds.touches[i as usize].time_ms < we - lookback);
+        let lo = list.partition_point(|&i| ds.touches[i as usize].time_ms < we.saturating_sub(lookback));
         let hi = list.partition_point(|&i| ds.touches[i as usize].time_ms < we);
         for &ti in &list[lo..hi] {
             let t = &ds.touches[ti as usize];
@@ -385,7 +385,7 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
         cols.conversions.push(0.0);
         cols.nulls.push(1.0);
         cols.value.push(0.0);
-        cols.conversion_time_ms.push(we - 1);
+        cols.conversion_time_ms.push(we.saturating_sub(1));
         conversion_of.push(None);
     }
 

@@ -19,8 +19,13 @@ impl WindowSpec {
         }
         if let Some((a, b)) = t.split_once("..") {
             let d = |x: &str| {
-                NaiveDate::parse_from_str(x.trim(), "%Y-%m-%d")
-                    .map_err(|_| format!("`{x}` is not a date (use YYYY-MM-DD)"))
+                let date = NaiveDate::parse_from_str(x.trim(), "%Y-%m-%d")
+                    .map_err(|_| format!("`{x}` is not a date (use YYYY-MM-DD)"))?;
+                // The range every record's time is held to (normalize::reconcile::RANGE).
+                if !(1970..=2200).contains(&chrono::Datelike::year(&date)) {
+                    return Err(format!("`{x}` is outside the years 1970–2200"));
+                }
+                Ok(date)
             };
             let (from, to) = (d(a)?, d(b)?);
             if to < from {
@@ -66,7 +71,9 @@ impl Window {
     ) -> Window {
         match spec {
             WindowSpec::Days(n) => Window {
-                from: as_of - chrono::Days::new(*n as u64 - 1),
+                from: as_of
+                    .checked_sub_days(chrono::Days::new(u64::from(n.saturating_sub(1))))
+                    .unwrap_or(NaiveDate::MIN),
                 to: as_of,
             },
             WindowSpec::Campaign => Window {
@@ -88,13 +95,14 @@ impl Window {
             .timestamp_millis()
     }
 
-    /// Exclusive end: midnight after `to`.
+    /// Exclusive end: midnight after `to` (checked: the last date chrono knows has no
+    /// midnight after it, and ends at i64::MAX instead of panicking).
     pub fn end_ms(&self) -> i64 {
-        (self.to + chrono::Days::new(1))
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc()
-            .timestamp_millis()
+        self.to
+            .checked_add_days(chrono::Days::new(1))
+            .map_or(i64::MAX, |d| {
+                d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis()
+            })
     }
 
     pub fn contains(&self, ms: i64) -> bool {
@@ -150,5 +158,22 @@ mod tests {
             to: d("2026-09-01"),
         };
         assert!(w.contains(w.start_ms()) && w.contains(w.end_ms() - 1) && !w.contains(w.end_ms()));
+        // Dates outside the range every time is held to; extremes neither wrap nor panic.
+        assert_eq!(
+            WindowSpec::parse("2026-09-01..9999-12-31").unwrap_err(),
+            "`9999-12-31` is outside the years 1970–2200"
+        );
+        assert_eq!(
+            WindowSpec::parse("1969-12-31..2026-09-01").unwrap_err(),
+            "`1969-12-31` is outside the years 1970–2200"
+        );
+        let ends = Window::resolve(&WindowSpec::Days(3650), s, e, NaiveDate::MIN);
+        assert_eq!(ends.from, NaiveDate::MIN);
+        let last = Window {
+            from: NaiveDate::MAX,
+            to: NaiveDate::MAX,
+        };
+        assert_eq!(last.end_ms(), i64::MAX);
+        assert!(last.contains(last.start_ms()));
     }
 }

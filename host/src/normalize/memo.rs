@@ -114,7 +114,7 @@ impl Memo {
             }
         };
         match offset {
-            Some(o) => Ok(Some(wall_ms - o)),
+            Some(o) => reconcile::accept(wall_ms.checked_sub(o), wall_ms, offset_min),
             None => reconcile::to_utc_ms(wall_ms, offset_min, tz),
         }
     }
@@ -300,8 +300,23 @@ mod tests {
             Ok(None)
         );
         assert_eq!(
-            m.to_utc_ms(1000, 60, chrono_tz::Europe::Berlin),
-            Ok(Some(1000 - 3_600_000))
+            m.to_utc_ms(from, 60, chrono_tz::Europe::Berlin),
+            Ok(Some(from - 3_600_000))
+        );
+        // Out of range on the cached path too: a hit on the hour of 2201-01-01 00:00 in
+        // Berlin (UTC+1) is 2200-12-31 23:00 UTC, in; an hour later is out.
+        let end = reconcile::END_MS;
+        assert_eq!(
+            m.to_utc_ms(end, NO_OFFSET, chrono_tz::Europe::Berlin),
+            Ok(Some(end - 3_600_000))
+        );
+        assert_eq!(
+            m.to_utc_ms(end + 3_600_000, NO_OFFSET, chrono_tz::Europe::Berlin),
+            reconcile::to_utc_ms(end + 3_600_000, NO_OFFSET, chrono_tz::Europe::Berlin)
+        );
+        assert!(
+            m.to_utc_ms(end + 3_600_000, NO_OFFSET, chrono_tz::Europe::Berlin)
+                .is_err()
         );
     }
 

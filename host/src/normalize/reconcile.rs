@@ -12,21 +12,63 @@ use crate::campaign::{Campaign, Stage, minor_units};
 use crate::data::PersonId;
 use crate::runtime::normalizer::{NO_OFFSET, NO_TIME};
 
+/// The first instant the host accepts: 1970-01-01T00:00Z. The bundled normalizers read
+/// the years 1970–2200; the host holds every plugin to the same range, so no time can
+/// wrap in arithmetic and none far in the future can pass for fresh data.
+pub const MIN_MS: i64 = 0;
+/// The first instant past the accepted range: 2201-01-01T00:00Z.
+pub const END_MS: i64 = 7_289_654_400_000;
+/// The accepted range as messages name it (inclusive UTC dates).
+pub const RANGE: &str = "1970-01-01..2200-12-31 (UTC)";
+
+/// A time a normalizer reported, as the export wrote it, when it falls outside [`RANGE`].
+pub fn out_of_range(wall_ms: i64, offset_min: i32) -> String {
+    let shown = match chrono::DateTime::from_timestamp_millis(wall_ms) {
+        Some(d) => {
+            let mut s = d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
+            if offset_min != NO_OFFSET {
+                let a = offset_min.unsigned_abs();
+                let sign = if offset_min < 0 { '-' } else { '+' };
+                s.push_str(&format!("{sign}{:02}:{:02}", a / 60, a % 60));
+            }
+            s
+        }
+        None => format!("{wall_ms} ms from 1970-01-01"),
+    };
+    format!("time {shown} is outside the range this version accepts, {RANGE}")
+}
+
+/// `utc` (None: the arithmetic that led to it overflowed) if it is inside [`RANGE`], else
+/// the reason naming the time as written.
+pub fn accept(utc: Option<i64>, wall_ms: i64, offset_min: i32) -> Result<Option<i64>, String> {
+    match utc {
+        Some(t) if (MIN_MS..END_MS).contains(&t) => Ok(Some(t)),
+        _ => Err(out_of_range(wall_ms, offset_min)),
+    }
+}
+
 /// A wall time plus optional offset, as a normalizer reports it, to UTC milliseconds.
 /// Without an offset the source's time zone applies; a wall time that falls in a DST gap
-/// is read as the instant after the gap, an ambiguous one as the earlier instant.
+/// is read as the instant after the gap, an ambiguous one as the earlier instant. A time
+/// outside [`RANGE`] is refused (checked arithmetic: nothing wraps).
 pub fn to_utc_ms(wall_ms: i64, offset_min: i32, tz: chrono_tz::Tz) -> Result<Option<i64>, String> {
     if wall_ms == NO_TIME {
         return Ok(None);
     }
     if offset_min != NO_OFFSET {
-        return Ok(Some(wall_ms - offset_min as i64 * 60_000));
+        let utc = (offset_min as i64)
+            .checked_mul(60_000)
+            .and_then(|o| wall_ms.checked_sub(o));
+        return accept(utc, wall_ms, offset_min);
     }
-    if tz == chrono_tz::UTC {
-        return Ok(Some(wall_ms));
+    // A day either side covers every zone's offset: beyond that no zone brings the time
+    // into range, and chrono's own range is never approached.
+    const DAY: i64 = 86_400_000;
+    if tz == chrono_tz::UTC || !(MIN_MS - DAY..END_MS + DAY).contains(&wall_ms) {
+        return accept(Some(wall_ms), wall_ms, offset_min);
     }
     let naive = chrono::DateTime::from_timestamp_millis(wall_ms)
-        .ok_or_else(|| format!("time {wall_ms} ms is out of range"))?
+        .ok_or_else(|| out_of_range(wall_ms, offset_min))?
         .naive_utc();
     let local = match tz.from_local_datetime(&naive) {
         chrono::LocalResult::Single(t) => t,
@@ -38,7 +80,7 @@ pub fn to_utc_ms(wall_ms: i64, offset_min: i32, tz: chrono_tz::Tz) -> Result<Opt
                 .ok_or_else(|| format!("{naive} does not exist in {tz}"))?
         }
     };
-    Ok(Some(local.timestamp_millis()))
+    accept(Some(local.timestamp_millis()), wall_ms, offset_min)
 }
 
 pub fn date_of(ms: i64) -> NaiveDate {
@@ -95,12 +137,30 @@ pub fn currency_code(text: &str) -> Result<String, String> {
     Ok(c)
 }
 
-/// Error that stops the run: the campaign lacks a rate, so no amount in that currency can
-/// be trusted. Named by currency and date.
+/// The campaign lacks the rate an amount needs: no amount in that currency on that date
+/// can be trusted. What follows is the campaign's `[reconcile] missing_fx` policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingRate {
     pub currency: String,
     pub date: NaiveDate,
+    /// The first date of the currency's `[fx.CUR]` table, if it has one.
+    pub first: Option<NaiveDate>,
+}
+
+impl std::fmt::Display for MissingRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (cur, date) = (&self.currency, self.date);
+        match self.first {
+            Some(first) => write!(
+                f,
+                "no FX rate for {cur} on or before {date}: the campaign's [fx.{cur}] table starts on {first}"
+            ),
+            None => write!(
+                f,
+                "no FX rate for {cur} on or before {date}: the campaign has no [fx.{cur}] table"
+            ),
+        }
+    }
 }
 
 /// Converts an amount to the reporting currency at the rate in force on `date`, rounded to
@@ -118,6 +178,11 @@ pub fn to_reporting(
     let rate = c.fx.rate(currency, date).ok_or_else(|| MissingRate {
         currency: currency.to_string(),
         date,
+        first: c
+            .fx
+            .rates
+            .get(currency)
+            .and_then(|v| v.iter().map(|(d, _)| *d).min()),
     })?;
     Ok((amount * rate).round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero))
 }
@@ -245,6 +310,80 @@ mod tests {
             to_utc_ms(gap, NO_OFFSET, chrono_tz::Europe::Berlin).unwrap(),
             Some(gap - 3_600_000)
         );
+    }
+
+    /// Times outside 1970..=2200 are refused whatever the path (offset, zone, UTC), by
+    /// checked arithmetic: the extremes of i64 neither wrap nor panic.
+    #[test]
+    fn times_outside_the_range_are_refused() {
+        let at = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis()
+        };
+        let berlin = chrono_tz::Europe::Berlin;
+        let y9999 = at(9999, 1, 1);
+        for (wall, off, tz, want) in [
+            (y9999, 60, chrono_tz::UTC, "time 9999-01-01 00:00:00+01:00"),
+            (y9999, NO_OFFSET, chrono_tz::UTC, "time 9999-01-01 00:00:00"),
+            (y9999, NO_OFFSET, berlin, "time 9999-01-01 00:00:00"),
+            (
+                i64::MAX,
+                -60,
+                chrono_tz::UTC,
+                "time 9223372036854775807 ms from 1970-01-01",
+            ),
+            (
+                i64::MIN + 1,
+                60,
+                chrono_tz::UTC,
+                "time -9223372036854775807 ms from 1970-01-01",
+            ),
+            (
+                i64::MAX,
+                NO_OFFSET,
+                berlin,
+                "time 9223372036854775807 ms from 1970-01-01",
+            ),
+            (
+                at(1969, 12, 31),
+                NO_OFFSET,
+                chrono_tz::UTC,
+                "time 1969-12-31 00:00:00",
+            ),
+            // 00:30 in Berlin is 23:30 UTC the day before: 1969.
+            (
+                at(1970, 1, 1) + 1_800_000,
+                NO_OFFSET,
+                berlin,
+                "time 1970-01-01 00:30:00",
+            ),
+            (
+                at(2201, 1, 1),
+                -90,
+                chrono_tz::UTC,
+                "time 2201-01-01 00:00:00-01:30",
+            ),
+        ] {
+            assert_eq!(
+                to_utc_ms(wall, off, tz),
+                Err(format!(
+                    "{want} is outside the range this version accepts, 1970-01-01..2200-12-31 (UTC)"
+                ))
+            );
+        }
+        // The ends themselves are in.
+        assert_eq!(to_utc_ms(0, NO_OFFSET, chrono_tz::UTC), Ok(Some(0)));
+        assert_eq!(
+            to_utc_ms(END_MS - 1, NO_OFFSET, chrono_tz::UTC),
+            Ok(Some(END_MS - 1))
+        );
+        assert_eq!(END_MS, at(2201, 1, 1));
+        // 2200-12-31 23:30 at UTC-01:00 is 2201-01-01 00:30 UTC: out.
+        assert!(to_utc_ms(END_MS - 1_800_000, -60, chrono_tz::UTC).is_err());
     }
 
     #[test]
