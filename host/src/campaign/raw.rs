@@ -37,6 +37,8 @@ pub struct RawCampaign {
     pub escalation: RawEscalation,
     #[serde(default)]
     pub privacy: RawPrivacy,
+    #[serde(default)]
+    pub reconcile: RawReconcile,
 }
 
 #[derive(Deserialize, Debug)]
@@ -84,6 +86,8 @@ pub struct RawLimits {
     pub memory_mib: Option<u64>,
     pub time_ms: Option<u64>,
     pub fuel: Option<u64>,
+    /// Sources only: what the host may keep of the source's records.
+    pub host_memory_mib: Option<u64>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -156,4 +160,10 @@ pub struct RawEscalation {
 #[serde(deny_unknown_fields)]
 pub struct RawPrivacy {
     pub salt: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawReconcile {
+    pub missing_fx: Option<S<String>>,
 }

@@ -1,5 +1,5 @@
 //! The ledger: for every source, what happened to every row. Rows read = normalized +
-//! merged + rejected, always; each reject keeps its file, row and reason.
+//! merged + rejected + out of window, always; each reject keeps its file, row and reason.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +14,9 @@ pub enum RowStatus {
     Normalized = 1,
     Merged = 2,
     Rejected = 3,
+    /// Read and sound, but its deal lies outside the analysis window and has no FX rate:
+    /// it could never be attributed, so it is neither priced nor kept.
+    OutOfWindow = 4,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -44,6 +47,9 @@ pub struct SourceLedger {
     pub normalized: u64,
     pub merged: u64,
     pub rejected: u64,
+    /// Rows whose deal lies outside the analysis window and could not be priced (no FX
+    /// rate): not kept, never a reason to stop.
+    pub out_of_window: u64,
     pub touches: u64,
     pub conversions: u64,
     pub stage_events: u64,
@@ -53,7 +59,11 @@ pub struct SourceLedger {
     /// The same sums over the conversions kept, before FX: equal to `amount_in` less the
     /// rejected rows' amounts, to the last digit.
     pub amount_kept: BTreeMap<String, Decimal>,
+    /// The newest time at which a kept record was written (a touch, a person's stage
+    /// event, a deal's creation or, once closed, its close), at or before --as-of.
     pub newest_record_ms: Option<i64>,
+    /// Rows with a record written after --as-of: not counted for freshness.
+    pub future_dated: u64,
     pub controls: Vec<ControlCheck>,
     pub attempts: u32,
     pub rejects: Vec<RejectRow>,
@@ -94,9 +104,23 @@ impl SourceLedger {
             .iter()
             .filter(|s| **s == RowStatus::Rejected)
             .count() as u64;
+        self.out_of_window = self
+            .status
+            .iter()
+            .filter(|s| **s == RowStatus::OutOfWindow)
+            .count() as u64;
     }
 
     pub fn balanced(&self) -> bool {
-        self.rows_read == self.normalized + self.merged + self.rejected
+        self.rows_read == self.normalized + self.merged + self.rejected + self.out_of_window
+    }
+
+    /// Hours from the newest record to `as_of_end_ms` (the end of the --as-of day), to
+    /// a tenth. Never negative: records after --as-of are left out (and counted in
+    /// `future_dated`) when the source is read.
+    pub fn freshness_hours(&self, as_of_end_ms: i64) -> Option<f64> {
+        let n = self.newest_record_ms?;
+        let ms = as_of_end_ms.checked_sub(n)?.max(0);
+        Some((ms as f64 / 3_600_000.0 * 10.0).round() / 10.0)
     }
 }

@@ -3,6 +3,7 @@
 //! identities, dedupes what both partners report, and settles the ledger.
 
 pub mod dedupe;
+pub mod freshness;
 pub mod ledger;
 pub mod memo;
 pub mod reconcile;
@@ -14,7 +15,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::campaign::Campaign;
+use crate::attribute::Window;
+use crate::campaign::{Campaign, Stage};
 use crate::data::{Conversion, Origin, PersonId, StageEvent, Subject, Sym, Symbols, Touch};
 use crate::runtime::{Plugin, PluginError, Runtime};
 use ledger::{RowStatus, SourceLedger};
@@ -66,11 +68,43 @@ pub struct Dataset {
     pub merged_conversions: u64,
 }
 
-/// A source that kept failing: the run stops and the failure goes up the ladder.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error(
-    "{error}\n  gave up after {attempts} attempt(s) (retry limit {retry_limit}); escalated to: {rung}"
-)]
+/// What a run is about, as far as normalizing needs to know: the analysis window (a deal
+/// outside it can never be attributed, so it never stops the run) and the end of the
+/// --as-of day (records after it are not counted as fresh).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scope {
+    pub window: Window,
+    pub as_of_end_ms: i64,
+}
+
+impl Scope {
+    pub fn new(window: Window, as_of: chrono::NaiveDate) -> Scope {
+        Scope {
+            window,
+            as_of_end_ms: Window {
+                from: as_of,
+                to: as_of,
+            }
+            .end_ms(),
+        }
+    }
+
+    /// The campaign's own window as of its end: `track-source`'s defaults.
+    pub fn campaign(c: &Campaign) -> Scope {
+        let spec = crate::attribute::WindowSpec::Campaign;
+        Scope::new(Window::resolve(&spec, c.start, c.end, c.end), c.end)
+    }
+
+    /// Whether a deal may be attributed in the window: created in it, or closed in it.
+    pub fn may_attribute(&self, stage: Stage, created_ms: i64, closed_ms: Option<i64>) -> bool {
+        self.window.contains(created_ms)
+            || (matches!(stage, Stage::ClosedWon | Stage::ClosedLost)
+                && closed_ms.is_some_and(|t| self.window.contains(t)))
+    }
+}
+
+/// A source that failed: the run stops and the failure goes up the ladder.
+#[derive(Debug, Clone)]
 pub struct NormalizeFailure {
     pub source_id: String,
     pub error: SourceError,
@@ -78,6 +112,26 @@ pub struct NormalizeFailure {
     pub retry_limit: u32,
     pub rung: String,
 }
+
+impl std::fmt::Display for NormalizeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.attempts > self.retry_limit {
+            write!(
+                f,
+                "{}\n  gave up after {} attempt(s) (retry limit {}); escalated to: {}",
+                self.error, self.attempts, self.retry_limit, self.rung
+            )
+        } else {
+            write!(
+                f,
+                "{}\n  not retried: the same file and plugin give the same result; escalated to: {}",
+                self.error, self.rung
+            )
+        }
+    }
+}
+
+impl std::error::Error for NormalizeFailure {}
 
 #[derive(Debug, thiserror::Error)]
 pub enum NormalizeError {
@@ -132,10 +186,20 @@ pub fn load_plugins(
     Ok(by_source)
 }
 
-/// Runs every source (partners in parallel), then the merge gate.
+/// [`normalize_in`] for the campaign's own window as of its end.
 pub fn normalize(
     c: &Campaign,
     plugins: &[Plugin],
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Dataset, NormalizeError> {
+    normalize_in(c, plugins, &Scope::campaign(c), progress)
+}
+
+/// Runs every source (partners in parallel), then the merge gate.
+pub fn normalize_in(
+    c: &Campaign,
+    plugins: &[Plugin],
+    within: &Scope,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Dataset, NormalizeError> {
     let mut results: Vec<Option<SourceResult>> = (0..c.sources.len()).map(|_| None).collect();
@@ -158,7 +222,7 @@ pub fn normalize(
                             .map(|f| f.to_string_lossy().into_owned())
                             .unwrap_or_default()
                     ));
-                    let r = with_retries(c, si, &plugins[si]);
+                    let r = with_retries(c, si, &plugins[si], within);
                     **slots[si].lock().unwrap() = Some(r);
                 }
             });
@@ -192,17 +256,24 @@ pub fn normalize(
     Ok(ds)
 }
 
-fn with_retries(c: &Campaign, si: usize, plugin: &Plugin) -> SourceResult {
+/// Runs a source, and again only when another try can give another result
+/// (docs/guardrails.md): the file could not be read, the plugin ran out of wall-clock time,
+/// or the file changed on disk during the try. Everything else — a missing FX rate, a
+/// control-total mismatch, any other plugin failure — is what the same bytes and the same
+/// plugin give every time.
+fn with_retries(c: &Campaign, si: usize, plugin: &Plugin, scope: &Scope) -> SourceResult {
     let limit = c.guardrails.retry_limit;
+    let file = &c.sources[si].file;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match source::run(c, si, plugin) {
+        let before = file_stamp(file);
+        match source::run(c, si, plugin, scope) {
             Ok((out, mut ledger)) => {
                 ledger.attempts = attempt;
                 return Ok((out, ledger));
             }
-            Err(e) if attempt > limit => {
+            Err(e) if attempt > limit || !(e.transient() || file_stamp(file) != before) => {
                 return Err(Box::new(NormalizeFailure {
                     source_id: c.sources[si].id.clone(),
                     error: e,
@@ -214,6 +285,12 @@ fn with_retries(c: &Campaign, si: usize, plugin: &Plugin) -> SourceResult {
             Err(_) => continue,
         }
     }
+}
+
+/// What tells a changed file: its length and modification time.
+fn file_stamp(path: &std::path::Path) -> Option<(u64, std::time::SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
 }
 
 /// Renumbers every source's symbols into one table in sorted order, so ids depend
