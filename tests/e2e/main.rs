@@ -8,6 +8,7 @@ mod compare;
 mod contracts;
 mod dashboard;
 mod hostile;
+mod locale;
 mod paths;
 mod plan;
 mod plugin_kit;
