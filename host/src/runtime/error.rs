@@ -43,6 +43,17 @@ pub enum Cause {
         kind: &'static str,
         message: String,
     },
+    /// The plugin called `exit` (WASI's `exit`, Rust's `std::process::exit`) instead of
+    /// returning.
+    Exited(i32),
+    /// The records a normalizer returned would take more of the host's memory than the
+    /// source's budget allows (`Limits::host_budget`).
+    HostMemory {
+        kept: u64,
+        budget: u64,
+        /// How the budget was set: `16× the 8 MiB read so far + 40 MiB`.
+        rule: String,
+    },
 }
 
 impl fmt::Display for Cause {
@@ -71,6 +82,16 @@ impl fmt::Display for Cause {
                 "returned output that breaks the contract: {msg}; report it to the plugin's author"
             ),
             Cause::Reported { kind, message } => write!(f, "refused the call ({kind}): {message}"),
+            Cause::Exited(code) => write!(
+                f,
+                "exited with status {code} (a plugin must return its answer, not exit); report it to the plugin's author"
+            ),
+            Cause::HostMemory { kept, budget, rule } => write!(
+                f,
+                "its records take {} MiB in the host, over this source's budget of {} MiB ({rule}); report it to the plugin's author, or raise `limits.host_memory_mib` for this source if the data really is this dense",
+                kept.div_ceil(1 << 20),
+                budget >> 20
+            ),
         }
     }
 }
@@ -113,13 +134,19 @@ impl PluginError {
 
 /// Turns what wasmtime reported into a cause. `memory_refused` comes from the limiter:
 /// a refused grow surfaces as an allocator abort (`unreachable`) in the guest.
+///
+/// `answer_cap` is the store's hostcall fuel: the most the host lifts from one answer.
 pub fn classify(
     err: &wasmtime::Error,
     memory_refused: bool,
     limits: &super::Limits,
     stderr: &str,
+    answer_cap: usize,
 ) -> Cause {
     use wasmtime::Trap;
+    if let Some(exit) = err.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return Cause::Exited(exit.0);
+    }
     match err.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => Cause::TimeLimit(limits.time_per_call),
         Some(Trap::OutOfFuel) => Cause::Fuel(limits.fuel.unwrap_or(0)),
@@ -138,14 +165,120 @@ pub fn classify(
             mib: limits.memory_mib(),
         },
         None if format!("{err:#}").contains(HOSTCALL_FUEL_EXHAUSTED) => Cause::BadOutput(format!(
-            "its answer is larger than the {} MiB the host accepts from one call",
-            MAX_ANSWER_BYTES >> 20
+            "its answer is larger than the {} the host accepts from one call",
+            super::limits::show_bytes(answer_cap as u64)
         )),
         None if format!("{err:#}").contains("invalid utf-8") => Cause::BadOutput(format!(
-            "a string in its answer is not valid UTF-8 ({err:#})"
+            "a string in its answer is not valid UTF-8 ({})",
+            plain(err)
         )),
-        None => Cause::BadOutput(format!("{err:#}")),
+        None => Cause::BadOutput(plain(err)),
     }
+}
+
+/// An error's messages on one line, without the wasm backtrace wasmtime attaches to
+/// everything that happened inside a call (six lines of frame numbers nobody can act on).
+pub fn plain(err: &wasmtime::Error) -> String {
+    let parts: Vec<String> = err
+        .chain()
+        .map(|e| e.to_string())
+        .filter(|m| !m.contains("wasm backtrace:"))
+        .collect();
+    if parts.is_empty() {
+        err.root_cause().to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// Why `Component::new` refused a file, in words: a core module (what `wasm32-wasip1` or
+/// `wasm32-unknown-unknown` builds) is named as such, since it is the usual mistake.
+pub fn not_compiled(engine: &wasmtime::Engine, bytes: &[u8], err: &dyn fmt::Display) -> String {
+    if bytes.starts_with(b"\0asm\x01\0\0\0") && wasmtime::Module::validate(engine, bytes).is_ok() {
+        return "it is a core WebAssembly module, not a component: build it for wasm32-wasip2 (or wrap it with `wasm-tools component new`)".into();
+    }
+    format!("not a WebAssembly component this host can compile: {err:#}")
+}
+
+/// Why the linker refused a component: an import ascribe does not provide, named.
+/// `imports` are the component's import names.
+pub fn unlinked<'a>(imports: impl IntoIterator<Item = &'a str>, err: &wasmtime::Error) -> String {
+    let text = format!("{err:#}");
+    match imports
+        .into_iter()
+        .find(|name| text.contains(&format!("`{name}`")))
+    {
+        Some(name) => format!(
+            "it imports `{name}`, which ascribe does not provide: plugins get no network, files or clock (see docs/security.md)"
+        ),
+        None => format!("it cannot be linked: {}", plain(err)),
+    }
+}
+
+/// Why the typed bindings of `package` refused a component that names its interface.
+pub fn wrong_types(package: &str, err: &wasmtime::Error) -> String {
+    let interface = match package {
+        "ascribe:normalizer@0.1.0" => "ascribe:normalizer/normalize@0.1.0",
+        "ascribe:model@0.1.0" => "ascribe:model/attribution@0.1.0",
+        "ascribe:model@0.2.0" => "ascribe:model/attribution@0.2.0",
+        other => other,
+    };
+    format!(
+        "it does not export `{interface}` with the expected types: {}; rebuild it against the contract's WIT",
+        plain(err)
+    )
+}
+
+/// The most a plugin's `info` answer may take as the host lifts it: text, plus the
+/// host-side size of each list entry. Far above any real plugin's (the bundled ones
+/// answer 1–3 KiB); a 66 MB description is stopped while it is lifted, never copied.
+pub const MAX_INFO_BYTES: usize = 64 << 10;
+
+/// A plugin's name and version as the host shows them everywhere (`name@version`): non-
+/// empty, at most 64 bytes, and printable text without whitespace, so a label can neither
+/// rewrite a terminal nor pass for another plugin. The name is shown escaped.
+pub fn check_label(name: &str, version: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 64 || version.len() > 64 {
+        return Err("its info gives an empty or over-long name or version".into());
+    }
+    for (what, text) in [("name", name), ("version", version)] {
+        if text.chars().any(unprintable) {
+            return Err(format!(
+                "its info gives the {what} `{}`, which holds a control character or whitespace; a name and a version are printable text without spaces",
+                escaped(text)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Controls, whitespace, and the invisible characters that change how text displays
+/// (zero-width spaces and joiners, bidirectional overrides, the byte-order mark).
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || c.is_whitespace()
+        || matches!(c, '\u{00ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}' | '\u{feff}')
+}
+
+/// `text` with every unprintable character escaped: `\x1b`, `\u{200b}`; spaces stay.
+fn escaped(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            ' ' => out.push(' '),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x100 && unprintable(c) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if unprintable(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// How much a plugin may hand the host in one call: wasmtime's default "hostcall fuel",
@@ -208,5 +341,27 @@ mod tests {
             "Traceback: oops"
         );
         assert_eq!(panic_message(""), None);
+    }
+
+    #[test]
+    fn names_and_versions_are_printable_without_whitespace() {
+        assert_eq!(check_label("salesforce", "1.2.0"), Ok(()));
+        assert_eq!(check_label("ümlaut-plugin", "1.0.0-rc.1"), Ok(()));
+        assert_eq!(
+            check_label("fat-info\x1b]0;pwned\x07", "0.0.1").unwrap_err(),
+            "its info gives the name `fat-info\\x1b]0;pwned\\x07`, which holds a control character or whitespace; a name and a version are printable text without spaces"
+        );
+        assert_eq!(
+            check_label("two words", "0.0.1").unwrap_err(),
+            "its info gives the name `two words`, which holds a control character or whitespace; a name and a version are printable text without spaces"
+        );
+        assert_eq!(
+            check_label("x", "1.0\0").unwrap_err(),
+            "its info gives the version `1.0\\x00`, which holds a control character or whitespace; a name and a version are printable text without spaces"
+        );
+        assert_eq!(
+            check_label("", "1").unwrap_err(),
+            "its info gives an empty or over-long name or version"
+        );
     }
 }

@@ -1,8 +1,12 @@
 //! The normalizer contract as the rest of the host sees it, and the checks applied to
 //! every batch a normalizer returns.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
+use super::error::Cause;
+use super::limits::{HOST_BYTES_PER_RECORD, HOST_BYTES_PER_TEXT, Limits};
 use super::model::ParamSpec;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -45,6 +49,37 @@ impl Strings {
         let (s, e) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
         // Validated as a whole and at every boundary by `check`.
         std::str::from_utf8(&self.data[s..e]).unwrap_or("")
+    }
+
+    /// What these strings cost the host: their bytes, plus [`HOST_BYTES_PER_TEXT`] for
+    /// each non-empty one.
+    fn host_bytes(&self) -> u64 {
+        let non_empty = self.offsets.windows(2).filter(|w| w[0] != w[1]).count() as u64;
+        self.data.len() as u64 + non_empty * HOST_BYTES_PER_TEXT
+    }
+
+    /// Replaces control characters (see [`clean_text`]) in place of the checked strings;
+    /// a column without any (nearly all of them) is scanned once and left alone.
+    fn clean(&mut self) {
+        if !maybe_unclean(&self.data) {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(&self.data) else {
+            return; // `check` refused it already
+        };
+        if !text.chars().any(char::is_control) {
+            return;
+        }
+        let mut data = Vec::with_capacity(self.data.len() + 16);
+        let mut offsets = Vec::with_capacity(self.offsets.len());
+        offsets.push(0u32);
+        for w in self.offsets.windows(2) {
+            data.extend_from_slice(clean_text(&text[w[0] as usize..w[1] as usize]).as_bytes());
+            // At most 3× a checked column, itself at most the 128 MiB a call may answer.
+            offsets.push(data.len() as u32);
+        }
+        self.data = data;
+        self.offsets = offsets;
     }
 
     fn check(&self, n: usize, what: &str) -> Result<(), String> {
@@ -90,10 +125,36 @@ impl Strings {
     }
 }
 
+/// True when `bytes` may hold a control character: a C0 byte, DEL, or the lead byte of
+/// U+0080..U+00BF (where the C1 controls are). A quick scan that clean text passes.
+fn maybe_unclean(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| b < 0x20 || b == 0x7f || b == 0xc2)
+}
+
+/// Text as the host stores it: tab, line feed and carriage return become a space (a CSV
+/// field may hold a line break; no canonical field needs one), every other control
+/// character (C0, DEL, C1: a NUL, the ESC that starts a terminal sequence) becomes U+FFFD,
+/// so nothing downstream (keys, symbols, `rejects.csv`, the terminal) ever sees one.
+pub fn clean_text(text: &str) -> Cow<'_, str> {
+    if !maybe_unclean(text.as_bytes()) || !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\t' | '\n' | '\r' => ' ',
+                c if c.is_control() => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
 /// No field of a canonical record needs more; a longer one is a runaway plugin.
 pub const MAX_FIELD_BYTES: usize = 64 << 10;
-/// Output records allowed per input row read in the same call (a row may give a touch and
-/// a stage event, HubSpot contacts up to six): more means the plugin is inventing rows.
+/// Records (touches, conversions, stage events and rejects) allowed per input row, counted
+/// across calls (a row may give a touch and a stage event, HubSpot contacts up to six):
+/// more means the plugin is inventing rows.
 pub const MAX_RECORDS_PER_ROW: u64 = 16;
 pub const MAX_REJECT_TEXT: usize = 1024;
 
@@ -187,6 +248,88 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// What this batch's records cost the host if it keeps them all: every text's bytes,
+    /// [`HOST_BYTES_PER_TEXT`] for each non-empty one, and [`HOST_BYTES_PER_RECORD`] for
+    /// each record and reject. An estimate from above for real data (the host interns
+    /// repeated text), and close for the distinct text a hostile plugin invents.
+    pub fn host_bytes(&self) -> u64 {
+        let t = &self.touches;
+        let c = &self.conversions;
+        let e = &self.stage_events;
+        let text: u64 = [
+            &t.person,
+            &t.account,
+            &t.channel,
+            &t.source,
+            &t.medium,
+            &t.campaign,
+            &t.asset,
+            &t.region,
+            &t.segment,
+            &t.touch_type,
+            &c.id,
+            &c.account,
+            &c.account_domain,
+            &c.stage,
+            &c.amount,
+            &c.currency,
+            &c.lead_source,
+            &c.campaign,
+            &e.subject,
+            &e.account,
+            &e.stage,
+        ]
+        .iter()
+        .map(|s| s.host_bytes())
+        .sum();
+        let rejects: u64 = self
+            .rejects
+            .iter()
+            .map(|r| (r.column.len() + r.reason.len()) as u64 + 2 * HOST_BYTES_PER_TEXT)
+            .sum();
+        let records = (t.row.len() + c.row.len() + e.row.len() + self.rejects.len()) as u64;
+        text + rejects + records * HOST_BYTES_PER_RECORD
+    }
+
+    /// Stores every text clean ([`clean_text`]). Run after [`Batch::validate`].
+    pub fn clean(&mut self) {
+        let t = &mut self.touches;
+        let c = &mut self.conversions;
+        let e = &mut self.stage_events;
+        for s in [
+            &mut t.person,
+            &mut t.account,
+            &mut t.channel,
+            &mut t.source,
+            &mut t.medium,
+            &mut t.campaign,
+            &mut t.asset,
+            &mut t.region,
+            &mut t.segment,
+            &mut t.touch_type,
+            &mut c.id,
+            &mut c.account,
+            &mut c.account_domain,
+            &mut c.stage,
+            &mut c.amount,
+            &mut c.currency,
+            &mut c.lead_source,
+            &mut c.campaign,
+            &mut e.subject,
+            &mut e.account,
+            &mut e.stage,
+        ] {
+            s.clean();
+        }
+        for r in &mut self.rejects {
+            for text in [&mut r.column, &mut r.reason] {
+                if let Cow::Owned(clean) = clean_text(text) {
+                    *text = clean;
+                }
+            }
+        }
+    }
+
     /// Checks a batch against the contract. `prev_rows_read` is what the session had
     /// reported before this call.
     pub fn validate(&self, prev_rows_read: u64) -> Result<(), String> {
@@ -287,6 +430,83 @@ impl Batch {
     }
 }
 
+/// What one normalizer session has handed the host so far: the checks that span calls,
+/// in constant memory.
+#[derive(Clone, Debug, Default)]
+pub struct Intake {
+    /// The highest row any record has named, and how many records named it. Rows named
+    /// never go back from one call to the next (a row's records come when the row is
+    /// read), so this is all the state the per-row limit needs across calls.
+    last_row: u64,
+    last_count: u64,
+    /// What the records accepted so far cost the host ([`Batch::host_bytes`]).
+    pub kept: u64,
+}
+
+impl Intake {
+    /// Takes a batch that passed [`Batch::validate`]: at most [`MAX_RECORDS_PER_ROW`]
+    /// records a row across calls, rows named never going back, what the host keeps
+    /// within the source's budget for the `given` bytes the plugin has had; then its text
+    /// is stored clean.
+    pub fn accept(&mut self, b: &mut Batch, given: u64, limits: &Limits) -> Result<(), Cause> {
+        self.count_rows(b).map_err(Cause::BadOutput)?;
+        let kept = self.kept.saturating_add(b.host_bytes());
+        let (budget, rule) = limits.host_budget(given);
+        if kept > budget {
+            return Err(Cause::HostMemory { kept, budget, rule });
+        }
+        self.kept = kept;
+        b.clean();
+        Ok(())
+    }
+
+    fn count_rows(&mut self, b: &Batch) -> Result<(), String> {
+        let mut rows: Vec<u64> = Vec::with_capacity(
+            b.touches.row.len()
+                + b.conversions.row.len()
+                + b.stage_events.row.len()
+                + b.rejects.len(),
+        );
+        rows.extend_from_slice(&b.touches.row);
+        rows.extend_from_slice(&b.conversions.row);
+        rows.extend_from_slice(&b.stage_events.row);
+        rows.extend(b.rejects.iter().map(|r| r.row));
+        // Each column is in row order in practice: a stable sort merges those few runs
+        // in linear time.
+        rows.sort();
+        let Some(&first) = rows.first() else {
+            return Ok(());
+        };
+        if first < self.last_row {
+            return Err(format!(
+                "it names row {first} after an earlier call named row {}; a row's records must come in the call that reads it",
+                self.last_row
+            ));
+        }
+        for run in rows.chunk_by(|a, b| a == b) {
+            let row = run[0];
+            let earlier = if row == self.last_row {
+                self.last_count
+            } else {
+                0
+            };
+            let n = run.len() as u64 + earlier;
+            if n > MAX_RECORDS_PER_ROW {
+                return Err(if earlier > 0 {
+                    format!(
+                        "row {row} has {n} records across calls ({earlier} earlier; at most {MAX_RECORDS_PER_ROW} a row)"
+                    )
+                } else {
+                    format!("row {row} has {n} records (at most {MAX_RECORDS_PER_ROW} a row)")
+                });
+            }
+            self.last_count = n;
+            self.last_row = row;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +553,135 @@ mod tests {
             *x = s();
         }
         b
+    }
+
+    /// `empty(rows_read)` with one valid touch per entry of `rows`.
+    fn touches(rows_read: u64, rows: &[u64]) -> Batch {
+        let mut b = empty(rows_read);
+        let t = &mut b.touches;
+        t.row = rows.to_vec();
+        t.time = Times {
+            wall_ms: vec![0; rows.len()],
+            offset_min: vec![0; rows.len()],
+        };
+        for c in [
+            &mut t.person,
+            &mut t.account,
+            &mut t.channel,
+            &mut t.source,
+            &mut t.medium,
+            &mut t.campaign,
+            &mut t.asset,
+            &mut t.region,
+            &mut t.segment,
+            &mut t.touch_type,
+        ] {
+            *c = Strings {
+                offsets: (0..=rows.len() as u32).map(|i| i * 2).collect(),
+                data: b"ab".repeat(rows.len()),
+            };
+        }
+        b
+    }
+
+    fn accept(i: &mut Intake, mut b: Batch) -> Result<Batch, Cause> {
+        b.validate(0).map_err(Cause::BadOutput)?;
+        i.accept(&mut b, 1 << 20, &Limits::default())?;
+        Ok(b)
+    }
+
+    #[test]
+    fn records_a_row_are_counted_across_calls() {
+        let mut i = Intake::default();
+        // Touches and rejects of one row, in any order within a call.
+        let mut b = touches(3, &[1, 2, 3, 3, 3]);
+        b.rejects = vec![Reject {
+            row: 2,
+            column: "x".into(),
+            reason: "y".into(),
+        }];
+        accept(&mut i, b).unwrap();
+        // Row 3 again: 3 earlier + 13 now is 16, allowed.
+        accept(&mut i, touches(3, &[3; 13])).unwrap();
+        assert_eq!(
+            accept(&mut i, touches(4, &[3, 4])).unwrap_err(),
+            Cause::BadOutput(
+                "row 3 has 17 records across calls (16 earlier; at most 16 a row)".into()
+            )
+        );
+        let mut i = Intake::default();
+        accept(&mut i, touches(5, &[5])).unwrap();
+        assert_eq!(
+            accept(&mut i, touches(5, &[4])).unwrap_err(),
+            Cause::BadOutput(
+                "it names row 4 after an earlier call named row 5; a row's records must come in the call that reads it".into()
+            )
+        );
+        let mut i = Intake::default();
+        let mut rows = vec![2u64; 17];
+        rows.insert(0, 1);
+        assert_eq!(
+            accept(&mut i, touches(2, &rows)).unwrap_err(),
+            Cause::BadOutput("row 2 has 17 records (at most 16 a row)".into())
+        );
+    }
+
+    #[test]
+    fn what_the_host_keeps_is_counted_against_the_budget() {
+        let b = touches(2, &[1, 2]);
+        // 2 records, 10 non-empty 2-byte texts each.
+        assert_eq!(
+            b.host_bytes(),
+            2 * HOST_BYTES_PER_RECORD + 20 * (2 + HOST_BYTES_PER_TEXT)
+        );
+        let mut i = Intake::default();
+        let tight = Limits::default().with_host_memory(Some(1)).unwrap();
+        let mut big = touches(4000, &(1..=4000).collect::<Vec<_>>());
+        assert_eq!(
+            i.accept(&mut big, 1 << 20, &tight).unwrap_err(),
+            Cause::HostMemory {
+                kept: 4000 * (HOST_BYTES_PER_RECORD + 10 * (2 + HOST_BYTES_PER_TEXT)),
+                budget: 1 << 20,
+                rule: "set by `limits.host_memory_mib = 1`".into(),
+            }
+        );
+        assert_eq!(
+            Cause::HostMemory {
+                kept: 120 << 20,
+                budget: 56 << 20,
+                rule: "16× the 1 MiB read so far + 40 MiB".into(),
+            }
+            .to_string(),
+            "its records take 120 MiB in the host, over this source's budget of 56 MiB (16× the 1 MiB read so far + 40 MiB); report it to the plugin's author, or raise `limits.host_memory_mib` for this source if the data really is this dense"
+        );
+    }
+
+    #[test]
+    fn text_is_stored_without_control_characters() {
+        assert_eq!(clean_text("plain £5 ©"), "plain £5 ©");
+        assert!(matches!(clean_text("plain £5"), Cow::Borrowed(_)));
+        assert_eq!(
+            clean_text("a\0b\x1b[2J\tc\r\nd\u{9b}e\u{7f}"),
+            "a\u{fffd}b\u{fffd}[2J c  d\u{fffd}e\u{fffd}"
+        );
+        let mut b = touches(2, &[1, 2]);
+        b.touches.campaign = Strings {
+            offsets: vec![0, 3, 6],
+            data: b"a\0bc\x1bd".to_vec(),
+        };
+        b.rejects = vec![Reject {
+            row: 1,
+            column: "c\0".into(),
+            reason: "r\x07".into(),
+        }];
+        let b = accept(&mut Intake::default(), b).unwrap();
+        assert_eq!(b.touches.campaign.get(0), "a\u{fffd}b");
+        assert_eq!(b.touches.campaign.get(1), "c\u{fffd}d");
+        assert_eq!(b.touches.channel.get(1), "ab");
+        assert_eq!(
+            (b.rejects[0].column.as_str(), b.rejects[0].reason.as_str()),
+            ("c\u{fffd}", "r\u{fffd}")
+        );
     }
 
     #[test]
