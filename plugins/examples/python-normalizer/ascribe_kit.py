@@ -216,31 +216,88 @@ def parse_datetime(text, order="mdy"):
 
 def clean_amount(raw, decimal_comma=False):
     """`$1,234.50` → `1234.50`; `1.234,50 €` with decimal_comma → `1234.50`; empty → ``.
-    Amounts travel as decimal text, never as floats. Raises ValueError."""
+    Amounts travel as decimal text, never as floats. Raises ValueError. The same rules as
+    the Rust SDK's `clean_amount` (plugins/sdk/src/normalizer.rs), line for line: a
+    thousands separator only between groups of three digits, a currency code before or
+    after the number, any other letter (`12.5k`, `n/a`) refused, so no amount is ever
+    read as another number."""
     s = raw.strip()
     if not s:
         return ""
+    shown = s if len(s) <= 64 else s[:64] + "\u2026"
+    bad = ValueError("`%s` is not an amount" % shown)
+    body = s
+    for _ in range(2):
+        t = body.strip()
+        if len(t) > 3 and t[:3].isascii() and t[:3].isupper() and t[:3].isalpha():
+            body = t[3:]
+        elif len(t) > 3 and t[-3:].isascii() and t[-3:].isupper() and t[-3:].isalpha():
+            body = t[:-3]
+        else:
+            body = t
     dec, group = (",", ".") if decimal_comma else (".", ",")
-    neg = s.startswith("-") or (s.startswith("(") and s.endswith(")"))
-    out, seen_dec, digits = [], False, 0
-    for ch in s:
-        if ch.isdigit() and ch.isascii():
+    symbols = "$\u20ac\u00a3\u00a5"
+    spaces = (" ", "\u00a0")
+    phase = 0
+    minus = plus = opened = closed = 0
+    out, digits, seen_dec = [], 0, False
+    group_len, last_sep, misplaced, prev_digit = 0, None, None, False
+    for i, ch in enumerate(body):
+        next_digit = i + 1 < len(body) and body[i + 1].isascii() and body[i + 1].isdigit()
+        is_digit = ch.isascii() and ch.isdigit()
+        if is_digit:
+            if phase == 2:
+                raise bad
+            phase = 1
             out.append(ch)
             digits += 1
-        elif ch == dec:
+            if not seen_dec:
+                group_len += 1
+        elif ch == dec and phase < 2:
             if seen_dec:
-                raise ValueError("`%s` is not an amount" % raw)
+                raise bad
+            if last_sep is not None and group_len != 3:
+                misplaced = misplaced or last_sep
+            phase = 1
             seen_dec = True
             out.append(".")
-        elif ch in (group, " ", "\u00a0", "'"):
-            pass
-        elif ch.isalpha() or ch in "$€£¥-()+":
-            pass
+        elif phase < 2 and (ch == group or ((ch in spaces or ch == "'") and prev_digit and next_digit)):
+            first = last_sep is None
+            if seen_dec or (first and not 1 <= group_len <= 3) or (not first and group_len != 3):
+                misplaced = misplaced or (last_sep if last_sep is not None else ch)
+            phase = 1
+            last_sep = ch
+            group_len = 0
+        elif ch in spaces or ch in symbols:
+            if phase == 1:
+                phase = 2
+        elif ch == "-" and phase == 0:
+            minus += 1
+        elif ch == "+" and phase == 0:
+            plus += 1
+        elif ch == "(" and phase == 0:
+            opened += 1
+        elif ch == ")" and phase > 0:
+            phase = 2
+            closed += 1
         else:
-            raise ValueError("`%s` is not an amount" % raw)
-    if digits == 0:
-        raise ValueError("`%s` is not an amount" % raw)
-    return ("-" if neg else "") + "".join(out)
+            raise bad
+        prev_digit = is_digit
+    if not seen_dec and last_sep is not None and group_len != 3:
+        misplaced = misplaced or last_sep
+    if misplaced == ",":
+        raise ValueError(
+            "amount `%s` has a comma that is not a thousands separator; if this source "
+            "writes decimal commas, set the normalizer parameter `decimal_comma = true`" % shown)
+    if misplaced == ".":
+        raise ValueError(
+            "amount `%s` has a point that is not a thousands separator; if this source "
+            "writes decimal points, set the normalizer parameter `decimal_comma = false`" % shown)
+    if misplaced is not None:
+        raise bad
+    if digits == 0 or minus + plus + opened > 1 or opened != closed:
+        raise bad
+    return ("-" if minus + opened == 1 else "") + "".join(out)
 
 
 # ---------------------------------------------------------------------------------------
