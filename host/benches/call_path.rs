@@ -9,6 +9,9 @@
 //! - `tests/plugins/legacy-model` (`ascribe:model@0.1.0`), sent every column: keys,
 //!   times, flags and partners per touch, five columns per journey.
 
+// Bench output is ours, not partner text: host/clippy.toml's print ban is for the host.
+#![allow(clippy::disallowed_macros)]
+
 use std::path::PathBuf;
 use std::time::Instant;
 

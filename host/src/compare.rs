@@ -35,9 +35,9 @@ use crate::attribute::{self, Credit, Dimension, JourneySet, Key, Kind, Window, W
 use crate::campaign::{Campaign, minor_units};
 use crate::data::partners_of;
 use crate::normalize::{self, Dataset};
-use crate::privacy::scrub;
 use crate::report::model::{CampaignRef, WindowRef};
-use crate::runtime::{PluginError, Runtime};
+use crate::runtime::Runtime;
+use crate::text::Sealed;
 
 pub use html::render as render_html;
 
@@ -154,7 +154,8 @@ impl Grouping {
         let mut values: Vec<String> = vec![];
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut id = |name: String, values: &mut Vec<String>| -> u32 {
-            let name = scrub(&name);
+            // Grouped as shown: two addresses are one `<e-mail>` row, never two.
+            let name = crate::text::clean(&name).into_owned();
             *ids.entry(name.clone()).or_insert_with(|| {
                 values.push(name);
                 (values.len() - 1) as u32
@@ -252,18 +253,9 @@ fn copy_journeys(j: &JourneySet) -> JourneySet {
     }
 }
 
-/// An error for the column, scrubbed of e-mail addresses except in the plugin's own label:
-/// `name@1.0.0` looks like an address to the scrubber, and the label must stay exact.
+/// An error for the column, all of its chain (cleaned with the rest when sealed).
 fn error_text(e: &anyhow::Error) -> String {
-    let text = format!("{e:#}");
-    let label = match e.downcast_ref::<PluginError>() {
-        Some(PluginError::Call { label, .. }) => format!("plugin {label}"),
-        _ => return scrub(&text),
-    };
-    match text.strip_prefix(&label) {
-        Some(rest) => format!("{label}{}", scrub(rest)),
-        None => scrub(&text),
-    }
+    format!("{e:#}")
 }
 
 /// Loads and runs one model; every failure ends up in the column, none escapes.
@@ -303,7 +295,7 @@ fn run_one(
     let started = Instant::now();
     col.result = match attribute::attribute(c, ds, copy_journeys(journeys), &plugin, &params) {
         Ok(a) => {
-            col.notes = a.run.notes.iter().map(|n| scrub(n)).collect();
+            col.notes = a.run.notes.clone();
             Ok(grouping.sum(ds, &a.credits))
         }
         Err(e) => Err(error_text(&e.into())),
@@ -624,7 +616,7 @@ fn labels(columns: &[Column]) -> Vec<String> {
 }
 
 /// The comparison of finished columns: rows, shares, agreement and disagreements.
-pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Comparison {
+pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<Comparison> {
     let scale = minor_units(&cx.c.currency).unwrap_or(2);
     let labels = labels(columns);
     let ok: Vec<usize> = (0..columns.len())
@@ -744,7 +736,7 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Comparis
         })
         .collect();
     let c = cx.c;
-    Comparison {
+    crate::text::seal(Comparison {
         schema_version: SCHEMA_VERSION,
         run_id: cx.run_id.clone(),
         campaign: CampaignRef {
@@ -768,7 +760,7 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Comparis
         rows,
         agreement,
         disagreements,
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -776,11 +768,9 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Comparis
 
 /// One line per value and model, so a failed model's error sits in its own rows and a
 /// pivot table gets every combination.
-pub fn csv(cmp: &Comparison) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(vec![]);
-    w.write_record([
+pub fn csv(cmp: &Sealed<Comparison>) -> anyhow::Result<Vec<u8>> {
+    let mut w = crate::text::CsvCells::new();
+    w.header(&[
         "dimension",
         "value",
         "model",
@@ -791,46 +781,38 @@ pub fn csv(cmp: &Comparison) -> anyhow::Result<Vec<u8>> {
         "status",
         "error",
     ])?;
+    let mut line = |value: &str, m: &ModelColumn, cell: Option<Cell>| {
+        w.text(&cmp.dimension)
+            .text(value)
+            .text(&m.label)
+            .text(&cmp.measure)
+            .num(cell.map(|c| c.amount.to_string()).unwrap_or_default())
+            .text(&cmp.campaign.currency)
+            .num(cell.map(|c| format!("{:.6}", c.share)).unwrap_or_default())
+            .text(&m.status)
+            .text(m.error.as_deref().unwrap_or(""))
+            .end_row()
+    };
     for row in &cmp.rows {
         for (m, cell) in cmp.models.iter().zip(&row.cells) {
-            w.write_record([
-                cmp.dimension.as_str(),
-                row.value.as_str(),
-                m.label.as_str(),
-                cmp.measure.as_str(),
-                &cell.map(|c| c.amount.to_string()).unwrap_or_default(),
-                cmp.campaign.currency.as_str(),
-                &cell.map(|c| format!("{:.6}", c.share)).unwrap_or_default(),
-                m.status.as_str(),
-                m.error.as_deref().unwrap_or(""),
-            ])?;
+            line(&row.value, m, *cell)?;
         }
     }
     // A failed model still gets a line when no model credited anything.
     if cmp.rows.is_empty() {
         for m in cmp.models.iter().filter(|m| !m.ok()) {
-            w.write_record([
-                cmp.dimension.as_str(),
-                "",
-                m.label.as_str(),
-                cmp.measure.as_str(),
-                "",
-                cmp.campaign.currency.as_str(),
-                "",
-                m.status.as_str(),
-                m.error.as_deref().unwrap_or(""),
-            ])?;
+            line("", m, None)?;
         }
     }
-    Ok(w.into_inner()?)
+    w.into_bytes()
 }
 
-pub fn json(cmp: &Comparison) -> anyhow::Result<String> {
+pub fn json(cmp: &Sealed<Comparison>) -> anyhow::Result<String> {
     Ok(format!("{}\n", serde_json::to_string_pretty(cmp)?))
 }
 
 /// The package's files, name → bytes.
-pub fn render(cmp: &Comparison) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
+pub fn render(cmp: &Sealed<Comparison>) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
     Ok(vec![
         ("compare.html", render_html(cmp).into_bytes()),
         ("compare.csv", csv(cmp)?),
@@ -842,7 +824,7 @@ pub fn render(cmp: &Comparison) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> 
 // The whole command
 
 pub struct Outcome {
-    pub comparison: Comparison,
+    pub comparison: Sealed<Comparison>,
     pub package: Option<PathBuf>,
     /// Per model, in column order.
     pub timings: Vec<Timing>,
@@ -874,10 +856,10 @@ fn check_names(c: &Campaign, models: &[ModelSpec], plugin_dirs: &[PathBuf]) -> a
             );
             continue;
         }
-        if let Err(e) = crate::plugin_path::resolve(s, None, plugin_dirs) {
+        if crate::plugin_path::resolve(s, None, plugin_dirs).is_err() {
             anyhow::bail!(
-                "unknown model `{s}`: {e}\nvalid models: {}",
-                crate::track::model_choices(c, plugin_dirs).join(", ")
+                "unknown model `{s}`; {}",
+                crate::track::where_models_are(c, plugin_dirs)
             );
         }
     }
@@ -893,7 +875,10 @@ fn run_id(
     columns: &[Column],
 ) -> anyhow::Result<String> {
     let mut h = Sha256::new();
-    h.update(std::fs::read(&c.file).with_context(|| format!("reading {}", c.file.display()))?);
+    h.update(
+        crate::fsx::read_regular(&c.file, "campaign files", crate::fsx::CAMPAIGN_MAX)
+            .with_context(|| format!("reading {}", c.file.display()))?,
+    );
     for l in &ds.ledgers {
         h.update(l.sha256.as_bytes());
         h.update(l.plugin_sha256.as_bytes());
@@ -938,11 +923,12 @@ pub fn run(
     progress("loading plugins");
     let normalizers = normalize::load_plugins(c, rt, &opts.plugin_dirs)?;
     let started = Instant::now();
-    let ds = normalize::normalize(c, &normalizers, progress)?;
-    let normalize_time = started.elapsed();
-
     let as_of = opts.as_of.unwrap_or(c.end);
     let window = Window::resolve(&opts.window, c.start, c.end, as_of);
+    let scope = normalize::Scope::new(window, as_of);
+    let ds = normalize::normalize_in(c, &normalizers, &scope, progress)?;
+    let normalize_time = started.elapsed();
+
     progress("building journeys");
     let started = Instant::now();
     let journeys = attribute::journeys::build(c, &ds, opts.measure, window, &opts.key);
@@ -1132,4 +1118,17 @@ mod tests {
         let err = scope_params(&["linear".into(), "linear".into()], &[]).unwrap_err();
         assert_eq!(err, "model `linear` is listed twice in --models");
     }
+}
+
+crate::sanitize_fields! {
+    Comparison { schema_version, run_id, campaign, window, dimension, measure, attribution_key, total, unattributed, conversions, journeys, touches, models, rows, agreement, disagreements }
+    ModelColumn { label, spec, name, sha256, params, notes, status, error, credited }
+    Row { value, cells, mean_share, spread }
+    PairAgreement { a, b, spearman, max_share_difference, at }
+    Disagreement { value, spread, high, low }
+    ModelShare { model, share }
+}
+
+impl crate::text::Sanitize for Cell {
+    fn sanitize(&mut self) {}
 }

@@ -9,14 +9,15 @@ pub mod campaign;
 pub mod cli;
 pub mod compare;
 pub mod data;
+pub mod fsx;
 pub mod guardrails;
 pub mod insights;
 pub mod normalize;
 pub mod paths;
 pub mod plugin_path;
-pub mod privacy;
 pub mod report;
 pub mod runtime;
+pub mod text;
 
 /// Large blocks on huge pages for every binary linking this library (the `ascribe`
 /// binary, the benches, the tests), so native and sandboxed work are measured alike.
@@ -24,9 +25,17 @@ pub mod runtime;
 static GLOBAL: alloc::HugePageAlloc = alloc::HugePageAlloc;
 
 /// Test hook for crash-safety tests: when `ASCRIBE_FAIL_AT` names this point, fail here as
-/// a crash between two steps would. Costs one environment lookup per point.
+/// an error between two steps would; when it names the point followed by `:abort`
+/// (`report:after-exchange:abort`), end the process here as a kill would, with no
+/// unwinding and no clean-up. Costs one environment lookup per point.
 pub fn fail_point(name: &str) -> anyhow::Result<()> {
-    if std::env::var("ASCRIBE_FAIL_AT").is_ok_and(|v| v == name) {
+    let Ok(at) = std::env::var("ASCRIBE_FAIL_AT") else {
+        return Ok(());
+    };
+    if at.strip_suffix(":abort") == Some(name) {
+        std::process::abort();
+    }
+    if at == name {
         anyhow::bail!("injected failure at {name} (ASCRIBE_FAIL_AT)");
     }
     Ok(())

@@ -339,15 +339,21 @@ impl State {
         let parent = self.path.parent().unwrap();
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
-        let tmp = parent.join(format!(
-            ".{}.tmp-{}",
-            self.path.file_name().unwrap().to_string_lossy(),
-            std::process::id()
-        ));
+        let prefix = format!(".{}.tmp-", self.path.file_name().unwrap().to_string_lossy());
+        // A copy a killed run was writing goes (its process is gone; a live one may be
+        // writing it). The plan beside it is the last one renamed into place, whole.
+        for e in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let pid = n.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        let tmp = parent.join(format!("{prefix}{}", std::process::id()));
         let written = (|| {
             let mut f = std::fs::File::create(&tmp)
                 .with_context(|| format!("writing {}", tmp.display()))?;
-            f.write_all(serde_json::to_string_pretty(plan)?.as_bytes())?;
+            f.write_all(serde_json::to_string_pretty(&crate::text::seal(plan.clone()))?.as_bytes())?;
             f.write_all(b"\n")?;
             f.sync_all()?;
             drop(f);
@@ -358,8 +364,13 @@ impl State {
         if written.is_err() {
             // The plan itself is untouched; the half-written copy must not linger beside it.
             let _ = std::fs::remove_file(&tmp);
+            return written;
         }
-        written
+        crate::fail_point("plan:after-rename")?;
+        // The rename is durable once the directory holding it is.
+        std::fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("syncing {}", parent.display()))
     }
 
     fn base(&self, c: &Campaign) -> anyhow::Result<Plan> {
@@ -487,7 +498,7 @@ impl State {
             below_min_confidence: false,
             outcome: format!(
                 "failed: {}",
-                crate::privacy::scrub(&format!("{err:#}"))
+                format!("{err:#}")
                     .lines()
                     .next()
                     .unwrap_or_default()
@@ -566,4 +577,20 @@ fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
             .unwrap_or_else(|| "(none)".into()),
     );
     out
+}
+
+// The plan is written sealed (`Store::write`): every string in it went through
+// `text::clean`, so `plan show` replays no escape sequence and no address.
+crate::sanitize_fields! {
+    Plan { schema_version, campaign, pattern, tasks, sources, plugins, policy, metrics, runs, change_log, disputes }
+    CampaignEntry { id, name, file, start, end, reporting_cadence }
+    Task { id, needs }
+    SourceEntry { id, partner, path, sha256, rows_read, normalized, merged, rejected }
+    PluginEntry { role, name, sha256 }
+    Policy { retry_limit, escalation_ladder, fallbacks, min_confidence }
+    Metrics { attribution_confidence, confidence_parts, sla, open_disputes }
+    SlaEntry { source, freshness_hours, sla_hours, within_sla }
+    RunEntry { run_id, window, as_of, model, params, confidence, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence }
+    Change { run_id, what, from, to }
+    Dispute { id, opportunity, partner, reason, status, resolution }
 }

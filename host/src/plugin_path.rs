@@ -58,7 +58,7 @@ pub fn resolve(spec: &str, base: Option<&Path>, extra: &[PathBuf]) -> Result<Pat
                 .join(", ")
         },
         if available.is_empty() {
-            "; no plugins are installed there (build them with `cargo xtask plugins`)".to_string()
+            "; no plugins are installed there: build them with `cargo xtask plugins`, or point ascribe at them with --plugin-dir DIR or $ASCRIBE_PLUGIN_PATH".to_string()
         } else {
             format!("; available: {}", available.join(", "))
         }

@@ -37,7 +37,8 @@ pub struct Options {
 }
 
 pub struct Outcome {
-    pub report: Report,
+    /// Every string in it cleaned (`text::seal`): what the views and the terminal show.
+    pub report: crate::text::Sealed<Report>,
     pub package: Option<PathBuf>,
     pub dataset: Dataset,
     pub pipeline: Attribution,
@@ -52,13 +53,58 @@ pub fn model_choices(c: &Campaign, plugin_dirs: &[PathBuf]) -> Vec<String> {
         "last-touch".into(),
         "multi-touch".into(),
     ];
-    v.extend(c.models.iter().map(|m| m.name.clone()));
+    for m in &c.models {
+        if !v.contains(&m.name) {
+            v.push(m.name.clone());
+        }
+    }
     for a in crate::plugin_path::available(plugin_dirs) {
-        if !v.contains(&a) {
+        if !v.contains(&a) && is_model_file(&a, plugin_dirs) {
             v.push(a);
         }
     }
     v
+}
+
+/// Whether the named plugin on the search path is a model, by the contract its component
+/// exports (the interface name is in the binary), without compiling it: an error message
+/// must not list normalizers as models.
+fn is_model_file(name: &str, plugin_dirs: &[PathBuf]) -> bool {
+    let Ok(path) = crate::plugin_path::resolve(name, None, plugin_dirs) else {
+        return false;
+    };
+    let Ok(bytes) = crate::fsx::read_regular(&path, "plugins", crate::fsx::PLUGIN_MAX) else {
+        return false;
+    };
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    has(b"ascribe:model/") && !has(b"ascribe:normalizer/")
+}
+
+/// The tail of an error naming a model that is not there: the valid ones, or how to find
+/// them when there are none (a copied binary that left its plugins behind).
+pub fn where_models_are(c: &Campaign, plugin_dirs: &[PathBuf]) -> String {
+    let dirs: Vec<String> = crate::plugin_path::search_path(plugin_dirs)
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    let choices = model_choices(c, plugin_dirs);
+    let installed = crate::plugin_path::available(plugin_dirs)
+        .iter()
+        .any(|a| is_model_file(a, plugin_dirs));
+    format!(
+        "valid models: {}{}; looked in: {}",
+        choices.join(", "),
+        if installed {
+            ""
+        } else {
+            " (no model plugins were found: build them with `cargo xtask plugins`, or point ascribe at them with --plugin-dir DIR or $ASCRIBE_PLUGIN_PATH)"
+        },
+        if dirs.is_empty() {
+            "nowhere (the search path is empty)".to_string()
+        } else {
+            dirs.join(", ")
+        }
+    )
 }
 
 /// Resolves `--attribution-model` to a loaded plugin and the campaign's parameters for it.
@@ -91,10 +137,14 @@ pub fn resolve_model(
         None => (spec.clone(), None, vec![], Limits::default(), None),
     };
     let path = crate::plugin_path::resolve(&plugin_spec, base, plugin_dirs).map_err(|e| {
-        anyhow::anyhow!(
-            "unknown model `{spec}`: {e}\nvalid models: {}",
-            model_choices(c, plugin_dirs).join(", ")
-        )
+        if crate::plugin_path::is_path(&plugin_spec) {
+            anyhow::anyhow!("model `{spec}`: {e}")
+        } else {
+            anyhow::anyhow!(
+                "unknown model `{spec}`; {}",
+                where_models_are(c, plugin_dirs)
+            )
+        }
     })?;
     let p = rt.load(&path, pin.as_deref(), limits)?;
     if p.model_info().is_none() {
@@ -122,7 +172,10 @@ fn run_id(
     params: &[(String, String)],
 ) -> anyhow::Result<String> {
     let mut h = Sha256::new();
-    h.update(std::fs::read(&c.file).with_context(|| format!("reading {}", c.file.display()))?);
+    h.update(
+        crate::fsx::read_regular(&c.file, "campaign files", crate::fsx::CAMPAIGN_MAX)
+            .with_context(|| format!("reading {}", c.file.display()))?,
+    );
     for l in &ds.ledgers {
         h.update(l.sha256.as_bytes());
         h.update(l.plugin_sha256.as_bytes());
@@ -221,11 +274,12 @@ pub fn run(
     let mut params = campaign_params;
     params.extend(opts.params.iter().cloned());
 
-    let ds = normalize::normalize(c, &normalizers, progress)?;
-    crate::fail_point("track:after-normalize")?;
-
     let as_of = opts.as_of.unwrap_or(c.end);
     let window = Window::resolve(&opts.window, c.start, c.end, as_of);
+    let scope = normalize::Scope::new(window, as_of);
+    let ds = normalize::normalize_in(c, &normalizers, &scope, progress)?;
+    crate::fail_point("track:after-normalize")?;
+
     progress("building journeys");
     // Confidence compares the chosen model with linear on the same pipeline journeys.
     let reference = match crate::plugin_path::resolve("linear", None, &opts.plugin_dirs) {
@@ -320,34 +374,29 @@ pub fn run(
         non_converting_journeys: (pipeline.journeys.conversion_of.len()
             - pipeline.journeys.converting()) as u64,
     };
-    let as_of_end = window.end_ms();
     let sources = ds
         .ledgers
         .iter()
         .zip(&c.sources)
         .map(|(l, s)| {
-            let fresh = l
-                .newest_record_ms
-                .map(|n| ((as_of_end - n) as f64 / 3_600_000.0 * 10.0).round() / 10.0);
+            let fresh = l.freshness_hours(scope.as_of_end_ms);
             SourceRow {
                 source: l.source.clone(),
                 partner: l.partner.clone(),
-                file: s
-                    .file
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                file: l.file.clone(),
                 sha256: format!("sha256:{}", l.sha256),
                 rows_read: l.rows_read,
                 normalized: l.normalized,
                 merged: l.merged,
                 rejected: l.rejected,
+                empty_amounts: l.empty_amounts,
+                out_of_window: l.out_of_window,
                 first_rejects: l
                     .rejects
                     .iter()
                     .take(3)
                     .map(|r| {
-                        crate::privacy::scrub(&format!(
+                        format!(
                             "row {}{}: {}",
                             r.row,
                             if r.column.is_empty() {
@@ -356,7 +405,7 @@ pub fn run(
                                 format!(" ({})", r.column)
                             },
                             r.reason
-                        ))
+                        )
                     })
                     .collect(),
                 freshness_hours: fresh,
@@ -365,6 +414,7 @@ pub fn run(
                     .freshness_sla_hours
                     .zip(fresh)
                     .map(|(sla, f)| f <= sla as f64),
+                future_dated: l.future_dated,
             }
         })
         .collect();
@@ -383,12 +433,6 @@ pub fn run(
         sha256: format!("sha256:{}", model.sha256),
     });
     let id = run_id(c, &ds, &window, opts, &model, &params)?;
-    let scrub_rows = |mut d: DimensionCredit| {
-        for r in &mut d.rows {
-            r.value = crate::privacy::scrub(&r.value);
-        }
-        d
-    };
     let report = Report {
         schema_version: SCHEMA_VERSION,
         run_id: id.clone(),
@@ -415,17 +459,13 @@ pub fn run(
             notes: pipeline.run.notes.clone(),
         },
         headline,
-        credit: found.credit.into_iter().map(scrub_rows).collect(),
+        credit: found.credit,
         top_assets: found.top_assets,
         top_segments: found.top_segments,
         funnel: found.funnel,
         sourcing: found.sourcing,
         contribution: found.contribution,
-        insights: found
-            .insights
-            .iter()
-            .map(|s| crate::privacy::scrub(s))
-            .collect(),
+        insights: found.insights,
         actions: found.actions,
         data: DataQuality {
             sources,
@@ -443,6 +483,8 @@ pub fn run(
         },
         plugins,
     };
+    // From here on, text from partners and plugins is clean: the views take only this.
+    let report = crate::text::seal(report);
 
     let package = match &opts.out {
         Some(out) => {

@@ -124,7 +124,7 @@ fn sf_field(line: &[u8], i: usize, v: &[u8]) -> Vec<u8> {
 
 fn salesforce_failed(o: &Outcome, source: &str, rel: &str, op: &str, cause: &str) -> String {
     format!(
-        "error: source `{source}` ({}): plugin salesforce@1.0.0 (sha256:{}) failed in `{op}`: {cause}\n  gave up after 3 attempt(s) (retry limit 2); escalated to: Co-marketing Analytics Lead",
+        "error: source `{source}` ({}): plugin salesforce@1.0.0 (sha256:{}) failed in `{op}`: {cause}\n  not retried: the same file and plugin give the same result; escalated to: Co-marketing Analytics Lead",
         o.path(rel),
         sha12(&bundled("salesforce"))
     )
@@ -305,7 +305,7 @@ fn an_unbalanced_quote_swallows_lines_and_the_control_total_catches_it() {
     assert_eq!(
         o.error(),
         format!(
-            "error: source `quantia-deals` ({}): reconciliation mismatch: the data row count is 96, but the control total says 99\n  gave up after 3 attempt(s) (retry limit 2); escalated to: Co-marketing Analytics Lead",
+            "error: source `quantia-deals` ({}): reconciliation mismatch: the data row count is 96, but the control total says 99\n  not retried: the same file and plugin give the same result; escalated to: Co-marketing Analytics Lead",
             o.path(DEALS)
         )
     );
@@ -422,7 +422,7 @@ fn campaign_file_errors_name_the_file_line_and_key() {
             "reporting_cadence = \"weekly\"\n",
             "reporting_cadence = \"weekly\"\ncolour = \"red\"\n",
             "colour",
-            "unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`",
+            "unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`, `reconcile`",
         ),
         (
             "file = \"data/nimbus/opportunities.csv\"\n",
@@ -534,7 +534,7 @@ fn missing_and_unreadable_files_and_directories_are_named() {
         &d.path().join("none.toml"),
         "No such file or directory (os error 2)",
     );
-    campaign_err(d.path(), "Is a directory (os error 21)");
+    campaign_err(d.path(), "it is a directory, not a regular file");
     let latin1 = d.path().join("latin1.toml");
     std::fs::write(&latin1, b"name = \"Caf\xe9\"\n").unwrap();
     campaign_err(&latin1, "stream did not contain valid UTF-8");
@@ -547,7 +547,7 @@ fn missing_and_unreadable_files_and_directories_are_named() {
             "data/nimbus/missing.csv",
             "No such file or directory (os error 2)",
         ),
-        ("data/nimbus", "it is a directory, not a file"),
+        ("data/nimbus", "it is a directory, not a regular file"),
         (
             "data/nimbus/opportunities.csv/x.csv",
             "Not a directory (os error 20)",
@@ -591,7 +591,7 @@ fn missing_and_unreadable_files_and_directories_are_named() {
     assert_eq!(
         o.error(),
         format!(
-            "error: source `quantia-ga4`: plugin {}: cannot read it: it is a directory, not a .wasm file",
+            "error: source `quantia-ga4`: plugin {}: cannot read it: it is a directory, not a regular file",
             o.path("./data")
         )
     );
@@ -602,7 +602,7 @@ fn missing_and_unreadable_files_and_directories_are_named() {
     assert_eq!(
         o.error(),
         format!(
-            "error: plugin {}: cannot read it: it is a directory, not a .wasm file",
+            "error: plugin {}: cannot read it: it is a directory, not a regular file",
             o.path("data/")
         )
     );

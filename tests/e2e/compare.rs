@@ -494,8 +494,9 @@ fn model_names_and_parameters_are_checked_before_any_work() {
     ]);
     assert_ne!(run.status, 0);
     assert!(
-        run.stderr
-            .contains("error: unknown model `nope`: no plugin named `nope`"),
+        run.stderr.contains(
+            "error: unknown model `nope`; valid models: first-touch, last-touch, multi-touch, "
+        ),
         "{}",
         run.stderr
     );

@@ -255,6 +255,7 @@ fn source(
         normalized: read - rejected,
         merged: 0,
         rejected,
+        empty_amounts: 0,
         first_rejects: if rejected > 0 {
             vec!["row 17 (amount): not a number".into()]
         } else {
@@ -263,6 +264,8 @@ fn source(
         freshness_hours: Some(fresh),
         freshness_sla_hours: Some(sla),
         within_sla: Some(fresh <= sla as f64),
+        out_of_window: 0,
+        future_dated: 0,
     }
 }
 
@@ -380,7 +383,7 @@ fn sample() -> Report {
 fn dashboard_renders_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("dashboard.html");
-    std::fs::write(&html, render(&sample())).unwrap();
+    std::fs::write(&html, render(&ascribe::text::seal(sample()))).unwrap();
     let shot: PathBuf = workspace()
         .join("target")
         .join("screenshots")
@@ -394,7 +397,7 @@ fn dashboard_renders_in_chromium() {
 fn browser_check_catches_script_errors() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("broken.html");
-    let page = render(&sample()).replace(
+    let page = render(&ascribe::text::seal(sample())).replace(
         "</body>",
         "<script>throw new Error(\"deliberate\")</script>\n</body>",
     );

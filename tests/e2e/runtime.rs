@@ -246,7 +246,7 @@ fn unsupported_contract_and_non_components_are_refused_clearly() {
     assert_eq!(
         dir_err,
         format!(
-            "plugin {}: cannot read it: it is a directory, not a .wasm file",
+            "plugin {}: cannot read it: it is a directory, not a regular file",
             d.path().display()
         )
     );

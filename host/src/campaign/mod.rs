@@ -174,6 +174,21 @@ pub struct Dedupe {
     pub amount_tolerance: Decimal,
 }
 
+/// What a deal in the analysis window without an FX rate does (`[reconcile] missing_fx`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingFx {
+    /// The run stops with an error naming the source, the row and the rate to add.
+    Stop,
+    /// The row becomes a reject naming the currency, the date and the FX table.
+    Reject,
+}
+
+#[derive(Clone, Debug)]
+pub struct Reconcile {
+    pub missing_fx: MissingFx,
+}
+
 #[derive(Clone, Debug)]
 pub struct Guardrails {
     pub retry_limit: u32,
@@ -228,6 +243,7 @@ pub struct Campaign {
     pub spend: Vec<Spend>,
     pub models: Vec<ModelEntry>,
     pub dedupe: Dedupe,
+    pub reconcile: Reconcile,
     pub guardrails: Guardrails,
     pub escalation: Escalation,
     /// Salt for hashing person keys. Default: derived from the campaign id, so hashes are
@@ -236,6 +252,13 @@ pub struct Campaign {
 }
 
 impl Campaign {
+    /// A path as outputs show it: relative to the campaign file's folder (`data/crm.csv`,
+    /// `../shared/fx.csv`), so a package's bytes do not depend on where the checkout
+    /// lives and two files of one name in different folders stay apart.
+    pub fn relative(&self, path: &Path) -> String {
+        relative_to(&self.dir, path)
+    }
+
     pub fn default_model(&self) -> Option<&ModelEntry> {
         self.models.iter().find(|m| m.default)
     }
@@ -348,6 +371,7 @@ impl Ctx<'_> {
             None => Ok(Limits::default()),
             Some(l) => Limits::default()
                 .with_overrides(l.memory_mib, l.time_ms, l.fuel)
+                .and_then(|x| x.with_host_memory(l.host_memory_mib))
                 .map_err(|m| CampaignError {
                     file: self.file.to_path_buf(),
                     line: None,
@@ -367,12 +391,15 @@ fn param_text(v: &toml::Value) -> String {
 
 /// Reads and validates a campaign file.
 pub fn load(file: &Path) -> Result<Campaign, CampaignError> {
-    let text = std::fs::read_to_string(file).map_err(|e| CampaignError {
-        file: file.to_path_buf(),
-        line: None,
-        key: String::new(),
-        message: format!("cannot read the campaign file: {e}"),
-    })?;
+    let text =
+        crate::fsx::read_text(file, "campaign files", crate::fsx::CAMPAIGN_MAX).map_err(|e| {
+            CampaignError {
+                file: file.to_path_buf(),
+                line: None,
+                key: String::new(),
+                message: format!("cannot read the campaign file: {e}"),
+            }
+        })?;
     parse(file, &text)
 }
 
@@ -778,6 +805,23 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
             .unwrap_or(Decimal::new(1, 2)),
     };
 
+    let reconcile = Reconcile {
+        missing_fx: match &raw.reconcile.missing_fx {
+            None => MissingFx::Stop,
+            Some(v) => match v.get_ref().as_str() {
+                "stop" => MissingFx::Stop,
+                "reject" => MissingFx::Reject,
+                other => {
+                    return cx.err(
+                        v.span(),
+                        "reconcile.missing_fx",
+                        format!("`{other}` is not a policy for a missing FX rate (stop, reject)"),
+                    );
+                }
+            },
+        },
+    };
+
     let g = &raw.guardrails;
     let guardrails = Guardrails {
         retry_limit: g
@@ -836,6 +880,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
         spend,
         models,
         dedupe,
+        reconcile,
         guardrails,
         escalation: Escalation {
             ladder,
@@ -894,10 +939,10 @@ pub fn find(dir: &Path, wanted: &str) -> Result<Campaign, anyhow::Error> {
         }
     }
     // A broken file might be the one asked for: say so rather than "not found".
-    if let Some(e) = broken
-        .iter()
-        .find(|e| std::fs::read_to_string(&e.file).is_ok_and(|t| t.contains(wanted)))
-    {
+    if let Some(e) = broken.iter().find(|e| {
+        crate::fsx::read_text(&e.file, "campaign files", crate::fsx::CAMPAIGN_MAX)
+            .is_ok_and(|t| t.contains(wanted))
+    }) {
         return Err(anyhow::anyhow!("{e}"));
     }
     let mut msg = format!(
@@ -974,7 +1019,33 @@ timezone = "Europe/Berlin"
                 "currency = \"USD\"",
                 "currency = \"USD\"\ncolour = \"blue\""
             )),
-            "c.toml:6: unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`"
+            "c.toml:6: unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`, `reconcile`"
+        );
+        // The policy for a deal in the window without an FX rate: stop (default) or reject.
+        assert_eq!(
+            parse(Path::new("c.toml"), GOOD)
+                .unwrap()
+                .reconcile
+                .missing_fx,
+            MissingFx::Stop
+        );
+        assert_eq!(
+            parse(
+                Path::new("c.toml"),
+                &format!("{GOOD}[reconcile]\nmissing_fx = \"reject\"\n")
+            )
+            .unwrap()
+            .reconcile
+            .missing_fx,
+            MissingFx::Reject
+        );
+        assert_eq!(
+            err(&format!("{GOOD}[reconcile]\nmissing_fx = \"skip\"\n")),
+            "c.toml:19: `reconcile.missing_fx`: `skip` is not a policy for a missing FX rate (stop, reject)"
+        );
+        assert_eq!(
+            err(&format!("{GOOD}[reconcile]\nmissing_rate = \"stop\"\n")),
+            "c.toml:19: `reconcile`: unknown field `missing_rate`, expected `missing_fx`"
         );
         assert_eq!(
             err(&GOOD.replace("start = \"2026-09-01\"", "start = 20260901")),
@@ -1039,5 +1110,53 @@ timezone = "Europe/Berlin"
     fn slugs() {
         assert_eq!(slug("AI Launch Tour"), "ai-launch-tour");
         assert_eq!(slug("  Q3 / EMEA -- Webinars! "), "q3-emea-webinars");
+    }
+}
+
+/// `path` relative to `base`, lexically (no file system access): `..` for each of `base`'s
+/// components past the common prefix. A path on another root stays as it is.
+pub fn relative_to(base: &Path, path: &Path) -> String {
+    use std::path::Component;
+    fn clean(p: &Path) -> Vec<Component<'_>> {
+        let mut v: Vec<Component> = vec![];
+        for c in p.components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir if matches!(v.last(), Some(Component::Normal(_))) => {
+                    v.pop();
+                }
+                c => v.push(c),
+            }
+        }
+        v
+    }
+    let (b, p) = (clean(base), clean(path));
+    if b.first().map(|c| matches!(c, Component::RootDir)) != p.first().map(|c| matches!(c, Component::RootDir)) {
+        return path.display().to_string();
+    }
+    let common = b.iter().zip(&p).take_while(|(x, y)| x == y).count();
+    let mut out = std::path::PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out.display().to_string()
+}
+
+#[cfg(test)]
+mod relative_tests {
+    use super::relative_to;
+    use std::path::Path;
+
+    #[test]
+    fn paths_relative_to_the_campaign_folder() {
+        let r = |b: &str, p: &str| relative_to(Path::new(b), Path::new(p));
+        assert_eq!(r("/w/campaigns", "/w/campaigns/data/crm.csv"), "data/crm.csv");
+        assert_eq!(r("/w/campaigns", "/w/shared/fx.csv"), "../shared/fx.csv");
+        assert_eq!(r("campaigns", "campaigns/./data/../data/a.csv"), "data/a.csv");
+        assert_eq!(r("", "data/a.csv"), "data/a.csv");
+        assert_eq!(r("/w", "rel/a.csv"), "rel/a.csv");
     }
 }

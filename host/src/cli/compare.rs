@@ -92,7 +92,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let outcome = outcome?;
     let cmp = &outcome.comparison;
     for m in cmp.models.iter().filter(|m| !m.ok()) {
-        eprintln!(
+        crate::errln!(
             "warning: model {} failed: {}",
             m.label,
             m.error.as_deref().unwrap_or("")
@@ -100,11 +100,13 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     match a.format {
         CompareFormat::Table => print_table(cmp, outcome.package.as_deref()),
-        CompareFormat::Csv => print!("{}", String::from_utf8_lossy(&crate::compare::csv(cmp)?)),
-        CompareFormat::Json => print!("{}", crate::compare::json(cmp)?),
+        CompareFormat::Csv => {
+            crate::out!("{}", String::from_utf8_lossy(&crate::compare::csv(cmp)?))
+        }
+        CompareFormat::Json => crate::out!("{}", crate::compare::json(cmp)?),
     }
     if outcome.all_failed() {
-        eprintln!("error: every model failed; nothing to compare");
+        crate::errln!("error: every model failed; nothing to compare");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -122,7 +124,7 @@ fn amount(d: rust_decimal::Decimal, cur: &str) -> String {
 
 fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
     let cur = &cmp.campaign.currency;
-    println!(
+    crate::outln!(
         "{} — {} to {} (as of {}): {} by {}, {} {} from {} conversions ({} unattributed)",
         cmp.campaign.name,
         cmp.window.from,
@@ -135,7 +137,7 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
         cmp.conversions,
         amount(cmp.unattributed, cur)
     );
-    println!();
+    crate::outln!();
     // Each model column: the amount and its share, e.g. `1,234,567.89  12.3%`.
     let widths: Vec<usize> = (0..cmp.models.len())
         .map(|m| {
@@ -169,7 +171,7 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
         head.push_str(&format!("  {:>w$}", trunc(&m.label, *w)));
     }
     head.push_str("   spread");
-    println!("{head}");
+    crate::outln!("{head}");
     for row in &cmp.rows {
         let mut line = format!("  {:<first_w$}", trunc(&row.value, first_w));
         for (cell, w) in row.cells.iter().zip(&widths) {
@@ -185,7 +187,7 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
             row.spread * 100.0,
             if hot { " *" } else { "" }
         ));
-        println!("{line}");
+        crate::outln!("{line}");
     }
     let mut total = format!("  {:<first_w$}", "credited");
     for (m, w) in cmp.models.iter().zip(&widths) {
@@ -195,24 +197,26 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
             .unwrap_or_else(|| "FAILED".into());
         total.push_str(&format!("  {s:>w$}"));
     }
-    println!("{total}");
+    crate::outln!("{total}");
 
     let failed: Vec<_> = cmp.models.iter().filter(|m| !m.ok()).collect();
     if !failed.is_empty() {
-        println!();
-        println!("  Failed:");
+        crate::outln!();
+        crate::outln!("  Failed:");
         for m in failed {
-            println!("    {}: {}", m.label, m.error.as_deref().unwrap_or(""));
+            crate::outln!("    {}: {}", m.label, m.error.as_deref().unwrap_or(""));
         }
     }
 
-    println!();
+    crate::outln!();
     if cmp.disagreements.is_empty() {
-        println!("  The models agree on every share.");
+        crate::outln!("  The models agree on every share.");
     } else {
-        println!("  Where the models disagree most (* above; spread = largest share − smallest):");
+        crate::outln!(
+            "  Where the models disagree most (* above; spread = largest share − smallest):"
+        );
         for d in &cmp.disagreements {
-            println!(
+            crate::outln!(
                 "    {}: {} ({}) to {} ({}), spread {:.1} pp",
                 d.value,
                 pct(d.low.share),
@@ -224,7 +228,7 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
         }
     }
     if !cmp.agreement.is_empty() {
-        println!();
+        crate::outln!();
         let lw = cmp
             .agreement
             .iter()
@@ -232,12 +236,14 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
             .max()
             .unwrap_or(10)
             .max(10);
-        println!(
+        crate::outln!(
             "  {:<lw$} {:>11} {:>17}  at",
-            "Agreement", "Spearman ρ", "max share diff"
+            "Agreement",
+            "Spearman ρ",
+            "max share diff"
         );
         for p in &cmp.agreement {
-            println!(
+            crate::outln!(
                 "  {:<lw$} {:>11} {:>14.1} pp  {}",
                 format!("{} ~ {}", p.a, p.b),
                 p.spearman
@@ -248,8 +254,8 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
             );
         }
     }
-    println!();
-    println!("  Parameters in force:");
+    crate::outln!();
+    crate::outln!("  Parameters in force:");
     for m in &cmp.models {
         let params = if m.params.is_empty() {
             "none".to_string()
@@ -260,10 +266,10 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        println!("    {} ({}): {params}", m.label, m.name);
+        crate::outln!("    {} ({}): {params}", m.label, m.name);
     }
     if let Some(p) = package {
-        println!();
-        println!("  Comparison written to {}", p.display());
+        crate::outln!();
+        crate::outln!("  Comparison written to {}", p.display());
     }
 }

@@ -188,16 +188,28 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
         results.push(table::run_model(&mut t, spec, p, params)?);
     }
     let labels = labels(&results);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    match a.format {
-        PathsFormat::Csv => write_csv(&mut out, &results, &labels)?,
+    // Channel names, notes and labels are the partner's and the plugins' text: CSV cells
+    // go through the formula guard, JSON strings and the table through `text::clean`.
+    let bytes = match a.format {
+        PathsFormat::Csv => csv_bytes(&results, &labels)?,
         PathsFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &to_json(&t, &results, &labels))?;
-            writeln!(out)?;
+            let mut v = to_json(&t, &results, &labels);
+            crate::text::Sanitize::sanitize(&mut v);
+            let mut b = serde_json::to_vec_pretty(&v)?;
+            b.push(b'\n');
+            b
         }
-        PathsFormat::Table => write_table(&mut out, &t, &results, &labels)?,
-    }
+        PathsFormat::Table => {
+            let mut b = vec![];
+            write_table(&mut b, &t, &results, &labels)?;
+            crate::text::clean_lines(&String::from_utf8_lossy(&b))
+                .into_owned()
+                .into_bytes()
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(&bytes)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -224,9 +236,13 @@ fn money(x: f64) -> String {
     format!("{:.2}", x + 0.0)
 }
 
-/// A number as printed, back as a JSON number (so JSON shows what the table shows).
-fn fixed(s: String) -> serde_json::Value {
-    let x: f64 = s.parse().unwrap_or(0.0);
+/// A number for machines (CSV and JSON): the shortest text that reads back as the same
+/// f64, so nothing ChannelAttribution would give is lost; only the table rounds.
+fn exact(x: f64) -> String {
+    (x + 0.0).to_string()
+}
+
+fn exact_json(x: f64) -> serde_json::Value {
     json!(x + 0.0)
 }
 
@@ -236,14 +252,10 @@ fn has_effects(results: &[ModelResult]) -> bool {
         .any(|r| r.rule == table::CreditRule::RemovalEffect)
 }
 
-fn write_csv(
-    out: &mut impl Write,
-    results: &[ModelResult],
-    labels: &[String],
-) -> anyhow::Result<()> {
+fn csv_bytes(results: &[ModelResult], labels: &[String]) -> anyhow::Result<Vec<u8>> {
     let many = results.len() > 1;
     let effects = has_effects(results);
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = crate::text::CsvCells::new();
     let mut header = vec![];
     if many {
         header.push("model");
@@ -252,37 +264,37 @@ fn write_csv(
     if effects {
         header.extend(["removal_effect", "value_removal_effect"]);
     }
-    w.write_record(&header)?;
+    w.header(&header)?;
     for (r, label) in results.iter().zip(labels) {
         for c in &r.channels {
-            let mut row = vec![];
             if many {
-                row.push(label.clone());
+                w.text(label);
             }
-            row.extend([c.channel.clone(), conv(c.conversions), money(c.value)]);
+            w.text(&c.channel)
+                .num(exact(c.conversions))
+                .num(exact(c.value));
             if effects {
-                row.push(c.removal_effect.map(conv).unwrap_or_default());
-                row.push(c.value_removal_effect.map(conv).unwrap_or_default());
+                w.num(c.removal_effect.map(exact).unwrap_or_default())
+                    .num(c.value_removal_effect.map(exact).unwrap_or_default());
             }
-            w.write_record(&row)?;
+            w.end_row()?;
         }
     }
-    w.flush()?;
-    Ok(())
+    w.into_bytes()
 }
 
 fn to_json(t: &PathTable, results: &[ModelResult], labels: &[String]) -> serde_json::Value {
     let channel = |c: &ChannelCredit| {
         let mut v = json!({
             "channel": c.channel,
-            "conversions": fixed(conv(c.conversions)),
-            "value": fixed(money(c.value)),
+            "conversions": exact_json(c.conversions),
+            "value": exact_json(c.value),
         });
         if let Some(re) = c.removal_effect {
-            v["removal_effect"] = fixed(conv(re));
+            v["removal_effect"] = exact_json(re);
         }
         if let Some(rev) = c.value_removal_effect {
-            v["value_removal_effect"] = fixed(conv(rev));
+            v["value_removal_effect"] = exact_json(rev);
         }
         v
     };
@@ -294,9 +306,9 @@ fn to_json(t: &PathTable, results: &[ModelResult], labels: &[String]) -> serde_j
         "value_column": t.value_col,
         "nulls_column": t.nulls_col,
         "totals": {
-            "conversions": fixed(conv(t.total_conversions)),
-            "value": fixed(money(t.total_value)),
-            "nulls": fixed(conv(t.total_nulls)),
+            "conversions": exact_json(t.total_conversions),
+            "value": exact_json(t.total_value),
+            "nulls": exact_json(t.total_nulls),
         },
         "channels": t.cols.keys,
         "models": results.iter().zip(labels).map(|(r, label)| json!({

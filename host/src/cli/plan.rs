@@ -75,7 +75,7 @@ pub fn run_plan(cmd: PlanCommand, global: &Global) -> anyhow::Result<ExitCode> {
                 );
             };
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+                Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&plan)?),
                 Format::Table => print_plan(&plan, &state),
             }
             Ok(ExitCode::SUCCESS)
@@ -106,14 +106,14 @@ pub fn run_dispute(cmd: DisputeCommand, global: &Global) -> anyhow::Result<ExitC
                     id,
                     opportunity: a.opportunity.clone(),
                     partner: a.partner.clone(),
-                    reason: crate::privacy::scrub(&a.reason),
+                    reason: a.reason.clone(),
                     status: "open".into(),
                     resolution: None,
                 });
                 Ok(())
             })?;
             let d = plan.disputes.last().unwrap();
-            println!(
+            crate::outln!(
                 "dispute {} opened: {} disputes opportunity {} ({} open)",
                 d.id,
                 d.partner,
@@ -127,13 +127,13 @@ pub fn run_dispute(cmd: DisputeCommand, global: &Global) -> anyhow::Result<ExitC
             let state = State::for_campaign(&c, global.state_dir.as_deref())?;
             let disputes = state.read()?.map(|p| p.disputes).unwrap_or_default();
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&disputes)?),
+                Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&disputes)?),
                 Format::Table => {
                     if disputes.is_empty() {
-                        println!("no disputes");
+                        crate::outln!("no disputes");
                     }
                     for d in &disputes {
-                        println!(
+                        crate::outln!(
                             "{:>3}  {:<8} {:<20} {:<24} {}{}",
                             d.id,
                             d.status,
@@ -163,7 +163,7 @@ pub fn run_dispute(cmd: DisputeCommand, global: &Global) -> anyhow::Result<ExitC
                     };
                     if hit {
                         d.status = "resolved".into();
-                        d.resolution = Some(crate::privacy::scrub(&a.reason));
+                        d.resolution = Some(a.reason.clone());
                         resolved += 1;
                     }
                 }
@@ -172,20 +172,20 @@ pub fn run_dispute(cmd: DisputeCommand, global: &Global) -> anyhow::Result<ExitC
                 }
                 Ok(())
             })?;
-            println!("resolved {resolved} dispute(s)");
+            crate::outln!("resolved {resolved} dispute(s)");
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 fn print_plan(p: &Plan, state: &State) {
-    println!(
+    crate::outln!(
         "Plan of {} ({}) — {}",
         p.campaign.name,
         p.campaign.id,
         state.path.display()
     );
-    println!(
+    crate::outln!(
         "  pattern {}: {}",
         p.pattern,
         p.tasks
@@ -198,15 +198,15 @@ fn print_plan(p: &Plan, state: &State) {
             .collect::<Vec<_>>()
             .join("; ")
     );
-    println!(
+    crate::outln!(
         "  policy: retry limit {}, minimum confidence {:.0}%, ladder {}",
         p.policy.retry_limit,
         p.policy.min_confidence * 100.0,
         p.policy.escalation_ladder.join(" → ")
     );
-    println!("  sources:");
+    crate::outln!("  sources:");
     for s in &p.sources {
-        println!(
+        crate::outln!(
             "    {:<26} {:>8} rows  {:>8} normalized {:>6} merged {:>5} rejected  {}",
             s.id,
             s.rows_read,
@@ -216,9 +216,9 @@ fn print_plan(p: &Plan, state: &State) {
             &s.sha256[..s.sha256.len().min(19)]
         );
     }
-    println!("  plugins:");
+    crate::outln!("  plugins:");
     for pl in &p.plugins {
-        println!(
+        crate::outln!(
             "    {:<40} {:<24} {}",
             pl.role,
             pl.name,
@@ -226,7 +226,7 @@ fn print_plan(p: &Plan, state: &State) {
         );
     }
     if let Some(c) = p.metrics.attribution_confidence {
-        println!(
+        crate::outln!(
             "  confidence {:.1}% ({}); open disputes {}",
             c * 100.0,
             p.metrics
@@ -239,7 +239,7 @@ fn print_plan(p: &Plan, state: &State) {
         );
     }
     for s in p.metrics.sla.iter().filter(|s| s.sla_hours.is_some()) {
-        println!(
+        crate::outln!(
             "  SLA {}: {:?} h old, SLA {:?} h, {}",
             s.source,
             s.freshness_hours,
@@ -251,9 +251,9 @@ fn print_plan(p: &Plan, state: &State) {
             }
         );
     }
-    println!("  runs:");
+    crate::outln!("  runs:");
     for r in &p.runs {
-        println!(
+        crate::outln!(
             "    {:<12} {:<32} {:<22} {:<7} {}",
             r.run_id,
             r.window,
@@ -265,20 +265,27 @@ fn print_plan(p: &Plan, state: &State) {
         );
     }
     if !p.change_log.is_empty() {
-        println!("  change log:");
+        crate::outln!("  change log:");
         for ch in &p.change_log {
-            println!(
+            crate::outln!(
                 "    run {}: {} changed from {} to {}",
-                ch.run_id, ch.what, ch.from, ch.to
+                ch.run_id,
+                ch.what,
+                ch.from,
+                ch.to
             );
         }
     }
     if !p.disputes.is_empty() {
-        println!("  disputes:");
+        crate::outln!("  disputes:");
         for d in &p.disputes {
-            println!(
+            crate::outln!(
                 "    {} {} {} {}: {}",
-                d.id, d.status, d.opportunity, d.partner, d.reason
+                d.id,
+                d.status,
+                d.opportunity,
+                d.partner,
+                d.reason
             );
         }
     }

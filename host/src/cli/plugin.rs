@@ -81,29 +81,29 @@ fn inspect(spec: &str, format: Format, global: &Global) -> anyhow::Result<ExitCo
                 "path": path.display().to_string(),
                 "details": extra,
             });
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         }
         Format::Table => {
-            println!(
+            crate::outln!(
                 "{name} {version}  ({} plugin, contract {})",
                 p.contract.kind(),
                 p.contract.package()
             );
-            println!("  {description}");
-            println!("  file    {}", path.display());
-            println!("  size    {} bytes", p.size);
-            println!("  sha256  sha256:{}", p.sha256);
+            crate::outln!("  {description}");
+            crate::outln!("  file    {}", path.display());
+            crate::outln!("  size    {} bytes", p.size);
+            crate::outln!("  sha256  sha256:{}", p.sha256);
             if let Some(obj) = extra.as_object() {
                 for (k, v) in obj {
-                    println!("  {k:<17} {v}");
+                    crate::outln!("  {k:<17} {v}");
                 }
             }
             if params.is_empty() {
-                println!("  parameters: none");
+                crate::outln!("  parameters: none");
             } else {
-                println!("  parameters:");
+                crate::outln!("  parameters:");
                 for prm in params {
-                    println!(
+                    crate::outln!(
                         "    {:<16} default {:<10} {}",
                         prm.name,
                         format!("`{}`", prm.default_value),

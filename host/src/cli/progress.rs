@@ -34,7 +34,7 @@ impl Progress {
 
     pub fn step(&self, msg: &str) {
         self.lap(msg);
-        self.bar.set_message(msg.to_string());
+        self.bar.set_message(crate::text::clean(msg).into_owned());
     }
 
     pub fn finish(&self) {
@@ -47,7 +47,7 @@ impl Progress {
             let mut t = t.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
             self.bar.suspend(|| {
-                eprintln!(
+                crate::errln!(
                     "timing: {:<48} {:>8.3} s",
                     t.0,
                     now.duration_since(t.1).as_secs_f64()

@@ -154,7 +154,7 @@ pub fn run(a: TrackArgs, global: &Global) -> anyhow::Result<ExitCode> {
         .context("recording the run in the plan")?;
     let r = &outcome.report;
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(r)?),
+        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(r)?),
         Format::Table => print_tables(r, opts.detail, outcome.package.as_deref()),
     }
     Ok(if r.guardrails.escalation.is_some() {
@@ -167,11 +167,15 @@ pub fn run(a: TrackArgs, global: &Global) -> anyhow::Result<ExitCode> {
 fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
     let cur = &r.campaign.currency;
     let h = &r.headline;
-    println!(
+    crate::outln!(
         "{} — {} to {} (as of {}), model {}",
-        r.campaign.name, r.window.from, r.window.to, r.window.as_of, r.model.name
+        r.campaign.name,
+        r.window.from,
+        r.window.to,
+        r.window.as_of,
+        r.model.name
     );
-    println!();
+    crate::outln!();
     let rows = [
         (
             "Pipeline",
@@ -200,16 +204,20 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
         ),
     ];
     for (k, v) in rows {
-        println!("  {k:<24} {v}");
+        crate::outln!("  {k:<24} {v}");
     }
-    println!();
-    println!(
+    crate::outln!();
+    crate::outln!(
         "  {:<28} {:>20} {:>7} {:>20} {:>7}",
-        "Partner", "Pipeline", "% tgt", "Revenue", "% tgt"
+        "Partner",
+        "Pipeline",
+        "% tgt",
+        "Revenue",
+        "% tgt"
     );
     for c in r.contribution.iter().filter(|c| c.channel.is_none()) {
         let p = |x: Option<f64>| x.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into());
-        println!(
+        crate::outln!(
             "  {:<28} {:>20} {:>7} {:>20} {:>7}",
             c.partner,
             money(c.pipeline, cur),
@@ -219,18 +227,23 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
         );
     }
     if let Some(e) = &r.guardrails.escalation {
-        println!();
-        println!("  ESCALATED to {}: {}", e.rung, e.reasons.join("; "));
+        crate::outln!();
+        crate::outln!("  ESCALATED to {}: {}", e.rung, e.reasons.join("; "));
     }
     if detail == Detail::Full {
         for d in &r.credit {
-            println!();
-            println!(
+            crate::outln!();
+            crate::outln!(
                 "  Credit by {:<18} {:>20} {:>7} {:>20} {:>7} {:>6}",
-                d.dimension, "pipeline", "share", "revenue", "share", "opps"
+                d.dimension,
+                "pipeline",
+                "share",
+                "revenue",
+                "share",
+                "opps"
             );
             for row in &d.rows {
-                println!(
+                crate::outln!(
                     "  {:<28} {:>20} {:>7} {:>20} {:>7} {:>6}",
                     trunc(&row.value, 28),
                     money(row.pipeline, cur),
@@ -241,13 +254,16 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
                 );
             }
         }
-        println!();
-        println!(
+        crate::outln!();
+        crate::outln!(
             "  Top assets                   {:>20} {:>20} {:>6} {:>10}",
-            "pipeline", "revenue", "opps", "per spend"
+            "pipeline",
+            "revenue",
+            "opps",
+            "per spend"
         );
         for a in &r.top_assets {
-            println!(
+            crate::outln!(
                 "  {:<28} {:>20} {:>20} {:>6} {:>10}",
                 trunc(&a.value, 28),
                 money(a.pipeline, cur),
@@ -258,14 +274,18 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
                     .unwrap_or_else(|| "—".into())
             );
         }
-        println!();
-        println!(
+        crate::outln!();
+        crate::outln!(
             "  Funnel (accounts)            {:>7} {:>7} {:>7} {:>7} {:>7}  biggest drop",
-            "lead", "mql", "sql", "opp", "won"
+            "lead",
+            "mql",
+            "sql",
+            "opp",
+            "won"
         );
         for f in &r.funnel {
             let c = f.counts;
-            println!(
+            crate::outln!(
                 "  {:<28} {:>7} {:>7} {:>7} {:>7} {:>7}  {}",
                 trunc(&format!("{}: {}", f.group_by, f.group), 28),
                 c[0],
@@ -276,16 +296,16 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
                 f.biggest_drop.clone().unwrap_or_default()
             );
         }
-        println!();
+        crate::outln!();
         let s = &r.sourcing;
-        println!(
+        crate::outln!(
             "  Partner-sourced pipeline {}, influenced {}, neither {}",
             money(s.sourced, cur),
             money(s.influenced, cur),
             money(s.neither, cur)
         );
         for p in &s.by_partner {
-            println!(
+            crate::outln!(
                 "    {:<26} sourced {} ({} opps), influenced {} ({} opps)",
                 p.partner,
                 money(p.sourced, cur),
@@ -298,17 +318,21 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
             s.days_to_close_with_partner,
             s.days_to_close_without_partner,
         ) {
-            println!(
+            crate::outln!(
                 "    days to close: {w:.1} with a co-marketing partner touch, {wo:.1} without"
             );
         }
-        println!();
-        println!(
+        crate::outln!();
+        crate::outln!(
             "  Data: {:<22} {:>9} {:>10} {:>7} {:>8}",
-            "source", "rows", "normalized", "merged", "rejected"
+            "source",
+            "rows",
+            "normalized",
+            "merged",
+            "rejected"
         );
         for src in &r.data.sources {
-            println!(
+            crate::outln!(
                 "        {:<22} {:>9} {:>10} {:>7} {:>8}",
                 trunc(&src.source, 22),
                 src.rows_read,
@@ -317,25 +341,36 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
                 src.rejected
             );
             for rj in &src.first_rejects {
-                println!("          {rj}");
+                crate::outln!("          {rj}");
+            }
+            if src.empty_amounts > 0 {
+                crate::outln!(
+                    "          warning: {} conversion(s) with an empty amount, counted as 0",
+                    src.empty_amounts
+                );
             }
         }
-        println!();
-        println!("  Insights:");
+        crate::outln!();
+        crate::outln!("  Insights:");
         for (i, s) in r.insights.iter().enumerate() {
-            println!("    {}. {s}", i + 1);
+            crate::outln!("    {}. {s}", i + 1);
         }
-        println!("  Actions:");
+        crate::outln!("  Actions:");
         for a in &r.actions {
-            println!(
+            crate::outln!(
                 "    {}. [{} {}] {} ({}) → {}",
-                a.priority, a.subject_kind, a.subject, a.action, a.evidence, a.owner
+                a.priority,
+                a.subject_kind,
+                a.subject,
+                a.action,
+                a.evidence,
+                a.owner
             );
         }
     }
     if let Some(p) = package {
-        println!();
-        println!("  Report written to {}", p.display());
+        crate::outln!();
+        crate::outln!("  Report written to {}", p.display());
     }
 }
 

@@ -69,7 +69,7 @@ fn text_w(s: &str, px: f64) -> f64 {
     s.chars().count() as f64 * px * 0.56
 }
 
-pub fn render(cmp: &Comparison) -> String {
+pub fn render(cmp: &crate::text::Sealed<Comparison>) -> String {
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
         s,

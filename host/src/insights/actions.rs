@@ -40,6 +40,38 @@ fn main_partner(inp: &Inputs, dim: crate::attribute::Dimension, value: &str) -> 
     (*u > 0).then(|| inp.c.partners[i].name.clone())
 }
 
+/// Who answers for an asset: the partner whose `[[spend]]` funds it (the largest spend when
+/// several do), else the partner that reported most of its credited touches. Found on a
+/// three-partner campaign, where the asset's action went to a partner that never paid for it.
+fn asset_partner(inp: &Inputs, asset: &str) -> Option<String> {
+    let mut funded: Vec<(rust_decimal::Decimal, &str)> = inp
+        .c
+        .spend
+        .iter()
+        .filter(|s| s.asset.as_deref() == Some(asset))
+        .map(|s| {
+            (
+                super::spend_in_reporting(inp.c, s.amount, &s.currency),
+                s.partner.as_str(),
+            )
+        })
+        .collect();
+    funded.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    match funded.first() {
+        Some((_, p)) => Some(p.to_string()),
+        None => main_partner(inp, crate::attribute::Dimension::Asset, asset),
+    }
+}
+
+/// "both partners'" for two, "all 3 partners'" for more, "the partner's" for one.
+fn every_partners(n: usize) -> String {
+    match n {
+        0 | 1 => "the partner's".into(),
+        2 => "both partners'".into(),
+        n => format!("all {n} partners'"),
+    }
+}
+
 pub fn derive(
     inp: &Inputs,
     top_assets: &[TopRow],
@@ -116,19 +148,23 @@ pub fn derive(
                 a.opportunities
             ),
         ));
-        let partner =
-            main_partner(inp, crate::attribute::Dimension::Asset, &a.value).unwrap_or_default();
+        let partner = asset_partner(inp, &a.value).unwrap_or_default();
         actions.push(Action {
             priority: 0,
             subject_kind: "asset".into(),
             subject: a.value.clone(),
-            action: "Scale it: repeat the format in the next wave and promote it across both partners' channels.".into(),
+            action: format!(
+                "Scale it: repeat the format in the next wave and promote it across {} channels.",
+                every_partners(inp.c.partners.len())
+            ),
             evidence: format!(
                 "{} pipeline and {} revenue credited ({} of all pipeline){}.",
                 money(a.pipeline, cur),
                 money(a.revenue, cur),
                 pct(share),
-                a.pipeline_per_spend.map(|x| format!("; {x:.1}× its spend in pipeline")).unwrap_or_default()
+                a.pipeline_per_spend
+                    .map(|x| format!("; {x:.1}× its spend in pipeline"))
+                    .unwrap_or_default()
             ),
             owner: owner(inp, &partner),
         });
@@ -148,8 +184,7 @@ pub fn derive(
     if spent.len() > 1
         && let Some(a) = spent.first()
     {
-        let partner =
-            main_partner(inp, crate::attribute::Dimension::Asset, &a.value).unwrap_or_default();
+        let partner = asset_partner(inp, &a.value).unwrap_or_default();
         actions.push(Action {
             priority: 0,
             subject_kind: "asset".into(),

@@ -33,10 +33,14 @@ fn credit_by(
     // Sum per symbol (or per partner) first and name each group once at the end: a string
     // and an ordered-map lookup per credit were most of this stage at 1M touches.
     let mut groups: FastMap<Sym, (i128, Vec<u32>)> = FastMap::default();
+    // A conversion counts for a value only where the value got some of its money: under
+    // first- or last-touch, the other touches of a journey are in it with zero credit.
     let mut add = |key: Sym, units: i128, conversion: u32| {
         let e = groups.entry(key).or_default();
         e.0 += units;
-        e.1.push(conversion);
+        if units > 0 {
+            e.1.push(conversion);
+        }
     };
     for cr in &a.credits {
         let t = &inp.ds.touches[cr.touch as usize];

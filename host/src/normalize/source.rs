@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::ledger::{ControlCheck, RejectRow, RowStatus, SourceLedger};
 use super::memo::{Clean, Memo};
 use super::reconcile::{self, MissingRate};
-use crate::campaign::{Campaign, Stage};
+use crate::campaign::{Campaign, MissingFx, Stage};
 use crate::data::{Conversion, Origin, StageEvent, Subject, Symbols, Touch};
 use crate::runtime::normalizer::{Batch, SourceInfo};
 use crate::runtime::{Plugin, PluginError, Session};
@@ -35,7 +35,7 @@ pub enum SourceError {
         file: String,
         error: Box<PluginError>,
     },
-    #[error("source `{source_id}` ({file}) row {row}: no FX rate for {} on or before {} in the campaign's [fx] table; add one", .missing.currency, .missing.date)]
+    #[error("source `{source_id}` ({file}) row {row}: {missing}; add a rate dated on or before {} under [fx.{}] in the campaign file, or set `missing_fx = \"reject\"` under [reconcile] to reject such rows", .missing.date, .missing.currency)]
     MissingRate {
         source_id: String,
         file: String,
@@ -54,6 +54,21 @@ pub enum SourceError {
     },
 }
 
+impl SourceError {
+    /// Whether another try could end otherwise with the same file and plugin: a read that
+    /// failed, or a plugin stopped by the wall clock (a busy machine). The rest is
+    /// deterministic.
+    pub fn transient(&self) -> bool {
+        match self {
+            SourceError::Read { .. } => true,
+            SourceError::Plugin { error, .. } => {
+                matches!(error.cause(), Some(crate::runtime::Cause::TimeLimit(_)))
+            }
+            SourceError::MissingRate { .. } | SourceError::Control { .. } => false,
+        }
+    }
+}
+
 /// What one source contributed, before the partners are merged.
 #[derive(Default)]
 pub struct SourceOutput {
@@ -70,6 +85,7 @@ pub fn run(
     c: &Campaign,
     source_index: usize,
     plugin: &Plugin,
+    scope: &super::Scope,
 ) -> Result<(SourceOutput, SourceLedger), SourceError> {
     let src = &c.sources[source_index];
     let file_shown = src.file.display().to_string();
@@ -78,10 +94,8 @@ pub fn run(
         file: file_shown.clone(),
         reason,
     };
-    if src.file.is_dir() {
-        return Err(read_err("it is a directory, not a file".into()));
-    }
-    let f = std::fs::File::open(&src.file).map_err(|e| read_err(e.to_string()))?;
+    let (f, _) = crate::fsx::open_regular(&src.file, "source files", None)
+        .map_err(|e| read_err(e.to_string()))?;
     let plugin_err = |error: PluginError| SourceError::Plugin {
         source_id: src.id.clone(),
         file: file_shown.clone(),
@@ -100,7 +114,7 @@ pub fn run(
     let mut ledger = SourceLedger {
         source: src.id.clone(),
         partner: c.partners[src.partner].name.clone(),
-        file: file_shown.clone(),
+        file: c.relative(&src.file),
         sha256: String::new(),
         bytes: 0,
         plugin: plugin.label().name.clone(),
@@ -109,6 +123,7 @@ pub fn run(
         normalized: 0,
         merged: 0,
         rejected: 0,
+        out_of_window: 0,
         touches: 0,
         conversions: 0,
         stage_events: 0,
@@ -116,6 +131,7 @@ pub fn run(
         amount_in: BTreeMap::new(),
         amount_kept: BTreeMap::new(),
         newest_record_ms: None,
+        future_dated: 0,
         controls: vec![],
         attempts: 1,
         rejects: vec![],
@@ -129,6 +145,8 @@ pub fn run(
         tz: src.timezone,
         ids: Default::default(),
         memo: Memo::new(&c.salt),
+        columns: export_columns(src, plugin),
+        scope: *scope,
     };
     // The plugin parses the next chunk while this thread reconciles the last batch: on
     // two cores a source takes max(plugin, host) instead of their sum. At most
@@ -266,6 +284,40 @@ struct Cx<'a> {
     /// Conversion ids kept so far in this file, with their row.
     ids: std::collections::HashMap<String, u64>,
     memo: Memo,
+    /// The export's column for each field the host checks, for reject reasons: a user
+    /// fixes `Opportunity Currency` in their file, not ascribe's `currency`.
+    columns: [(&'static str, String); 6],
+    /// The analysis window and --as-of: what may stop a run, and what counts as fresh.
+    scope: super::Scope,
+}
+
+/// The fields the host itself refuses values of.
+const CHECKED_FIELDS: [&str; 6] = ["time", "amount", "currency", "stage", "created", "closed"];
+
+/// The export column a field is read from: the source's `col_<field>` parameter, else the
+/// plugin's declared default for it (a normalizer with fixed columns declares them so), else
+/// the field's own name (generic-csv reads a column of that name).
+fn export_columns(src: &crate::campaign::Source, plugin: &Plugin) -> [(&'static str, String); 6] {
+    CHECKED_FIELDS.map(|f| {
+        let key = format!("col_{f}");
+        let set = src
+            .params
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone());
+        let declared = plugin.normalizer_info().and_then(|i| {
+            i.params
+                .iter()
+                .find(|p| p.name == key && !p.default_value.is_empty())
+                .map(|p| p.default_value.clone())
+        });
+        (
+            f,
+            set.filter(|v| !v.is_empty())
+                .or(declared)
+                .unwrap_or_else(|| f.to_string()),
+        )
+    })
 }
 
 impl Cx<'_> {
@@ -290,6 +342,8 @@ impl Cx<'_> {
                 .resize(b.rows_read as usize, RowStatus::Pending);
         }
         let mut refused: HashSet<u64> = HashSet::new();
+        // Rows whose deal has no FX rate but lies outside the window: never priced.
+        let mut unpriced: Vec<u64> = vec![];
         let reject = |ledger: &mut SourceLedger,
                       refused: &mut HashSet<u64>,
                       row: u64,
@@ -305,6 +359,13 @@ impl Cx<'_> {
         for r in &b.rejects {
             reject(ledger, &mut refused, r.row, &r.column, r.reason.clone());
         }
+        let columns = &self.columns;
+        let col = |field: &'static str| -> &str {
+            columns
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map_or(field, |(_, c)| c.as_str())
+        };
         let mark = out.touches.len();
         let cmark = out.conversions.len();
         let emark = out.person_events.len();
@@ -331,11 +392,17 @@ impl Cx<'_> {
             let time = match memo.to_utc_ms(t.time.wall_ms[i], t.time.offset_min[i], self.tz) {
                 Ok(Some(ms)) => ms,
                 Ok(None) => {
-                    reject(ledger, &mut refused, row, "time", "no time given".into());
+                    reject(
+                        ledger,
+                        &mut refused,
+                        row,
+                        col("time"),
+                        "no time given".into(),
+                    );
                     continue;
                 }
                 Err(e) => {
-                    reject(ledger, &mut refused, row, "time", e);
+                    reject(ledger, &mut refused, row, col("time"), e);
                     continue;
                 }
             };
@@ -377,14 +444,14 @@ impl Cx<'_> {
             let amount = match reconcile::parse_amount(amount_text) {
                 Ok(a) => a,
                 Err(e) => {
-                    reject(ledger, &mut refused, row, "amount", e);
+                    reject(ledger, &mut refused, row, col("amount"), e);
                     continue;
                 }
             };
             let currency = match reconcile::currency_code(cv.currency.get(i)) {
                 Ok(c) => c,
                 Err(e) => {
-                    reject(ledger, &mut refused, row, "currency", e);
+                    reject(ledger, &mut refused, row, col("currency"), e);
                     continue;
                 }
             };
@@ -395,7 +462,7 @@ impl Cx<'_> {
             let stage = match reconcile::map_stage(self.c, self.partner, cv.stage.get(i)) {
                 Ok(s) => s,
                 Err(e) => {
-                    reject(ledger, &mut refused, row, "stage", e);
+                    reject(ledger, &mut refused, row, col("stage"), e);
                     continue;
                 }
             };
@@ -416,7 +483,7 @@ impl Cx<'_> {
                     continue;
                 }
                 Err(e) => {
-                    reject(ledger, &mut refused, row, "created", e);
+                    reject(ledger, &mut refused, row, col("created"), e);
                     continue;
                 }
             };
@@ -427,7 +494,7 @@ impl Cx<'_> {
             ) {
                 Ok(t) => t,
                 Err(e) => {
-                    reject(ledger, &mut refused, row, "closed", e);
+                    reject(ledger, &mut refused, row, col("closed"), e);
                     continue;
                 }
             };
@@ -460,15 +527,35 @@ impl Cx<'_> {
                 } else {
                     created
                 });
-            let reporting =
-                reconcile::to_reporting(self.c, amount, &currency, fx_date).map_err(|missing| {
-                    SourceError::MissingRate {
-                        source_id: src.id.clone(),
-                        file: ledger.file.clone(),
-                        row,
-                        missing,
+            let reporting = match reconcile::to_reporting(self.c, amount, &currency, fx_date) {
+                Ok(r) => r,
+                // A deal that can never be attributed in this window never stops a run
+                // (docs/data-model.md); one that can follows the campaign's policy.
+                Err(_) if !self.scope.may_attribute(stage, created, closed) => {
+                    unpriced.push(row);
+                    continue;
+                }
+                Err(missing) => match self.c.reconcile.missing_fx {
+                    MissingFx::Reject => {
+                        reject(
+                            ledger,
+                            &mut refused,
+                            row,
+                            col("currency"),
+                            missing.to_string(),
+                        );
+                        continue;
                     }
-                })?;
+                    MissingFx::Stop => {
+                        return Err(SourceError::MissingRate {
+                            source_id: src.id.clone(),
+                            file: ledger.file.clone(),
+                            row,
+                            missing,
+                        });
+                    }
+                },
+            };
             let mut stage_ms = [None; 6];
             stage_ms[Stage::Opportunity.index()] = Some(created);
             if matches!(stage, Stage::ClosedWon | Stage::ClosedLost) {
@@ -518,7 +605,7 @@ impl Cx<'_> {
             let stage = match self.memo.stage(self.c, self.partner, e.stage.bytes(i)) {
                 Ok(s) => s,
                 Err(msg) => {
-                    reject(ledger, &mut refused, row, "stage", msg);
+                    reject(ledger, &mut refused, row, col("stage"), msg);
                     continue;
                 }
             };
@@ -538,7 +625,7 @@ impl Cx<'_> {
                     continue;
                 }
                 Err(msg) => {
-                    reject(ledger, &mut refused, row, "time", msg);
+                    reject(ledger, &mut refused, row, col("time"), msg);
                     continue;
                 }
             };
@@ -607,18 +694,21 @@ impl Cx<'_> {
                     .iter()
                     .map(|e| e.origin.row),
             );
-        let newest = out.touches[mark.min(out.touches.len())..]
+        // Freshness: when each kept record was written (docs/data-model.md).
+        let written = out.touches[mark.min(out.touches.len())..]
             .iter()
-            .map(|t| t.time_ms)
+            .map(|t| (t.origin.row, t.time_ms))
             .chain(
                 out.conversions[cmark.min(out.conversions.len())..]
                     .iter()
-                    .map(|c| c.closed_ms.unwrap_or(c.created_ms)),
+                    .map(|c| (c.origin.row, super::freshness::written_ms(c))),
             )
-            .max();
-        if let Some(n) = newest {
-            ledger.newest_record_ms = Some(ledger.newest_record_ms.map_or(n, |o| o.max(n)));
-        }
+            .chain(
+                out.person_events[emark.min(out.person_events.len())..]
+                    .iter()
+                    .map(|e| (e.origin.row, e.time_ms)),
+            );
+        super::freshness::note(ledger, written, self.scope.as_of_end_ms);
         for row in rows {
             let st = &mut ledger.status[(row - 1) as usize];
             if *st == RowStatus::Pending {
@@ -627,6 +717,12 @@ impl Cx<'_> {
         }
         for row in refused {
             ledger.status[(row - 1) as usize] = RowStatus::Rejected;
+        }
+        for row in unpriced {
+            let st = &mut ledger.status[(row - 1) as usize];
+            if *st == RowStatus::Pending {
+                *st = RowStatus::OutOfWindow;
+            }
         }
         ledger.touches = out.touches.len() as u64;
         ledger.conversions = out.conversions.len() as u64;

@@ -35,7 +35,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Renders `dashboard.html`.
-pub fn render(r: &Report) -> String {
+pub fn render(r: &crate::text::Sealed<Report>) -> String {
     let mut s = String::with_capacity(64 * 1024);
     s.push_str(&head(r));
     s.push_str("<body>\n<main>\n");
@@ -1152,6 +1152,13 @@ fn data_quality(r: &Report) -> String {
             int(src.merged),
             int(src.rejected)
         );
+        if src.empty_amounts > 0 {
+            let _ = writeln!(
+                s,
+                "<tr class=\"rejects\"><td></td><td colspan=\"9\">Warning: {} conversion(s) with an empty amount, counted as 0.</td></tr>",
+                int(src.empty_amounts)
+            );
+        }
         if !src.first_rejects.is_empty() {
             let list = src
                 .first_rejects
@@ -1322,6 +1329,11 @@ footer p { margin: 4px 0; overflow-wrap: anywhere; }
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The page of a report, sealed as the pipeline seals it.
+    fn render(r: &Report) -> String {
+        super::render(&crate::text::seal(r.clone()))
+    }
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
@@ -1510,10 +1522,13 @@ mod tests {
                         normalized: 11950,
                         merged: 30,
                         rejected: 20,
+                        empty_amounts: 0,
                         first_rejects: vec!["row 17 (amount): not a number".into()],
                         freshness_hours: Some(20.5),
                         freshness_sla_hours: Some(24),
                         within_sla: Some(true),
+                        out_of_window: 0,
+                        future_dated: 0,
                     },
                     SourceRow {
                         source: "hubspot".into(),
@@ -1524,10 +1539,13 @@ mod tests {
                         normalized: 8000,
                         merged: 0,
                         rejected: 0,
+                        empty_amounts: 0,
                         first_rejects: vec![],
                         freshness_hours: Some(73.0),
                         freshness_sla_hours: Some(48),
                         within_sla: Some(false),
+                        out_of_window: 0,
+                        future_dated: 0,
                     },
                 ],
                 identity_match_rate: 0.912,
@@ -1580,7 +1598,9 @@ mod tests {
         );
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(html.contains("Stratus &amp; Co"));
-        assert!(html.contains("Dana &lt;dana@nimbus.example&gt;"));
+        // An address is scrubbed even from the campaign file's own owner field (no address
+        // in any output), and what is left is escaped.
+        assert!(html.contains("Dana &lt;&lt;e-mail&gt;&gt;"));
         assert!(
             !html.to_lowercase().contains("<script"),
             "the page has no script at all"

@@ -27,7 +27,7 @@ fn pct_opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into())
 }
 
-pub fn summary(r: &Report) -> String {
+pub fn summary(r: &crate::text::Sealed<Report>) -> String {
     let cur = &r.campaign.currency;
     let h = &r.headline;
     let mut s = String::new();
@@ -120,10 +120,46 @@ pub fn summary(r: &Report) -> String {
     if r.actions.len() > 5 {
         let _ = writeln!(s, "\nAll {} actions are in `actions.md`.", r.actions.len());
     }
+    let empty: Vec<_> = r
+        .data
+        .sources
+        .iter()
+        .filter(|src| src.empty_amounts + src.future_dated + src.out_of_window > 0)
+        .collect();
+    if !empty.is_empty() {
+        let _ = writeln!(s, "\n## Data warnings\n");
+        for src in empty {
+            if src.empty_amounts > 0 {
+                let _ = writeln!(
+                    s,
+                    "- `{}`: {} conversion(s) with an empty amount, counted as 0.",
+                    esc(&src.source),
+                    src.empty_amounts
+                );
+            }
+            if src.future_dated > 0 {
+                let _ = writeln!(
+                    s,
+                    "- `{}`: {} row(s) dated after {}, left out of freshness.",
+                    esc(&src.source),
+                    src.future_dated,
+                    r.window.as_of
+                );
+            }
+            if src.out_of_window > 0 {
+                let _ = writeln!(
+                    s,
+                    "- `{}`: {} row(s) outside the window without an FX rate, not priced.",
+                    esc(&src.source),
+                    src.out_of_window
+                );
+            }
+        }
+    }
     s
 }
 
-pub fn actions(r: &Report) -> String {
+pub fn actions(r: &crate::text::Sealed<Report>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {} — optimization actions\n", esc(&r.campaign.name));
     let _ = writeln!(

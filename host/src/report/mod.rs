@@ -1,6 +1,7 @@
 //! report: the package a run writes into `OUT/<campaign>/<run-id>/`, atomically: every
-//! file is written into a temporary directory beside the final one, which is then renamed
-//! into place, so a crash never leaves a half-written package.
+//! file is written and fsynced into a temporary directory beside the final one, which then
+//! takes its place in one step (an exchange when a package is already there), so a crash
+//! never leaves a half-written package, nor none where there was one.
 
 pub mod dashboard;
 pub mod markdown;
@@ -13,7 +14,7 @@ use anyhow::Context;
 use crate::attribute::Attribution;
 use crate::campaign::Campaign;
 use crate::normalize::Dataset;
-use crate::privacy::scrub;
+use crate::text::CsvCells;
 use model::Report;
 
 /// What to write: `Summary` writes `summary.md` and `report.json`; `Full` everything.
@@ -23,15 +24,9 @@ pub enum Detail {
     Full,
 }
 
-fn csv_writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(vec![])
-}
-
-pub fn contribution_csv(r: &Report) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv_writer();
-    w.write_record([
+pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u8>> {
+    let mut w = CsvCells::new();
+    w.header(&[
         "partner",
         "channel",
         "pipeline",
@@ -44,26 +39,25 @@ pub fn contribution_csv(r: &Report) -> anyhow::Result<Vec<u8>> {
     let opt = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
     let optf = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_default();
     for c in &r.contribution {
-        w.write_record([
-            c.partner.clone(),
-            c.channel.clone().unwrap_or_default(),
-            c.pipeline.to_string(),
-            opt(c.pipeline_target),
-            optf(c.pipeline_pct),
-            c.revenue.to_string(),
-            opt(c.revenue_target),
-            optf(c.revenue_pct),
-        ])?;
+        w.text(&c.partner)
+            .text(c.channel.as_deref().unwrap_or_default())
+            .num(c.pipeline)
+            .num(opt(c.pipeline_target))
+            .num(optf(c.pipeline_pct))
+            .num(c.revenue)
+            .num(opt(c.revenue_target))
+            .num(optf(c.revenue_pct))
+            .end_row()?;
     }
-    Ok(w.into_inner()?)
+    w.into_bytes()
 }
 
 /// One line per credited touch and conversion: identifiers are hashed people and
-/// company domains only.
+/// company domains only. Every text cell is partner text, cleaned and formula-guarded.
 pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow::Result<Vec<u8>> {
     let scale = crate::campaign::minor_units(&c.currency).unwrap_or(2);
-    let mut w = csv_writer();
-    w.write_record([
+    let mut w = CsvCells::new();
+    w.header(&[
         "kind",
         "conversion_id",
         "account",
@@ -85,46 +79,44 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
             let time = chrono::DateTime::from_timestamp_millis(t.time_ms)
                 .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                 .unwrap_or_default();
-            w.write_record([
-                a.kind.name().to_string(),
-                scrub(&cv.id),
-                scrub(ds.symbols.name(t.account)),
-                time,
-                crate::data::person_label(t.person),
-                crate::attribute::Dimension::Partner.value(t, ds, c),
-                scrub(ds.symbols.name(t.channel)),
-                scrub(ds.symbols.name(t.asset)),
-                scrub(ds.symbols.name(t.campaign)),
-                scrub(ds.symbols.name(t.region)),
-                scrub(ds.symbols.name(t.segment)),
-                crate::attribute::money::from_units(cr.units as i128, scale).to_string(),
-                c.currency.clone(),
-            ])?;
+            w.num(a.kind.name())
+                .text(&cv.id)
+                .text(ds.symbols.name(t.account))
+                .num(time)
+                .num(crate::data::person_label(t.person))
+                .text(&crate::attribute::Dimension::Partner.value(t, ds, c))
+                .text(ds.symbols.name(t.channel))
+                .text(ds.symbols.name(t.asset))
+                .text(ds.symbols.name(t.campaign))
+                .text(ds.symbols.name(t.region))
+                .text(ds.symbols.name(t.segment))
+                .num(crate::attribute::money::from_units(cr.units as i128, scale))
+                .text(&c.currency)
+                .end_row()?;
         }
     }
-    Ok(w.into_inner()?)
+    w.into_bytes()
 }
 
 pub fn rejects_csv(ds: &Dataset) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv_writer();
-    w.write_record(["source", "file", "row", "column", "reason"])?;
+    let mut w = CsvCells::new();
+    w.header(&["source", "file", "row", "column", "reason"])?;
     for l in &ds.ledgers {
         for r in &l.rejects {
-            w.write_record([
-                l.source.clone(),
-                l.file.clone(),
-                r.row.to_string(),
-                scrub(&r.column),
-                scrub(&r.reason),
-            ])?;
+            w.text(&l.source)
+                .text(&l.file)
+                .num(r.row)
+                .text(&r.column)
+                .text(&r.reason)
+                .end_row()?;
         }
     }
-    Ok(w.into_inner()?)
+    w.into_bytes()
 }
 
 /// The files of a package, name → bytes, in a fixed order.
 pub fn render(
-    r: &Report,
+    r: &crate::text::Sealed<Report>,
     c: &Campaign,
     ds: &Dataset,
     runs: &[&Attribution],
@@ -147,8 +139,35 @@ pub fn render(
     Ok(files)
 }
 
-/// Writes the files into `dir` atomically: all of them appear at once, or none.
+/// Writes the files into `dir` atomically: whoever looks, and whenever this process is
+/// killed, `dir` holds the previous package whole or the new one whole, never a mix and
+/// never neither. Every file and the new directory are fsynced before the swap, the parent
+/// directory after it. On a filesystem that refuses `RENAME_EXCHANGE` the replace falls
+/// back to two renames, with a window (see [`Swap::TwoRenames`]).
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<()> {
+    write_package(dir, files, &crate::fail_point, Swap::Exchange)
+}
+
+/// How a new package takes the place of an old one with the same name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Swap {
+    /// One `renameat2(RENAME_EXCHANGE)`: the two directories trade names in one step, the
+    /// old package ending up under the temporary name, to be removed. Falls back to
+    /// `TwoRenames` where the filesystem or kernel refuses it.
+    Exchange,
+    /// The old package renamed aside (`.old-<name>-<pid>`), then the new one in. A kill
+    /// between the two renames leaves nothing at `dir`, the old package whole beside it;
+    /// the next write of the package renames it back before anything else.
+    TwoRenames,
+}
+
+/// `write_atomically` with its fail points and its swap chosen by the caller (the tests).
+fn write_package(
+    dir: &Path,
+    files: &[(&str, Vec<u8>)],
+    fail: &dyn Fn(&str) -> anyhow::Result<()>,
+    swap: Swap,
+) -> anyhow::Result<()> {
     let parent = dir.parent().context("the output directory has no parent")?;
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let name = dir
@@ -156,47 +175,188 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result
         .context("the output directory has no name")?
         .to_string_lossy()
         .into_owned();
-    // What a run killed while writing this package left behind goes first (a directory
-    // whose process is gone; a live one may be writing it).
-    if let Ok(entries) = std::fs::read_dir(parent) {
-        for e in entries.flatten() {
-            let n = e.file_name().to_string_lossy().into_owned();
-            let pid = [".tmp-", ".old-"].iter().find_map(|p| {
-                n.strip_prefix(p)?
-                    .strip_prefix(name.as_str())?
-                    .strip_prefix('-')
-            });
-            if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-    }
-    let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
+    sweep(parent, dir, &name);
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".tmp-{name}-{pid}"));
     let written = (|| {
-        std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        // A directory by this name can only be a dead process's that had our pid.
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         for (f, bytes) in files {
             let p = tmp.join(f);
-            std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+            std::fs::File::create(&p)
+                .and_then(|mut out| {
+                    std::io::Write::write_all(&mut out, bytes)?;
+                    out.sync_all()
+                })
+                .with_context(|| format!("writing {}", p.display()))?;
+            fail(&format!("report:after-write:{f}"))?;
         }
-        crate::fail_point("report:before-rename")
+        sync_dir(&tmp)?;
+        fail("report:after-fsync")?;
+        fail("report:before-rename")
     })();
     if let Err(e) = written {
         // Found by the crash-safety tests: a failed write left the half-made package here.
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    if dir.exists() {
-        // Same run id, same inputs: the old package is replaced whole.
-        let old = parent.join(format!(".old-{name}-{}", std::process::id()));
-        std::fs::rename(dir, &old).with_context(|| format!("moving aside {}", dir.display()))?;
-        std::fs::rename(&tmp, dir)
-            .with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))?;
-        let _ = std::fs::remove_dir_all(&old);
+    // Where the previous package is once the new one is in place (None: there was none).
+    let swapped = if dir.exists() {
+        let mut swap = swap;
+        // After an exchange, the old package is under the temporary name.
+        let mut swapped = Ok(Some(tmp.clone()));
+        if swap == Swap::Exchange
+            && let Err(e) = exchange(&tmp, dir)
+        {
+            if exchange_unsupported(&e) {
+                swap = Swap::TwoRenames;
+            } else {
+                swapped = Err(anyhow::Error::new(e).context(format!(
+                    "exchanging {} with {}",
+                    tmp.display(),
+                    dir.display()
+                )));
+            }
+        }
+        if swap == Swap::TwoRenames {
+            let aside = parent.join(format!(".old-{name}-{pid}"));
+            swapped = two_renames(&tmp, dir, &aside, fail).map(|()| Some(aside));
+        }
+        swapped
     } else {
         std::fs::rename(&tmp, dir)
-            .with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))?;
+            .with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))
+            .map(|()| None)
+    };
+    let old = match swapped {
+        Ok(old) => old,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    let settled = fail("report:after-exchange")
+        .and_then(|()| sync_dir(parent))
+        .and_then(|()| fail("report:before-remove-old"));
+    if let Err(e) = settled {
+        // The run fails, so its package must not stand: the previous one goes back.
+        let undone = match &old {
+            Some(o) if *o == tmp => exchange(&tmp, dir),
+            Some(o) => std::fs::rename(dir, &tmp).and_then(|()| std::fs::rename(o, dir)),
+            None => std::fs::rename(dir, &tmp),
+        };
+        let _ = sync_dir(parent);
+        let _ = std::fs::remove_dir_all(&tmp);
+        return match undone {
+            Ok(()) => Err(e),
+            Err(u) => Err(e.context(format!(
+                "and putting the previous {} back failed ({u})",
+                dir.display()
+            ))),
+        };
+    }
+    // Killed before or during this, the old copy is a leftover the next write sweeps.
+    if let Some(o) = old {
+        let _ = std::fs::remove_dir_all(o);
     }
     Ok(())
+}
+
+/// The two-rename replace: the old package aside, the new one in; a failure between puts
+/// the old one back.
+fn two_renames(
+    tmp: &Path,
+    dir: &Path,
+    aside: &Path,
+    fail: &dyn Fn(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let _ = std::fs::remove_dir_all(aside);
+    std::fs::rename(dir, aside).with_context(|| format!("moving aside {}", dir.display()))?;
+    let moved = fail("report:after-move-aside").and_then(|()| {
+        std::fs::rename(tmp, dir)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))
+    });
+    if moved.is_err() {
+        let _ = std::fs::rename(aside, dir);
+    }
+    moved
+}
+
+/// Swaps the names of two directories in one step (`renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are NUL-terminated and outlive the call; the syscall reads them
+    // and nothing else of ours.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// The exchange is refused for what the filesystem or kernel can do, not for what it was
+/// asked: no `renameat2` (ENOSYS, or EPERM from a seccomp filter that blocks it), or no
+/// `RENAME_EXCHANGE` on this filesystem (EINVAL, EOPNOTSUPP). The fallback's own renames
+/// report any other cause.
+fn exchange_unsupported(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::Unsupported
+        || matches!(
+            e.raw_os_error(),
+            Some(libc::ENOSYS | libc::EPERM | libc::EINVAL | libc::EOPNOTSUPP)
+        )
+}
+
+fn sync_dir(d: &Path) -> anyhow::Result<()> {
+    std::fs::File::open(d)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("syncing {}", d.display()))
+}
+
+/// Clears what runs killed while writing the package `dir` left beside it: a name whose
+/// process is gone (a live one may be writing). A `.tmp-` directory goes (a new package
+/// not yet in place, or after an exchange the old one). An `.old-` directory is the
+/// previous package, moved aside by a two-rename replace: it goes back into place if the
+/// run died before renaming the new one in, and goes otherwise.
+fn sweep(parent: &Path, dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        let Some((prefix, pid)) = [".tmp-", ".old-"].into_iter().find_map(|p| {
+            let pid = n.strip_prefix(p)?.strip_prefix(name)?.strip_prefix('-')?;
+            pid.parse::<u32>().ok().map(|pid| (p, pid))
+        }) else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if prefix == ".old-" && !dir.exists() && std::fs::rename(e.path(), dir).is_ok() {
+            let _ = sync_dir(parent);
+        } else {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 pub fn package_dir(out: &Path, campaign_id: &str, run_id: &str) -> PathBuf {
@@ -220,5 +380,141 @@ mod tests {
         assert!(!dead.exists(), "a dead writer's directory is swept");
         assert!(live.exists() && other.exists(), "others' are left alone");
         assert_eq!(std::fs::read(parent.join("run1/a.txt")).unwrap(), b"a");
+    }
+
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::{Swap, write_package};
+
+    /// Everything under `parent`, hidden names included: relative path → bytes.
+    fn tree(parent: &Path) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        for e in std::fs::read_dir(parent).unwrap().flatten() {
+            for f in std::fs::read_dir(e.path()).unwrap().flatten() {
+                let key = format!(
+                    "{}/{}",
+                    e.file_name().to_string_lossy(),
+                    f.file_name().to_string_lossy()
+                );
+                out.insert(key, std::fs::read(f.path()).unwrap());
+            }
+        }
+        out
+    }
+
+    fn package(tag: &str) -> Vec<(&'static str, Vec<u8>)> {
+        ["a.txt", "b.txt"]
+            .into_iter()
+            .map(|f| (f, format!("{tag} {f}").into_bytes()))
+            .collect()
+    }
+
+    fn failing_at(point: &str) -> impl Fn(&str) -> anyhow::Result<()> + '_ {
+        move |p| {
+            if p == point {
+                anyhow::bail!("injected failure at {p}");
+            }
+            Ok(())
+        }
+    }
+
+    fn no_failure(_: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Every point a replace passes, in order, for each way of swapping.
+    fn points(swap: Swap) -> Vec<&'static str> {
+        let mut p = vec![
+            "report:after-write:a.txt",
+            "report:after-write:b.txt",
+            "report:after-fsync",
+            "report:before-rename",
+        ];
+        if swap == Swap::TwoRenames {
+            p.push("report:after-move-aside");
+        }
+        p.extend(["report:after-exchange", "report:before-remove-old"]);
+        p
+    }
+
+    #[test]
+    fn a_failure_at_any_step_of_a_replace_leaves_the_previous_package_byte_identical() {
+        for swap in [Swap::Exchange, Swap::TwoRenames] {
+            let d = tempfile::tempdir().unwrap();
+            let dir = d.path().join("run1");
+            write_package(&dir, &package("old"), &no_failure, swap).unwrap();
+            let before = tree(d.path());
+            for point in points(swap) {
+                let e = write_package(&dir, &package("new"), &failing_at(point), swap)
+                    .unwrap_err()
+                    .to_string();
+                assert_eq!(e, format!("injected failure at {point}"), "{swap:?}");
+                assert_eq!(tree(d.path()), before, "{swap:?} {point}");
+            }
+            write_package(&dir, &package("new"), &no_failure, swap).unwrap();
+            let after = tree(d.path());
+            assert_eq!(
+                after.into_iter().collect::<Vec<_>>(),
+                [
+                    ("run1/a.txt".into(), b"new a.txt".to_vec()),
+                    ("run1/b.txt".into(), b"new b.txt".to_vec())
+                ],
+                "{swap:?}: one package, the new one, and nothing else"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failure_at_any_step_of_a_first_write_leaves_nothing() {
+        for swap in [Swap::Exchange, Swap::TwoRenames] {
+            let d = tempfile::tempdir().unwrap();
+            let dir = d.path().join("run1");
+            for point in points(Swap::Exchange) {
+                assert!(write_package(&dir, &package("new"), &failing_at(point), swap).is_err());
+                assert!(tree(d.path()).is_empty(), "{swap:?} {point}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_exchange_trades_two_directories_in_one_step() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a"), d.path().join("b"));
+        for (p, text) in [(&a, "in a"), (&b, "in b")] {
+            std::fs::create_dir(p).unwrap();
+            std::fs::write(p.join("f"), text).unwrap();
+        }
+        // A filesystem without RENAME_EXCHANGE fails here: `write_atomically` falls back to
+        // two renames there (see `Swap::TwoRenames`), and docs/security.md says so.
+        super::exchange(&a, &b).unwrap();
+        assert_eq!(std::fs::read_to_string(a.join("f")).unwrap(), "in b");
+        assert_eq!(std::fs::read_to_string(b.join("f")).unwrap(), "in a");
+        let missing = super::exchange(&a, &d.path().join("none")).unwrap_err();
+        assert!(!super::exchange_unsupported(&missing), "{missing}");
+    }
+
+    #[test]
+    fn a_two_rename_replace_killed_between_its_renames_is_undone_by_the_next_write() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("run1");
+        write_package(&dir, &package("old"), &no_failure, Swap::TwoRenames).unwrap();
+        let before = tree(d.path());
+        // What the kill leaves: the old package aside, the new one complete, nothing at
+        // `dir` (the pid is above any pid_max: that process is gone).
+        std::fs::rename(&dir, d.path().join(".old-run1-4294967295")).unwrap();
+        write_package(
+            &d.path().join(".tmp-run1-4294967295"),
+            &package("new"),
+            &no_failure,
+            Swap::Exchange,
+        )
+        .unwrap();
+        // The next write fails before its swap, yet the old package is back.
+        let point = "report:before-rename";
+        assert!(
+            write_package(&dir, &package("newer"), &failing_at(point), Swap::Exchange).is_err()
+        );
+        assert_eq!(tree(d.path()), before);
     }
 }

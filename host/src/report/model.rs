@@ -197,12 +197,20 @@ pub struct SourceRow {
     pub normalized: u64,
     pub merged: u64,
     pub rejected: u64,
+    /// Conversions whose amount was empty, counted as 0 (kept, not rejected: an open
+    /// opportunity often has no amount yet).
+    pub empty_amounts: u64,
+    /// Rows whose deal lies outside the window and has no FX rate: never attributable,
+    /// so neither priced nor kept (rows read = normalized + merged + rejected + these).
+    pub out_of_window: u64,
     /// The first few rejects, for the reader; all of them are in rejects.csv.
     pub first_rejects: Vec<String>,
     /// Hours from the newest record to --as-of, and the SLA.
     pub freshness_hours: Option<f64>,
     pub freshness_sla_hours: Option<u64>,
     pub within_sla: Option<bool>,
+    /// Rows dated after --as-of: left out of freshness.
+    pub future_dated: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Default)]
@@ -291,4 +299,27 @@ mod tests {
         assert_eq!(money_short(Decimal::new(1_250_000, 0), "USD"), "USD 1.2M");
         assert_eq!(pct(0.875), "87.5%");
     }
+}
+
+// Every view renders a `text::Sealed<Report>`: each string below has been through
+// `text::clean` (addresses scrubbed, control characters escaped) before any view sees it.
+crate::sanitize_fields! {
+    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, insights, actions, data, guardrails, plugins }
+    CampaignRef { id, name, start, end, currency, partners }
+    WindowRef { spec, from, to, as_of, lookback_days }
+    ModelRef { name, sha256, attribution_key, params, notes }
+    Headline { pipeline, revenue, opportunities, won, unattributed_pipeline, unattributed_revenue, touches, accounts_touched, non_converting_journeys }
+    DimensionCredit { dimension, rows }
+    CreditRow { value, pipeline, pipeline_share, revenue, revenue_share, opportunities, won }
+    TopRow { value, pipeline, revenue, opportunities, spend, pipeline_per_spend }
+    Funnel { group_by, group, counts, rates, biggest_drop }
+    Sourcing { rule, sourced, influenced, neither, by_partner, days_to_close_with_partner, days_to_close_without_partner }
+    PartnerSourcing { partner, sourced, sourced_opportunities, influenced, influenced_opportunities }
+    ContributionRow { partner, channel, pipeline, revenue, pipeline_target, revenue_target, pipeline_pct, revenue_pct }
+    Action { priority, subject_kind, subject, action, evidence, owner }
+    DataQuality { sources, identity_match_rate, touches_unresolved, merged_touches, merged_conversions }
+    SourceRow { source, partner, file, sha256, rows_read, normalized, merged, rejected, empty_amounts, out_of_window, first_rejects, freshness_hours, freshness_sla_hours, within_sla, future_dated }
+    Guardrails { confidence, confidence_parts, min_confidence, open_disputes, escalation }
+    Escalation { rung, level, reasons }
+    PluginRef { role, name, sha256 }
 }

@@ -159,16 +159,13 @@ impl Runtime {
         limits: Limits,
     ) -> Result<Plugin, PluginError> {
         let shown = path.display().to_string();
-        if path.is_dir() {
-            return Err(PluginError::Unreadable {
-                path: shown,
-                reason: "it is a directory, not a .wasm file".into(),
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|e| PluginError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        let bytes =
+            crate::fsx::read_regular(path, "plugins", crate::fsx::PLUGIN_MAX).map_err(|e| {
+                PluginError::Unreadable {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
         let sha = cache::sha256_hex(&bytes);
         if let Some(pin) = pin {
             let want = pin
@@ -200,11 +197,13 @@ impl Runtime {
             .inner
             .cache
             .load_or_compile(&self.inner.engine, &bytes, &sha)
-            .map_err(|e| {
-                invalid(format!(
-                    "not a WebAssembly component this host can compile: {e:#}"
-                ))
-            })?;
+            .map_err(|e| invalid(error::not_compiled(&self.inner.engine, &bytes, &e)))?;
+        // Every import must be one the sandbox links (the WASI interfaces `std` uses).
+        if let Err(e) = self.inner.linker.instantiate_pre(&component) {
+            let ty = component.component_type();
+            let imports: Vec<&str> = ty.imports(&self.inner.engine).map(|(n, _)| n).collect();
+            return Err(invalid(error::unlinked(imports, &e)));
+        }
         let contract = contracts::detect(&self.inner.engine, &component).map_err(invalid)?;
         let file_label = PluginLabel {
             name: path
@@ -231,11 +230,7 @@ impl Runtime {
             PluginInfo::Normalizer(i) => (i.name.clone(), i.version.clone()),
             PluginInfo::Pending => unreachable!(),
         };
-        if name.is_empty() || name.len() > 64 || version.len() > 64 {
-            return Err(invalid(
-                "its info gives an empty or over-long name or version".into(),
-            ));
-        }
+        error::check_label(&name, &version).map_err(invalid)?;
         plugin.label.name = format!("{name}@{version}");
         Ok(plugin)
     }
@@ -362,12 +357,36 @@ impl Plugin {
         err: wasmtime::Error,
     ) -> PluginError {
         let st = store.data();
-        let cause = error::classify(&err, st.limiter.refused, limits, &st.stderr_text());
+        let cause = error::classify(
+            &err,
+            st.limiter.refused,
+            limits,
+            &st.stderr_text(),
+            store.hostcall_fuel(),
+        );
         self.fail(operation, cause)
+    }
+
+    /// An instantiation that failed at load: a trap (or exit) is the plugin's doing; any
+    /// other error is the contract's typed bindings refusing its exports.
+    fn instantiate_failed(&self, store: &Store<StoreState>, err: wasmtime::Error) -> PluginError {
+        if err.downcast_ref::<wasmtime::Trap>().is_some()
+            || err.downcast_ref::<wasmtime_wasi::I32Exit>().is_some()
+            || store.data().limiter.refused
+        {
+            return self.trap(store, "instantiate", err);
+        }
+        PluginError::Invalid {
+            path: self.path.display().to_string(),
+            sha: self.sha256.clone(),
+            reason: error::wrong_types(self.contract.package(), &err),
+        }
     }
 
     fn fetch_info(&self) -> Result<PluginInfo, PluginError> {
         let mut store = self.new_store();
+        // `info` is a few KiB of text: lifting 66 MB of it would cost the host 66 MB.
+        store.set_hostcall_fuel(error::MAX_INFO_BYTES);
         let engine = &self.rt.inner;
         match self.contract {
             Contract::ModelV0_1 | Contract::ModelV0_2 => {
@@ -377,7 +396,7 @@ impl Plugin {
                     &self.component,
                     &engine.linker,
                 )
-                .map_err(|e| self.trap(&store, "instantiate", e))?;
+                .map_err(|e| self.instantiate_failed(&store, e))?;
                 let info = inst
                     .info(&mut store)
                     .map_err(|e| self.trap(&store, "info", e))?;
@@ -389,7 +408,7 @@ impl Plugin {
                     &self.component,
                     &engine.linker,
                 )
-                .map_err(|e| self.trap(&store, "instantiate", e))?;
+                .map_err(|e| self.instantiate_failed(&store, e))?;
                 let info = inst
                     .info(&mut store)
                     .map_err(|e| self.trap(&store, "info", e))?;
@@ -460,7 +479,7 @@ impl Plugin {
             release: u.wall - validated,
         };
         if timings_wanted() {
-            eprintln!("timing: model call {}: {}", self.label.name, u.phases);
+            crate::errln!("timing: model call {}: {}", self.label.name, u.phases);
         }
         Ok((out, u))
     }
@@ -509,6 +528,7 @@ impl Plugin {
             rows_read: 0,
             chunks: 0,
             bytes: 0,
+            intake: normalizer::Intake::default(),
             started,
             dead: false,
         })
@@ -581,6 +601,8 @@ pub struct Session<'p> {
     /// more rows read than this: the host keeps a verdict for every row, and a claim of
     /// 2^40 rows would otherwise be an allocation of 2^40 verdicts.
     bytes: u64,
+    /// The checks that span calls: records a row, and what the host keeps of the records.
+    intake: normalizer::Intake,
     started: std::time::Instant,
     dead: bool,
 }
@@ -599,6 +621,11 @@ impl Session<'_> {
 
     pub fn rows_read(&self) -> u64 {
         self.rows_read
+    }
+
+    /// What the records accepted so far cost the host, as its budget counts them.
+    pub fn host_bytes(&self) -> u64 {
+        self.intake.kept
     }
 
     pub fn usage(&self) -> Usage {
@@ -631,7 +658,7 @@ impl Session<'_> {
                 return Err(p.trap(&self.store, op, e));
             }
         };
-        let batch = answer.map_err(|(kind, message)| {
+        let mut batch = answer.map_err(|(kind, message)| {
             self.dead = true;
             p.fail(
                 op,
@@ -654,6 +681,10 @@ impl Session<'_> {
                     batch.rows_read, self.bytes
                 )),
             ));
+        }
+        if let Err(cause) = self.intake.accept(&mut batch, self.bytes, &p.limits) {
+            self.dead = true;
+            return Err(p.fail(op, cause));
         }
         self.rows_read = batch.rows_read;
         Ok(batch)

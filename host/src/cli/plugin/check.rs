@@ -176,6 +176,8 @@ fn kind_of(e: &PluginError) -> &'static str {
         Some(Cause::Crashed(_)) => "crash",
         Some(Cause::BadOutput(_)) => "contract",
         Some(Cause::Reported { .. }) => "refused",
+        Some(Cause::Exited(_)) => "exit",
+        Some(Cause::HostMemory { .. }) => "host-memory-limit",
         None => "load",
     }
 }
@@ -184,7 +186,7 @@ pub fn run(a: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let limits = Limits::default()
         .with_overrides(a.memory_mib, a.time_ms, a.fuel)
         .map_err(|e| anyhow::anyhow!("limits: {e}"))?;
-    let data = std::fs::read(&a.sample)
+    let data = crate::fsx::read_regular(&a.sample, "samples", u64::MAX)
         .with_context(|| format!("reading the sample {}", a.sample.display()))?;
     let mut r = Report {
         limits: json!({
@@ -209,7 +211,7 @@ pub fn run(a: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // plugin gets unlimited fuel, as production gives it unlimited instructions.
     let rt = global.runtime(!a.no_fuel)?;
     let loaded = rt.load(&a.plugin, None, limits);
-    if let Ok(bytes) = std::fs::read(&a.plugin) {
+    if let Ok(bytes) = crate::fsx::read_regular(&a.plugin, "plugins", crate::fsx::PLUGIN_MAX) {
         let sha = crate::runtime::cache::sha256_hex(&bytes);
         if let Some(want) = &want_pin
             && *want != sha
@@ -1018,7 +1020,7 @@ fn fmt_duration(d: Duration) -> String {
 fn finish(mut r: Report, format: Format) -> anyhow::Result<ExitCode> {
     r.passed = r.violations.is_empty();
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&r)?),
         Format::Table => print_table(&r),
     }
     Ok(if r.passed {
@@ -1032,23 +1034,23 @@ fn print_table(r: &Report) {
     let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let p = &r.plugin;
     if p.get("name").is_some() {
-        println!(
+        crate::outln!(
             "plugin check: {} ({} plugin, contract {})",
             s(p, "name"),
             s(p, "kind"),
             s(p, "contract")
         );
-        println!(
+        crate::outln!(
             "  file     {} ({})",
             s(p, "path"),
             fmt_bytes(p["size_bytes"].as_u64().unwrap_or(0))
         );
-        println!(
+        crate::outln!(
             "  pin      {}   (the campaign's `sha256`; `ascribe plugin lock` writes it)",
             s(p, "sha256")
         );
     } else {
-        println!("plugin check: {}", s(p, "path"));
+        crate::outln!("plugin check: {}", s(p, "path"));
     }
     if r.sample.get("path").is_some() {
         let mut extra = vec![fmt_bytes(r.sample["bytes"].as_u64().unwrap_or(0))];
@@ -1067,10 +1069,10 @@ fn print_table(r: &Report) {
         if let Some(k) = r.sample.get("source_kind") {
             extra.push(format!("source kind {}", k.as_str().unwrap_or("")));
         }
-        println!("  sample   {} ({})", s(&r.sample, "path"), extra.join(", "));
+        crate::outln!("  sample   {} ({})", s(&r.sample, "path"), extra.join(", "));
     }
     let l = &r.limits;
-    println!(
+    crate::outln!(
         "  limits   {}: {} memory, {} a call, {}",
         if l["production_defaults"].as_bool() == Some(true) {
             "production"
@@ -1087,10 +1089,10 @@ fn print_table(r: &Report) {
         }
     );
     if !r.usage.is_empty() {
-        println!();
-        println!("usage");
+        crate::outln!();
+        crate::outln!("usage");
         for u in &r.usage {
-            println!(
+            crate::outln!(
                 "  {:<13} {:<4} {} · limit: {}",
                 u.what,
                 match u.status {
@@ -1102,25 +1104,25 @@ fn print_table(r: &Report) {
             );
         }
         if let Some(t) = &r.throughput {
-            println!("  {:<13} {:<4} {}", "throughput", "", t.text);
+            crate::outln!("  {:<13} {:<4} {}", "throughput", "", t.text);
         }
     }
     if !r.checks.is_empty() {
-        println!();
-        println!("conformance");
+        crate::outln!();
+        crate::outln!("conformance");
         for c in &r.checks {
-            println!("  {:<4} {:<16} {}", c.status, c.name, c.detail);
+            crate::outln!("  {:<4} {:<16} {}", c.status, c.name, c.detail);
         }
     }
     if r.rejects_total > 0 {
-        println!();
-        println!(
+        crate::outln!();
+        crate::outln!(
             "rejects ({} of {})",
             r.rejects.len().min(r.rejects_total),
             r.rejects_total
         );
         for x in &r.rejects {
-            println!(
+            crate::outln!(
                 "  row {:<6} {:<16} {}",
                 x["row"],
                 x["column"].as_str().unwrap_or(""),
@@ -1129,23 +1131,23 @@ fn print_table(r: &Report) {
         }
     }
     if r.warnings_total > 0 {
-        println!();
-        println!("warnings ({} of {})", r.warnings.len(), r.warnings_total);
+        crate::outln!();
+        crate::outln!("warnings ({} of {})", r.warnings.len(), r.warnings_total);
         for w in &r.warnings {
-            println!("  {w}");
+            crate::outln!("  {w}");
         }
     }
-    println!();
+    crate::outln!();
     if r.violations.is_empty() {
-        println!("PASS: no violations");
+        crate::outln!("PASS: no violations");
     } else {
-        println!(
+        crate::outln!(
             "FAIL: {} violation{}",
             r.violations.len(),
             if r.violations.len() == 1 { "" } else { "s" }
         );
         for v in &r.violations {
-            println!("  [{}] {}", v.kind, v.message);
+            crate::outln!("  [{}] {}", v.kind, v.message);
         }
     }
 }

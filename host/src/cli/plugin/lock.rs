@@ -174,7 +174,7 @@ fn pin_of(
 
 pub fn run(a: LockArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let c = a.campaign.load()?;
-    let text = std::fs::read_to_string(&c.file)
+    let text = crate::fsx::read_text(&c.file, "campaign files", crate::fsx::CAMPAIGN_MAX)
         .with_context(|| format!("reading {}", c.file.display()))?;
     let mut doc: DocumentMut = text
         .parse()
@@ -237,9 +237,9 @@ pub fn run(a: LockArgs, global: &Global) -> anyhow::Result<ExitCode> {
         });
     }
 
-    println!("campaign {} ({})", c.name, c.file.display());
+    crate::outln!("campaign {} ({})", c.name, c.file.display());
     for e in &entries {
-        println!(
+        crate::outln!(
             "  {:<9} {:<34} {}  {}  ({})",
             e.status(),
             e.what,
@@ -252,17 +252,17 @@ pub fn run(a: LockArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let (added, updated, unchanged) = (count("added"), count("updated"), count("unchanged"));
     if a.check {
         if added + updated == 0 {
-            println!("all {} pins match", entries.len());
+            crate::outln!("all {} pins match", entries.len());
             return Ok(ExitCode::SUCCESS);
         }
-        println!(
+        crate::outln!(
             "{added} pin{} missing and {updated} stale: run `ascribe plugin lock` to write them",
             if added == 1 { "" } else { "s" }
         );
         return Ok(ExitCode::FAILURE);
     }
     if added + updated == 0 {
-        println!("all {} pins already match; nothing written", entries.len());
+        crate::outln!("all {} pins already match; nothing written", entries.len());
         return Ok(ExitCode::SUCCESS);
     }
     let new_text = doc.to_string();
@@ -283,7 +283,7 @@ pub fn run(a: LockArgs, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     write_atomically(&c.file, &new_text)?;
-    println!(
+    crate::outln!(
         "wrote {} pin{} to {} ({added} added, {updated} updated, {unchanged} unchanged)",
         added + updated,
         if added + updated == 1 { "" } else { "s" },

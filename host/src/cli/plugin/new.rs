@@ -257,25 +257,25 @@ pub fn run(a: NewArgs) -> anyhow::Result<ExitCode> {
         Lang::Rust => "Rust",
         Lang::Python => "Python",
     };
-    println!(
+    crate::outln!(
         "created {kind} plugin `{}` ({lang}) in {} ({} files)",
         a.name,
         dir.display(),
         files.len()
     );
     match a.lang {
-        Lang::Rust => println!("  needs   rustup target add wasm32-wasip2"),
-        Lang::Python => println!("  needs   pip install componentize-py"),
+        Lang::Rust => crate::outln!("  needs   rustup target add wasm32-wasip2"),
+        Lang::Python => crate::outln!("  needs   pip install componentize-py"),
     }
-    println!(
+    crate::outln!(
         "  test    {}",
         match a.lang {
             Lang::Rust => "cargo test",
             Lang::Python => "python3 -m unittest",
         }
     );
-    println!("  build   {build}");
-    println!("  check   {check}");
-    println!("  (run them in {}; README.md says more)", dir.display());
+    crate::outln!("  build   {build}");
+    crate::outln!("  check   {check}");
+    crate::outln!("  (run them in {}; README.md says more)", dir.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -14,7 +14,13 @@ pub const MODES: &[&str] = &[
     "invalid-utf8-note",
     "undeclared-score",
     "many-notes",
+    "leaky-notes",
+    "leaky-refusal",
 ];
+
+/// What a plugin could slip into a note or an error: addresses in every disguise the old
+/// scrubber missed, and terminal sequences (clear screen, window title, clipboard write).
+pub const LEAKS: &str = "write to zq.leak1@acme-corp.io, zq.leak2%40acme-corp.io, \"zq leak3\"@acme-corp.io, zq.leak4\u{200b}@acme-corp.io, zq.leak5＠acme-corp.io, zq.leak6@[10.1.2.3], zq.leak7@localhost \x1b[2J\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\u{9b}31m";
 
 pub struct BadWeights;
 impl Model for BadWeights {
@@ -48,6 +54,8 @@ impl Model for BadWeights {
             }
             "undeclared-score" => out.scores.push(("secret".into(), vec![0.0; j.keys.len()])),
             "many-notes" => out.notes = (0..100_000).map(|i| format!("note {i}")).collect(),
+            "leaky-notes" => out.notes = vec![LEAKS.to_string()],
+            "leaky-refusal" => return Err(ModelError::Failed(LEAKS.to_string())),
             other => return Err(ModelError::InvalidParam(format!("unknown mode `{other}`"))),
         }
         out.weights = w;

@@ -1,0 +1,236 @@
+//! What the report says about credit, rows and owners (issue 16, items 13–16), on a
+//! three-partner campaign small enough to compute by hand.
+
+use std::path::{Path, PathBuf};
+
+use crate::hostile::run_in;
+
+/// Three partners. Acme holds the deals; Beta and Gamma report touches; Gamma paid for the
+/// `invite` asset although Beta ran it.
+///
+/// ```text
+/// a1.example: Beta  email invite    03-02   Gamma event roadshow 03-03   → O1 1,000.00 (03-10)
+/// a2.example: Gamma event roadshow  03-04                                → O2   600.00 (03-11)
+/// a3.example: no touch                                                   → O3  (empty amount)
+/// row 5 of the deals: currency `XYZ` → a reject naming the export's `Currency Code`
+/// ```
+///
+/// First touch: O1 → Beta/invite (1,000.00; roadshow is in O1's journey with zero credit),
+/// O2 → Gamma/roadshow (600.00). Pipeline 1,600.00; O3 counts with 0.
+fn three_partner_campaign(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("beta-touches.csv"),
+        "email,company,time,channel,asset\n\
+         ann@a1.example,a1.example,2026-03-02 10:00,Email,invite\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("gamma-touches.csv"),
+        "email,company,time,channel,asset\n\
+         ann@a1.example,a1.example,2026-03-03 10:00,Event,roadshow\n\
+         bob@a2.example,a2.example,2026-03-04 11:00,Event,roadshow\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("deals.csv"),
+        "id,company,stage,amount,Currency Code,created\n\
+         O1,a1.example,open,1000.00,USD,2026-03-10\n\
+         O2,a2.example,open,600.00,USD,2026-03-11\n\
+         O3,a3.example,open,,USD,2026-03-12\n\
+         O4,a4.example,open,50.00,XYZ,2026-03-13\n",
+    )
+    .unwrap();
+    let touches = |partner: &str, file: &str| {
+        format!(
+            r#"[[partners.sources]]
+id = "{partner}-touches"
+kind = "map"
+file = "data/{file}"
+plugin = "generic-csv"
+[partners.sources.params]
+record = "touch"
+col_person = "email"
+col_account = "company"
+col_time = "time"
+col_channel = "channel"
+col_asset = "asset"
+"#
+        )
+    };
+    let file = dir.join("three.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"id = "three"
+name = "Three partners"
+start = "2026-03-01"
+end = "2026-03-31"
+currency = "USD"
+
+[[partners]]
+name = "Acme"
+role = "host"
+owner = "Acme marketing"
+
+[partners.stages]
+"open" = "opportunity"
+
+[[partners.sources]]
+id = "acme-deals"
+kind = "crm"
+file = "data/deals.csv"
+plugin = "generic-csv"
+[partners.sources.params]
+record = "conversion"
+col_id = "id"
+col_account_domain = "company"
+col_stage = "stage"
+col_amount = "amount"
+col_currency = "Currency Code"
+col_created = "created"
+
+[[partners]]
+name = "Beta"
+role = "co-host"
+owner = "Beta marketing"
+{}
+[[partners]]
+name = "Gamma"
+role = "sponsor"
+owner = "Gamma marketing"
+{}
+[[spend]]
+partner = "Gamma"
+channel = "email"
+asset = "invite"
+amount = "500"
+currency = "USD"
+
+[[models]]
+name = "first-touch"
+plugin = "first-touch"
+default = true
+"#,
+            touches("beta", "beta-touches.csv"),
+            touches("gamma", "gamma-touches.csv")
+        ),
+    )
+    .unwrap();
+    file
+}
+
+fn package_file(dir: &Path, name: &str) -> String {
+    let mut stack = vec![dir.join("out")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == name) {
+                return std::fs::read_to_string(p).unwrap();
+            }
+        }
+    }
+    panic!("no {name} in the package")
+}
+
+fn rows<'a>(report: &'a serde_json::Value, dim: &str) -> Vec<(&'a str, &'a str, u64)> {
+    report["credit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dimension"] == dim)
+        .unwrap()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["value"].as_str().unwrap(),
+                r["pipeline"].as_str().unwrap(),
+                r["opportunities"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn counts_owners_rows_and_paths_on_a_three_partner_campaign() {
+    let d = tempfile::tempdir().unwrap();
+    let file = three_partner_campaign(d.path());
+    let (code, stdout, stderr) = run_in(
+        d.path(),
+        &[
+            "track-source",
+            "--campaign-file",
+            file.to_str().unwrap(),
+            "--detail",
+            "full",
+            "--dimensions",
+            "partner,channel,asset",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&package_file(d.path(), "report.json")).unwrap();
+
+    // 13: an opportunity counts for a value only where the value got some of its money.
+    // roadshow is in O1's journey with zero credit: one opportunity (O2), not two.
+    assert_eq!(
+        rows(&report, "asset"),
+        vec![("invite", "1000.00", 1), ("roadshow", "600.00", 1)]
+    );
+    assert_eq!(
+        rows(&report, "partner"),
+        vec![("Beta", "1000.00", 1), ("Gamma", "600.00", 1)]
+    );
+    // 1,000.00 of 1,600.00 = 62.5%, across one opportunity.
+    assert!(
+        report["insights"].as_array().unwrap().iter().any(|i| i
+            == "The top asset, invite, earned USD 1,000.00 of pipeline credit (62.5%) across 1 opportunities."),
+        "{}",
+        report["insights"]
+    );
+
+    // 15: the asset's action goes to the partner whose [[spend]] paid for it (Gamma), not
+    // the one that reported its touches (Beta), and speaks of all three partners.
+    let action = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["subject"] == "invite")
+        .unwrap();
+    assert_eq!(action["owner"], "Gamma marketing");
+    assert_eq!(
+        action["action"],
+        "Scale it: repeat the format in the next wave and promote it across all 3 partners' channels."
+    );
+
+    // 14: the empty amount is counted and said, in report.json, summary.md and on stdout.
+    let deals = report["data"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "acme-deals")
+        .unwrap();
+    assert_eq!(deals["empty_amounts"], 1);
+    assert!(
+        stdout.contains("warning: 1 conversion(s) with an empty amount, counted as 0"),
+        "{stdout}"
+    );
+    assert!(
+        package_file(d.path(), "summary.md")
+            .contains("- `acme-deals`: 1 conversion(s) with an empty amount, counted as 0."),
+    );
+    // 14: files as the campaign names them, relative to it, in report.json and rejects.csv.
+    assert_eq!(deals["file"], "data/deals.csv");
+    // 16: the reject names the export's column (`Currency Code`), not ascribe's field.
+    assert_eq!(
+        package_file(d.path(), "rejects.csv"),
+        "source,file,row,column,reason\n\
+         acme-deals,data/deals.csv,4,Currency Code,`XYZ` is not a currency this version knows\n"
+    );
+}
