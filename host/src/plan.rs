@@ -353,7 +353,9 @@ impl State {
         let written = (|| {
             let mut f = std::fs::File::create(&tmp)
                 .with_context(|| format!("writing {}", tmp.display()))?;
-            f.write_all(serde_json::to_string_pretty(&crate::text::seal(plan.clone()))?.as_bytes())?;
+            f.write_all(
+                serde_json::to_string_pretty(&crate::text::seal(plan.clone()))?.as_bytes(),
+            )?;
             f.write_all(b"\n")?;
             f.sync_all()?;
             drop(f);
@@ -498,10 +500,7 @@ impl State {
             below_min_confidence: false,
             outcome: format!(
                 "failed: {}",
-                format!("{err:#}")
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
+                format!("{err:#}").lines().next().unwrap_or_default()
             ),
             retries_used: retries.unwrap_or(0),
             source_digests: BTreeMap::new(),

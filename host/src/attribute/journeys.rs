@@ -366,7 +366,8 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
         if !in_window {
             continue;
         }
-        let lo = list.partition_point(|&i| ds.touches[i as usize].time_ms < we.saturating_sub(lookback));
+        let lo =
+            list.partition_point(|&i| ds.touches[i as usize].time_ms < we.saturating_sub(lookback));
         let hi = list.partition_point(|&i| ds.touches[i as usize].time_ms < we);
         for &ti in &list[lo..hi] {
             let t = &ds.touches[ti as usize];

@@ -1131,7 +1131,9 @@ pub fn relative_to(base: &Path, path: &Path) -> String {
         v
     }
     let (b, p) = (clean(base), clean(path));
-    if b.first().map(|c| matches!(c, Component::RootDir)) != p.first().map(|c| matches!(c, Component::RootDir)) {
+    if b.first().map(|c| matches!(c, Component::RootDir))
+        != p.first().map(|c| matches!(c, Component::RootDir))
+    {
         return path.display().to_string();
     }
     let common = b.iter().zip(&p).take_while(|(x, y)| x == y).count();
@@ -1153,9 +1155,15 @@ mod relative_tests {
     #[test]
     fn paths_relative_to_the_campaign_folder() {
         let r = |b: &str, p: &str| relative_to(Path::new(b), Path::new(p));
-        assert_eq!(r("/w/campaigns", "/w/campaigns/data/crm.csv"), "data/crm.csv");
+        assert_eq!(
+            r("/w/campaigns", "/w/campaigns/data/crm.csv"),
+            "data/crm.csv"
+        );
         assert_eq!(r("/w/campaigns", "/w/shared/fx.csv"), "../shared/fx.csv");
-        assert_eq!(r("campaigns", "campaigns/./data/../data/a.csv"), "data/a.csv");
+        assert_eq!(
+            r("campaigns", "campaigns/./data/../data/a.csv"),
+            "data/a.csv"
+        );
         assert_eq!(r("", "data/a.csv"), "data/a.csv");
         assert_eq!(r("/w", "rel/a.csv"), "rel/a.csv");
     }
