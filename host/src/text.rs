@@ -71,7 +71,8 @@ fn needs_escape(c: char) -> bool {
 fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0000}'..='\u{e007f}')
 }
 
 fn escape_into(out: &mut String, c: char) {
@@ -93,7 +94,7 @@ fn escape_into(out: &mut String, c: char) {
 /// The at signs an address can hide behind: `@`, the full-width `＠`, the small `﹫`, and
 /// `%40` (URL-encoded, as in a UTM parameter).
 fn may_start_address(c: char) -> bool {
-    matches!(c, '@' | '＠' | '﹫' | '%')
+    matches!(c, '@' | '＠' | '﹫' | '%' | '&')
 }
 
 /// One character of the text as the address scanner sees it, with where it came from.
@@ -113,13 +114,16 @@ fn skeleton(text: &str) -> Vec<Seen> {
         if is_invisible(c) {
             continue;
         }
-        if c == '%' && text[end..].starts_with("40") {
-            it.next();
-            it.next();
+        // `%40`, twice-encoded `%2540`, and the HTML forms `&#64;`, `&#x40;`, `&commat;`
+        // (which a Markdown or HTML reader would show as `@`).
+        if let Some(len) = encoded_at(&text[i..]) {
+            while it.peek().is_some_and(|&(j, _)| j < i + len) {
+                it.next();
+            }
             out.push(Seen {
                 c: '@',
                 from: i,
-                to: end + 2,
+                to: i + len,
             });
             continue;
         }
@@ -136,6 +140,20 @@ fn skeleton(text: &str) -> Vec<Seen> {
         });
     }
     out
+}
+
+/// The length of an encoded at sign at the start of `s`, if there is one.
+fn encoded_at(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    match b.first()? {
+        b'%' if s.starts_with("%40") => Some(3),
+        b'%' if s.starts_with("%2540") => Some(5),
+        b'&' => ["&#64;", "&#064;", "&#x40;", "&#X40;", "&commat;"]
+            .iter()
+            .find(|e| b.len() >= e.len() && b[..e.len()].eq_ignore_ascii_case(e.as_bytes()))
+            .map(|e| e.len()),
+        _ => None,
+    }
 }
 
 fn is_local(c: char) -> bool {
@@ -484,6 +502,17 @@ mod tests {
         assert_eq!(clean("ops@127.0.0.1"), "<e-mail>");
         assert_eq!(clean("jo@xn--bcher-kva.de"), "<e-mail>");
         assert_eq!(clean("jo@bücher.de"), "<e-mail>");
+        // Found attacking the first version: forms a Markdown or HTML reader shows as `@`,
+        // a twice-encoded `%40`, and Unicode tag characters hiding inside the address.
+        assert_eq!(clean("ann&#64;acme.io"), "<e-mail>");
+        assert_eq!(
+            clean("ann&#x40;acme.io and bob&commat;acme.io"),
+            "<e-mail> and <e-mail>"
+        );
+        assert_eq!(clean("ann%2540acme.io"), "<e-mail>");
+        assert_eq!(clean("ann\u{e0041}@acme.io"), "<e-mail>");
+        assert_eq!(clean("fish &amp; chips"), "fish &amp; chips");
+        assert_eq!(clean("100% done"), "100% done");
     }
 
     #[test]
