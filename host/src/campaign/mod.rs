@@ -2,17 +2,17 @@
 //! then validated into [`Campaign`], which the rest of the pipeline reads.
 
 mod raw;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::runtime::Limits;
-use raw::*;
+use validate::Ctx;
 
 /// A campaign file error: where, which key, what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -291,104 +291,6 @@ pub fn minor_units(code: &str) -> Option<u32> {
     }
 }
 
-struct Ctx<'a> {
-    file: &'a Path,
-    text: &'a str,
-}
-
-impl Ctx<'_> {
-    fn line(&self, span: std::ops::Range<usize>) -> usize {
-        self.text[..span.start.min(self.text.len())]
-            .bytes()
-            .filter(|&b| b == b'\n')
-            .count()
-            + 1
-    }
-
-    fn err<T>(
-        &self,
-        span: std::ops::Range<usize>,
-        key: &str,
-        msg: impl Into<String>,
-    ) -> Result<T, CampaignError> {
-        Err(CampaignError {
-            file: self.file.to_path_buf(),
-            line: Some(self.line(span)),
-            key: key.to_string(),
-            message: msg.into(),
-        })
-    }
-
-    fn date(&self, v: &S<String>, key: &str) -> Result<NaiveDate, CampaignError> {
-        NaiveDate::parse_from_str(v.get_ref().trim(), "%Y-%m-%d").or_else(|_| {
-            self.err(
-                v.span(),
-                key,
-                format!("`{}` is not a date (use YYYY-MM-DD)", v.get_ref()),
-            )
-        })
-    }
-
-    fn decimal(&self, v: &S<String>, key: &str) -> Result<Decimal, CampaignError> {
-        Decimal::from_str(v.get_ref().trim()).or_else(|_| {
-            self.err(
-                v.span(),
-                key,
-                format!(
-                    "`{}` is not a decimal number (write it as a string, e.g. \"1250.50\")",
-                    v.get_ref()
-                ),
-            )
-        })
-    }
-
-    fn non_negative(&self, v: &S<String>, key: &str) -> Result<Decimal, CampaignError> {
-        let d = self.decimal(v, key)?;
-        if d.is_sign_negative() {
-            return self.err(v.span(), key, format!("{d} is negative"));
-        }
-        Ok(d)
-    }
-
-    fn currency(&self, v: &S<String>, key: &str) -> Result<String, CampaignError> {
-        let c = v.get_ref().trim().to_ascii_uppercase();
-        if minor_units(&c).is_none() {
-            return self.err(v.span(), key, format!("`{}` is not a currency this version knows (ISO 4217 code such as USD, EUR, JPY)", v.get_ref()));
-        }
-        Ok(c)
-    }
-
-    fn int_in(&self, v: &S<i64>, key: &str, lo: i64, hi: i64) -> Result<i64, CampaignError> {
-        let x = *v.get_ref();
-        if x < lo || x > hi {
-            return self.err(v.span(), key, format!("{x} is outside {lo}..={hi}"));
-        }
-        Ok(x)
-    }
-
-    fn limits(&self, l: Option<RawLimits>, key: &str) -> Result<Limits, CampaignError> {
-        match l {
-            None => Ok(Limits::default()),
-            Some(l) => Limits::default()
-                .with_overrides(l.memory_mib, l.time_ms, l.fuel)
-                .and_then(|x| x.with_host_memory(l.host_memory_mib))
-                .map_err(|m| CampaignError {
-                    file: self.file.to_path_buf(),
-                    line: None,
-                    key: key.to_string(),
-                    message: m,
-                }),
-        }
-    }
-}
-
-fn param_text(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// Reads and validates a campaign file.
 pub fn load(file: &Path) -> Result<Campaign, CampaignError> {
     let text =
@@ -404,474 +306,33 @@ pub fn load(file: &Path) -> Result<Campaign, CampaignError> {
 }
 
 /// Validates campaign text; `file` names it in errors and anchors relative paths.
+///
+/// Each section has its own validator (`validate.rs`); they run in a fixed order and the
+/// first error stops the parse, so a file with several errors always gets the same one.
 pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
-    let raw: RawCampaign = toml::from_str(text).map_err(|mut e| {
-        let line = e.span().map(|s| {
-            text[..s.start.min(text.len())]
-                .bytes()
-                .filter(|&b| b == b'\n')
-                .count()
-                + 1
-        });
-        let message = e.message().trim().to_string();
-        // toml keeps the key path private but prints it when it has no input to quote.
-        e.set_input(None);
-        let key = e
-            .to_string()
-            .lines()
-            .rev()
-            .find_map(|l| {
-                l.strip_prefix("in `")?
-                    .strip_suffix('`')
-                    .map(str::to_string)
-            })
-            .or_else(|| {
-                // A repeated key is a syntax error, with no path: its span is the key.
-                let span = e.span().filter(|_| message == "duplicate key")?;
-                text.get(span).map(|k| k.trim().to_string())
-            })
-            .unwrap_or_default();
-        CampaignError {
-            file: file.to_path_buf(),
-            line,
-            key,
-            message,
-        }
-    })?;
+    let raw = validate::syntax(file, text)?;
     let cx = Ctx { file, text };
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-
-    let id = raw.id.get_ref().trim().to_string();
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return cx.err(
-            raw.id.span(),
-            "id",
-            "use letters, digits, '-' and '_' only (it names files and directories)",
-        );
-    }
-    let name = raw.name.get_ref().trim().to_string();
-    if name.is_empty() {
-        return cx.err(raw.name.span(), "name", "must not be empty");
-    }
-    let start = cx.date(&raw.start, "start")?;
-    let end = cx.date(&raw.end, "end")?;
-    if end < start {
-        return cx.err(
-            raw.end.span(),
-            "end",
-            format!("{end} is before start {start}"),
-        );
-    }
-    let currency = cx.currency(&raw.currency, "currency")?;
-    let lookback_days = match &raw.lookback_days {
-        Some(v) => cx.int_in(v, "lookback_days", 1, 3650)?,
-        None => 90,
-    };
-
-    let mut fx = FxTable::default();
-    for (cur, table) in &raw.fx {
-        let key = format!("fx.{cur}");
-        let code = cur.trim().to_ascii_uppercase();
-        if minor_units(&code).is_none() {
-            let span = table.values().next().map(|v| v.span()).unwrap_or(0..0);
-            return cx.err(
-                span,
-                &key,
-                format!("`{cur}` is not a currency this version knows"),
-            );
-        }
-        let mut rates = vec![];
-        for (date, rate) in table {
-            let k = format!("{key}.\"{date}\"");
-            let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").or_else(|_| {
-                cx.err(
-                    rate.span(),
-                    &k,
-                    format!("`{date}` is not a date (use YYYY-MM-DD)"),
-                )
-            })?;
-            let r = cx.decimal(rate, &k)?;
-            if r <= Decimal::ZERO {
-                return cx.err(rate.span(), &k, format!("rate {r} must be positive"));
-            }
-            rates.push((d, r));
-        }
-        rates.sort_by_key(|(d, _)| *d);
-        fx.rates.insert(code, rates);
-    }
-
-    let mut partners = vec![];
-    let mut sources: Vec<Source> = vec![];
-    if raw.partners.get_ref().is_empty() {
-        return cx.err(
-            raw.partners.span(),
-            "partners",
-            "a campaign needs at least one partner",
-        );
-    }
-    for (pi, p) in raw.partners.into_inner().into_iter().enumerate() {
-        let pname = p.name.get_ref().trim().to_string();
-        let pkey = format!("partners[{pi}]");
-        if pname.is_empty() {
-            return cx.err(p.name.span(), &format!("{pkey}.name"), "must not be empty");
-        }
-        if partners.iter().any(|x: &Partner| x.name == pname) {
-            return cx.err(
-                p.name.span(),
-                &format!("{pkey}.name"),
-                format!("partner `{pname}` is listed twice"),
-            );
-        }
-        let mut stages = BTreeMap::new();
-        for (rawname, st) in &p.stages {
-            let stage = Stage::parse(st.get_ref().trim()).map_or_else(
-                || {
-                    cx.err(
-                        st.span(),
-                        &format!("{pkey}.stages.\"{rawname}\""),
-                        format!("`{}` is not a canonical stage (lead, mql, sql, opportunity, closed_won, closed_lost)", st.get_ref()),
-                    )
-                },
-                Ok,
-            )?;
-            stages.insert(rawname.trim().to_lowercase(), stage);
-        }
-        if p.sources.is_empty() {
-            return cx.err(
-                p.name.span(),
-                &format!("{pkey}.sources"),
-                format!("partner `{pname}` has no sources"),
-            );
-        }
-        for (si, s) in p.sources.into_iter().enumerate() {
-            let skey = format!("{pkey}.sources[{si}]");
-            let kind = match s.kind.get_ref().as_str() {
-                "crm" => SourceKind::Crm,
-                "map" => SourceKind::Map,
-                "analytics" => SourceKind::Analytics,
-                other => {
-                    return cx.err(
-                        s.kind.span(),
-                        &format!("{skey}.kind"),
-                        format!("`{other}` is not a source kind (crm, map, analytics)"),
-                    );
-                }
-            };
-            let n_same = sources
-                .iter()
-                .filter(|x| x.partner == pi && x.kind == kind)
-                .count();
-            let id = match &s.id {
-                Some(v) => v.get_ref().trim().to_string(),
-                None => format!("{}-{}-{}", slug(&pname), kind.name(), n_same + 1),
-            };
-            if sources.iter().any(|x| x.id == id) {
-                let span = s.id.as_ref().map(|v| v.span()).unwrap_or(s.kind.span());
-                return cx.err(
-                    span,
-                    &format!("{skey}.id"),
-                    format!("source id `{id}` is used twice"),
-                );
-            }
-            let timezone = match &s.timezone {
-                None => chrono_tz::UTC,
-                Some(tz) => tz.get_ref().trim().parse::<chrono_tz::Tz>().or_else(|_| {
-                    cx.err(tz.span(), &format!("{skey}.timezone"), format!("`{}` is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)", tz.get_ref()))
-                })?,
-            };
-            let freshness_sla_hours = match &s.freshness_sla_hours {
-                Some(v) => {
-                    Some(cx.int_in(v, &format!("{skey}.freshness_sla_hours"), 1, 24 * 3650)? as u64)
-                }
-                None => None,
-            };
-            let control_totals = match s.control_totals {
-                None => None,
-                Some(ct) => Some(ControlTotals {
-                    rows: match &ct.rows {
-                        Some(v) => Some(cx.int_in(
-                            v,
-                            &format!("{skey}.control_totals.rows"),
-                            0,
-                            i64::MAX,
-                        )? as u64),
-                        None => None,
-                    },
-                    amount: ct
-                        .amount
-                        .as_ref()
-                        .map(|v| cx.decimal(v, &format!("{skey}.control_totals.amount")))
-                        .transpose()?,
-                    tolerance: ct
-                        .tolerance
-                        .as_ref()
-                        .map(|v| cx.non_negative(v, &format!("{skey}.control_totals.tolerance")))
-                        .transpose()?
-                        .unwrap_or_default(),
-                }),
-            };
-            let sha256 = s
-                .sha256
-                .as_ref()
-                .map(|v| check_pin(&cx, v, &format!("{skey}.sha256")))
-                .transpose()?;
-            let file_path = s.file.get_ref().trim();
-            if file_path.is_empty() {
-                return cx.err(s.file.span(), &format!("{skey}.file"), "must not be empty");
-            }
-            sources.push(Source {
-                id,
-                partner: pi,
-                kind,
-                file: dir.join(file_path),
-                plugin: s.plugin.get_ref().trim().to_string(),
-                sha256,
-                timezone,
-                freshness_sla_hours,
-                params: s
-                    .params
-                    .iter()
-                    .map(|(k, v)| (k.clone(), param_text(v.get_ref())))
-                    .collect(),
-                control_totals,
-                limits: cx.limits(s.limits, &format!("{skey}.limits"))?,
-            });
-        }
-        partners.push(Partner {
-            name: pname,
-            role: p.role,
-            owner: p.owner,
-            fallback_owner: p.fallback_owner,
-            owner_unavailable: p.owner_unavailable,
-            stages,
-        });
-    }
-
-    let mut targets = BTreeMap::new();
-    for (pname, t) in &raw.targets {
-        let key = format!("targets.\"{pname}\"");
-        if !partners.iter().any(|p| &p.name == pname) {
-            return cx.err(
-                t.span(),
-                &key,
-                format!(
-                    "no partner is named `{pname}` (partners: {})",
-                    partners
-                        .iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-        }
-        let t = t.get_ref();
-        let mut channels = BTreeMap::new();
-        for (ch, ct) in &t.channels {
-            let ck = format!("{key}.channels.{ch}");
-            channels.insert(
-                ch.clone(),
-                (
-                    ct.pipeline
-                        .as_ref()
-                        .map(|v| cx.non_negative(v, &format!("{ck}.pipeline")))
-                        .transpose()?,
-                    ct.revenue
-                        .as_ref()
-                        .map(|v| cx.non_negative(v, &format!("{ck}.revenue")))
-                        .transpose()?,
-                ),
-            );
-        }
-        targets.insert(
-            pname.clone(),
-            Target {
-                pipeline: t
-                    .pipeline
-                    .as_ref()
-                    .map(|v| cx.non_negative(v, &format!("{key}.pipeline")))
-                    .transpose()?,
-                revenue: t
-                    .revenue
-                    .as_ref()
-                    .map(|v| cx.non_negative(v, &format!("{key}.revenue")))
-                    .transpose()?,
-                channels,
-            },
-        );
-    }
-
-    let mut spend = vec![];
-    for (i, s) in raw.spend.iter().enumerate() {
-        let key = format!("spend[{i}]");
-        if !partners.iter().any(|p| &p.name == s.partner.get_ref()) {
-            return cx.err(
-                s.partner.span(),
-                &format!("{key}.partner"),
-                format!("no partner is named `{}`", s.partner.get_ref()),
-            );
-        }
-        let amount = cx.non_negative(&s.amount, &format!("{key}.amount"))?;
-        let cur = match &s.currency {
-            Some(c) => cx.currency(c, &format!("{key}.currency"))?,
-            None => currency.clone(),
-        };
-        spend.push(Spend {
-            partner: s.partner.get_ref().clone(),
-            channel: s.channel.clone(),
-            asset: s.asset.clone(),
-            amount,
-            currency: cur,
-        });
-    }
-
-    let mut models = vec![];
-    for (i, m) in raw.models.into_iter().enumerate() {
-        let key = format!("models[{i}]");
-        let name = m.name.get_ref().trim().to_string();
-        if models.iter().any(|x: &ModelEntry| x.name == name) {
-            return cx.err(
-                m.name.span(),
-                &format!("{key}.name"),
-                format!("model `{name}` is listed twice"),
-            );
-        }
-        models.push(ModelEntry {
-            plugin: m
-                .plugin
-                .as_ref()
-                .map(|p| p.get_ref().trim().to_string())
-                .unwrap_or_else(|| name.clone()),
-            name,
-            sha256: m
-                .sha256
-                .as_ref()
-                .map(|v| check_pin(&cx, v, &format!("{key}.sha256")))
-                .transpose()?,
-            default: m.default,
-            params: m
-                .params
-                .iter()
-                .map(|(k, v)| (k.clone(), param_text(v.get_ref())))
-                .collect(),
-            limits: cx.limits(m.limits, &format!("{key}.limits"))?,
-        });
-    }
-    if models.iter().filter(|m| m.default).count() > 1 {
-        return Err(CampaignError {
-            file: file.to_path_buf(),
-            line: None,
-            key: "models".into(),
-            message: "more than one model is marked `default = true`; mark exactly one".into(),
-        });
-    }
-
-    let d = &raw.dedupe;
-    let dedupe = Dedupe {
-        touch_window_minutes: d
-            .touch_window_minutes
-            .as_ref()
-            .map(|v| cx.int_in(v, "dedupe.touch_window_minutes", 0, 7 * 24 * 60))
-            .transpose()?
-            .unwrap_or(30),
-        opportunity_key: match &d.opportunity_key {
-            None => OpportunityKey::DomainCloseAmount,
-            Some(v) => match v.get_ref().as_str() {
-                "id" => OpportunityKey::Id,
-                "domain_close_amount" => OpportunityKey::DomainCloseAmount,
-                other => {
-                    return cx.err(
-                        v.span(),
-                        "dedupe.opportunity_key",
-                        format!("`{other}` is not a matching rule (id, domain_close_amount)"),
-                    );
-                }
-            },
-        },
-        close_within_days: d
-            .close_within_days
-            .as_ref()
-            .map(|v| cx.int_in(v, "dedupe.close_within_days", 0, 365))
-            .transpose()?
-            .unwrap_or(7),
-        amount_tolerance: d
-            .amount_tolerance
-            .as_ref()
-            .map(|v| cx.non_negative(v, "dedupe.amount_tolerance"))
-            .transpose()?
-            .unwrap_or(Decimal::new(1, 2)),
-    };
-
-    let reconcile = Reconcile {
-        missing_fx: match &raw.reconcile.missing_fx {
-            None => MissingFx::Stop,
-            Some(v) => match v.get_ref().as_str() {
-                "stop" => MissingFx::Stop,
-                "reject" => MissingFx::Reject,
-                other => {
-                    return cx.err(
-                        v.span(),
-                        "reconcile.missing_fx",
-                        format!("`{other}` is not a policy for a missing FX rate (stop, reject)"),
-                    );
-                }
-            },
-        },
-    };
-
-    let g = &raw.guardrails;
-    let guardrails = Guardrails {
-        retry_limit: g
-            .retry_limit
-            .as_ref()
-            .map(|v| cx.int_in(v, "guardrails.retry_limit", 0, 10))
-            .transpose()?
-            .unwrap_or(2) as u32,
-        min_confidence: match &g.min_confidence {
-            Some(v) if !(0.0..=1.0).contains(v.get_ref()) => {
-                return cx.err(
-                    v.span(),
-                    "guardrails.min_confidence",
-                    format!("{} is outside 0..=1", v.get_ref()),
-                );
-            }
-            Some(v) => *v.get_ref(),
-            None => 0.6,
-        },
-        sourced_within_days: g
-            .sourced_within_days
-            .as_ref()
-            .map(|v| cx.int_in(v, "guardrails.sourced_within_days", 0, 3650))
-            .transpose()?
-            .unwrap_or(30),
-    };
-
-    let e = raw.escalation;
-    let ladder = e
-        .ladder
-        .unwrap_or_else(|| DEFAULT_LADDER.iter().map(|s| s.to_string()).collect());
-    if ladder.is_empty() {
-        return Err(CampaignError {
-            file: file.to_path_buf(),
-            line: None,
-            key: "escalation.ladder".into(),
-            message: "the ladder needs at least one rung".into(),
-        });
-    }
-
+    let who = validate::identity(&cx, &raw)?;
+    let fx = validate::fx(&cx, &raw.fx)?;
+    let (partners, sources) = validate::partners(&cx, raw.partners, &dir)?;
+    let targets = validate::targets(&cx, &raw.targets, &partners)?;
+    let spend = validate::spend(&cx, &raw.spend, &partners, &who.currency)?;
+    let models = validate::models(&cx, raw.models)?;
+    let dedupe = validate::dedupe(&cx, &raw.dedupe)?;
+    let reconcile = validate::reconcile(&cx, &raw.reconcile)?;
+    let guardrails = validate::guardrails(&cx, &raw.guardrails)?;
+    let escalation = validate::escalation(&cx, raw.escalation)?;
     Ok(Campaign {
         file: file.to_path_buf(),
         dir,
-        salt: raw.privacy.salt.unwrap_or_else(|| format!("ascribe:{id}")),
-        id,
-        name,
-        start,
-        end,
-        currency,
-        lookback_days,
+        salt: validate::privacy(raw.privacy, &who.id),
+        id: who.id,
+        name: who.name,
+        start: who.start,
+        end: who.end,
+        currency: who.currency,
+        lookback_days: who.lookback_days,
         reporting_cadence: raw.reporting_cadence,
         fx,
         partners,
@@ -882,25 +343,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
         dedupe,
         reconcile,
         guardrails,
-        escalation: Escalation {
-            ladder,
-            fallbacks: e.fallbacks,
-            unavailable: e.unavailable,
-        },
+        escalation,
     })
-}
-
-fn check_pin(cx: &Ctx, v: &S<String>, key: &str) -> Result<String, CampaignError> {
-    let s = v.get_ref().trim();
-    let hexpart = s.strip_prefix("sha256:").unwrap_or("");
-    if hexpart.len() != 64 || !hexpart.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return cx.err(
-            v.span(),
-            key,
-            format!("`{s}` is not a pin (write sha256: followed by 64 hex digits)"),
-        );
-    }
-    Ok(format!("sha256:{}", hexpart.to_ascii_lowercase()))
 }
 
 /// A file-system-safe form of a name: `AI Launch Tour` → `ai-launch-tour`.

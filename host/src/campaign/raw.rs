@@ -1,7 +1,7 @@
 //! The campaign file exactly as written: serde structs with `deny_unknown_fields`, so an
 //! unknown key or a wrong type is refused by the TOML parser with its line. Values that
 //! need checking beyond their TOML type keep their span (`Spanned`) so those errors can
-//! name the line too. `mod.rs` turns this into the validated [`super::Campaign`].
+//! name the line too. `validate.rs` turns this into the validated [`super::Campaign`].
 
 use std::collections::BTreeMap;
 
