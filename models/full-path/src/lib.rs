@@ -145,13 +145,10 @@ impl Model for FullPath {
 ascribe_sdk::export_model!(FullPath);
 
 #[cfg(test)]
-mod testkit;
-
-#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use ascribe_sdk::model::{JourneysBuilder, run};
+    use ascribe_sdk::testing::*;
 
     const F: u8 = FIRST_TOUCH;
     const L: u8 = LEAD_CREATION;

@@ -64,13 +64,10 @@ impl Model for LastTouch {
 ascribe_sdk::export_model!(LastTouch);
 
 #[cfg(test)]
-mod testkit;
-
-#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use ascribe_sdk::model::{JourneysBuilder, run};
+    use ascribe_sdk::testing::*;
 
     #[test]
     fn hand_computed_example() {

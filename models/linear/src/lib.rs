@@ -34,13 +34,10 @@ impl Model for Linear {
 ascribe_sdk::export_model!(Linear);
 
 #[cfg(test)]
-mod testkit;
-
-#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use ascribe_sdk::model::{JourneysBuilder, run};
+    use ascribe_sdk::testing::*;
 
     #[test]
     fn hand_computed_example() {

@@ -194,7 +194,4 @@ impl Model for Markov {
 ascribe_sdk::export_model!(Markov);
 
 #[cfg(test)]
-mod testkit;
-
-#[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use ascribe_sdk::model::{Journeys, JourneysBuilder, ModelError, run};
 
 use super::*;
-use crate::testkit::*;
+use ascribe_sdk::testing::*;
 
 fn score<'a>(out: &'a Output, name: &str) -> &'a [f64] {
     &out.scores.iter().find(|(n, _)| n == name).unwrap().1

@@ -90,13 +90,10 @@ impl Model for PositionBased {
 ascribe_sdk::export_model!(PositionBased);
 
 #[cfg(test)]
-mod testkit;
-
-#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use ascribe_sdk::model::{JourneysBuilder, run};
+    use ascribe_sdk::testing::*;
 
     #[test]
     fn hand_computed_example() {

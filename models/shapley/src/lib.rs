@@ -512,7 +512,4 @@ impl Model for Shapley {
 ascribe_sdk::export_model!(Shapley);
 
 #[cfg(test)]
-mod testkit;
-
-#[cfg(test)]
 mod tests;

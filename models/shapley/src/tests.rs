@@ -1,7 +1,7 @@
 use ascribe_sdk::model::{Journeys, JourneysBuilder, ModelError, run};
 
 use super::*;
-use crate::testkit::*;
+use ascribe_sdk::testing::*;
 
 fn score<'a>(out: &'a Output, name: &str) -> &'a [f64] {
     &out.scores.iter().find(|(n, _)| n == name).unwrap().1

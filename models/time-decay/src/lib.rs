@@ -61,13 +61,10 @@ impl Model for TimeDecay {
 ascribe_sdk::export_model!(TimeDecay);
 
 #[cfg(test)]
-mod testkit;
-
-#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use ascribe_sdk::model::{JourneysBuilder, run};
+    use ascribe_sdk::testing::*;
 
     const DAY: i64 = 86_400_000;
 

@@ -138,13 +138,10 @@ impl Model for WShaped {
 ascribe_sdk::export_model!(WShaped);
 
 #[cfg(test)]
-mod testkit;
-
-#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use ascribe_sdk::model::{CLOSED_WON, JourneysBuilder, run};
+    use ascribe_sdk::testing::*;
 
     const F: u8 = FIRST_TOUCH;
     const L: u8 = LEAD_CREATION;

@@ -5,8 +5,6 @@
 //!
 //! Only mapped columns are read: anything else in the file (names, notes) never leaves it.
 
-mod cells;
-
 use std::borrow::Cow;
 
 use ascribe_sdk::csv::{Header, Record};
@@ -16,7 +14,7 @@ use ascribe_sdk::normalizer::{
 use ascribe_sdk::time::{DateOrder, Time, parse_datetime};
 use ascribe_sdk::{ParamSpec, Params};
 
-use cells::{
+use ascribe_sdk::cells::{
     Cells, account_of, check_amount_letters, check_header_not_blank, delimiter_hint, domain_of,
     lower_into, parse_delimiter,
 };

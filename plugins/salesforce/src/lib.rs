@@ -5,8 +5,6 @@
 //!
 //! Opportunity Name, First Name and Last Name are never read, so they cannot leak.
 
-mod cells;
-
 use ascribe_sdk::csv::{Header, Record};
 use ascribe_sdk::normalizer::{
     Batch, Conversion, CsvRows, Info, NormalizeError, SourceInfo, StageEvent, Subject, Touch,
@@ -14,7 +12,7 @@ use ascribe_sdk::normalizer::{
 use ascribe_sdk::time::DateOrder;
 use ascribe_sdk::{ParamSpec, Params};
 
-use cells::{
+use ascribe_sdk::cells::{
     Cells, check_header_not_blank, delimiter_hint, domain_of, lower_into, parse_delimiter,
 };
 

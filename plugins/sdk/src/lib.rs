@@ -9,11 +9,14 @@
 //! Everything here also compiles natively, so plugin logic is unit-tested with plain
 //! `cargo test` before it is ever built for `wasm32-wasip2`.
 
+pub mod cells;
 pub mod csv;
 pub mod lines;
 pub mod model;
 pub mod normalizer;
 pub mod params;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 
 pub use params::{ParamSpec, Params};

@@ -1,9 +1,9 @@
-//! Test helpers (compiled only for tests): a seeded generator of pseudo-random journeys and
-//! the checks every model must pass (weights finite, non-negative, summing to 1 per
-//! converting journey; the same results in any journey order).
+//! Test support for models (the `testing` feature, for dev-dependencies): a seeded
+//! generator of pseudo-random journeys and the checks every model must pass (weights
+//! finite, non-negative, summing to 1 per converting journey; the same results in any
+//! journey order).
 
-#![allow(dead_code)]
-use ascribe_sdk::model::{
+use crate::model::{
     CLOSED_WON, FIRST_TOUCH, Journeys, JourneysBuilder, LEAD_CREATION, Model, OPPORTUNITY_CREATION,
     Output, run,
 };

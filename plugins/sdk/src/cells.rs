@@ -1,13 +1,12 @@
-//! Per-row cell access shared by the export kinds: trimmed `&str` cells borrowed from the
-//! record (no allocation per field), and every problem turned into a reject that names the
-//! column. The same file lives in `plugins/generic-csv`: the SDK has no shared home for
-//! it yet.
+//! Per-row cell access for CSV normalizers: trimmed `&str` cells borrowed from the record
+//! (no allocation per field), and every problem turned into a reject that names the
+//! column. The Salesforce and generic-CSV normalizers read their rows with it.
 
 use std::borrow::Cow;
 
-use ascribe_sdk::csv::{Header, Record};
-use ascribe_sdk::normalizer::{Batch, NormalizeError, clean_amount};
-use ascribe_sdk::time::{DateOrder, MAX_YEAR, MIN_YEAR, Time, days_from_civil, parse_datetime};
+use crate::csv::{Header, Record};
+use crate::normalizer::{Batch, NormalizeError, clean_amount};
+use crate::time::{DateOrder, MAX_YEAR, MIN_YEAR, Time, days_from_civil, parse_datetime};
 
 /// Reads the cells of one row. The first cell that cannot be read or parsed adds a reject
 /// naming its column and clears `ok`; the caller emits the row only when `ok` is still
