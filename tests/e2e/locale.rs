@@ -193,22 +193,3 @@ fn a_duplicate_column_that_is_read_is_refused_naming_both_positions() {
     let got = normalize("hubspot", &[], data.as_bytes(), 1 << 20).unwrap();
     assert_eq!(got.amounts, vec![(1, "100".to_string())]);
 }
-
-/// The kit `ascribe plugin new` writes keeps its own copy of `clean_amount`; it must be
-/// the SDK's, character for character (it once read `12.5k` as 12.5).
-#[test]
-fn the_rust_kit_cleans_amounts_with_the_sdks_function() {
-    let function = |src: &'static str| -> &'static str {
-        let start = src
-            .find("/// Cleans an exported amount")
-            .expect("clean_amount's doc comment");
-        let end = start + src[start..].find("\n}\n").expect("the function's end") + 3;
-        &src[start..end]
-    };
-    let sdk = function(include_str!("../../plugins/sdk/src/normalizer.rs"));
-    let kit = function(include_str!(
-        "../../host/templates/rust-normalizer/src/ascribe/mod.rs"
-    ));
-    assert!(sdk.contains("pub fn clean_amount(raw: &str, decimal_comma: bool)"));
-    assert_eq!(kit, sdk);
-}

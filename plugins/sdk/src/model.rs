@@ -358,6 +358,35 @@ pub fn run<M: Model>(input: &Journeys, params: &[(&str, &str)]) -> Result<Output
     M::attribute(&input.only(info.inputs), &p)
 }
 
+/// The host's check of a model's weights: one per touch, finite, non-negative, and
+/// summing to 1 (within 1e-6) for every converting journey with touches.
+pub fn check_weights(input: &Journeys, out: &Output) -> Result<(), String> {
+    if out.weights.len() != input.touches() {
+        return Err(format!(
+            "{} weights for {} touches",
+            out.weights.len(),
+            input.touches()
+        ));
+    }
+    if let Some((i, w)) = out
+        .weights
+        .iter()
+        .enumerate()
+        .find(|(_, w)| !w.is_finite() || **w < 0.0)
+    {
+        return Err(format!("weight {i} is {w}"));
+    }
+    for j in input.iter() {
+        if j.conversions > 0.0 && !j.is_empty() {
+            let s: f64 = out.weights[j.start..j.start + j.len()].iter().sum();
+            if (s - 1.0).abs() > 1e-6 {
+                return Err(format!("journey {} weights sum to {s}", j.index));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[doc(hidden)]
 pub fn wit_info<M: Model>() -> wit::PluginInfo {
     let i = M::info();

@@ -1,7 +1,14 @@
 //! `ascribe plugin new`: writes a standalone plugin project that builds a working
 //! component. Everything it writes is embedded in this binary (`host/templates/`, the WIT
-//! contracts, and the SDK's self-contained helpers), because the partner engineer who runs
-//! it has the binary and a package registry, not this repository.
+//! contracts, and the SDK's sources), because the partner engineer who runs it has the
+//! binary and a package registry, not this repository.
+//!
+//! A Rust project gets the SDK itself, vendored: `vendor/ascribe-sdk/` holds
+//! `plugins/sdk/src/*.rs` byte for byte (embedded here with `include_str!`, so there is one
+//! copy of the kit and it cannot drift), and the contracts sit in `wit/<contract>/` where
+//! the SDK's `wit_bindgen::generate!` finds them (`../../wit/…` from the SDK's directory,
+//! as in this repository). The project depends on it by path, so it builds anywhere with
+//! crates.io alone, and its code reads like the bundled plugins' (`ascribe_sdk::…`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,17 +55,46 @@ const WIT_MODEL: &str = include_str!("../../../../wit/model-0.2.0/model.wit");
 /// the host runs both.
 const WIT_MODEL_V0_1: &str = include_str!("../../../../wit/model-0.1.0/model.wit");
 
-const SDK_CSV: &str = include_str!("../../../../plugins/sdk/src/csv.rs");
-const SDK_PARAMS: &str = include_str!("../../../../plugins/sdk/src/params.rs");
-const SDK_TIME: &str = include_str!("../../../../plugins/sdk/src/time.rs");
+/// The SDK's sources, vendored into every Rust project: (file under `src/`, text).
+const SDK_SOURCES: &[(&str, &str)] = &[
+    ("lib.rs", include_str!("../../../../plugins/sdk/src/lib.rs")),
+    (
+        "cells.rs",
+        include_str!("../../../../plugins/sdk/src/cells.rs"),
+    ),
+    ("csv.rs", include_str!("../../../../plugins/sdk/src/csv.rs")),
+    (
+        "lines.rs",
+        include_str!("../../../../plugins/sdk/src/lines.rs"),
+    ),
+    (
+        "model.rs",
+        include_str!("../../../../plugins/sdk/src/model.rs"),
+    ),
+    (
+        "normalizer.rs",
+        include_str!("../../../../plugins/sdk/src/normalizer.rs"),
+    ),
+    (
+        "params.rs",
+        include_str!("../../../../plugins/sdk/src/params.rs"),
+    ),
+    (
+        "testing.rs",
+        include_str!("../../../../plugins/sdk/src/testing.rs"),
+    ),
+    (
+        "time.rs",
+        include_str!("../../../../plugins/sdk/src/time.rs"),
+    ),
+];
+const SDK_CARGO: &str = include_str!("../../../../plugins/sdk/Cargo.toml");
 
 const T_CARGO: &str = include_str!("../../../templates/rust/Cargo.toml.tmpl");
 const T_RUST_GITIGNORE: &str = include_str!("../../../templates/rust/gitignore");
 const T_RN_LIB: &str = include_str!("../../../templates/rust-normalizer/src/lib.rs");
-const T_RN_KIT: &str = include_str!("../../../templates/rust-normalizer/src/ascribe/mod.rs");
 const T_RN_README: &str = include_str!("../../../templates/rust-normalizer/README.md");
 const T_RM_LIB: &str = include_str!("../../../templates/rust-model/src/lib.rs");
-const T_RM_KIT: &str = include_str!("../../../templates/rust-model/src/ascribe/mod.rs");
 const T_RM_README: &str = include_str!("../../../templates/rust-model/README.md");
 const T_PY_KIT: &str = include_str!("../../../templates/python/ascribe_kit.py");
 const T_PY_GITIGNORE: &str = include_str!("../../../templates/python/gitignore");
@@ -76,20 +112,58 @@ const SAMPLE_PATHS: &str = include_str!("../../../templates/samples/paths.csv");
 
 /// A file of a generated project: where it goes, and its text before substitution.
 pub struct TemplateFile {
-    pub path: &'static str,
+    pub path: String,
     pub text: String,
 }
 
-fn vendored(sdk_path: &str, text: &str) -> String {
+/// The SDK's manifest as a standalone crate: the workspace's shared fields written out.
+fn sdk_manifest() -> String {
+    let text = SDK_CARGO
+        .replace(
+            "version.workspace = true",
+            &format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
+        )
+        .replace("edition.workspace = true", "edition = \"2024\"")
+        .replace("license.workspace = true", "license = \"Apache-2.0\"")
+        .replace(
+            "wit-bindgen = { workspace = true }",
+            &format!("wit-bindgen = \"{WIT_BINDGEN_VERSION}\""),
+        );
     format!(
-        "// Vendored from ascribe's Rust SDK ({sdk_path}) by `ascribe plugin new`; yours to change.\n\n{text}"
+        "# ascribe's Rust SDK {}, vendored by `ascribe plugin new`: the same sources ascribe's\n# own plugins build with. Yours to change; a newer ascribe vendors a newer one.\n{text}",
+        env!("CARGO_PKG_VERSION")
     )
+}
+
+/// The vendored SDK and the contracts its bindings are generated from.
+fn sdk_files() -> Vec<TemplateFile> {
+    let mut files: Vec<TemplateFile> = SDK_SOURCES
+        .iter()
+        .map(|(name, text)| TemplateFile {
+            path: format!("vendor/ascribe-sdk/src/{name}"),
+            text: text.to_string(),
+        })
+        .collect();
+    files.push(TemplateFile {
+        path: "vendor/ascribe-sdk/Cargo.toml".into(),
+        text: sdk_manifest(),
+    });
+    for (path, text) in [
+        ("wit/normalizer-0.1.0/normalizer.wit", WIT_NORMALIZER),
+        ("wit/model-0.2.0/model.wit", WIT_MODEL),
+    ] {
+        files.push(TemplateFile {
+            path: path.into(),
+            text: text.to_string(),
+        });
+    }
+    files
 }
 
 /// The files of a project of this kind and language, before `{{…}}` substitution.
 pub fn files(kind: Kind, lang: Lang) -> Vec<TemplateFile> {
-    let f = |path: &'static str, text: &str| TemplateFile {
-        path,
+    let f = |path: &str, text: &str| TemplateFile {
+        path: path.to_string(),
         text: text.to_string(),
     };
     match (kind, lang) {
@@ -97,36 +171,22 @@ pub fn files(kind: Kind, lang: Lang) -> Vec<TemplateFile> {
             f("Cargo.toml", T_CARGO),
             f(".gitignore", T_RUST_GITIGNORE),
             f("README.md", T_RN_README),
-            f("wit/normalizer.wit", WIT_NORMALIZER),
             f("src/lib.rs", T_RN_LIB),
-            f("src/ascribe/mod.rs", T_RN_KIT),
-            f(
-                "src/ascribe/csv.rs",
-                &vendored("plugins/sdk/src/csv.rs", SDK_CSV),
-            ),
-            f(
-                "src/ascribe/params.rs",
-                &vendored("plugins/sdk/src/params.rs", SDK_PARAMS),
-            ),
-            f(
-                "src/ascribe/time.rs",
-                &vendored("plugins/sdk/src/time.rs", SDK_TIME),
-            ),
             f("sample/touches.csv", SAMPLE_TOUCHES),
-        ],
+        ]
+        .into_iter()
+        .chain(sdk_files())
+        .collect(),
         (Kind::Model, Lang::Rust) => vec![
             f("Cargo.toml", T_CARGO),
             f(".gitignore", T_RUST_GITIGNORE),
             f("README.md", T_RM_README),
-            f("wit/model.wit", WIT_MODEL),
             f("src/lib.rs", T_RM_LIB),
-            f("src/ascribe/mod.rs", T_RM_KIT),
-            f(
-                "src/ascribe/params.rs",
-                &vendored("plugins/sdk/src/params.rs", SDK_PARAMS),
-            ),
             f("sample/paths.csv", SAMPLE_PATHS),
-        ],
+        ]
+        .into_iter()
+        .chain(sdk_files())
+        .collect(),
         (Kind::Normalizer, Lang::Python) => vec![
             f(".gitignore", T_PY_GITIGNORE),
             f("README.md", T_PN_README),
@@ -233,14 +293,19 @@ pub fn generate(kind: Kind, lang: Lang, name: &str, dir: &Path) -> anyhow::Resul
     };
     let mut written = vec![];
     for f in files(kind, lang) {
-        let path = dir.join(f.path);
+        let path = dir.join(&f.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::write(&path, subst(&f.text))
-            .with_context(|| format!("writing {}", path.display()))?;
-        written.push(f.path.to_string());
+        // The vendored SDK is written byte for byte: it is the SDK, not a template.
+        let text = if f.path.starts_with("vendor/") {
+            f.text
+        } else {
+            subst(&f.text)
+        };
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        written.push(f.path);
     }
     Ok(written)
 }

@@ -3,11 +3,10 @@
 //! As generated it is a linear model that can leave some keys out: every touch of a
 //! converting journey gets an equal share, except touches on `ignore_keys` (say `direct`),
 //! which get none unless the journey has nothing else. Change `info` and `attribute`;
-//! the kit in `src/ascribe/` handles the contract.
+//! the SDK in `vendor/ascribe-sdk/` handles the contract.
 
-pub mod ascribe;
-
-use ascribe::{Info, Inputs, Journeys, Model, ModelError, Output, ParamSpec, Params};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
+use ascribe_sdk::{ParamSpec, Params};
 
 pub struct Plugin;
 
@@ -52,12 +51,12 @@ impl Model for Plugin {
     }
 }
 
-ascribe::export_model!(Plugin);
+ascribe_sdk::export_model!(Plugin);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ascribe::{JourneysBuilder, check_weights, run};
+    use ascribe_sdk::model::{JourneysBuilder, check_weights, run};
 
     #[test]
     fn credit_skips_ignored_keys_unless_alone() {

@@ -2,14 +2,12 @@
 //!
 //! It reads a CSV export of touches, one row per touch, with the columns of
 //! `sample/touches.csv`. Change `info`, `header` and `row` to read your own export; the
-//! kit in `src/ascribe/` streams the file, numbers the rows and packs the columns.
+//! SDK in `vendor/ascribe-sdk/` streams the file, numbers the rows and packs the columns.
 
-pub mod ascribe;
-
-use ascribe::{
-    Batch, Csv, CsvRows, DateOrder, Header, Info, NormalizeError, ParamSpec, Params, Record,
-    SourceInfo, Touch, parse_datetime,
-};
+use ascribe_sdk::csv::{Header, Record};
+use ascribe_sdk::normalizer::{Batch, Csv, CsvRows, Info, NormalizeError, SourceInfo, Touch};
+use ascribe_sdk::time::{DateOrder, parse_datetime};
+use ascribe_sdk::{ParamSpec, Params};
 
 pub struct Plugin {
     delimiter: u8,
@@ -146,12 +144,14 @@ impl CsvRows for Plugin {
     }
 }
 
-ascribe::export_normalizer!(Csv<Plugin>);
+ascribe_sdk::export_normalizer!(Csv<Plugin>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ascribe::{run_file, touch_col, unaccounted_rows};
+    use ascribe_sdk::normalizer::{
+        AMOUNT_CASES, clean_amount, run_file, touch_col, unaccounted_rows,
+    };
 
     const SAMPLE: &[u8] = include_bytes!("../sample/touches.csv");
 
@@ -188,5 +188,20 @@ mod tests {
                 "missing required column(s): Email, Company Domain, Touched At, Channel".into()
             )
         );
+    }
+
+    /// Amounts (say for a conversion's value) read as the SDK's own tests read them:
+    /// `12.5k` and `n/a` refused, `USD 99` is 99, `1.234,50` is 1234.50 with
+    /// `decimal_comma` and refused without it.
+    #[test]
+    fn amounts_are_read_as_the_sdk_reads_them() {
+        for &(cell, decimal_comma, want) in AMOUNT_CASES {
+            let got = clean_amount(cell, decimal_comma);
+            assert_eq!(got.as_deref().map_err(String::as_str), want, "{cell}");
+        }
+        for cell in ["12.5k", "n/a", "USD 99", "1.234,50"] {
+            assert!(AMOUNT_CASES.iter().any(|c| c.0 == cell), "{cell}");
+        }
+        assert_eq!(clean_amount("1.234,50", true).unwrap(), "1234.50");
     }
 }
