@@ -9,14 +9,14 @@ pub mod campaign;
 pub mod cli;
 pub mod compare;
 pub mod data;
-pub mod fsx;
+pub use ascribe_runtime::fsx;
 pub mod guardrails;
 pub mod insights;
 pub mod normalize;
 pub mod paths;
 pub mod plugin_path;
 pub mod report;
-pub mod runtime;
+pub use ascribe_runtime as runtime;
 pub mod text;
 
 /// Large blocks on huge pages for every binary linking this library (the `ascribe`

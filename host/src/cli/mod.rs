@@ -84,7 +84,11 @@ impl Global {
                 .clone()
                 .or_else(crate::runtime::cache::default_dir)
         };
-        crate::runtime::Runtime::new(crate::runtime::RuntimeOptions { fuel, cache_dir })
+        // The runtime's warnings and timings leave through the host's one terminal exit.
+        crate::runtime::Runtime::with_warnings(
+            crate::runtime::RuntimeOptions { fuel, cache_dir },
+            std::sync::Arc::new(|line: &str| crate::errln!("{line}")),
+        )
     }
 }
 

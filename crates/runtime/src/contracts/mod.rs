@@ -1,26 +1,61 @@
-//! One module per contract version, each converting its generated bindings into the
-//! host's own types (`runtime::model`, `runtime::normalizer`). Adding `model@0.2.0` means
-//! a new module here and a new arm in [`detect`]; nothing else in the host changes.
+//! One module per contract version. The latest version of each contract converts its
+//! generated bindings into the runtime's own types ([`crate::model`],
+//! [`crate::normalizer`]); an older version converts its bindings into the latest's and
+//! reuses that conversion, as Zed's extension host does (`model_v0_1` into `model_v0_2`),
+//! so a rule about what a model returns lives in one place. Adding `model@0.3.0` means a
+//! new module here that becomes the one conversion, `model_v0_2` converting into it, and
+//! a new arm in [`detect`]; nothing above the runtime changes.
+
+/// Moves every column of one journeys record into another of the same shape: the
+/// runtime's [`JourneyColumns`] and each model contract's generated `journeys` have the
+/// same eleven fields, and listing them once keeps every conversion from repeating them.
+/// Each column is moved, never copied.
+macro_rules! journeys {
+    ($j:expr => $to:path) => {{
+        let j = $j;
+        $to {
+            keys: j.keys,
+            partners: j.partners,
+            touch_key: j.touch_key,
+            touch_time_ms: j.touch_time_ms,
+            touch_flags: j.touch_flags,
+            touch_partner: j.touch_partner,
+            journey_offsets: j.journey_offsets,
+            conversions: j.conversions,
+            nulls: j.nulls,
+            value: j.value,
+            conversion_time_ms: j.conversion_time_ms,
+        }
+    }};
+}
 
 pub mod model_v0_1;
 pub mod model_v0_2;
 pub mod normalizer_v0_1;
 
+/// What a call returned: the plugin's answer, or its typed refusal (the error's kind as
+/// the contract names it, and the plugin's message).
+pub type Answer<T> = Result<T, (&'static str, String)>;
+
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
-use crate::runtime::model::{Inputs, JourneyColumns, ModelInfo, ModelOutput};
-use crate::runtime::sandbox::StoreState;
+use crate::model::{Inputs, JourneyColumns, ModelInfo, ModelOutput};
+use crate::sandbox::StoreState;
 
 /// The kinds of plugin and the contract versions this host runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contract {
+    /// `ascribe:model@0.1.0`: frozen; every column is sent.
     ModelV0_1,
+    /// `ascribe:model@0.2.0`: a model names the columns it reads.
     ModelV0_2,
+    /// `ascribe:normalizer@0.1.0`.
     NormalizerV0_1,
 }
 
 impl Contract {
+    /// `model` or `normalizer`, for messages and `plugin list`.
     pub fn kind(self) -> &'static str {
         match self {
             Contract::ModelV0_1 | Contract::ModelV0_2 => "model",
@@ -37,6 +72,7 @@ impl Contract {
         }
     }
 
+    /// The WIT package this contract is, with its version (`ascribe:model@0.2.0`).
     pub fn package(self) -> &'static str {
         match self {
             Contract::ModelV0_1 => "ascribe:model@0.1.0",
@@ -57,11 +93,14 @@ const SUPPORTED: &[(&str, Contract)] = &[
 
 /// A model instance of whichever contract version the plugin targets.
 pub enum ModelInstance {
+    /// A model built against 0.1.0.
     V0_1(model_v0_1::Instance),
+    /// A model built against 0.2.0.
     V0_2(model_v0_2::Instance),
 }
 
 impl ModelInstance {
+    /// Instantiates the component as `contract` says (which must be a model's).
     pub fn new(
         contract: Contract,
         store: &mut Store<StoreState>,
@@ -79,6 +118,7 @@ impl ModelInstance {
         })
     }
 
+    /// Asks the model what it is, in the runtime's terms whatever its version.
     pub fn info(&self, store: &mut Store<StoreState>) -> wasmtime::Result<ModelInfo> {
         match self {
             ModelInstance::V0_1(i) => i.info(store),
@@ -86,14 +126,14 @@ impl ModelInstance {
         }
     }
 
-    /// Runs the model over the columns in `sent` (see [`lend`]); `input` is left as it was.
+    /// Runs the model over the columns in `sent` (see `lend`); `input` is left as it was.
     pub fn attribute(
         &self,
         store: &mut Store<StoreState>,
         input: &mut JourneyColumns,
         sent: Inputs,
         params: &[(String, String)],
-    ) -> wasmtime::Result<model_v0_1::Answer<ModelOutput>> {
+    ) -> wasmtime::Result<Answer<ModelOutput>> {
         let (cols, loan) = lend(input, sent);
         let (cols, answer) = match self {
             ModelInstance::V0_1(i) => i.attribute(store, cols, params),

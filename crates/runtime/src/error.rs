@@ -12,6 +12,7 @@ use super::limits::show_duration;
 pub struct PluginLabel {
     /// `name@version`, or the file name before `info` has answered.
     pub name: String,
+    /// The wasm's sha256 in hex: what a campaign pins, shown short in messages.
     pub sha256: String,
 }
 
@@ -26,13 +27,20 @@ impl fmt::Display for PluginLabel {
     }
 }
 
+/// Why a call failed, in terms a user can act on (raise a limit, fix a parameter, report
+/// the plugin), so an embedder can react to the kind without parsing messages.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cause {
+    /// The call ran past its wall-clock limit (`limits.time_per_call`).
     TimeLimit(Duration),
+    /// The plugin asked for more memory than its limit.
     MemoryLimit {
+        /// The limit it hit, in MiB.
         mib: u64,
     },
+    /// The call used up its instruction budget (`limits.fuel`).
     Fuel(u64),
+    /// The plugin recursed past the sandbox's stack.
     StackOverflow,
     /// A trap or abort; the text is the panic message when the plugin left one on stderr.
     Crashed(String),
@@ -40,7 +48,9 @@ pub enum Cause {
     BadOutput(String),
     /// The plugin refused the call with a typed error (a bad parameter, an unreadable file).
     Reported {
+        /// The contract's name for the error (`invalid parameter`, `bad file`).
         kind: &'static str,
+        /// The plugin's own message, truncated.
         message: String,
     },
     /// The plugin called `exit` (WASI's `exit`, Rust's `std::process::exit`) instead of
@@ -49,7 +59,9 @@ pub enum Cause {
     /// The records a normalizer returned would take more of the host's memory than the
     /// source's budget allows (`Limits::host_budget`).
     HostMemory {
+        /// Bytes the records would cost the host.
         kept: u64,
+        /// Bytes the source may cost.
         budget: u64,
         /// How the budget was set: `16× the 8 MiB read so far + 40 MiB`.
         rule: String,
@@ -99,31 +111,51 @@ impl fmt::Display for Cause {
 /// A plugin failed to load or to run. The run as a whole decides what else to do.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum PluginError {
+    /// The file could not be opened or read (missing, not a regular file, too large).
     #[error("plugin {path}: cannot read it: {reason}")]
-    Unreadable { path: String, reason: String },
+    Unreadable {
+        /// The path as given.
+        path: String,
+        /// What the file system said, or which check refused it.
+        reason: String,
+    },
+    /// The wasm is not the one the campaign pinned: nothing of it was compiled or run.
     #[error(
         "plugin {path}: its sha256 is {actual}, but the campaign pins {expected}; refusing to run it (if the change is intended, update the pin, e.g. with `ascribe plugin lock`)"
     )]
     DigestMismatch {
+        /// The path as given.
         path: String,
+        /// The pin, `sha256:…`.
         expected: String,
+        /// The file's digest, `sha256:…`.
         actual: String,
     },
+    /// The wasm is not a plugin this runtime can run: it does not compile, imports what
+    /// the sandbox does not link, targets no supported contract, or gave a bad `info`.
     #[error("plugin {path} (sha256:{sha}): {reason}")]
     Invalid {
+        /// The path as given.
         path: String,
+        /// The wasm's sha256 in hex.
         sha: String,
+        /// What is wrong and what to do.
         reason: String,
     },
+    /// A call into a loaded plugin failed; the instance is not entered again.
     #[error("plugin {label} failed in `{operation}`: {cause}")]
     Call {
+        /// Which plugin.
         label: PluginLabel,
+        /// The call (`attribute`, `push (chunk 3)`).
         operation: String,
+        /// Why.
         cause: Cause,
     },
 }
 
 impl PluginError {
+    /// Why a call failed; `None` when the plugin never got as far as a call.
     pub fn cause(&self) -> Option<&Cause> {
         match self {
             PluginError::Call { cause, .. } => Some(cause),

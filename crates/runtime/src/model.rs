@@ -1,33 +1,48 @@
-//! The model contract as the rest of the host sees it, independent of contract versions.
+//! The model contract as an embedder sees it, independent of contract versions: every
+//! version's bindings convert into these types (`contracts`), so code above the runtime
+//! never changes when a contract version is added.
 
 use serde::Serialize;
 
 /// One parameter a plugin accepts, with its default.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParamSpec {
+    /// The key a campaign or `--param` sets it by.
     pub name: String,
+    /// What the model uses when nobody sets it, as text (the model parses its own).
     pub default_value: String,
+    /// One line for `plugin inspect` and the scaffold's docs.
     pub description: String,
 }
 
+/// What a model says about itself at load: its name for reports and pins, what it reads
+/// (which decides what is sent and whether paths may be merged), and what it accepts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelInfo {
+    /// The name reports credit the results to (`linear`).
     pub name: String,
+    /// The model's own version, shown beside its name (`linear@1.2.0`).
     pub version: String,
+    /// One line for `plugin inspect`.
     pub description: String,
+    /// The parameters it accepts; any other is refused before a call.
     pub params: Vec<ParamSpec>,
     /// The columns the model reads. A `model@0.2.0` plugin receives only these; a
     /// `model@0.1.0` plugin receives every column, and declared only `times`,
     /// `milestones` and `nulls` (the others are set as it used them: keys and values).
     pub inputs: Inputs,
+    /// Names of the per-key score columns it returns beside the weights (markov's
+    /// removal effects), so reports can lay them out before the first call.
     pub key_scores: Vec<String>,
 }
 
 impl ModelInfo {
+    /// Touch and conversion times must be real (the host cannot merge or zero them).
     pub fn needs_timestamps(&self) -> bool {
         self.inputs.times
     }
 
+    /// The milestone bits ([`flags`]) must be set on the touches.
     pub fn needs_milestones(&self) -> bool {
         self.inputs.milestones
     }
@@ -43,15 +58,22 @@ impl ModelInfo {
 /// `journey_offsets` and `conversions` are always sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Inputs {
+    /// `touch_key`: which key each touch is.
     pub touch_keys: bool,
+    /// `touch_time_ms` and `conversion_time_ms`: rules out merging paths.
     pub times: bool,
+    /// `touch_flags`: rules out merging paths.
     pub milestones: bool,
+    /// `touch_partner` and `partners`: rules out merging paths.
     pub partners: bool,
+    /// `nulls`: non-converting journeys carry information (markov, shapley).
     pub nulls: bool,
+    /// `value`: the conversion value.
     pub values: bool,
 }
 
 impl Inputs {
+    /// Every column: what a `model@0.1.0` plugin is always sent.
     pub const ALL: Inputs = Inputs {
         touch_keys: true,
         times: true,
@@ -79,9 +101,13 @@ impl Inputs {
 
 /// Milestone bits in [`JourneyColumns::touch_flags`].
 pub mod flags {
+    /// The journey's first touch (position-based and w-shaped give it a share).
     pub const FIRST_TOUCH: u8 = 1;
+    /// The touch that created the lead.
     pub const LEAD_CREATION: u8 = 2;
+    /// The touch that created the opportunity.
     pub const OPPORTUNITY_CREATION: u8 = 4;
+    /// The touch at which the deal closed (full-path).
     pub const CLOSED_WON: u8 = 8;
 }
 
@@ -93,24 +119,37 @@ pub mod flags {
 /// asked for as zeros when it is empty here (`contracts::lend`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JourneyColumns {
+    /// The dictionary of attribution keys (channels, assets), each once.
     pub keys: Vec<String>,
+    /// Partner names, indexed by `touch_partner`.
     pub partners: Vec<String>,
+    /// Per touch: an index into `keys`.
     pub touch_key: Vec<u32>,
+    /// Per touch: milliseconds since the Unix epoch, UTC.
     pub touch_time_ms: Vec<i64>,
+    /// Per touch: milestone bits ([`flags`]).
     pub touch_flags: Vec<u8>,
+    /// Per touch: an index into `partners`.
     pub touch_partner: Vec<u32>,
+    /// Journeys + 1 entries: journey `i` is touches `offsets[i]..offsets[i + 1]`.
     pub journey_offsets: Vec<u32>,
+    /// Per journey: conversions (of every journey merged into this path).
     pub conversions: Vec<f64>,
+    /// Per journey: non-conversions, for models that learn from them.
     pub nulls: Vec<f64>,
+    /// Per journey: the conversion value.
     pub value: Vec<f64>,
+    /// Per journey: when it converted, milliseconds since the Unix epoch, UTC.
     pub conversion_time_ms: Vec<i64>,
 }
 
 impl JourneyColumns {
+    /// How many journeys (paths) there are.
     pub fn journeys(&self) -> usize {
         self.journey_offsets.len().saturating_sub(1)
     }
 
+    /// How many touches there are, over all journeys.
     pub fn touches(&self) -> usize {
         self.touch_key.len()
     }
@@ -257,17 +296,24 @@ impl JourneyColumns {
     }
 }
 
+/// A model's answer, already checked ([`validate_output`]): the runtime never hands an
+/// embedder weights that do not add up or text without bounds.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModelOutput {
+    /// One weight per touch; a converting journey's weights sum to 1.
     pub weights: Vec<f64>,
+    /// Per-key score columns, named as in [`ModelInfo::key_scores`], one value per key.
     pub scores: Vec<(String, Vec<f64>)>,
+    /// Short remarks for the report (at most [`MAX_NOTES`] of [`MAX_NOTE_BYTES`]).
     pub notes: Vec<String>,
 }
 
 /// Bounds on what a model may return beyond the weights, so a hostile plugin cannot make
 /// the host store or print unbounded text.
 pub const MAX_NOTES: usize = 64;
+/// The longest note, in bytes.
 pub const MAX_NOTE_BYTES: usize = 2048;
+/// The most score columns a model may return.
 pub const MAX_SCORE_COLUMNS: usize = 16;
 
 /// Largest allowed |Σ weights − 1| for a converting journey. Models promise 1e-9; the host
@@ -453,6 +499,8 @@ pub fn validate_output(
     Ok(())
 }
 
+/// `s` cut to at most `n` bytes at a character boundary, with `…` when cut: how a
+/// plugin's own messages are bounded before they reach an error.
 pub fn truncate(s: &str, n: usize) -> String {
     if s.len() <= n {
         return s.to_string();

@@ -1,5 +1,6 @@
-//! Runs untrusted plugin components, safely and fast. This module has one job; it knows
-//! nothing of campaigns or attribution.
+//! Runs untrusted plugin components, safely and fast. This crate has one job; it knows
+//! nothing of campaigns or attribution, and depends on nothing of the host, so the `ascribe`
+//! CLI, a Python package and a cluster job embed the same sandbox.
 //!
 //! - One [`Engine`] per process, with epoch interruption for wall-clock limits and
 //!   (optionally) fuel for instruction budgets.
@@ -8,10 +9,72 @@
 //!   seeded randomness, a summed memory limit. A trap poisons an instance
 //!   (`CannotEnterComponent`), so no store is ever reused after a failure.
 //! - Everything a plugin returns is validated before the host uses it.
+//!
+//! # Embedding
+//!
+//! Every embedder goes through the same four steps; only where the runtime lives and
+//! where its warnings go differ.
+//!
+//! 1. **A [`Runtime`] per process.** [`Runtime::new`] (warnings to stderr) or
+//!    [`Runtime::with_warnings`] (warnings to a sink of yours). It starts the engine and
+//!    its epoch ticker thread, so make one and share it: it is cheap to clone and can be
+//!    used from any thread. [`RuntimeOptions`] chooses fuel metering and the compile
+//!    cache directory (`None` compiles in memory every time).
+//! 2. **Load a plugin.** [`Runtime::load`] with the wasm's path, an optional pin
+//!    (`sha256:…`, checked before anything is compiled) and the [`Limits`] every call runs
+//!    under: [`Limits::default`], or [`Limits::with_overrides`] for a campaign's
+//!    `memory_mib`, `time_ms` and `fuel`, refused past [`Limits::CAPS`]. The contract
+//!    version is read from the exports, and the plugin's `info` is asked and checked. A
+//!    [`Plugin`] is immutable and can be called from several threads at once.
+//! 3. **Call a model.** [`Plugin::attribute`] with [`model::JourneyColumns`] and the
+//!    parameters as `(name, value)` text pairs. Only the columns the model declared
+//!    ([`model::ModelInfo::inputs`]) are sent; the others are lent back untouched. The
+//!    answer ([`model::ModelOutput`]) is checked: one finite, non-negative weight per touch, a
+//!    converting journey's weights summing to 1, bounded notes and scores.
+//! 4. **Or run a normalizer** over a file: [`Plugin::open`] with a
+//!    [`normalizer::SourceInfo`], then [`Session::push`] each chunk as it is read and
+//!    [`Session::finish`] at the end. Each returns a checked [`normalizer::Batch`] of
+//!    columnar records; what the host keeps of them is budgeted by [`Limits`].
+//!
+//! Where each embedder stands:
+//!
+//! - **The host** (`ascribe`) builds its runtime in `cli::Global::runtime` with
+//!   `--cache-dir`/`--no-cache` and a sink that prints through its one terminal exit
+//!   (`text::clean`), and re-exports this crate as `ascribe::runtime`.
+//! - **A Python package** wraps one `Runtime` in a module-level object (a PyO3 class),
+//!   hands warnings to `warnings.warn`, and converts NumPy columns into
+//!   [`model::JourneyColumns`] (moves, no per-row work). Calls block: release the GIL
+//!   around them.
+//! - **A cluster job** (Spark, Ray) makes one `Runtime` per executor process, with a cache
+//!   directory on the node's local disk (each node compiles a plugin once, not each task),
+//!   loads plugins by pin so every node runs the same bytes, and sends warnings to the
+//!   job's log. Results do not depend on the node: clocks and randomness are fixed.
+//!
+//! What is guaranteed, to every embedder:
+//!
+//! - a pinned plugin runs only if its bytes match the pin;
+//! - a plugin sees no file system, network, environment, arguments or real clock; its
+//!   randomness is seeded, so the same input gives the same output;
+//! - every call is bounded by its [`Limits`] (memory summed over all memories, wall time
+//!   to within 10 ms, fuel when enabled), and fails as a [`PluginError`] that names the
+//!   plugin, the operation and a [`Cause`] a user can act on; a trap or a limit never
+//!   takes the embedder's process down;
+//! - nothing a plugin returns reaches the embedder unchecked ([`model::validate_output`],
+//!   [`normalizer::Batch::validate`]);
+//! - a compile-cache entry is used only if this runtime wrote it and nobody else could
+//!   have changed it ([`cache`]);
+//! - the runtime writes nothing to the terminal itself: every line goes to the
+//!   [`Warnings`] sink.
+//!
+//! Contract versions are this crate's business ([`contracts`]): an embedder sees one set
+//! of types ([`model`], [`normalizer`]) whichever version a plugin was built against.
+
+#![deny(missing_docs)]
 
 pub mod cache;
 pub mod contracts;
 pub mod error;
+pub mod fsx;
 pub mod limits;
 pub mod memory;
 pub mod model;
@@ -38,6 +101,48 @@ use sandbox::StoreState;
 /// How often the epoch ticks: the resolution of wall-clock limits. 10 ms costs nothing
 /// measurable and lets a 10 s limit fire within 1%.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Where the runtime says what a person should read: a compile-cache entry refused or a
+/// cache directory not used, and with `ASCRIBE_TIMINGS=1` the phases of every model call.
+/// One line per call, without its line break. The runtime never prints by itself: the
+/// embedder decides where the lines go ([`Runtime::with_warnings`]). Paths in the lines
+/// have their control characters escaped already; anything else an embedder shows on a
+/// terminal is its own to clean (the host's `text::clean` is the full cleaner: invisible
+/// formatting characters and e-mail addresses too).
+pub type Warnings = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The default sink: each line to stderr, control characters escaped, so a plugin path
+/// crafted with escape sequences cannot drive the terminal. A closed stderr is ignored:
+/// a warning is never worth a panic.
+pub fn stderr_warnings() -> Warnings {
+    Arc::new(|line: &str| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "{}", escape_controls(line));
+    })
+}
+
+/// Control characters as escapes (`\n`, `\t`, `\x1b`), everything else as it is. The
+/// part of cleaning the runtime needs on its own; the host's `text::clean` is the full
+/// cleaner, and escapes the same characters the same way.
+pub(crate) fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write;
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 /// Engine-wide choices; both change the generated code, so both are in the cache key.
 #[derive(Clone, Debug)]
@@ -76,6 +181,7 @@ struct Inner {
     linker: Linker<StoreState>,
     cache: cache::Cache,
     fuel: bool,
+    say: Warnings,
     _ticker: Ticker,
 }
 
@@ -86,7 +192,16 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    /// A runtime whose warnings go to stderr, control characters escaped
+    /// ([`stderr_warnings`]): enough for a script or a cluster job.
     pub fn new(opts: RuntimeOptions) -> anyhow::Result<Runtime> {
+        Runtime::with_warnings(opts, stderr_warnings())
+    }
+
+    /// A runtime whose warnings go to `say`, one line per call: for an embedder with its
+    /// own terminal discipline or log (the host prints through its cleaner, a Python
+    /// package hands them to `warnings.warn`, a cluster job to its logger).
+    pub fn with_warnings(opts: RuntimeOptions, say: Warnings) -> anyhow::Result<Runtime> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -113,6 +228,7 @@ impl Runtime {
             &engine,
             opts.cache_dir.clone(),
             if opts.fuel { "fuel" } else { "nofuel" },
+            say.clone(),
         );
         let stop = Arc::new(AtomicBool::new(false));
         let handle = {
@@ -133,6 +249,7 @@ impl Runtime {
                 linker,
                 cache,
                 fuel: opts.fuel,
+                say,
                 _ticker: Ticker {
                     stop,
                     handle: Some(handle),
@@ -141,6 +258,7 @@ impl Runtime {
         })
     }
 
+    /// Whether plugins can be given instruction budgets ([`RuntimeOptions::fuel`]).
     pub fn fuel_enabled(&self) -> bool {
         self.inner.fuel
     }
@@ -159,13 +277,12 @@ impl Runtime {
         limits: Limits,
     ) -> Result<Plugin, PluginError> {
         let shown = path.display().to_string();
-        let bytes =
-            crate::fsx::read_regular(path, "plugins", crate::fsx::PLUGIN_MAX).map_err(|e| {
-                PluginError::Unreadable {
-                    path: shown.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
+        let bytes = fsx::read_regular(path, "plugins", fsx::PLUGIN_MAX).map_err(|e| {
+            PluginError::Unreadable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            }
+        })?;
         let sha = cache::sha256_hex(&bytes);
         if let Some(pin) = pin {
             let want = pin
@@ -236,10 +353,14 @@ impl Runtime {
     }
 }
 
+/// What a plugin said about itself at load, by kind.
 #[derive(Clone, Debug)]
 pub enum PluginInfo {
+    /// Only while [`Runtime::load`] is asking; a loaded plugin never has it.
     Pending,
+    /// A model's info.
     Model(ModelInfo),
+    /// A normalizer's info.
     Normalizer(NormalizerInfo),
 }
 
@@ -247,11 +368,17 @@ pub enum PluginInfo {
 pub struct Plugin {
     rt: Runtime,
     component: Component,
+    /// The contract version it targets, read from its export names.
     pub contract: Contract,
+    /// Where it was loaded from.
     pub path: PathBuf,
+    /// The wasm's sha256 in hex, checked against the pin before anything ran.
     pub sha256: String,
+    /// The wasm's size in bytes.
     pub size: u64,
+    /// Whether this load compiled it or found it in the cache.
     pub origin: Origin,
+    /// The limits every call of it runs under.
     pub limits: Limits,
     label: PluginLabel,
     info: PluginInfo,
@@ -260,8 +387,11 @@ pub struct Plugin {
 /// What one call used, for `plugin check` reports.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Usage {
+    /// Wall-clock time of the call, store set-up and tear-down included.
     pub wall: Duration,
+    /// The most linear memory the plugin held at once, in bytes.
     pub peak_memory: u64,
+    /// Instructions used, when the runtime meters fuel.
     pub fuel_used: Option<u64>,
     /// Where a model call's time went (zero for normalizer calls).
     pub phases: CallPhases,
@@ -298,14 +428,17 @@ impl std::fmt::Display for CallPhases {
 }
 
 impl Plugin {
+    /// Who it is, for messages: `name@version` and its digest.
     pub fn label(&self) -> &PluginLabel {
         &self.label
     }
 
+    /// What it said about itself at load.
     pub fn info(&self) -> &PluginInfo {
         &self.info
     }
 
+    /// Its info if it is a model.
     pub fn model_info(&self) -> Option<&ModelInfo> {
         match &self.info {
             PluginInfo::Model(i) => Some(i),
@@ -313,6 +446,7 @@ impl Plugin {
         }
     }
 
+    /// Its info if it is a normalizer.
     pub fn normalizer_info(&self) -> Option<&NormalizerInfo> {
         match &self.info {
             PluginInfo::Normalizer(i) => Some(i),
@@ -479,7 +613,10 @@ impl Plugin {
             release: u.wall - validated,
         };
         if timings_wanted() {
-            crate::errln!("timing: model call {}: {}", self.label.name, u.phases);
+            (self.rt.inner.say)(&format!(
+                "timing: model call {}: {}",
+                self.label.name, u.phases
+            ));
         }
         Ok((out, u))
     }
@@ -608,6 +745,8 @@ pub struct Session<'p> {
 }
 
 impl Session<'_> {
+    /// Feeds the next chunk of the file (any size; the host reads 1 MiB at a time) and
+    /// returns the records that became complete, checked.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Batch, PluginError> {
         self.chunks += 1;
         self.bytes += chunk.len() as u64;
@@ -615,10 +754,12 @@ impl Session<'_> {
         self.call(&op, |inst, store, h| inst.push(store, h, chunk))
     }
 
+    /// Ends the file: returns the records of its partial tail, checked.
     pub fn finish(&mut self) -> Result<Batch, PluginError> {
         self.call("finish", |inst, store, h| inst.finish(store, h))
     }
 
+    /// Data rows the plugin has fully consumed so far.
     pub fn rows_read(&self) -> u64 {
         self.rows_read
     }
@@ -628,6 +769,7 @@ impl Session<'_> {
         self.intake.kept
     }
 
+    /// What the session has used so far (wall time since `open`, peak memory, fuel).
     pub fn usage(&self) -> Usage {
         usage(
             &self.store,
@@ -688,5 +830,30 @@ impl Session<'_> {
         }
         self.rows_read = batch.rows_read;
         Ok(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedding promise: one runtime and its plugins shared across threads.
+    #[test]
+    fn runtime_and_plugins_cross_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Runtime>();
+        shared::<Plugin>();
+        shared::<PluginError>();
+    }
+
+    /// Escaped as the host's `text::clean` escapes them, so a line reads the same whichever
+    /// sink prints it.
+    #[test]
+    fn warnings_escape_control_characters() {
+        assert_eq!(escape_controls("/tmp/a b"), "/tmp/a b");
+        assert_eq!(
+            escape_controls("/tmp/\x1b[2J\n\t\r\x07\u{9b}é"),
+            "/tmp/\\x1b[2J\\n\\t\\r\\x07\\x9bé"
+        );
     }
 }

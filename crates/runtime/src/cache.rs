@@ -38,7 +38,9 @@ use crate::fsx::{self, FileError};
 /// Where a component came from, for tests and `plugin inspect`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
+    /// Compiled from the wasm by this load (a first load, a refused entry, no cache).
     Compiled,
+    /// Loaded precompiled from a trusted cache entry.
     Cached,
 }
 
@@ -52,13 +54,17 @@ const HEADER: usize = 8 + 4 + 8 + 32 + 32;
 /// No entry is read past this (a 64 MiB plugin compiles to well under it).
 const ENTRY_MAX: u64 = 1 << 30;
 
+/// The compile cache of one runtime: entries checked as the module doc says before any is
+/// trusted, warnings said through the runtime's sink.
 pub struct Cache {
     dir: Option<PathBuf>,
     engine_key: String,
     /// Whether `dir` may be used, decided (and a refusal said) at the first load.
     usable: OnceLock<bool>,
-    /// Every warning printed, for tests.
+    /// Every warning said, for tests.
     warnings: Mutex<Vec<String>>,
+    /// Where warnings are said: the runtime's sink ([`crate::Warnings`]).
+    say: crate::Warnings,
 }
 
 /// A stable hasher over the engine's compatibility hash: std's DefaultHasher may change
@@ -120,8 +126,10 @@ impl std::fmt::Display for Problem {
 }
 
 impl Cache {
-    /// `dir = None` disables the cache (every load compiles).
-    pub fn new(engine: &Engine, dir: Option<PathBuf>, flags: &str) -> Cache {
+    /// `dir = None` disables the cache (every load compiles). `flags` are the engine
+    /// choices that change generated code (fuel on or off): part of every key. Warnings
+    /// (an entry refused, a directory not used) go to `say`.
+    pub fn new(engine: &Engine, dir: Option<PathBuf>, flags: &str, say: crate::Warnings) -> Cache {
         let mut h = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut h);
         h.write(flags.as_bytes());
@@ -132,6 +140,7 @@ impl Cache {
             engine_key,
             usable: OnceLock::new(),
             warnings: Mutex::new(vec![]),
+            say,
         }
     }
 
@@ -142,13 +151,13 @@ impl Cache {
             .map(|d| d.join(format!("{wasm_sha256}-{}.cwasm", self.engine_key)))
     }
 
-    /// The warnings this cache printed, oldest first.
+    /// The warnings this cache said, oldest first.
     pub fn warnings(&self) -> Vec<String> {
         self.warnings.lock().unwrap().clone()
     }
 
     fn warn(&self, text: String) {
-        crate::errln!("{text}");
+        (self.say)(&text);
         self.warnings.lock().unwrap().push(text);
     }
 
@@ -178,6 +187,8 @@ impl Cache {
         })
     }
 
+    /// The component for `wasm` (whose digest is `wasm_sha256`): from a trusted entry, or
+    /// compiled and stored for next time. A bad entry is said, replaced, never used.
     pub fn load_or_compile(
         &self,
         engine: &Engine,
@@ -214,9 +225,10 @@ impl Cache {
     }
 }
 
-/// A path for a message: control characters escaped.
+/// A path for a message: control characters escaped (`\x1b`), so a path crafted to move
+/// the cursor or retitle the terminal shows what it is instead.
 fn shown(p: &Path) -> String {
-    crate::text::clean(&p.display().to_string()).into_owned()
+    crate::escape_controls(&p.display().to_string()).into_owned()
 }
 
 /// The owner, if it is neither us nor root.
@@ -334,10 +346,12 @@ fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The lowercase hex sha256 of `bytes`: the form pins and cache keys use.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// `bytes` as lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -385,7 +399,12 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("cache");
         let engine = Engine::default();
-        let cache = Cache::new(&engine, Some(dir.clone()), "nofuel");
+        let cache = Cache::new(
+            &engine,
+            Some(dir.clone()),
+            "nofuel",
+            crate::stderr_warnings(),
+        );
         Fixture {
             engine,
             cache,
@@ -557,7 +576,7 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
         let engine = Engine::default();
-        let cache = Cache::new(&engine, Some(dir), "nofuel");
+        let cache = Cache::new(&engine, Some(dir), "nofuel", crate::stderr_warnings());
         let a = component("a");
         cache.load_or_compile(&engine, &a, &sha256_hex(&a)).unwrap();
         let w = cache.warnings();

@@ -97,6 +97,7 @@ struct Tail {
 }
 
 impl StderrTail {
+    /// Keeps at most the last `cap` bytes (the panic message is at the end).
     pub fn new(cap: usize) -> StderrTail {
         StderrTail {
             inner: Arc::new(Mutex::new(Tail {
@@ -206,6 +207,7 @@ pub struct MemoryLimiter {
     /// Set when growth was refused: the guest then traps in its allocator and the host can
     /// only see `unreachable`, so this is how the error learns the real cause.
     pub refused: bool,
+    /// The most memory the plugin held at once, for [`Usage`](crate::Usage).
     pub peak: u64,
 }
 
@@ -237,10 +239,14 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
+/// What one store holds for its one call: a WASI context that grants nothing, the memory
+/// limiter, and the tail of the plugin's stderr for crash messages.
 pub struct StoreState {
     wasi: WasiCtx,
     table: ResourceTable,
+    /// Counts and limits memory over all the plugin's memories.
     pub limiter: MemoryLimiter,
+    /// The last bytes the plugin wrote to stderr.
     pub stderr: StderrTail,
 }
 
@@ -254,6 +260,8 @@ impl WasiView for StoreState {
 }
 
 impl StoreState {
+    /// A state for one call under `limits`: memory limit, stderr capture, fixed clocks,
+    /// seeded randomness, nothing else granted.
     pub fn new(limits: &Limits) -> StoreState {
         let stderr = StderrTail::new(limits.stderr_bytes);
         let mut b = WasiCtxBuilder::new();

@@ -40,7 +40,9 @@ pub struct Limits {
     /// on the 10M-touch campaign's 1.1 GB members file is 3.7 GB (the records as counted;
     /// the host interns repeated text, so it really keeps far less).
     pub host_bytes_per_input: u64,
+    /// Added to the rule above, so a small file's first batches are never refused.
     pub host_bytes_floor: u64,
+    /// The most any source may cost, whatever the rule gives.
     pub host_bytes_max: u64,
     /// Set by a campaign's `limits.host_memory_mib`: a fixed budget for the source instead
     /// of the rule above, up to `CAPS.host_bytes_max`.
@@ -179,6 +181,7 @@ impl Limits {
         self
     }
 
+    /// The memory limit in MiB, as campaigns and messages write it.
     pub fn memory_mib(&self) -> u64 {
         self.memory_bytes >> 20
     }

@@ -19,6 +19,7 @@ use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
 
+/// A mebibyte, the unit every limit here is written in.
 pub const MIB: u64 = 1 << 20;
 
 /// The largest plugin the host loads. The bundled plugins are under 300 KiB; a plugin
@@ -35,10 +36,14 @@ pub enum FileError {
     NotRegular(&'static str),
     /// Over the limit: its size when known, the limit, and what is limited ("plugins").
     TooLarge {
+        /// The file's size, when the file system gave one (a stream has none).
         len: Option<u64>,
+        /// The limit, in bytes.
         max: u64,
+        /// What is limited, for the message ("plugins").
         what: &'static str,
     },
+    /// The file system refused (not found, no permission).
     Io(io::Error),
 }
 

@@ -1,4 +1,4 @@
-//! The normalizer contract as the rest of the host sees it, and the checks applied to
+//! The normalizer contract as an embedder sees it, and the checks applied to
 //! every batch a normalizer returns.
 
 use std::borrow::Cow;
@@ -9,33 +9,48 @@ use super::error::Cause;
 use super::limits::{HOST_BYTES_PER_RECORD, HOST_BYTES_PER_TEXT, Limits};
 use super::model::ParamSpec;
 
+/// What a normalizer says about itself at load: its name for reports and pins, and which
+/// exports it reads, so a campaign's source can be matched to it before any file is read.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NormalizerInfo {
+    /// The name campaigns refer to it by.
     pub name: String,
+    /// The normalizer's own version, shown beside its name.
     pub version: String,
+    /// One line for `plugin inspect`.
     pub description: String,
+    /// The parameters it accepts; any other is refused before a call.
     pub params: Vec<ParamSpec>,
+    /// The exports it reads (`crm:opportunities`, `map:campaign-members`).
     pub accepts: Vec<String>,
 }
 
+/// What the plugin is told about the file it is about to read, and nothing more (no path:
+/// a plugin sees no file system).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SourceInfo {
+    /// `crm`, `map` or `analytics`.
     pub kind: String,
+    /// The file's name without its directory, for the plugin's messages.
     pub file_name: String,
 }
 
 /// Packed UTF-8 strings; validated on arrival, so `get` never fails.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Strings {
+    /// One more entry than there are strings: string `i` is `data[offsets[i]..offsets[i + 1]]`.
     pub offsets: Vec<u32>,
+    /// Every string's UTF-8 bytes, end to end.
     pub data: Vec<u8>,
 }
 
 impl Strings {
+    /// How many strings there are.
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
 
+    /// No strings at all.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -45,6 +60,7 @@ impl Strings {
         &self.data[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 
+    /// String `i` (empty means "not given" in the contract).
     pub fn get(&self, i: usize) -> &str {
         let (s, e) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
         // Validated as a whole and at every boundary by `check`.
@@ -156,15 +172,22 @@ pub const MAX_FIELD_BYTES: usize = 64 << 10;
 /// across calls (a row may give a touch and a stage event, HubSpot contacts up to six):
 /// more means the plugin is inventing rows.
 pub const MAX_RECORDS_PER_ROW: u64 = 16;
+/// The longest reject column name or reason kept, in bytes: a reject explains a row, it
+/// does not carry it.
 pub const MAX_REJECT_TEXT: usize = 1024;
 
-/// Sentinel values of the contract's `times` record.
+/// The contract's `times` sentinel for "no UTC offset given": the host applies the
+/// source's time zone.
 pub const NO_OFFSET: i32 = i32::MIN;
+/// The contract's `times` sentinel for "no time" (an optional date left empty).
 pub const NO_TIME: i64 = i64::MIN;
 
+/// Times as the export wrote them: the host, not the plugin, resolves time zones.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Times {
+    /// Wall-clock milliseconds since 1970-01-01T00:00 in the export's own time, or [`NO_TIME`].
     pub wall_ms: Vec<i64>,
+    /// The UTC offset in minutes when the export gave one, or [`NO_OFFSET`].
     pub offset_min: Vec<i32>,
 }
 
@@ -190,60 +213,106 @@ impl Times {
     }
 }
 
+/// One row per touchpoint, as columns (the contract's `touches`; every column has one
+/// entry per touch). Text is as the export has it: the host normalizes and hashes people
+/// and accounts before anything else sees them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TouchCols {
+    /// The data row of the file each touch came from, for rejects and audits.
     pub row: Vec<u64>,
+    /// An e-mail address or a pseudonymous id.
     pub person: Strings,
+    /// The account (company) the person belongs to, if the export says.
     pub account: Strings,
+    /// When the touch happened.
     pub time: Times,
+    /// The channel (`email`, `paid-social`).
     pub channel: Strings,
+    /// UTM source.
     pub source: Strings,
+    /// UTM medium.
     pub medium: Strings,
+    /// The campaign the touch belongs to.
     pub campaign: Strings,
+    /// The asset touched (a webinar, a white paper).
     pub asset: Strings,
+    /// The person's region.
     pub region: Strings,
+    /// The person's segment.
     pub segment: Strings,
+    /// The kind of touch (`click`, `attend`).
     pub touch_type: Strings,
 }
 
+/// One row per opportunity or deal, as columns (the contract's `conversions`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversionCols {
+    /// The data row of the file each conversion came from.
     pub row: Vec<u64>,
+    /// The CRM's id of the deal.
     pub id: Strings,
+    /// The account that bought.
     pub account: Strings,
+    /// The account's web domain, for matching accounts across sources.
     pub account_domain: Strings,
+    /// The raw stage name, mapped by the host.
     pub stage: Strings,
+    /// Decimal text (`12500.50`), never a float: the host parses money.
     pub amount: Strings,
+    /// ISO 4217 code, or empty for the campaign's currency.
     pub currency: Strings,
+    /// When the deal was created.
     pub created: Times,
+    /// When it closed ([`NO_TIME`] while open).
     pub closed: Times,
+    /// The CRM's lead source field.
     pub lead_source: Strings,
+    /// The campaign the CRM credits.
     pub campaign: Strings,
 }
 
+/// A person or deal reaching a funnel stage, as columns (the contract's `stage-events`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StageEventCols {
+    /// The data row of the file each event came from.
     pub row: Vec<u64>,
+    /// 0 for a person, 1 for a deal.
     pub subject_kind: Vec<u8>,
+    /// The person or deal.
     pub subject: Strings,
+    /// Its account.
     pub account: Strings,
+    /// The raw stage name, mapped by the host.
     pub stage: Strings,
+    /// When the stage was reached.
     pub time: Times,
 }
 
+/// A row the plugin could not use, with why: the host counts and reports rejects, so data
+/// is never dropped silently.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reject {
+    /// The data row of the file.
     pub row: u64,
+    /// The column at fault (at most [`MAX_REJECT_TEXT`] bytes).
     pub column: String,
+    /// Why (at most [`MAX_REJECT_TEXT`] bytes).
     pub reason: String,
 }
 
+/// What one `push` or `finish` returned, checked ([`Batch::validate`] and the session's
+/// budgets) before the embedder sees it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Batch {
+    /// Data rows fully consumed so far in this session (cumulative).
     pub rows_read: u64,
+    /// Touches completed by this call.
     pub touches: TouchCols,
+    /// Conversions completed by this call.
     pub conversions: ConversionCols,
+    /// Stage events completed by this call.
     pub stage_events: StageEventCols,
+    /// Rows rejected by this call.
     pub rejects: Vec<Reject>,
 }
 

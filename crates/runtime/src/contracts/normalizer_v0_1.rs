@@ -3,24 +3,25 @@
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker, ResourceAny};
 
-use crate::runtime::model::ParamSpec;
-use crate::runtime::normalizer::{
+use crate::model::ParamSpec;
+use crate::normalizer::{
     Batch, ConversionCols, NormalizerInfo, Reject, SourceInfo, StageEventCols, Strings, Times,
     TouchCols,
 };
-use crate::runtime::sandbox::StoreState;
+use crate::sandbox::StoreState;
 
 mod bindings {
     wasmtime::component::bindgen!({
-        path: "../wit/normalizer-0.1.0",
+        path: "../../wit/normalizer-0.1.0",
         world: "normalizer-plugin",
     });
 }
 
 use bindings::exports::ascribe::normalizer::normalize as wit;
 
-pub type Answer<T> = Result<T, (&'static str, String)>;
+pub use super::Answer;
 
+/// An instance of a normalizer built against 0.1.0.
 pub struct Instance {
     plugin: bindings::NormalizerPlugin,
 }
@@ -101,6 +102,8 @@ fn batch(b: wit::Batch) -> Batch {
 }
 
 impl Instance {
+    /// Instantiates the component in `store`; fails if its exports do not have 0.1.0's
+    /// types.
     pub fn new(
         store: &mut Store<StoreState>,
         component: &Component,
@@ -111,6 +114,7 @@ impl Instance {
         })
     }
 
+    /// Asks the normalizer what it is and what it reads.
     pub fn info(&self, store: &mut Store<StoreState>) -> wasmtime::Result<NormalizerInfo> {
         let i = self
             .plugin
@@ -133,6 +137,7 @@ impl Instance {
         })
     }
 
+    /// Opens a session for one file; the plugin may refuse it (a parameter it rejects).
     pub fn open(
         &self,
         store: &mut Store<StoreState>,
@@ -150,6 +155,7 @@ impl Instance {
             .map_err(refusal))
     }
 
+    /// Feeds the session the next chunk; returns the records that became complete.
     pub fn push(
         &self,
         store: &mut Store<StoreState>,
@@ -165,6 +171,7 @@ impl Instance {
             .map_err(refusal))
     }
 
+    /// Ends the file: the session flushes its partial tail.
     pub fn finish(
         &self,
         store: &mut Store<StoreState>,

@@ -25,6 +25,8 @@ const HUGE: usize = 2 << 20;
 /// The largest reservation: all a 32-bit memory can address.
 const MAX_RESERVATION: usize = 4 << 30;
 
+/// The memory creator every store's linear memories come from (the engine's
+/// `with_host_memory`): fresh mappings on huge pages, unmapped when the store drops.
 pub fn creator() -> Arc<dyn MemoryCreator> {
     Arc::new(HugePageMemoryCreator)
 }
