@@ -24,17 +24,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::attribute::money::{from_units, split_units, to_units};
 use crate::attribute::{self, Credit, Dimension, JourneySet, Key, Kind, Window, WindowSpec};
 use crate::campaign::{Campaign, minor_units};
 use crate::data::partners_of;
-use crate::normalize::{self, Dataset};
+use crate::normalize::Dataset;
 use crate::report::model::{CampaignRef, WindowRef};
 use crate::runtime::Runtime;
 use crate::text::Sealed;
@@ -75,62 +73,60 @@ pub struct ModelSpec {
 }
 
 /// Column heading for a spec: a name as given, a path by its file stem.
-pub fn label_of(spec: &str) -> String {
-    if crate::plugin_path::is_path(spec) {
-        Path::new(spec)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| spec.to_string())
-    } else {
-        spec.to_string()
+pub use crate::pipeline::params::label_of;
+
+/// Refuses a model named twice: its columns could not be told apart.
+fn distinct(models: &[String]) -> Result<(), String> {
+    match models
+        .iter()
+        .enumerate()
+        .find(|(i, m)| models[..*i].contains(m))
+    {
+        Some((_, m)) => Err(format!("model `{m}` is listed twice in --models")),
+        None => Ok(()),
     }
 }
 
-/// Pairs every `MODEL.NAME=VALUE` with its model. A parameter is for the model whose spec
-/// (or, for a path, file stem) is the longest prefix of its name before a `.`.
-pub fn scope_params(
+/// Each model with its parameters, by the rule every command follows
+/// (`pipeline::params`): `MODEL.K=V` for one model, `K=V` for every model that declares
+/// `K`. The plugins are read for what they declare only when a bare `K=V` needs it.
+pub fn model_specs(
+    c: &Campaign,
+    rt: &Runtime,
     models: &[String],
-    params: &[(String, String)],
-) -> Result<Vec<ModelSpec>, String> {
-    let mut out: Vec<ModelSpec> = vec![];
-    for m in models {
-        if out.iter().any(|o| &o.spec == m) {
-            return Err(format!("model `{m}` is listed twice in --models"));
+    given: &[(String, String)],
+    plugin_dirs: &[PathBuf],
+) -> anyhow::Result<Vec<ModelSpec>> {
+    use crate::pipeline::params::{Declared, assign, scope_of};
+    distinct(models).map_err(anyhow::Error::msg)?;
+    let bare = |declared: &[Declared]| given.iter().any(|(k, _)| scope_of(declared, k).is_none());
+    let mut declared: Vec<Declared> = models
+        .iter()
+        .map(|m| Declared {
+            spec: m,
+            params: Some(vec![]),
+        })
+        .collect();
+    if bare(&declared) {
+        for d in &mut declared {
+            d.params = crate::track::resolve_model(c, rt, Some(d.spec), plugin_dirs)
+                .ok()
+                .and_then(|(p, _)| {
+                    p.model_info()
+                        .map(|i| i.params.iter().map(|s| s.name.clone()).collect())
+                });
         }
-        out.push(ModelSpec {
+    }
+    let assigned =
+        assign(&declared, given, |k| format!("--param {k}=…")).map_err(anyhow::Error::msg)?;
+    Ok(models
+        .iter()
+        .zip(assigned)
+        .map(|(m, params)| ModelSpec {
             spec: m.clone(),
-            params: vec![],
-        });
-    }
-    for (k, v) in params {
-        let owner = out
-            .iter()
-            .enumerate()
-            .flat_map(|(i, m)| {
-                [m.spec.clone(), label_of(&m.spec)]
-                    .into_iter()
-                    .filter_map(move |p| {
-                        k.strip_prefix(&p)
-                            .and_then(|r| r.strip_prefix('.'))
-                            .filter(|r| !r.is_empty())
-                            .map(|r| (i, p.len(), r.to_string()))
-                    })
-            })
-            .max_by_key(|(_, len, _)| *len);
-        match owner {
-            Some((i, _, name)) => out[i].params.push((name, v.clone())),
-            None => {
-                return Err(format!(
-                    "--param {k}={v}: name the model the parameter is for, as MODEL.NAME=VALUE (e.g. markov.order=2); models: {}",
-                    out.iter()
-                        .map(|m| label_of(&m.spec))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-    }
-    Ok(out)
+            params,
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -843,9 +839,9 @@ impl Outcome {
 /// Refuses names that resolve to nothing before anything runs: a typo in --models must not
 /// cost a whole normalization. A model that resolves but will not load or run fails later,
 /// in its column.
-fn check_names(c: &Campaign, models: &[ModelSpec], plugin_dirs: &[PathBuf]) -> anyhow::Result<()> {
-    for m in models {
-        let s = m.spec.as_str();
+fn check_names(c: &Campaign, models: &[String], plugin_dirs: &[PathBuf]) -> anyhow::Result<()> {
+    for s in models {
+        let s = s.as_str();
         if s == "multi-touch" || c.models.iter().any(|e| e.name == s) {
             continue;
         }
@@ -874,16 +870,7 @@ fn run_id(
     opts: &Options,
     columns: &[Column],
 ) -> anyhow::Result<String> {
-    let mut h = Sha256::new();
-    h.update(
-        crate::fsx::read_regular(&c.file, "campaign files", crate::fsx::CAMPAIGN_MAX)
-            .with_context(|| format!("reading {}", c.file.display()))?,
-    );
-    for l in &ds.ledgers {
-        h.update(l.sha256.as_bytes());
-        h.update(l.plugin_sha256.as_bytes());
-    }
-    h.update(format!(
+    let mut id = crate::pipeline::RunId::new(c, ds)?.with(format!(
         "compare|{window:?}|{}|{}|{}|{}",
         opts.window,
         opts.dimension.name(),
@@ -891,16 +878,15 @@ fn run_id(
         opts.key.name()
     ));
     for col in columns {
-        h.update(format!(
-            "|{}|{}",
-            col.spec,
-            col.sha256.as_deref().unwrap_or("-")
-        ));
-        for (k, v) in &col.params {
-            h.update(format!("|{k}={v}"));
-        }
+        id = id
+            .with(format!(
+                "|{}|{}",
+                col.spec,
+                col.sha256.as_deref().unwrap_or("-")
+            ))
+            .with_params(&col.params);
     }
-    Ok(crate::runtime::cache::hex(&h.finalize())[..12].to_string())
+    Ok(id.finish())
 }
 
 pub fn package_dir(out: &Path, c: &Campaign, run_id: &str) -> PathBuf {
@@ -917,16 +903,14 @@ pub fn run(
         !opts.models.is_empty(),
         "name at least one model in --models"
     );
-    let models = scope_params(&opts.models, &opts.params).map_err(anyhow::Error::msg)?;
-    check_names(c, &models, &opts.plugin_dirs)?;
+    distinct(&opts.models).map_err(anyhow::Error::msg)?;
+    check_names(c, &opts.models, &opts.plugin_dirs)?;
+    let models = model_specs(c, rt, &opts.models, &opts.params, &opts.plugin_dirs)?;
 
-    progress("loading plugins");
-    let normalizers = normalize::load_plugins(c, rt, &opts.plugin_dirs)?;
     let started = Instant::now();
-    let as_of = opts.as_of.unwrap_or(c.end);
-    let window = Window::resolve(&opts.window, c.start, c.end, as_of);
-    let scope = normalize::Scope::new(window, as_of);
-    let ds = normalize::normalize_in(c, &normalizers, &scope, progress)?;
+    let when = crate::pipeline::when(c, &opts.window, opts.as_of);
+    let (window, as_of) = (when.window, when.as_of);
+    let ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
     let normalize_time = started.elapsed();
 
     progress("building journeys");
@@ -1095,28 +1079,12 @@ mod tests {
     }
 
     #[test]
-    fn params_go_to_their_model() {
-        let models: Vec<String> = ["markov", "last-touch", "t/p/panic.wasm"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let p = |k: &str, v: &str| (k.to_string(), v.to_string());
-        let scoped = scope_params(
-            &models,
-            &[
-                p("markov.order", "2"),
-                p("last-touch.skip", "direct,other"),
-                p("panic.x", "1"),
-            ],
-        )
-        .unwrap();
-        assert_eq!(scoped[0].params, vec![p("order", "2")]);
-        assert_eq!(scoped[1].params, vec![p("skip", "direct,other")]);
-        assert_eq!(scoped[2].params, vec![p("x", "1")]);
-        let err = scope_params(&models, &[p("order", "2")]).unwrap_err();
-        assert!(err.contains("MODEL.NAME=VALUE"), "{err}");
-        let err = scope_params(&["linear".into(), "linear".into()], &[]).unwrap_err();
-        assert_eq!(err, "model `linear` is listed twice in --models");
+    fn a_model_named_twice_is_refused() {
+        assert_eq!(
+            distinct(&["linear".into(), "markov".into(), "linear".into()]).unwrap_err(),
+            "model `linear` is listed twice in --models"
+        );
+        assert!(distinct(&["linear".into(), "markov".into()]).is_ok());
     }
 }
 

@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 pub const PATH_ENV: &str = "ASCRIBE_PLUGIN_PATH";
 
 /// The directories searched for a named plugin, in order: `extra` (from `--plugin-dir`),
-/// `$ASCRIBE_PLUGIN_PATH`, then the bundled plugins next to the binary (`<exe>/plugins`
-/// and `<exe>/../plugins`, which is where `cargo xtask plugins` puts them).
+/// `$ASCRIBE_PLUGIN_PATH`, the bundled plugins next to the binary (`<exe>/plugins` and
+/// `<exe>/../plugins`, where `cargo xtask plugins` puts them, and
+/// `<exe>/../share/ascribe/plugins`, where `cargo xtask install --prefix` does), then the installed ones
+/// ([`installed_dir`], where `cargo xtask install` puts them, so a binary copied anywhere
+/// or installed with `cargo install` still finds them).
 pub fn search_path(extra: &[PathBuf]) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = extra.to_vec();
     if let Some(v) = std::env::var_os(PATH_ENV) {
@@ -21,9 +24,54 @@ pub fn search_path(extra: &[PathBuf]) -> Vec<PathBuf> {
         dirs.push(dir.join("plugins"));
         if let Some(up) = dir.parent() {
             dirs.push(up.join("plugins"));
+            // `cargo xtask install --prefix P`: P/bin/ascribe beside P/share/ascribe/plugins.
+            dirs.push(up.join("share/ascribe/plugins"));
         }
     }
+    if let Some(d) = installed_dir()
+        && !dirs.contains(&d)
+    {
+        dirs.push(d);
+    }
     dirs
+}
+
+/// Where installed plugins live: `$XDG_DATA_HOME/ascribe/plugins`, by default
+/// `~/.local/share/ascribe/plugins` (the XDG base directory rule).
+pub fn installed_dir() -> Option<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(data.join("ascribe/plugins"))
+}
+
+/// Every plugin on the search path: its name, the file that a lookup by name finds, and
+/// the files of the same name further down the path that it shadows.
+pub fn listing(extra: &[PathBuf]) -> Vec<(String, PathBuf, Vec<PathBuf>)> {
+    let mut found: Vec<(String, PathBuf, Vec<PathBuf>)> = vec![];
+    for d in search_path(extra) {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+            .collect();
+        files.sort();
+        for p in files {
+            let Some(name) = p.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            match found.iter_mut().find(|f| f.0 == name) {
+                Some(f) => f.2.push(p),
+                None => found.push((name, p, vec![])),
+            }
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
 }
 
 pub fn is_path(spec: &str) -> bool {

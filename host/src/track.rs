@@ -4,15 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 
 use crate::attribute::{self, Attribution, Dimension, Key, Kind, Window, WindowSpec};
 use crate::campaign::{Campaign, minor_units};
 use crate::insights;
-use crate::normalize::{self, Dataset};
+use crate::normalize::Dataset;
 use crate::report::model::*;
 use crate::report::{self, Detail};
 use crate::runtime::{Limits, Plugin, Runtime};
@@ -171,26 +169,16 @@ fn run_id(
     model: &Plugin,
     params: &[(String, String)],
 ) -> anyhow::Result<String> {
-    let mut h = Sha256::new();
-    h.update(
-        crate::fsx::read_regular(&c.file, "campaign files", crate::fsx::CAMPAIGN_MAX)
-            .with_context(|| format!("reading {}", c.file.display()))?,
-    );
-    for l in &ds.ledgers {
-        h.update(l.sha256.as_bytes());
-        h.update(l.plugin_sha256.as_bytes());
-    }
-    h.update(format!(
-        "{window:?}|{}|{:?}|{}|{}",
-        opts.window,
-        opts.dimensions,
-        opts.key.name(),
-        model.sha256
-    ));
-    for (k, v) in params {
-        h.update(format!("|{k}={v}"));
-    }
-    Ok(crate::runtime::cache::hex(&h.finalize())[..12].to_string())
+    Ok(crate::pipeline::RunId::new(c, ds)?
+        .with(format!(
+            "{window:?}|{}|{:?}|{}|{}",
+            opts.window,
+            opts.dimensions,
+            opts.key.name(),
+            model.sha256
+        ))
+        .with_params(params)
+        .finish())
 }
 
 /// Agreement of two attributions: 1 − half the L1 distance of their pipeline shares by
@@ -268,16 +256,27 @@ pub fn run(
     opts: &Options,
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<Outcome> {
-    progress("loading plugins");
-    let normalizers = normalize::load_plugins(c, rt, &opts.plugin_dirs)?;
     let (model, campaign_params) = resolve_model(c, rt, opts.model.as_deref(), &opts.plugin_dirs)?;
+    let named = match opts.model.as_deref() {
+        None | Some("multi-touch") => c.default_model().map(|m| m.name.clone()),
+        Some(s) => Some(s.to_string()),
+    }
+    .unwrap_or_else(|| model.label().name.clone());
+    let declared = [crate::pipeline::params::Declared {
+        spec: &named,
+        params: model
+            .model_info()
+            .map(|i| i.params.iter().map(|p| p.name.clone()).collect()),
+    }];
+    let given =
+        crate::pipeline::params::assign(&declared, &opts.params, |k| format!("--param {k}=…"))
+            .map_err(anyhow::Error::msg)?;
     let mut params = campaign_params;
-    params.extend(opts.params.iter().cloned());
+    params.extend(given.into_iter().flatten());
 
-    let as_of = opts.as_of.unwrap_or(c.end);
-    let window = Window::resolve(&opts.window, c.start, c.end, as_of);
-    let scope = normalize::Scope::new(window, as_of);
-    let ds = normalize::normalize_in(c, &normalizers, &scope, progress)?;
+    let when = crate::pipeline::when(c, &opts.window, opts.as_of);
+    let (window, as_of) = (when.window, when.as_of);
+    let ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
     crate::fail_point("track:after-normalize")?;
 
     progress("building journeys");
@@ -379,7 +378,7 @@ pub fn run(
         .iter()
         .zip(&c.sources)
         .map(|(l, s)| {
-            let fresh = l.freshness_hours(scope.as_of_end_ms);
+            let fresh = l.freshness_hours(when.scope.as_of_end_ms);
             SourceRow {
                 source: l.source.clone(),
                 partner: l.partner.clone(),

@@ -95,7 +95,7 @@ fn f(v: &Value) -> f64 {
 /// ```
 ///
 /// One asset name is markup that throws if it ever reaches the page unescaped.
-fn hand_campaign(dir: &Path) -> PathBuf {
+pub fn hand_campaign(dir: &Path) -> PathBuf {
     std::fs::write(
         dir.join("touches.csv"),
         "email,company,time,channel,asset\n\
@@ -370,7 +370,9 @@ fn agreement_matches_the_hand_computed_campaign() {
 /// The error the panicking plugin gives, from the runtime directly.
 fn panic_error() -> String {
     let (rt, _d) = runtime();
-    let p = rt.load(&hostile("panic"), None, Limits::default()).unwrap();
+    let p = rt
+        .load(&hostile("hostile-model"), None, Limits::default())
+        .unwrap();
     let mut j = JourneyColumns {
         keys: vec!["a".into()],
         partners: vec!["p".into()],
@@ -391,7 +393,7 @@ fn panic_error() -> String {
 fn a_failing_model_fails_in_its_column_and_the_others_complete() {
     let src = tempfile::tempdir().unwrap();
     let file = hand_campaign(src.path());
-    let panic_wasm = hostile("panic");
+    let panic_wasm = hostile("hostile-model");
     let models = format!("first-touch,last-touch,{},linear", panic_wasm.display());
     let run = ascribe(&[
         "compare",
@@ -404,7 +406,7 @@ fn a_failing_model_fails_in_its_column_and_the_others_complete() {
     assert_eq!(run.status, 0, "stderr:\n{}", run.stderr);
     let error = panic_error();
     assert!(
-        error.starts_with("plugin panic@0.0.1 (sha256:")
+        error.starts_with("plugin hostile-model@0.0.1 (sha256:")
             && error.contains("failed in `attribute`: crashed: panicked at ")
             && error
                 .ends_with(": boom: the hostile plugin gave up; report it to the plugin's author"),
@@ -412,19 +414,19 @@ fn a_failing_model_fails_in_its_column_and_the_others_complete() {
     );
     assert!(
         run.stderr
-            .contains(&format!("warning: model panic failed: {error}")),
+            .contains(&format!("warning: model hostile-model failed: {error}")),
         "stderr:\n{}",
         run.stderr
     );
     assert!(
-        run.stdout.contains(&format!("    panic: {error}")),
+        run.stdout.contains(&format!("    hostile-model: {error}")),
         "{}",
         run.stdout
     );
     let dir = package(&run, "hand");
     let j = json_of(&dir);
     let m = &j["models"][2];
-    assert_eq!(m["label"], "panic");
+    assert_eq!(m["label"], "hostile-model");
     assert_eq!(m["status"], "failed");
     assert_eq!(m["error"], error.as_str());
     assert_eq!(m["credited"], Value::Null);
@@ -445,7 +447,7 @@ fn a_failing_model_fails_in_its_column_and_the_others_complete() {
     let failed: Vec<csv::StringRecord> = r
         .records()
         .map(|x| x.unwrap())
-        .filter(|x| &x[2] == "panic")
+        .filter(|x| &x[2] == "hostile-model")
         .collect();
     assert_eq!(failed.len(), 3);
     for x in &failed {
@@ -507,15 +509,14 @@ fn model_names_and_parameters_are_checked_before_any_work() {
         "--models",
         "linear,last-touch",
         "--param",
-        "skip=event",
+        "half_life=7d",
     ]);
+    // One rule for every command (issue 22): a bare parameter goes to every model that
+    // declares it, and one that no model declares is refused before any work.
     assert_ne!(run.status, 0);
-    assert!(
-        run.stderr.contains(
-            "--param skip=event: name the model the parameter is for, as MODEL.NAME=VALUE"
-        ),
-        "{}",
-        run.stderr
+    assert_eq!(
+        run.stderr,
+        "error: --param half_life=…: no model given takes a parameter `half_life` (linear takes none; last-touch takes skip)\n"
     );
     // A scoped parameter reaches its model only: last-touch skipping events moves O1 and
     // O2 to their webinar touches.
@@ -713,7 +714,7 @@ fn demo_campaign_all_nine_models_agree_with_track_source_and_open_in_chromium() 
 fn compare_html_escapes_everything_and_renders_in_chromium() {
     let src = tempfile::tempdir().unwrap();
     let file = hand_campaign(src.path());
-    let models = format!("first-touch,linear,{}", hostile("panic").display());
+    let models = format!("first-touch,linear,{}", hostile("hostile-model").display());
     let run = ascribe(&[
         "compare",
         "--campaign-file",

@@ -47,8 +47,9 @@ pub struct CompareArgs {
     /// The date the run is as of (default: the campaign's end).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<chrono::NaiveDate>,
-    /// A model's parameter, e.g. --param markov.order=2 (repeatable; overrides the campaign file).
-    #[arg(long = "param", value_name = "MODEL.K=V", value_parser = parse_param)]
+    /// A model parameter: --param order=2 for every model that declares `order`, or
+    /// --param markov.order=2 for one (repeatable; overrides the campaign file).
+    #[arg(long = "param", value_name = "[MODEL.]K=V", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
     /// What a Markov state or Shapley player is: channel, partner:channel, asset, campaign…
     #[arg(long, default_value = "channel", value_parser = parse_key)]
@@ -112,9 +113,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn trunc(s: &str, n: usize) -> String {
-    crate::runtime::model::truncate(s, n)
-}
+use crate::format::truncate as trunc;
 
 /// Money without the currency code (the heading names it).
 fn amount(d: rust_decimal::Decimal, cur: &str) -> String {

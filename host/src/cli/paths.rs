@@ -39,7 +39,8 @@ pub struct PathsArgs {
     /// Order of the Markov chain (passes order=K to markov).
     #[arg(long, value_name = "K")]
     pub order: Option<u32>,
-    /// A model parameter, e.g. --param skip=direct (repeatable; given to every model that declares it).
+    /// A model parameter, e.g. --param skip=direct, given to every model that declares it,
+    /// or --param last-touch.skip=direct for one (repeatable).
     #[arg(long = "param", value_name = "K=V", value_parser = super::track::parse_param)]
     pub params: Vec<(String, String)>,
     /// Separator of the channels within a path (one character; spaces around items are trimmed).
@@ -137,49 +138,26 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let mut t = read?;
     let mut plugins = loaded?;
 
-    // Each model gets the parameters it declares; a parameter nobody declares is a mistake.
-    let mut per_model: Vec<Vec<(String, String)>> = vec![vec![]; plugins.len()];
-    for (k, v) in &given {
-        let mut taken = false;
-        for (i, p) in plugins.iter().enumerate() {
-            let info = p
-                .model_info()
-                .with_context(|| format!("{} is a normalizer plugin, not a model", specs[i]))?;
-            if info.params.iter().any(|s| &s.name == k) {
-                per_model[i].push((k.clone(), v.clone()));
-                taken = true;
-            }
-        }
-        if !taken {
-            let flag = if k == "order" && a.order.is_some() {
-                "--order".to_string()
-            } else {
-                format!("--param {k}=…")
-            };
-            let accepted: Vec<String> = plugins
-                .iter()
-                .zip(&specs)
-                .map(|(p, s)| {
-                    let names: Vec<&str> = p
-                        .model_info()
-                        .map(|i| i.params.iter().map(|x| x.name.as_str()).collect())
-                        .unwrap_or_default();
-                    format!(
-                        "{s} takes {}",
-                        if names.is_empty() {
-                            "none".into()
-                        } else {
-                            names.join(", ")
-                        }
-                    )
-                })
-                .collect();
-            anyhow::bail!(
-                "{flag}: no model given takes a parameter `{k}` ({})",
-                accepted.join("; ")
-            );
-        }
+    // The rule every command follows (pipeline::params): `K=V` for every model that
+    // declares K, `MODEL.K=V` for one.
+    let mut declared = vec![];
+    for (i, p) in plugins.iter().enumerate() {
+        let info = p
+            .model_info()
+            .with_context(|| format!("{} is a normalizer plugin, not a model", specs[i]))?;
+        declared.push(crate::pipeline::params::Declared {
+            spec: &specs[i],
+            params: Some(info.params.iter().map(|s| s.name.clone()).collect()),
+        });
     }
+    let per_model = crate::pipeline::params::assign(&declared, &given, |k| {
+        if k == "order" && a.order.is_some() {
+            "--order".to_string()
+        } else {
+            format!("--param {k}=…")
+        }
+    })
+    .map_err(anyhow::Error::msg)?;
 
     let limits = table::limits_for(&t);
     let mut results = vec![];

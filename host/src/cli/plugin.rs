@@ -32,6 +32,12 @@ pub enum PluginCommand {
     Check(check::CheckArgs),
     /// Write the sha256 pin of every plugin a campaign names into its campaign file.
     Lock(lock::LockArgs),
+    /// List the plugins a name finds: each one's kind, version and the file it was found in,
+    /// in search-path order (--plugin-dir, $ASCRIBE_PLUGIN_PATH, beside the binary, installed).
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 pub fn run(cmd: PluginCommand, global: &Global) -> anyhow::Result<ExitCode> {
@@ -40,7 +46,59 @@ pub fn run(cmd: PluginCommand, global: &Global) -> anyhow::Result<ExitCode> {
         PluginCommand::New(a) => new::run(a),
         PluginCommand::Check(a) => check::run(a, global),
         PluginCommand::Lock(a) => lock::run(a, global),
+        PluginCommand::List { format } => list(format, global),
     }
+}
+
+fn list(format: Format, global: &Global) -> anyhow::Result<ExitCode> {
+    let rt = global.runtime(false)?;
+    let dirs = crate::plugin_path::search_path(&global.plugin_dir);
+    let mut rows = vec![];
+    for (name, path, shadowed) in crate::plugin_path::listing(&global.plugin_dir) {
+        // A file that does not load is listed with its error: it is what a lookup finds.
+        let (kind, version) = match rt.load(&path, None, Limits::default()) {
+            Ok(p) => {
+                let v = match p.info() {
+                    PluginInfo::Model(i) => i.version.clone(),
+                    PluginInfo::Normalizer(i) => i.version.clone(),
+                    PluginInfo::Pending => String::new(),
+                };
+                (p.contract.kind().to_string(), v)
+            }
+            Err(e) => ("unloadable".to_string(), format!("{e:#}")),
+        };
+        rows.push((name, kind, version, path, shadowed));
+    }
+    match format {
+        Format::Json => {
+            let v = json!({
+                "search_path": dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
+                "plugins": rows.iter().map(|(n, k, v, p, s)| json!({
+                    "name": n, "kind": k, "version": v, "path": p.display().to_string(),
+                    "shadows": s.iter().map(|x| x.display().to_string()).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        Format::Table => {
+            crate::outln!("search path (first match wins):");
+            for d in &dirs {
+                crate::outln!("  {}", d.display());
+            }
+            if rows.is_empty() {
+                crate::outln!(
+                    "no plugins found: build them with `cargo xtask plugins`, install them with `cargo xtask install`, or point ascribe at them with --plugin-dir DIR or $ASCRIBE_PLUGIN_PATH"
+                );
+            }
+            for (n, k, v, p, s) in &rows {
+                crate::outln!("{n:<16} {k:<11} {v:<10} {}", p.display());
+                for x in s {
+                    crate::outln!("{:<39} (shadows {})", "", x.display());
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn inspect(spec: &str, format: Format, global: &Global) -> anyhow::Result<ExitCode> {

@@ -70,7 +70,9 @@ pub struct TrackArgs {
     /// first-touch, last-touch, multi-touch (the campaign's default multi-touch model), any model name, or a .wasm path.
     #[arg(long, value_name = "NAME|PATH")]
     pub attribution_model: Option<String>,
-    /// A model parameter, e.g. --param half_life=14d (repeatable; overrides the campaign file).
+    /// A model parameter, e.g. --param half_life=14d, or --param time-decay.half_life=14d for
+    /// that model only (repeatable; overrides the campaign file; one the model does not
+    /// declare is an error).
     #[arg(long = "param", value_name = "K=V", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
     /// What a Markov state or Shapley player is: channel, partner:channel, asset, campaign…
@@ -374,6 +376,4 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
     }
 }
 
-fn trunc(s: &str, n: usize) -> String {
-    crate::runtime::model::truncate(s, n)
-}
+use crate::format::truncate as trunc;

@@ -91,17 +91,7 @@ fn pct100(x: f64) -> String {
     }
 }
 
-fn int(n: u64) -> String {
-    let digits = n.to_string();
-    let mut o = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            o.push(',');
-        }
-        o.push(ch);
-    }
-    o
-}
+use crate::format::thousands as int;
 
 /// Shortens a label for a chart's label column; the caller keeps the full text in a tooltip.
 fn clip(s: &str, max: usize) -> String {

@@ -238,54 +238,7 @@ pub struct PluginRef {
     pub sha256: String,
 }
 
-/// Money for people: `$1,234,567.89`-style grouping with the currency code, e.g.
-/// `USD 1,234,567.89`.
-pub fn money(d: Decimal, currency: &str) -> String {
-    let scale = crate::campaign::minor_units(currency).unwrap_or(2);
-    let d = d.round_dp(scale);
-    let s = format!("{:.*}", scale as usize, d);
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r.to_string()),
-        None => (false, s),
-    };
-    let (int, frac) = s
-        .split_once('.')
-        .map(|(a, b)| (a.to_string(), Some(b.to_string())))
-        .unwrap_or((s.clone(), None));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!(
-        "{currency} {}{grouped}{}",
-        if neg { "-" } else { "" },
-        frac.map(|f| format!(".{f}")).unwrap_or_default()
-    )
-}
-
-/// Short money for chart labels: `USD 1.2M`, `USD 350k`.
-pub fn money_short(d: Decimal, currency: &str) -> String {
-    let v: f64 = d.try_into().unwrap_or(0.0);
-    let (x, suffix) = if v.abs() >= 1e6 {
-        (v / 1e6, "M")
-    } else if v.abs() >= 1e3 {
-        (v / 1e3, "k")
-    } else {
-        (v, "")
-    };
-    if suffix.is_empty() {
-        format!("{currency} {x:.0}")
-    } else {
-        format!("{currency} {x:.1}{suffix}")
-    }
-}
-
-pub fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
+pub use crate::format::{money, money_short, pct};
 
 #[cfg(test)]
 mod tests {

@@ -980,42 +980,7 @@ fn fuel_note(counting: bool) -> &'static str {
     }
 }
 
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn fmt_bytes(n: u64) -> String {
-    if n < 1024 {
-        format!("{n} bytes")
-    } else if n < 1 << 20 {
-        trim_zero(format!("{:.1}", n as f64 / 1024.0)) + " KiB"
-    } else {
-        trim_zero(format!("{:.1}", n as f64 / (1 << 20) as f64)) + " MiB"
-    }
-}
-
-/// `256.0` → `256`.
-fn trim_zero(s: String) -> String {
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-}
-
-fn fmt_duration(d: Duration) -> String {
-    if d < Duration::from_millis(1) {
-        format!("{} µs", d.as_micros())
-    } else if d < Duration::from_secs(1) {
-        format!("{:.1} ms", d.as_secs_f64() * 1e3)
-    } else {
-        format!("{:.2} s", d.as_secs_f64())
-    }
-}
+use crate::format::{bytes as fmt_bytes, duration as fmt_duration, thousands};
 
 fn finish(mut r: Report, format: Format) -> anyhow::Result<ExitCode> {
     r.passed = r.violations.is_empty();
