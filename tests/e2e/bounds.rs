@@ -46,7 +46,7 @@ const INFLATED: u64 = 100_000
 #[test]
 fn a_normalizer_inflating_its_records_is_refused_at_the_host_budget() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("greedy"));
+    let p = load(&rt, &hostile("hostile-normalizer"));
     let mut s = p.open(&source(), &params(&[("mode", "inflate")])).unwrap();
     // 1 MiB of input: the budget is 16 MiB + 40 MiB; the answer is 138 MiB.
     let err = s.push(&vec![b'\n'; 1 << 20]).unwrap_err().to_string();
@@ -62,7 +62,7 @@ fn a_normalizer_inflating_its_records_is_refused_at_the_host_budget() {
     // The same plugin within a budget set by hand: chunk 1 fits, chunk 2 does not.
     let roomy = rt
         .load(
-            &hostile("greedy"),
+            &hostile("hostile-normalizer"),
             None,
             Limits::default().with_host_memory(Some(200)).unwrap(),
         )
@@ -134,7 +134,7 @@ fn with_greedy(mode: &str, extra: &str) -> (tempfile::TempDir, std::path::PathBu
             GA4_SOURCE,
             &format!(
                 "plugin = {:?}\ntimezone = \"UTC\"\n[partners.sources.params]\nmode = \"{mode}\"\n{extra}",
-                hostile("greedy").display().to_string()
+                hostile("hostile-normalizer").display().to_string()
             ),
         )
     })
@@ -151,9 +151,9 @@ fn an_inflating_normalizer_fails_the_run_at_its_first_chunk_and_the_host_stays_s
     assert_eq!(
         err.trim_end(),
         format!(
-            "error: source `quantia-ga4` ({}): plugin greedy@0.0.1 (sha256:{}) failed in `push (chunk 1)`: its records take 138 MiB in the host, over this source's budget of 56 MiB (16× the 1 MiB read so far + 40 MiB); report it to the plugin's author, or raise `limits.host_memory_mib` for this source if the data really is this dense\n  not retried: the same file and plugin give the same result; escalated to: Co-marketing Analytics Lead",
+            "error: source `quantia-ga4` ({}): plugin hostile-normalizer@0.0.1 (sha256:{}) failed in `push (chunk 1)`: its records take 138 MiB in the host, over this source's budget of 56 MiB (16× the 1 MiB read so far + 40 MiB); report it to the plugin's author, or raise `limits.host_memory_mib` for this source if the data really is this dense\n  not retried: the same file and plugin give the same result; escalated to: Co-marketing Analytics Lead",
             dir.path().join("data/quantia/ga4-events.ndjson").display(),
-            sha12(&hostile("greedy"))
+            sha12(&hostile("hostile-normalizer"))
         )
     );
 }
@@ -222,7 +222,7 @@ fn the_bundled_normalizers_keep_far_inside_their_budget_on_the_demo() {
 #[test]
 fn records_a_row_are_counted_across_calls() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("greedy"));
+    let p = load(&rt, &hostile("hostile-normalizer"));
     let mut s = p
         .open(&source(), &params(&[("mode", "rows-across-calls")]))
         .unwrap();
@@ -242,7 +242,7 @@ fn records_a_row_are_counted_across_calls() {
 #[test]
 fn control_characters_from_a_normalizer_are_stored_clean() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("greedy"));
+    let p = load(&rt, &hostile("hostile-normalizer"));
     let mut s = p.open(&source(), &params(&[("mode", "nul")])).unwrap();
     let b = s.push(b"a\nb\nc\n").unwrap();
     assert_eq!(b.touches.campaign.get(0), "spring\u{fffd}launch");
@@ -279,7 +279,7 @@ fn control_characters_from_a_normalizer_are_stored_clean() {
 #[test]
 fn a_plugin_that_exits_is_named_as_such_without_a_backtrace() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("greedy"));
+    let p = load(&rt, &hostile("hostile-normalizer"));
     let mut s = p.open(&source(), &params(&[("mode", "exit")])).unwrap();
     assert_eq!(
         s.push(b"a\n").unwrap_err().to_string(),

@@ -3,7 +3,9 @@
 //! campaign run with one bad plugin in it leaves nothing half-written. Also: failures
 //! injected between the steps of a run, and two runs of one campaign at once.
 //!
-//! The spin, alloc and panic plugins are covered in `runtime.rs`.
+//! The corpus is one hostile model and one hostile normalizer, each switched by its `mode`
+//! parameter, plus the plugins whose hostility is in `info` itself (`trap-info`,
+//! `fat-info`). The spin, alloc and panic modes are covered in `runtime.rs`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -86,7 +88,7 @@ fn still_runs_good_plugins(rt: &Runtime) {
 #[test]
 fn a_model_breaking_the_contract_is_refused_with_the_rule_it_broke() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("bad-weights"));
+    let p = load(&rt, &hostile("hostile-model"));
     for (mode, msg) in [
         ("wrong-length", "7 weights for 6 touches"),
         ("too-few", "5 weights for 6 touches"),
@@ -132,8 +134,10 @@ fn a_model_breaking_the_contract_is_refused_with_the_rule_it_broke() {
 #[test]
 fn an_answer_larger_than_the_host_accepts_is_refused() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("huge-output"));
-    let err = p.attribute(&mut journeys(), &[]).unwrap_err();
+    let p = load(&rt, &hostile("hostile-model"));
+    let err = p
+        .attribute(&mut journeys(), &params(&[("mode", "huge-output")]))
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         failed(
@@ -148,7 +152,7 @@ fn an_answer_larger_than_the_host_accepts_is_refused() {
 #[test]
 fn runaway_recursion_traps_on_either_stack() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("deep-recursion"));
+    let p = load(&rt, &hostile("hostile-model"));
     let err = p
         .attribute(&mut journeys(), &params(&[("mode", "wasm-stack")]))
         .unwrap_err();
@@ -202,7 +206,7 @@ fn sleeping_cannot_hold_the_host_past_the_time_limit() {
         time_per_call: Duration::from_secs(1),
         ..Limits::default()
     };
-    let p = rt.load(&hostile("sleeper"), None, limits).unwrap();
+    let p = rt.load(&hostile("hostile-model"), None, limits).unwrap();
     // A minute at a time, for ever: before the fix each sleep held the host a minute,
     // out of the time limit's reach.
     let started = Instant::now();
@@ -238,12 +242,14 @@ fn sleeping_cannot_hold_the_host_past_the_time_limit() {
 #[test]
 fn a_chatty_plugin_still_answers_and_its_last_words_survive_the_flood() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("chatty"));
+    let p = load(&rt, &hostile("hostile-model"));
     // 1 MiB on stderr, 16× what the host keeps: the writes must not fail.
-    let (out, _) = p.attribute(&mut journeys(), &[]).unwrap();
+    let (out, _) = p
+        .attribute(&mut journeys(), &params(&[("mode", "chatty")]))
+        .unwrap();
     assert_eq!(out.weights, FIRST_TOUCH);
     let err = p
-        .attribute(&mut journeys(), &params(&[("mode", "panic")]))
+        .attribute(&mut journeys(), &params(&[("mode", "chatty-panic")]))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -252,7 +258,7 @@ fn a_chatty_plugin_still_answers_and_its_last_words_survive_the_flood() {
             "attribute",
             &format!(
                 "crashed: panicked at {}: boom after the chatter; report it to the plugin's author",
-                location("chatty", "panic!(")
+                location("hostile-model", "panic!(\"boom after the chatter")
             )
         )
     );
@@ -262,8 +268,9 @@ fn a_chatty_plugin_still_answers_and_its_last_words_survive_the_flood() {
 fn a_slow_plugin_within_its_limits_succeeds() {
     let (rt, _d) = runtime();
     // 300M iterations take about half a second here: well within the default 10 s.
-    let p = load(&rt, &hostile("slow"));
-    let (out, usage) = p.attribute(&mut journeys(), &[]).unwrap();
+    let p = load(&rt, &hostile("hostile-model"));
+    let slow = params(&[("mode", "slow")]);
+    let (out, usage) = p.attribute(&mut journeys(), &slow).unwrap();
     assert_eq!(out.weights, FIRST_TOUCH);
     assert_eq!(out.notes, vec!["busy work done (2)".to_string()]);
     assert!(usage.wall > Duration::from_millis(20), "{usage:?}");
@@ -272,8 +279,8 @@ fn a_slow_plugin_within_its_limits_succeeds() {
         time_per_call: Duration::from_millis(20),
         ..Limits::default()
     };
-    let p = rt.load(&hostile("slow"), None, tight).unwrap();
-    let err = p.attribute(&mut journeys(), &[]).unwrap_err();
+    let p = rt.load(&hostile("hostile-model"), None, tight).unwrap();
+    let err = p.attribute(&mut journeys(), &slow).unwrap_err();
     assert_eq!(
         err.cause(),
         Some(&Cause::TimeLimit(Duration::from_millis(20)))
@@ -283,10 +290,11 @@ fn a_slow_plugin_within_its_limits_succeeds() {
 #[test]
 fn the_sandbox_grants_nothing() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("sandbox-probe"));
+    let p = load(&rt, &hostile("hostile-model"));
+    let probe = params(&[("mode", "sandbox-probe")]);
     // This test process has a working directory full of files and an environment full of
     // variables (cargo's): none of it may be visible.
-    let (out, _) = p.attribute(&mut journeys(), &[]).unwrap();
+    let (out, _) = p.attribute(&mut journeys(), &probe).unwrap();
     assert_eq!(out.weights, FIRST_TOUCH);
     // wasmtime-wasi draws each random byte as the low byte of a big-endian u32 from the
     // seeded cycle: bytes 3, 7, 11, … of it. The same on every run, on every machine.
@@ -321,7 +329,10 @@ fn the_sandbox_grants_nothing() {
     assert_eq!(out.notes, expected);
     assert!(!Path::new("/tmp/ascribe-probe").exists());
     // A second call sees exactly the same world: nothing leaks from one call to the next.
-    assert_eq!(p.attribute(&mut journeys(), &[]).unwrap().0.notes, expected);
+    assert_eq!(
+        p.attribute(&mut journeys(), &probe).unwrap().0.notes,
+        expected
+    );
 }
 
 /// Opens a normalizer session and pushes one chunk of three lines, then finishes.
@@ -343,7 +354,7 @@ fn normalize_lines(p: &Plugin, mode: &str) -> Result<u64, String> {
 #[test]
 fn a_normalizer_with_malformed_packed_strings_is_refused() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("bad-strings"));
+    let p = load(&rt, &hostile("hostile-normalizer"));
     for (mode, msg) in [
         (
             "out-of-bounds",
@@ -390,7 +401,7 @@ fn a_normalizer_with_malformed_packed_strings_is_refused() {
 #[test]
 fn a_normalizer_lying_about_its_rows_is_refused_without_trusting_the_count() {
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("inflated-rows"));
+    let p = load(&rt, &hostile("hostile-normalizer"));
     for (mode, op, msg) in [
         // Before the fix, the host sized a verdict per claimed row: 2^40 of them.
         (
@@ -616,7 +627,7 @@ fn a_hostile_normalizer_fails_the_run_and_leaves_the_previous_outputs_whole() {
         &file,
         with_ga4_plugin(
             &text,
-            "bad-strings",
+            "hostile-normalizer",
             "[partners.sources.params]\nmode = \"out-of-bounds\"\n",
         ),
     )
@@ -629,9 +640,9 @@ fn a_hostile_normalizer_fails_the_run_and_leaves_the_previous_outputs_whole() {
     let chunk = &data[..data.len().min(ascribe::normalize::source::CHUNK_BYTES)];
     let held = 7 * chunk.iter().filter(|&&b| b == b'\n').count();
     let msg = format!(
-        "source `quantia-ga4` ({}): plugin bad-strings@0.0.1 (sha256:{}) failed in `push (chunk 1)`: {}",
+        "source `quantia-ga4` ({}): plugin hostile-normalizer@0.0.1 (sha256:{}) failed in `push (chunk 1)`: {}",
         ga4.display(),
-        sha12(&hostile("bad-strings")),
+        sha12(&hostile("hostile-normalizer")),
         contract(&format!(
             "column `touches.channel`: the last offset is {} but the data holds {held} bytes",
             held + 1_000_000
@@ -652,14 +663,14 @@ fn a_hostile_model_fails_the_run_and_leaves_the_previous_outputs_whole() {
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(
         &file,
-        with_default_model(&text, "bad-weights", "[models.params]\nmode = \"nan\"\n"),
+        with_default_model(&text, "hostile-model", "[models.params]\nmode = \"nan\"\n"),
     )
     .unwrap();
     let (code, out, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
     assert_eq!((code, out.as_str()), (1, ""));
     let msg = format!(
-        "plugin bad-weights@0.0.1 (sha256:{}) failed in `attribute`: {}",
-        sha12(&hostile("bad-weights")),
+        "plugin hostile-model@0.0.1 (sha256:{}) failed in `attribute`: {}",
+        sha12(&hostile("hostile-model")),
         contract("weight 0 is NaN: weights must be finite and non-negative")
     );
     assert_eq!(err.trim_end(), format!("error: {msg}"));
@@ -676,8 +687,8 @@ fn runaway_recursion_on_a_partner_thread_traps_before_the_host_stack_ends() {
             &t,
             "plugin = \"salesforce\"\ntimezone = \"America/Los_Angeles\"\n[partners.sources.params]\nexport = \"opportunities\"\ndate_order = \"mdy\"\n",
             &format!(
-                "plugin = {:?}\ntimezone = \"America/Los_Angeles\"\n",
-                hostile("recursive-normalizer").display().to_string()
+                "plugin = {:?}\ntimezone = \"America/Los_Angeles\"\n[partners.sources.params]\nmode = \"recursion\"\n",
+                hostile("hostile-normalizer").display().to_string()
             ),
         )
     });
@@ -686,9 +697,9 @@ fn runaway_recursion_on_a_partner_thread_traps_before_the_host_stack_ends() {
     assert_eq!(
         err.trim_end(),
         format!(
-            "error: source `nimbus-opportunities` ({}): plugin recursive-normalizer@0.0.1 (sha256:{}) failed in `push (chunk 1)`: overflowed its stack (runaway recursion); report it to the plugin's author\n  not retried: the same file and plugin give the same result; escalated to: Co-marketing Analytics Lead",
+            "error: source `nimbus-opportunities` ({}): plugin hostile-normalizer@0.0.1 (sha256:{}) failed in `push (chunk 1)`: overflowed its stack (runaway recursion); report it to the plugin's author\n  not retried: the same file and plugin give the same result; escalated to: Co-marketing Analytics Lead",
             dir.path().join("data/nimbus/opportunities.csv").display(),
-            sha12(&hostile("recursive-normalizer"))
+            sha12(&hostile("hostile-normalizer"))
         )
     );
 }
@@ -728,7 +739,15 @@ fn rows_a_normalizer_drops_become_rejects_naming_it_and_other_sources_are_untouc
     let (dir, file, _) = baseline(|t| t);
     let good = sources(dir.path());
     let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, with_ga4_plugin(&text, "drop-rows", "")).unwrap();
+    std::fs::write(
+        &file,
+        with_ga4_plugin(
+            &text,
+            "hostile-normalizer",
+            "[partners.sources.params]\nmode = \"drop-rows\"\n",
+        ),
+    )
+    .unwrap();
     let (code, _, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
     assert_eq!(code, 0, "{err}");
     let bad = sources(dir.path());
@@ -743,7 +762,7 @@ fn rows_a_normalizer_drops_become_rejects_naming_it_and_other_sources_are_untouc
     assert_eq!(g["rows_read"].as_u64().unwrap(), rows);
     assert_eq!(g["normalized"].as_u64().unwrap(), rows.div_ceil(2));
     assert_eq!(g["rejected"].as_u64().unwrap(), rows / 2);
-    let why = "plugin drop-rows@0.0.1 returned no record and no reason for this row";
+    let why = "plugin hostile-normalizer@0.0.1 returned no record and no reason for this row";
     assert_eq!(
         g["first_rejects"],
         serde_json::json!([
@@ -758,7 +777,8 @@ fn rows_a_normalizer_drops_become_rejects_naming_it_and_other_sources_are_untouc
         .flatten()
         .map(|e| e.path())
         .find(|p| {
-            std::fs::read_to_string(p.join("rejects.csv")).is_ok_and(|t| t.contains("drop-rows@"))
+            std::fs::read_to_string(p.join("rejects.csv"))
+                .is_ok_and(|t| t.contains("hostile-normalizer@"))
         })
         .expect("the run's package");
     let csv = std::fs::read_to_string(package.join("rejects.csv")).unwrap();
@@ -864,9 +884,9 @@ fn slow_campaign(iterations: u64) -> impl Fn(String) -> String {
     move |t: String| {
         with_default_model(
             &t,
-            "slow",
+            "hostile-model",
             &format!(
-                "[models.params]\niterations = \"{iterations}\"\n[models.limits]\ntime_ms = 600000\n"
+                "[models.params]\nmode = \"slow\"\niterations = \"{iterations}\"\n[models.limits]\ntime_ms = 600000\n"
             ),
         )
     }

@@ -102,32 +102,37 @@ fn hostile_plugins_fail_with_exact_errors_and_the_host_goes_on() {
         ..Limits::default()
     };
 
-    let spin = rt.load(&hostile("spin"), None, limits).unwrap();
+    let spin = rt.load(&hostile("hostile-model"), None, limits).unwrap();
     let started = Instant::now();
-    let err = spin.attribute(&mut journeys(), &[]).unwrap_err();
+    let mode = |m: &str| [("mode".to_string(), m.to_string())];
+    let err = spin.attribute(&mut journeys(), &mode("spin")).unwrap_err();
     let took = started.elapsed();
     assert_eq!(
         err.to_string(),
         format!(
-            "plugin spin@0.0.1 (sha256:{}) failed in `attribute`: exceeded its time limit of 1 s per call; if the input is legitimately large, raise `limits.time_ms` for this plugin in the campaign file",
+            "plugin hostile-model@0.0.1 (sha256:{}) failed in `attribute`: exceeded its time limit of 1 s per call; if the input is legitimately large, raise `limits.time_ms` for this plugin in the campaign file",
             short_sha(&spin)
         )
     );
     assert!(took < Duration::from_secs(5), "stopped promptly ({took:?})");
 
-    let alloc = rt.load(&hostile("alloc"), None, limits).unwrap();
-    let err = alloc.attribute(&mut journeys(), &[]).unwrap_err();
+    let alloc = rt.load(&hostile("hostile-model"), None, limits).unwrap();
+    let err = alloc
+        .attribute(&mut journeys(), &mode("alloc"))
+        .unwrap_err();
     assert_eq!(err.cause(), Some(&Cause::MemoryLimit { mib: 64 }));
     assert_eq!(
         err.to_string(),
         format!(
-            "plugin alloc@0.0.1 (sha256:{}) failed in `attribute`: reached its memory limit of 64 MiB; if the input is legitimately large, raise `limits.memory_mib` for this plugin in the campaign file",
+            "plugin hostile-model@0.0.1 (sha256:{}) failed in `attribute`: reached its memory limit of 64 MiB; if the input is legitimately large, raise `limits.memory_mib` for this plugin in the campaign file",
             short_sha(&alloc)
         )
     );
 
-    let panic = rt.load(&hostile("panic"), None, limits).unwrap();
-    let err = panic.attribute(&mut journeys(), &[]).unwrap_err();
+    let panic = rt.load(&hostile("hostile-model"), None, limits).unwrap();
+    let err = panic
+        .attribute(&mut journeys(), &mode("panic"))
+        .unwrap_err();
     let PluginError::Call {
         cause: Cause::Crashed(msg),
         ..
@@ -142,7 +147,7 @@ fn hostile_plugins_fail_with_exact_errors_and_the_host_goes_on() {
     assert_eq!(
         err.to_string(),
         format!(
-            "plugin panic@0.0.1 (sha256:{}) failed in `attribute`: crashed: {msg}; report it to the plugin's author",
+            "plugin hostile-model@0.0.1 (sha256:{}) failed in `attribute`: crashed: {msg}; report it to the plugin's author",
             short_sha(&panic)
         )
     );
@@ -260,10 +265,13 @@ fn no_state_survives_from_one_call_to_the_next() {
     // journeys(): a > b > c, d, e > f. First-touch marks touches 0, 3 and 4.
     let first = vec![1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
     let (rt, _d) = runtime();
-    let p = load(&rt, &hostile("stateful"));
+    let p = load(&rt, &hostile("hostile-model"));
     let mut j = journeys();
     let call = |j: &mut JourneyColumns, fail: &str| {
-        let params = [("fail".to_string(), fail.to_string())];
+        let params = [
+            ("mode".to_string(), "stateful".to_string()),
+            ("fail".to_string(), fail.to_string()),
+        ];
         p.attribute(j, &params).map(|(o, _)| o.weights)
     };
     for _ in 0..3 {
@@ -273,7 +281,7 @@ fn no_state_survives_from_one_call_to_the_next() {
     assert_eq!(
         err.to_string(),
         format!(
-            "plugin stateful@0.0.1 (sha256:{}) failed in `attribute`: refused the call (invalid parameter): fail=1: refused on purpose",
+            "plugin hostile-model@0.0.1 (sha256:{}) failed in `attribute`: refused the call (invalid parameter): fail=1: refused on purpose",
             short_sha(&p)
         )
     );

@@ -124,9 +124,9 @@ const RANGE: &str = "is outside the range this version accepts, 1970-01-01..2200
 fn times_out_of_range_are_rejected_row_by_row_never_wrapped() {
     // 2026-09-10 00:00 UTC, then year 9999 at +01:00, then both ends of i64: with an
     // offset the subtraction would overflow, without one the zone rules would panic.
-    let raw = hostile("raw-times");
+    let raw = hostile("hostile-normalizer");
     let text = format!(
-        "{HEAD}\n[[partners.sources]]\nid = \"raw\"\nkind = \"map\"\nfile = \"raw.csv\"\nplugin = {:?}\ntimezone = \"Europe/Berlin\"\n",
+        "{HEAD}\n[[partners.sources]]\nid = \"raw\"\nkind = \"map\"\nfile = \"raw.csv\"\nplugin = {:?}\ntimezone = \"Europe/Berlin\"\n[partners.sources.params]\nmode = \"raw-times\"\n",
         raw.display().to_string()
     );
     let (dir, file) = campaign(

@@ -99,7 +99,7 @@ fn leaky_campaign(model: Option<(&str, &str)>) -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn no_address_escape_or_formula_leaves_through_any_output() {
     let (dir, file) = leaky_campaign(Some((
-        "bad-weights",
+        "hostile-model",
         "[models.params]\nmode = \"leaky-notes\"\n",
     )));
     let (code, stdout, stderr) = run_in(
@@ -186,7 +186,7 @@ fn no_address_escape_or_formula_leaves_through_any_output() {
 #[test]
 fn a_model_refusal_reaches_the_terminal_and_the_plan_clean() {
     let (dir, file) = leaky_campaign(Some((
-        "bad-weights",
+        "hostile-model",
         "[models.params]\nmode = \"leaky-refusal\"\n",
     )));
     let (code, stdout, stderr) = run_in(dir.path(), &args(&track(&file, &[])), &[]);

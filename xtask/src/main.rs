@@ -40,7 +40,14 @@ fn plugin_crates() -> Vec<(String, String, bool)> {
             .collect();
         names.sort();
         for n in names {
-            out.push((format!("{prefix}{n}"), n, bundled));
+            // `tests/plugins/hostile-model` is the package `hostile-model`, not
+            // `hostile-hostile-model`.
+            let pkg = if n.starts_with(prefix) {
+                n.clone()
+            } else {
+                format!("{prefix}{n}")
+            };
+            out.push((pkg, n, bundled));
         }
     }
     out
@@ -79,8 +86,18 @@ fn ensure_target() -> Result<(), String> {
     }
 }
 
+/// The Python example's kit is generated, not committed: the one `plugin new` writes.
+fn python_example_kit() -> Result<(), String> {
+    let from = root().join("host/templates/python/ascribe_kit.py");
+    let to = root().join("plugins/examples/python-normalizer/ascribe_kit.py");
+    std::fs::copy(&from, &to)
+        .map(|_| ())
+        .map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))
+}
+
 fn build_plugins() -> Result<(), String> {
     ensure_target()?;
+    python_example_kit()?;
     let crates = plugin_crates();
     let mut cmd = cargo();
     cmd.current_dir(root())

@@ -9,6 +9,9 @@ out="${1:-$here/../../../target/examples/webinar-attendees.wasm}"
 mkdir -p "$(dirname "$out")"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 cd "$here"
+# The kit is not committed here: it is the one `ascribe plugin new` writes, copied from
+# its single source (host/templates/python/ascribe_kit.py).
+cp "$here/../../../host/templates/python/ascribe_kit.py" "$here/ascribe_kit.py"
 if ! command -v componentize-py >/dev/null 2>&1; then
     echo "build.sh: componentize-py is not installed: pip install componentize-py" >&2
     exit 127
