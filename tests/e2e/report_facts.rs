@@ -101,6 +101,9 @@ name = "Gamma"
 role = "sponsor"
 owner = "Gamma marketing"
 {}
+[targets."Beta"]
+pipeline = "2000"
+
 [[spend]]
 partner = "Gamma"
 channel = "email"
@@ -187,12 +190,20 @@ fn counts_owners_rows_and_paths_on_a_three_partner_campaign() {
         rows(&report, "partner"),
         vec![("Beta", "1000.00", 1), ("Gamma", "600.00", 1)]
     );
-    // 1,000.00 of 1,600.00 = 62.5%, across one opportunity.
-    assert!(
-        report["insights"].as_array().unwrap().iter().any(|i| i
-            == "The top asset, invite, earned USD 1,000.00 of pipeline credit (62.5%) across 1 opportunities."),
-        "{}",
-        report["insights"]
+    // The top asset counts one opportunity, not two.
+    assert_eq!(report["top_assets"][0]["value"], "invite");
+    assert_eq!(report["top_assets"][0]["opportunities"], 1);
+    assert_eq!(report["top_assets"][1]["opportunities"], 1);
+    // The three findings, in their order: 1 of the 7 rows (1 + 2 + 4) was rejected, over
+    // the 1% that makes data quality a finding; Beta against its target; and all
+    // 1,600.00 of pipeline sourced by a co-marketing partner (see below).
+    assert_eq!(
+        report["insights"],
+        serde_json::json!([
+            "1 of 7 input rows were rejected: see rejects.csv before trusting the figures.",
+            "Beta is at 50.0% of its pipeline target (USD 1,000.00 of USD 2,000.00).",
+            "100.0% of pipeline is partner-sourced and USD 0.00 partner-influenced."
+        ])
     );
 
     // 15: the asset's action goes to the partner whose [[spend]] paid for it (Gamma), not
@@ -227,6 +238,123 @@ fn counts_owners_rows_and_paths_on_a_three_partner_campaign() {
     );
     // 14: files as the campaign names them, relative to it, in report.json and rejects.csv.
     assert_eq!(deals["file"], "data/deals.csv");
+    // Funnel, in accounts touched in the window (a3 has no touch, so it is in no group).
+    // a1 and a2 reached opportunity and nothing closed: [2, 2, 2, 2, 0] for all, rates 1,
+    // 1, 1, 0, the biggest drop opportunity → closed_won. Beta touched a1 only; Gamma a1
+    // and a2. By the channel of each account's first touch: a1 email, a2 event.
+    let funnels: Vec<(String, String, Vec<u64>, String)> = report["funnel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["group_by"].as_str().unwrap().to_string(),
+                f["group"].as_str().unwrap().to_string(),
+                serde_json::from_value(f["counts"].clone()).unwrap(),
+                f["biggest_drop"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let f = |by: &str, g: &str, c: [u64; 5]| {
+        (
+            by.to_string(),
+            g.to_string(),
+            c.to_vec(),
+            "opportunity → closed_won".to_string(),
+        )
+    };
+    assert_eq!(
+        funnels,
+        vec![
+            f("all", "all partners", [2, 2, 2, 2, 0]),
+            f("partner", "Beta", [1, 1, 1, 1, 0]),
+            f("partner", "Gamma", [2, 2, 2, 2, 0]),
+            f("channel", "email", [1, 1, 1, 1, 0]),
+            f("channel", "event", [1, 1, 1, 1, 0]),
+        ]
+    );
+    assert_eq!(
+        report["funnel"][0]["rates"],
+        serde_json::json!([1.0, 1.0, 1.0, 0.0])
+    );
+    // Sourcing: Acme holds every deal, so Beta and Gamma are its co-marketing partners.
+    // O1: the first touch in the 30 days before 03-10 is Beta's (03-02) → Beta sourced
+    // 1,000.00; Gamma touched a1 in the cycle without sourcing it → Gamma influenced
+    // 1,000.00. O2: Gamma's 03-04 touch → Gamma sourced 600.00. O3: no touch, amount 0.
+    // Totals count each deal once: sourced 1,600.00, influenced 0, neither 0.
+    let s = &report["sourcing"];
+    assert_eq!(
+        (&s["sourced"], &s["influenced"], &s["neither"]),
+        (
+            &serde_json::json!("1600.00"),
+            &serde_json::json!("0.00"),
+            &serde_json::json!("0.00")
+        )
+    );
+    assert_eq!(
+        s["by_partner"],
+        serde_json::json!([
+            {"partner": "Acme", "sourced": "0.00", "sourced_opportunities": 0, "influenced": "0.00", "influenced_opportunities": 0},
+            {"partner": "Beta", "sourced": "1000.00", "sourced_opportunities": 1, "influenced": "0.00", "influenced_opportunities": 0},
+            {"partner": "Gamma", "sourced": "600.00", "sourced_opportunities": 1, "influenced": "1000.00", "influenced_opportunities": 1},
+        ])
+    );
+    // Contribution: Beta's 1,000.00 against its 2,000.00 target is 50.0%; the gap is the
+    // first insight and an action for Beta's owner.
+    let beta = report["contribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["partner"] == "Beta" && r["channel"].is_null())
+        .unwrap();
+    assert_eq!(beta["pipeline"], "1000.00");
+    assert_eq!(beta["pipeline_target"], "2000");
+    assert_eq!(beta["pipeline_pct"], 50.0);
+    let gap = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["subject_kind"] == "partner" && a["action"].as_str().unwrap().starts_with("Close")
+        })
+        .unwrap();
+    assert_eq!(
+        gap,
+        &serde_json::json!({
+            "priority": gap["priority"],
+            "subject_kind": "partner",
+            "subject": "Beta",
+            "action": "Close the pipeline gap of USD 1,000.00: shift budget to the channels that convert best for this partner.",
+            "evidence": "USD 1,000.00 attributed pipeline against a target of USD 2,000.00 (50.0%).",
+            "owner": "Beta marketing",
+        })
+    );
+    // Each partner's worst funnel step: nothing closed, so opportunity → closed_won.
+    let steps: Vec<(&str, &str, &str)> = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"].as_str().unwrap().starts_with("Fix the"))
+        .map(|a| {
+            (
+                a["subject"].as_str().unwrap(),
+                a["evidence"].as_str().unwrap(),
+                a["owner"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("Beta", "0 of 1 accounts move on (0.0%).", "Beta marketing"),
+            (
+                "Gamma",
+                "0 of 2 accounts move on (0.0%).",
+                "Gamma marketing"
+            ),
+        ]
+    );
+
     // 16: the reject names the export's column (`Currency Code`), not ascribe's field.
     assert_eq!(
         package_file(d.path(), "rejects.csv"),
