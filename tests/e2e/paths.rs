@@ -218,6 +218,35 @@ fn paths_order_reaches_markov_and_nothing_else() {
         v["models"][0]["params"],
         serde_json::json!([{"name": "order", "value": "2"}])
     );
+    // Order 2 by hand. States are windows of two keys; a shorter path is one state:
+    //   a > b (w 4) → [a,b]; b (w 2) → [b]; a > c > a (w 1) → [a,c] → [c,a]; c (w 2) → [c].
+    //   start → [a,b] 4, [b] 2, [a,c] 1, [c] 2 (of 9); [a,b] → conv 2, null 2;
+    //   [b] → conv 1, null 1; [a,c] → [c,a] 1; [c,a] → conv 1; [c] → null 2.
+    //   P(conv) = 4/9·1/2 + 2/9·1/2 + 1/9·1 = 4/9.
+    // Removing a key drops every state holding it:
+    //   −a leaves [b], [c]: P = 1/9 → RE 3/4; −b leaves [a,c],[c,a],[c]: P = 1/9 → RE 3/4;
+    //   −c leaves [a,b],[b]: P = 3/9 → RE 1/4. ΣRE = 7/4: a = b = 12/7, c = 4/7.
+    // Value rates Σv/out: [a,b] 100/4, [b] 30/2, [c,a] 50/1; visits 4/9, 2/9, 1/9:
+    //   V = (100 + 30 + 50)/9 = 20. −a: V = 30/9 → REV 5/6; −b: 50/9 → 13/18;
+    //   −c: 130/9 → 5/18. ΣREV = 33/18: value a = 15/33·180, b = 13/33·180, c = 5/33·180.
+    let want = [
+        ("a", 12.0 / 7.0, 15.0 / 33.0 * 180.0, 0.75, 5.0 / 6.0),
+        ("b", 12.0 / 7.0, 13.0 / 33.0 * 180.0, 0.75, 13.0 / 18.0),
+        ("c", 4.0 / 7.0, 5.0 / 33.0 * 180.0, 0.25, 5.0 / 18.0),
+    ];
+    let channels = v["models"][0]["channels"].as_array().unwrap();
+    assert_eq!(channels.len(), 3);
+    for (got, (name, conv, value, re, rev)) in channels.iter().zip(want) {
+        let close = |k: &str, x: f64| {
+            let g = got[k].as_f64().unwrap();
+            assert!((g - x).abs() < 1e-9, "{name} {k}: {g} against {x}");
+        };
+        assert_eq!(got["channel"], name);
+        close("conversions", conv);
+        close("value", value);
+        close("removal_effect", re);
+        close("value_removal_effect", rev);
+    }
     assert_eq!(
         fails(
             d.path(),
