@@ -29,7 +29,7 @@ pub struct Limits {
     pub memory_scales: bool,
     /// What the host may keep of one source's records (normalizers only), as the host
     /// counts it: each record's text plus [`HOST_BYTES_PER_RECORD`] and
-    /// [`HOST_BYTES_PER_TEXT`] (see `runtime::normalizer::Batch::host_bytes`). The
+    /// [`HOST_BYTES_PER_TEXT`] (see [`crate::normalizer::Batch::host_bytes`]). The
     /// plugin's own memory limit does not bound this: a plugin that answers every 1 MiB
     /// chunk with 120 MiB of distinct, valid records stays small itself while the host
     /// keeps them all. The budget grows with the bytes the plugin has been given:

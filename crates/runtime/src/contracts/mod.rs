@@ -29,6 +29,32 @@ macro_rules! journeys {
     }};
 }
 
+/// The `Instance` of one contract version: its generated world, instantiated in a fresh
+/// store. Instantiating checks the component's exports against the version's types; that
+/// is the same few lines for every version, so they are written once.
+macro_rules! instance {
+    ($world:ty, $what:literal) => {
+        #[doc = concat!("An instance of ", $what, ".")]
+        pub struct Instance {
+            plugin: $world,
+        }
+
+        impl Instance {
+            /// Instantiates the component in `store`; fails if its exports do not have
+            /// this version's types.
+            pub fn new(
+                store: &mut wasmtime::Store<crate::sandbox::StoreState>,
+                component: &wasmtime::component::Component,
+                linker: &wasmtime::component::Linker<crate::sandbox::StoreState>,
+            ) -> wasmtime::Result<Instance> {
+                Ok(Instance {
+                    plugin: <$world>::instantiate(store, component, linker)?,
+                })
+            }
+        }
+    };
+}
+
 pub mod model_v0_1;
 pub mod model_v0_2;
 pub mod normalizer_v0_1;

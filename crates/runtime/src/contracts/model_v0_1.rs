@@ -6,7 +6,6 @@
 //! are [`Contract::columns_sent`](super::Contract::columns_sent)'s business: every one.
 
 use wasmtime::Store;
-use wasmtime::component::{Component, Linker};
 
 use super::Answer;
 use super::model_v0_2::{self as latest, wit as next};
@@ -22,24 +21,9 @@ mod bindings {
 
 use bindings::exports::ascribe::model::attribution as wit;
 
-/// An instance of a model built against 0.1.0.
-pub struct Instance {
-    plugin: bindings::ModelPlugin,
-}
+instance!(bindings::ModelPlugin, "a model built against 0.1.0");
 
 impl Instance {
-    /// Instantiates the component in `store`; fails if its exports do not have 0.1.0's
-    /// types.
-    pub fn new(
-        store: &mut Store<StoreState>,
-        component: &Component,
-        linker: &Linker<StoreState>,
-    ) -> wasmtime::Result<Instance> {
-        Ok(Instance {
-            plugin: bindings::ModelPlugin::instantiate(store, component, linker)?,
-        })
-    }
-
     /// Asks the model what it is; its three `needs-*` answers become 0.2.0's inputs.
     pub fn info(&self, store: &mut Store<StoreState>) -> wasmtime::Result<ModelInfo> {
         let i = self.plugin.ascribe_model_attribution().call_info(store)?;

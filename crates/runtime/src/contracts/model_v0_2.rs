@@ -8,7 +8,6 @@
 //! this module then converts into it.
 
 use wasmtime::Store;
-use wasmtime::component::{Component, Linker};
 
 use super::Answer;
 use crate::model::{Inputs, JourneyColumns, ModelInfo, ModelOutput, ParamSpec};
@@ -24,24 +23,9 @@ mod bindings {
 /// This version's generated types, which older versions convert into.
 pub(super) use bindings::exports::ascribe::model::attribution as wit;
 
-/// An instance of a model built against 0.2.0.
-pub struct Instance {
-    plugin: bindings::ModelPlugin,
-}
+instance!(bindings::ModelPlugin, "a model built against 0.2.0");
 
 impl Instance {
-    /// Instantiates the component in `store`; fails if its exports do not have 0.2.0's
-    /// types.
-    pub fn new(
-        store: &mut Store<StoreState>,
-        component: &Component,
-        linker: &Linker<StoreState>,
-    ) -> wasmtime::Result<Instance> {
-        Ok(Instance {
-            plugin: bindings::ModelPlugin::instantiate(store, component, linker)?,
-        })
-    }
-
     /// Asks the model what it is and what it reads.
     pub fn info(&self, store: &mut Store<StoreState>) -> wasmtime::Result<ModelInfo> {
         let i = self.plugin.ascribe_model_attribution().call_info(store)?;

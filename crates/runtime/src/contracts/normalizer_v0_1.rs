@@ -1,7 +1,7 @@
 //! `ascribe:normalizer@0.1.0`.
 
 use wasmtime::Store;
-use wasmtime::component::{Component, Linker, ResourceAny};
+use wasmtime::component::ResourceAny;
 
 use crate::model::ParamSpec;
 use crate::normalizer::{
@@ -21,10 +21,10 @@ use bindings::exports::ascribe::normalizer::normalize as wit;
 
 pub use super::Answer;
 
-/// An instance of a normalizer built against 0.1.0.
-pub struct Instance {
-    plugin: bindings::NormalizerPlugin,
-}
+instance!(
+    bindings::NormalizerPlugin,
+    "a normalizer built against 0.1.0"
+);
 
 fn refusal(e: wit::NormalizeError) -> (&'static str, String) {
     match e {
@@ -102,18 +102,6 @@ fn batch(b: wit::Batch) -> Batch {
 }
 
 impl Instance {
-    /// Instantiates the component in `store`; fails if its exports do not have 0.1.0's
-    /// types.
-    pub fn new(
-        store: &mut Store<StoreState>,
-        component: &Component,
-        linker: &Linker<StoreState>,
-    ) -> wasmtime::Result<Instance> {
-        Ok(Instance {
-            plugin: bindings::NormalizerPlugin::instantiate(store, component, linker)?,
-        })
-    }
-
     /// Asks the normalizer what it is and what it reads.
     pub fn info(&self, store: &mut Store<StoreState>) -> wasmtime::Result<NormalizerInfo> {
         let i = self
