@@ -5,7 +5,7 @@
 //! that fault path, not the work, was most of the time: collecting 53 MB of weights into
 //! a new `Vec` took 25.7 ms, the same copy into memory advised `MADV_HUGEPAGE` 6.3 ms
 //! (docs/performance.md, "Huge pages for the host"). Plugin memory already had the advice
-//! (`runtime/memory.rs`); this gives it to the host's own large buffers, native models
+//! (`crates/runtime/src/memory.rs`); this gives it to the host's own large buffers, native models
 //! linked into the host included, so a comparison of the two stays fair.
 //!
 //! Only whole 2 MiB pages inside a block of at least [`THRESHOLD`] bytes are advised, so
