@@ -1,5 +1,6 @@
 use super::*;
 use ascribe_sdk::normalizer::{run_file, touch_col};
+use ascribe_sdk::testing::{streamed, timed};
 use ascribe_sdk::time::Time;
 
 const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
@@ -697,53 +698,9 @@ fn throughput() {
             (b.rows_read, b.rejects.len())
         });
         assert_eq!((rows, rejects), (i, 0));
-        let (rows, rejects) = timed(&mb("streamed"), data.len(), || streamed(&data));
+        let (rows, rejects) = timed(&mb("streamed"), data.len(), || {
+            streamed::<Ga4>("analytics", &[], &data)
+        });
         assert_eq!((rows, rejects), (i, 0));
     }
-}
-
-/// The host's loop: 1 MiB chunks, each push's batch moved out as the session hands it over.
-/// Returns (rows read, rejects).
-fn streamed(data: &[u8]) -> (u64, usize) {
-    let p = Params::resolve(&Ga4::info().params, &[]).unwrap();
-    let mut n = Ga4::open(
-        &SourceInfo {
-            kind: "analytics".into(),
-            file_name: "big.ndjson".into(),
-        },
-        &p,
-    )
-    .unwrap();
-    let mut out = Batch::default();
-    let mut rejects = 0;
-    for c in data.chunks(1 << 20) {
-        n.push(c, &mut out).unwrap();
-        rejects += std::hint::black_box(out.take_wit()).rejects.len();
-    }
-    n.finish(&mut out).unwrap();
-    rejects += out.take_wit().rejects.len();
-    (out.rows_read, rejects)
-}
-
-/// Runs `f` once and prints its throughput over `bytes`, by this thread's CPU time when
-/// Linux reports it (the machine may be shared) and by wall time.
-fn timed<T>(label: &str, bytes: usize, f: impl FnOnce() -> T) -> T {
-    let (start, cpu0) = (std::time::Instant::now(), cpu_secs());
-    let r = f();
-    let wall = start.elapsed().as_secs_f64();
-    let cpu = cpu_secs().zip(cpu0).map_or(wall, |(a, b)| a - b);
-    let mb = bytes as f64 / 1e6;
-    println!(
-        "{label}: {mb:.1} MB, {:.0} MB/s by CPU time ({cpu:.3} s), {:.0} MB/s by wall time ({wall:.3} s)",
-        mb / cpu,
-        mb / wall
-    );
-    r
-}
-
-/// CPU time this thread has run, in seconds (Linux; the machine may be shared, so wall
-/// time alone understates the plugin's speed).
-fn cpu_secs() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
 }

@@ -4,6 +4,7 @@
 
 use super::*;
 use ascribe_sdk::normalizer::{Csv, Normalizer, conv_col, run_file, touch_col};
+use ascribe_sdk::testing::measure;
 use ascribe_sdk::time::Time;
 
 type Plugin = Csv<GenericCsv>;
@@ -709,86 +710,6 @@ fn rows_come_out_as_their_chunk_arrives() {
 
 // ---------------------------------------------------------------- throughput
 
-/// The SDK's CSV reader alone (rows parsed, nothing mapped): the floor the plugin's
-/// own per-row work adds to.
-struct ReaderOnly;
-
-impl CsvRows for ReaderOnly {
-    fn info() -> Info {
-        Info {
-            name: "reader-only".into(),
-            version: "0".into(),
-            description: String::new(),
-            params: vec![],
-            accepts: vec![],
-        }
-    }
-    fn open(_: &SourceInfo, _: &Params) -> Result<Self, NormalizeError> {
-        Ok(ReaderOnly)
-    }
-    fn header(&mut self, _: &Header) -> Result<(), NormalizeError> {
-        Ok(())
-    }
-    fn row(&mut self, _: u64, _: &Record, _: &mut Batch) {}
-}
-
-/// Best of four runs of `data` through `N` in 1 MiB chunks: (seconds, rows).
-fn best_of<N: Normalizer>(params: &[(&str, &str)], data: &[u8]) -> (f64, u64) {
-    let mut best = (f64::MAX, 0);
-    for _ in 0..4 {
-        let t = std::time::Instant::now();
-        let b = run_file::<N>("map", "big.csv", params, data, 1 << 20).unwrap();
-        let s = t.elapsed().as_secs_f64();
-        assert!(b.rejects.is_empty(), "{:?}", &b.rejects[..1]);
-        best = (best.0.min(s), b.rows_read);
-    }
-    best
-}
-
-/// Best of four runs the way the host drives a session: 1 MiB pushes, each push's
-/// columns taken away (as `take_wit` does) so memory stays at one chunk's output.
-fn best_streaming(params: &[(&str, &str)], data: &[u8]) -> f64 {
-    let given: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let p = Params::resolve(&<Plugin as Normalizer>::info().params, &given).unwrap();
-    let src = SourceInfo {
-        kind: "map".into(),
-        file_name: "big.csv".into(),
-    };
-    let mut best = f64::MAX;
-    for _ in 0..4 {
-        let t = std::time::Instant::now();
-        let mut n = Plugin::open(&src, &p).unwrap();
-        let mut out = Batch::default();
-        for c in data.chunks(1 << 20) {
-            n.push(c, &mut out).unwrap();
-            assert!(out.rejects.is_empty());
-            out = Batch {
-                rows_read: out.rows_read,
-                ..Batch::default()
-            };
-        }
-        n.finish(&mut out).unwrap();
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    best
-}
-
-fn measure(name: &str, params: &[(&str, &str)], data: &[u8]) {
-    let mb = data.len() as f64 / 1e6;
-    let (s, rows) = best_of::<Plugin>(params, data);
-    let streaming = best_streaming(params, data);
-    let (floor, _) = best_of::<Csv<ReaderOnly>>(&[], data);
-    println!(
-        "generic-csv {name}: {mb:.1} MB, {rows} rows: run_file {:.0} MB/s, streamed like the host {:.0} MB/s (the SDK reader alone: {:.0} MB/s)",
-        mb / s,
-        mb / streaming,
-        mb / floor
-    );
-}
-
 /// ~50 MB through the plugin in 1 MiB chunks, as the host streams it. Run with
 /// `cargo test --release -p normalizer-generic-csv -- --ignored --nocapture throughput`.
 #[test]
@@ -813,7 +734,7 @@ fn throughput() {
         );
         i += 1;
     }
-    measure("touches", &TOUCH_PARAMS, &t);
+    measure::<Plugin>("generic-csv touches", "map", &TOUCH_PARAMS, &t);
 
     let mut c = CONV_HEADER.as_bytes().to_vec();
     let mut i = 0u64;
@@ -836,7 +757,7 @@ fn throughput() {
         );
         i += 1;
     }
-    measure("conversions", &CONV_PARAMS, &c);
+    measure::<Plugin>("generic-csv conversions", "map", &CONV_PARAMS, &c);
 }
 
 // ---------------------------------------------------------------- the sample file

@@ -1,5 +1,6 @@
 use super::*;
 use ascribe_sdk::normalizer::{NormalizeError, conv_col, run_file, touch_col};
+use ascribe_sdk::testing::{ReaderOnly, streamed, timed};
 use ascribe_sdk::time::days_from_civil;
 
 const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
@@ -1028,73 +1029,16 @@ https://nimbus.example/events/ai-launch?utm_source=linkedin,linkedin,paid_social
         });
         assert_eq!((rows, rejects), (i, 0));
         let (rows, rejects) = timed(&format!("{name} streamed"), data.len(), || {
-            streamed::<Plugin>(&data)
+            streamed::<Plugin>("crm", &[], &data)
         });
         assert_eq!((rows, rejects), (i, 0));
         let (rows, _) = timed(
             &format!("{name}: the SDK's CSV reader alone"),
             data.len(),
-            || streamed::<Csv<ReaderOnly>>(&data),
+            || streamed::<Csv<ReaderOnly>>("crm", &[], &data),
         );
         assert_eq!(rows, i);
     }
-}
-
-/// The SDK's CSV reader with no mapping at all: the floor under any CSV plugin.
-struct ReaderOnly;
-
-impl CsvRows for ReaderOnly {
-    fn info() -> Info {
-        HubSpot::info()
-    }
-    fn open(_: &SourceInfo, _: &Params) -> Result<Self, NormalizeError> {
-        Ok(ReaderOnly)
-    }
-    fn header(&mut self, _: &Header) -> Result<(), NormalizeError> {
-        Ok(())
-    }
-    fn row(&mut self, _: u64, r: &Record, _: &mut Batch) {
-        std::hint::black_box(r.len());
-    }
-}
-
-/// The host's loop: 1 MiB chunks, each push's batch moved out as the session hands it over.
-/// Returns (rows read, rejects).
-fn streamed<N: ascribe_sdk::normalizer::Normalizer>(data: &[u8]) -> (u64, usize) {
-    let p = Params::resolve(&N::info().params, &[]).unwrap();
-    let mut n = N::open(
-        &SourceInfo {
-            kind: "crm".into(),
-            file_name: "big.csv".into(),
-        },
-        &p,
-    )
-    .unwrap();
-    let mut out = Batch::default();
-    let mut rejects = 0;
-    for c in data.chunks(1 << 20) {
-        n.push(c, &mut out).unwrap();
-        rejects += std::hint::black_box(out.take_wit()).rejects.len();
-    }
-    n.finish(&mut out).unwrap();
-    rejects += out.take_wit().rejects.len();
-    (out.rows_read, rejects)
-}
-
-/// Runs `f` once and prints its throughput over `bytes`, by this thread's CPU time when
-/// Linux reports it (the machine may be shared) and by wall time.
-fn timed<T>(label: &str, bytes: usize, f: impl FnOnce() -> T) -> T {
-    let (start, cpu0) = (std::time::Instant::now(), cpu_secs());
-    let r = f();
-    let wall = start.elapsed().as_secs_f64();
-    let cpu = cpu_secs().zip(cpu0).map_or(wall, |(a, b)| a - b);
-    let mb = bytes as f64 / 1e6;
-    println!(
-        "{label}: {mb:.1} MB, {:.0} MB/s by CPU time ({cpu:.3} s), {:.0} MB/s by wall time ({wall:.3} s)",
-        mb / cpu,
-        mb / wall
-    );
-    r
 }
 
 fn detect_header(h: &str) -> Option<Export> {
@@ -1102,11 +1046,4 @@ fn detect_header(h: &str) -> Option<Export> {
     r.feed(h.as_bytes());
     r.next(true).unwrap();
     detect(&Header::from_record(r.record()).unwrap())
-}
-
-/// CPU time this thread has run, in seconds (Linux; the machine may be shared, so wall
-/// time alone understates the plugin's speed).
-fn cpu_secs() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
 }

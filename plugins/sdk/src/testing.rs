@@ -1,12 +1,17 @@
-//! Test support for models (the `testing` feature, for dev-dependencies): a seeded
-//! generator of pseudo-random journeys and the checks every model must pass (weights
+//! Test support for plugins (the `testing` feature, for dev-dependencies). For models: a
+//! seeded generator of pseudo-random journeys and the checks every model must pass (weights
 //! finite, non-negative, summing to 1 per converting journey; the same results in any
-//! journey order).
+//! journey order). For normalizers: their native throughput, measured as the host streams.
 
+use crate::csv::{Header, Record};
 use crate::model::{
     CLOSED_WON, FIRST_TOUCH, Journeys, JourneysBuilder, LEAD_CREATION, Model, OPPORTUNITY_CREATION,
     Output, run,
 };
+use crate::normalizer::{
+    Batch, Csv, CsvRows, Info, NormalizeError, Normalizer, SourceInfo, run_file,
+};
+use crate::params::Params;
 
 /// splitmix64: tiny, seeded, good enough to generate test data.
 pub struct Rng(u64);
@@ -193,4 +198,112 @@ pub fn check_order_independent<M: Model>(
 #[track_caller]
 pub fn close(a: f64, b: f64, tol: f64) {
     assert!((a - b).abs() <= tol, "{a} != {b} (tolerance {tol})");
+}
+
+// ------------------------------------------------------------------------------------------
+// Throughput of a normalizer, natively: the bundled normalizers' `throughput` tests
+// (`cargo test --release -p normalizer-… -- --ignored --nocapture throughput`).
+
+/// The SDK's CSV reader with no mapping at all: the floor under any CSV normalizer.
+pub struct ReaderOnly;
+
+impl CsvRows for ReaderOnly {
+    fn info() -> Info {
+        Info {
+            name: "reader-only".into(),
+            version: "0".into(),
+            description: String::new(),
+            params: vec![],
+            accepts: vec![],
+        }
+    }
+    fn open(_: &SourceInfo, _: &Params) -> Result<Self, NormalizeError> {
+        Ok(ReaderOnly)
+    }
+    fn header(&mut self, _: &Header) -> Result<(), NormalizeError> {
+        Ok(())
+    }
+    fn row(&mut self, _: u64, r: &Record, _: &mut Batch) {
+        std::hint::black_box(r.len());
+    }
+}
+
+/// The host's loop: 1 MiB chunks, each push's batch moved out as the session hands it over,
+/// so memory stays at one chunk's output. Returns (rows read, rejects).
+pub fn streamed<N: Normalizer>(kind: &str, params: &[(&str, &str)], data: &[u8]) -> (u64, usize) {
+    let given: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let p = Params::resolve(&N::info().params, &given).unwrap();
+    let source = SourceInfo {
+        kind: kind.into(),
+        file_name: "big.csv".into(),
+    };
+    let mut n = N::open(&source, &p).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut out = Batch::default();
+    let mut rejects = 0;
+    for c in data.chunks(1 << 20) {
+        n.push(c, &mut out).unwrap_or_else(|e| panic!("{e:?}"));
+        rejects += std::hint::black_box(out.take_wit()).rejects.len();
+    }
+    n.finish(&mut out).unwrap_or_else(|e| panic!("{e:?}"));
+    rejects += out.take_wit().rejects.len();
+    (out.rows_read, rejects)
+}
+
+/// Runs `f` `runs` times: the fastest wall time in seconds, and the last answer.
+pub fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::MAX;
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let t = std::time::Instant::now();
+        last = Some(f());
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    (best, last.unwrap())
+}
+
+/// `data` through `N` three ways, best of four each, printed in MB/s: `run_file` (one
+/// batch), streamed as the host streams it, and the SDK's CSV reader alone. Every row must
+/// come out without a reject.
+pub fn measure<N: Normalizer>(label: &str, kind: &str, params: &[(&str, &str)], data: &[u8]) {
+    let mb = data.len() as f64 / 1e6;
+    let (s, b) = best_of(4, || {
+        run_file::<N>(kind, "big.csv", params, data, 1 << 20).unwrap_or_else(|e| panic!("{e:?}"))
+    });
+    assert!(b.rejects.is_empty(), "{:?}", &b.rejects[..1]);
+    let (streaming, (_, rejects)) = best_of(4, || streamed::<N>(kind, params, data));
+    assert_eq!(rejects, 0);
+    let (floor, _) = best_of(4, || streamed::<Csv<ReaderOnly>>(kind, &[], data));
+    println!(
+        "{label}: {mb:.1} MB, {} rows: run_file {:.0} MB/s, streamed like the host {:.0} MB/s (the SDK reader alone: {:.0} MB/s)",
+        b.rows_read,
+        mb / s,
+        mb / streaming,
+        mb / floor
+    );
+}
+
+/// Runs `f` once and prints its throughput over `bytes`, by this thread's CPU time when
+/// Linux reports it (the machine may be shared) and by wall time.
+pub fn timed<T>(label: &str, bytes: usize, f: impl FnOnce() -> T) -> T {
+    let (start, cpu0) = (std::time::Instant::now(), cpu_secs());
+    let r = f();
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs().zip(cpu0).map_or(wall, |(a, b)| a - b);
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{label}: {mb:.1} MB, {:.0} MB/s by CPU time ({cpu:.3} s), {:.0} MB/s by wall time ({wall:.3} s)",
+        mb / cpu,
+        mb / wall
+    );
+    r
+}
+
+/// CPU time this thread has run, in seconds (Linux; the machine may be shared, so wall
+/// time alone understates the plugin's speed).
+pub fn cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
 }
