@@ -86,13 +86,25 @@ fn ensure_target() -> Result<(), String> {
     }
 }
 
-/// The Python example's kit is generated, not committed: the one `plugin new` writes.
+/// The Python example's kit, glue and contract are generated, not committed: the files
+/// `plugin new` writes, from their single sources.
 fn python_example_kit() -> Result<(), String> {
-    let from = root().join("host/templates/python/ascribe_kit.py");
-    let to = root().join("plugins/examples/python-normalizer/ascribe_kit.py");
-    std::fs::copy(&from, &to)
-        .map(|_| ())
-        .map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))
+    let example = root().join("plugins/examples/python-normalizer");
+    std::fs::create_dir_all(example.join("wit")).map_err(|e| e.to_string())?;
+    for (from, to) in [
+        ("host/templates/python/ascribe_kit.py", "ascribe_kit.py"),
+        ("host/templates/python-normalizer/app.py", "app.py"),
+        (
+            "host/templates/python-normalizer/normalize.py",
+            "normalize.py",
+        ),
+        ("wit/normalizer-0.1.0/normalizer.wit", "wit/normalizer.wit"),
+    ] {
+        let (from, to) = (root().join(from), example.join(to));
+        std::fs::copy(&from, &to)
+            .map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))?;
+    }
+    Ok(())
 }
 
 fn build_plugins() -> Result<(), String> {

@@ -9,9 +9,15 @@ out="${1:-$here/../../../target/examples/webinar-attendees.wasm}"
 mkdir -p "$(dirname "$out")"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 cd "$here"
-# The kit is not committed here: it is the one `ascribe plugin new` writes, copied from
-# its single source (host/templates/python/ascribe_kit.py).
-cp "$here/../../../host/templates/python/ascribe_kit.py" "$here/ascribe_kit.py"
+# The kit, the glue and the contract are not committed here: they are what
+# `ascribe plugin new` writes, copied from their single sources (as `cargo xtask plugins`
+# does too).
+root="$here/../../.."
+cp "$root/host/templates/python/ascribe_kit.py" "$here/ascribe_kit.py"
+cp "$root/host/templates/python-normalizer/app.py" "$here/app.py"
+cp "$root/host/templates/python-normalizer/normalize.py" "$here/normalize.py"
+mkdir -p "$here/wit"
+cp "$root/wit/normalizer-0.1.0/normalizer.wit" "$here/wit/normalizer.wit"
 if ! command -v componentize-py >/dev/null 2>&1; then
     echo "build.sh: componentize-py is not installed: pip install componentize-py" >&2
     exit 127
