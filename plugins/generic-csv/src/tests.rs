@@ -3,147 +3,17 @@
 //! place); all sizes must give the same output.
 
 use super::*;
-use ascribe_sdk::normalizer::{Csv, Normalizer, conv_col, run_file, touch_col};
-use ascribe_sdk::testing::measure;
-use ascribe_sdk::time::Time;
+use ascribe_sdk::normalizer::{Csv, Normalizer, run_file, touch_col};
+use ascribe_sdk::testing::{CHUNKS, emitted_text, measure, run_chunks, run_err_chunks};
 
 type Plugin = Csv<GenericCsv>;
 
-const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
-
-/// Runs `data` in every chunk size, checks they agree and that every row is accounted
-/// for, and returns the output as readable lines.
 fn run(params: &[(&str, &str)], data: &[u8]) -> (u64, Vec<String>) {
-    let mut first: Option<(u64, Vec<String>)> = None;
-    for chunk in CHUNKS {
-        let b = run_file::<Plugin>("crm", "touches.csv", params, data, chunk)
-            .unwrap_or_else(|e| panic!("chunk {chunk}: {e:?}"));
-        assert_every_row_accounted(&b);
-        let got = (b.rows_read, dump(&b));
-        match &first {
-            None => first = Some(got),
-            Some(f) => assert_eq!(&got, f, "chunk size {chunk} differs from {}", CHUNKS[0]),
-        }
-    }
-    first.unwrap()
+    run_chunks::<Plugin>("crm", "touches.csv", params, data)
 }
 
 fn run_err(params: &[(&str, &str)], data: &[u8]) -> NormalizeError {
-    let mut first = None;
-    for chunk in CHUNKS {
-        let e = run_file::<Plugin>("crm", "touches.csv", params, data, chunk).unwrap_err();
-        if let Some(f) = &first {
-            assert_eq!(&e, f, "chunk size {chunk}");
-        }
-        first = Some(e);
-    }
-    first.unwrap()
-}
-
-fn assert_every_row_accounted(b: &Batch) {
-    for r in 1..=b.rows_read {
-        let seen = b.conv_row.contains(&r)
-            || b.touch_row.contains(&r)
-            || b.event_row.contains(&r)
-            || b.rejects.iter().any(|(row, _, _)| *row == r);
-        assert!(seen, "row {r} was dropped");
-    }
-}
-
-/// `2026-03-04 15:05` (+offset when given), `-` for no time.
-fn fmt_time(t: Time) -> String {
-    if t.is_none() {
-        return "-".into();
-    }
-    let days = t.wall_ms.div_euclid(86_400_000);
-    let ms = t.wall_ms.rem_euclid(86_400_000);
-    // civil_from_days (H. Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let mut s = format!(
-        "{y}-{m:02}-{d:02} {:02}:{:02}",
-        ms / 3_600_000,
-        ms / 60_000 % 60
-    );
-    if let Some(o) = t.offset_min {
-        s.push_str(&format!("{o:+}"));
-    }
-    s
-}
-
-fn dump(b: &Batch) -> Vec<String> {
-    let mut v = vec![];
-    for i in 0..b.conversions() {
-        let c = |k: usize| b.conv[k].get(i);
-        v.push(format!(
-            "conv {} id={} account={} domain={} stage={} amount={} currency={} created={} closed={} lead_source={} campaign={}",
-            b.conv_row[i],
-            c(conv_col::ID),
-            c(conv_col::ACCOUNT),
-            c(conv_col::ACCOUNT_DOMAIN),
-            c(conv_col::STAGE),
-            c(conv_col::AMOUNT),
-            c(conv_col::CURRENCY),
-            fmt_time(b.conv_created.get(i)),
-            fmt_time(b.conv_closed.get(i)),
-            c(conv_col::LEAD_SOURCE),
-            c(conv_col::CAMPAIGN),
-        ));
-    }
-    for i in 0..b.touches() {
-        let t = |k: usize| b.touch[k].get(i);
-        v.push(format!(
-            "touch {} person={} account={} time={} channel={} source={} medium={} campaign={} asset={} region={} segment={} type={}",
-            b.touch_row[i],
-            t(touch_col::PERSON),
-            t(touch_col::ACCOUNT),
-            fmt_time(b.touch_time.get(i)),
-            t(touch_col::CHANNEL),
-            t(touch_col::SOURCE),
-            t(touch_col::MEDIUM),
-            t(touch_col::CAMPAIGN),
-            t(touch_col::ASSET),
-            t(touch_col::REGION),
-            t(touch_col::SEGMENT),
-            t(touch_col::TOUCH_TYPE),
-        ));
-    }
-    for i in 0..b.stage_events() {
-        v.push(format!(
-            "event {} kind={} subject={} account={} stage={} time={}",
-            b.event_row[i],
-            b.event_kind[i],
-            b.event[0].get(i),
-            b.event[1].get(i),
-            b.event[2].get(i),
-            fmt_time(b.event_time.get(i)),
-        ));
-    }
-    for (row, col, why) in &b.rejects {
-        v.push(format!("reject {row} [{col}] {why}"));
-    }
-    v
-}
-
-/// Every byte the plugin emitted, to prove a value never leaks.
-fn emitted_text(b: &Batch) -> String {
-    let mut s = String::new();
-    for c in b.touch.iter().chain(b.conv.iter()).chain(b.event.iter()) {
-        s.push_str(std::str::from_utf8(&c.data).unwrap());
-        s.push('\n');
-    }
-    for (_, col, why) in &b.rejects {
-        s.push_str(col);
-        s.push_str(why);
-    }
-    s
+    run_err_chunks::<Plugin>("crm", "touches.csv", params, data)
 }
 
 /// An event platform's attendee export, mapped as touches.

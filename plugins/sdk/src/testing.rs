@@ -9,9 +9,11 @@ use crate::model::{
     Output, run,
 };
 use crate::normalizer::{
-    Batch, Csv, CsvRows, Info, NormalizeError, Normalizer, SourceInfo, run_file,
+    Batch, Csv, CsvRows, Info, NormalizeError, Normalizer, SourceInfo, conv_col, run_file,
+    touch_col,
 };
 use crate::params::Params;
+use crate::time::Time;
 
 /// splitmix64: tiny, seeded, good enough to generate test data.
 pub struct Rng(u64);
@@ -198,6 +200,162 @@ pub fn check_order_independent<M: Model>(
 #[track_caller]
 pub fn close(a: f64, b: f64, tol: f64) {
     assert!((a - b).abs() <= tol, "{a} != {b} (tolerance {tol})");
+}
+
+// ------------------------------------------------------------------------------------------
+// Normalizers' unit tests: every chunking agrees, every row accounted for, outputs as text.
+
+/// The chunk sizes the helpers feed: one byte, a few, a page, and the host's 1 MiB.
+pub const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
+
+/// Runs `data` through `N` in every chunk size of [`CHUNKS`], checks they agree and that
+/// every row is accounted for, and returns (rows read, the output as [`dump`] lines).
+pub fn run_chunks<N: Normalizer>(
+    kind: &str,
+    file_name: &str,
+    params: &[(&str, &str)],
+    data: &[u8],
+) -> (u64, Vec<String>) {
+    let mut first: Option<(u64, Vec<String>)> = None;
+    for chunk in CHUNKS {
+        let b = run_file::<N>(kind, file_name, params, data, chunk)
+            .unwrap_or_else(|e| panic!("chunk {chunk}: {e:?}"));
+        assert_every_row_accounted(&b);
+        let got = (b.rows_read, dump(&b));
+        match &first {
+            None => first = Some(got),
+            Some(f) => assert_eq!(&got, f, "chunk size {chunk} differs from {}", CHUNKS[0]),
+        }
+    }
+    first.unwrap()
+}
+
+/// The error `N` refuses `data` with, the same in every chunk size of [`CHUNKS`].
+pub fn run_err_chunks<N: Normalizer>(
+    kind: &str,
+    file_name: &str,
+    params: &[(&str, &str)],
+    data: &[u8],
+) -> NormalizeError {
+    let mut first = None;
+    for chunk in CHUNKS {
+        let e = run_file::<N>(kind, file_name, params, data, chunk)
+            .err()
+            .unwrap_or_else(|| panic!("chunk {chunk}: no error"));
+        if let Some(f) = &first {
+            assert_eq!(&e, f, "chunk size {chunk}");
+        }
+        first = Some(e);
+    }
+    first.unwrap()
+}
+
+/// Every row read is in some output or in the rejects: the host's rule.
+pub fn assert_every_row_accounted(b: &Batch) {
+    for r in 1..=b.rows_read {
+        let seen = b.conv_row.contains(&r)
+            || b.touch_row.contains(&r)
+            || b.event_row.contains(&r)
+            || b.rejects.iter().any(|(row, _, _)| *row == r);
+        assert!(seen, "row {r} was dropped");
+    }
+}
+
+/// `2026-03-04 15:05` (+offset when given), `-` for no time.
+pub fn fmt_time(t: Time) -> String {
+    if t.is_none() {
+        return "-".into();
+    }
+    let days = t.wall_ms.div_euclid(86_400_000);
+    let ms = t.wall_ms.rem_euclid(86_400_000);
+    // civil_from_days (H. Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let mut s = format!(
+        "{y}-{m:02}-{d:02} {:02}:{:02}",
+        ms / 3_600_000,
+        ms / 60_000 % 60
+    );
+    if let Some(o) = t.offset_min {
+        s.push_str(&format!("{o:+}"));
+    }
+    s
+}
+
+/// A batch as readable lines, one a record or reject, for comparing outputs.
+pub fn dump(b: &Batch) -> Vec<String> {
+    let mut v = vec![];
+    for i in 0..b.conversions() {
+        let c = |k: usize| b.conv[k].get(i);
+        v.push(format!(
+            "conv {} id={} account={} domain={} stage={} amount={} currency={} created={} closed={} lead_source={} campaign={}",
+            b.conv_row[i],
+            c(conv_col::ID),
+            c(conv_col::ACCOUNT),
+            c(conv_col::ACCOUNT_DOMAIN),
+            c(conv_col::STAGE),
+            c(conv_col::AMOUNT),
+            c(conv_col::CURRENCY),
+            fmt_time(b.conv_created.get(i)),
+            fmt_time(b.conv_closed.get(i)),
+            c(conv_col::LEAD_SOURCE),
+            c(conv_col::CAMPAIGN),
+        ));
+    }
+    for i in 0..b.touches() {
+        let t = |k: usize| b.touch[k].get(i);
+        v.push(format!(
+            "touch {} person={} account={} time={} channel={} source={} medium={} campaign={} asset={} region={} segment={} type={}",
+            b.touch_row[i],
+            t(touch_col::PERSON),
+            t(touch_col::ACCOUNT),
+            fmt_time(b.touch_time.get(i)),
+            t(touch_col::CHANNEL),
+            t(touch_col::SOURCE),
+            t(touch_col::MEDIUM),
+            t(touch_col::CAMPAIGN),
+            t(touch_col::ASSET),
+            t(touch_col::REGION),
+            t(touch_col::SEGMENT),
+            t(touch_col::TOUCH_TYPE),
+        ));
+    }
+    for i in 0..b.stage_events() {
+        v.push(format!(
+            "event {} kind={} subject={} account={} stage={} time={}",
+            b.event_row[i],
+            b.event_kind[i],
+            b.event[0].get(i),
+            b.event[1].get(i),
+            b.event[2].get(i),
+            fmt_time(b.event_time.get(i)),
+        ));
+    }
+    for (row, col, why) in &b.rejects {
+        v.push(format!("reject {row} [{col}] {why}"));
+    }
+    v
+}
+
+/// Every byte the plugin emitted, to prove a value never leaks.
+pub fn emitted_text(b: &Batch) -> String {
+    let mut s = String::new();
+    for c in b.touch.iter().chain(b.conv.iter()).chain(b.event.iter()) {
+        s.push_str(std::str::from_utf8(&c.data).unwrap());
+        s.push('\n');
+    }
+    for (_, col, why) in &b.rejects {
+        s.push_str(col);
+        s.push_str(why);
+    }
+    s
 }
 
 // ------------------------------------------------------------------------------------------
