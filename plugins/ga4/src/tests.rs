@@ -1,6 +1,6 @@
 use super::*;
 use ascribe_sdk::normalizer::{run_file, touch_col};
-use ascribe_sdk::testing::{streamed, timed};
+use ascribe_sdk::testing::{event, rejects, streamed, timed, touch};
 use ascribe_sdk::time::Time;
 
 const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
@@ -32,29 +32,6 @@ fn run_in(data: &[u8], params: &[(&str, &str)], chunks: &[usize]) -> Batch {
 
 fn run(data: &str, params: &[(&str, &str)]) -> Batch {
     run_in(data.as_bytes(), params, &CHUNKS)
-}
-
-/// Touch `i` as [person, account, channel, source, medium, campaign, asset, region,
-/// segment, touch type].
-fn touch(b: &Batch, i: usize) -> Vec<&str> {
-    (0..10).map(|c| b.touch[c].get(i)).collect()
-}
-
-/// Stage event `i` as (row, kind, [subject, account, stage], time).
-fn event(b: &Batch, i: usize) -> (u64, u8, Vec<&str>, Time) {
-    (
-        b.event_row[i],
-        b.event_kind[i],
-        (0..3).map(|c| b.event[c].get(i)).collect(),
-        b.event_time.get(i),
-    )
-}
-
-fn rejects(b: &Batch) -> Vec<(u64, &str, &str)> {
-    b.rejects
-        .iter()
-        .map(|(r, c, w)| (*r, c.as_str(), w.as_str()))
-        .collect()
 }
 
 /// 2026-03-04T15:30:00.123456Z in µs, and as the plugin reports it.

@@ -1,6 +1,6 @@
 use super::*;
 use ascribe_sdk::normalizer::{NormalizeError, conv_col, run_file, touch_col};
-use ascribe_sdk::testing::{ReaderOnly, streamed, timed};
+use ascribe_sdk::testing::{ReaderOnly, conv, event, rejects, streamed, timed, touch};
 use ascribe_sdk::time::days_from_civil;
 
 const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
@@ -56,35 +56,6 @@ fn local(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> Time {
         wall_ms: wall(y, mo, d, h, mi),
         offset_min: None,
     }
-}
-
-/// Touch `i` as [person, account, channel, source, medium, campaign, asset, region,
-/// segment, touch type].
-fn touch(b: &Batch, i: usize) -> Vec<&str> {
-    (0..10).map(|c| b.touch[c].get(i)).collect()
-}
-
-/// Conversion `i` as [id, account, account domain, stage, amount, currency, lead source,
-/// campaign].
-fn conv(b: &Batch, i: usize) -> Vec<&str> {
-    (0..8).map(|c| b.conv[c].get(i)).collect()
-}
-
-/// Stage event `i` as (row, kind, [subject, account, stage], time).
-fn event(b: &Batch, i: usize) -> (u64, u8, Vec<&str>, Time) {
-    (
-        b.event_row[i],
-        b.event_kind[i],
-        (0..3).map(|c| b.event[c].get(i)).collect(),
-        b.event_time.get(i),
-    )
-}
-
-fn rejects(b: &Batch) -> Vec<(u64, &str, &str)> {
-    b.rejects
-        .iter()
-        .map(|(r, c, w)| (*r, c.as_str(), w.as_str()))
-        .collect()
 }
 
 fn all_strings(b: &Batch) -> Vec<String> {

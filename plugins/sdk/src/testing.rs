@@ -344,6 +344,36 @@ pub fn dump(b: &Batch) -> Vec<String> {
     v
 }
 
+/// Touch `i` as [person, account, channel, source, medium, campaign, asset, region,
+/// segment, touch type].
+pub fn touch(b: &Batch, i: usize) -> Vec<&str> {
+    (0..10).map(|c| b.touch[c].get(i)).collect()
+}
+
+/// Conversion `i` as [id, account, account domain, stage, amount, currency, lead source,
+/// campaign].
+pub fn conv(b: &Batch, i: usize) -> Vec<&str> {
+    (0..8).map(|c| b.conv[c].get(i)).collect()
+}
+
+/// Stage event `i` as (row, kind, [subject, account, stage], time).
+pub fn event(b: &Batch, i: usize) -> (u64, u8, Vec<&str>, Time) {
+    (
+        b.event_row[i],
+        b.event_kind[i],
+        (0..3).map(|c| b.event[c].get(i)).collect(),
+        b.event_time.get(i),
+    )
+}
+
+/// The rejects as (row, column, reason).
+pub fn rejects(b: &Batch) -> Vec<(u64, &str, &str)> {
+    b.rejects
+        .iter()
+        .map(|(r, c, w)| (*r, c.as_str(), w.as_str()))
+        .collect()
+}
+
 /// Every byte the plugin emitted, to prove a value never leaks.
 pub fn emitted_text(b: &Batch) -> String {
     let mut s = String::new();
