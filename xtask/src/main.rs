@@ -259,6 +259,75 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// `cargo xtask install [--prefix DIR]`: the release binary and the bundled plugins where an
+/// installed ascribe looks for them (host/src/plugin_path.rs): by default the binary in
+/// `~/.local/bin` and the plugins in `$XDG_DATA_HOME/ascribe/plugins`
+/// (`~/.local/share/ascribe/plugins`); with a prefix, `PREFIX/bin/ascribe` and
+/// `PREFIX/share/ascribe/plugins`, which the binary finds beside itself. Only the bundled
+/// plugins are installed, never the hostile test corpus.
+fn install(args: &[String]) -> Result<(), String> {
+    let prefix = match args {
+        [] => None,
+        [flag, dir] if flag == "--prefix" => Some(PathBuf::from(dir)),
+        _ => return Err("usage: cargo xtask install [--prefix DIR]".into()),
+    };
+    let home = || {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .ok_or("HOME is not set: pass --prefix DIR")
+    };
+    let (bin_dir, plugin_dir) = match &prefix {
+        Some(p) => (p.join("bin"), p.join("share/ascribe/plugins")),
+        None => {
+            let data = std::env::var_os("XDG_DATA_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(Ok)
+                .unwrap_or_else(|| home().map(|h| h.join(".local/share")))?;
+            (home()?.join(".local/bin"), data.join("ascribe/plugins"))
+        }
+    };
+    build_plugins()?;
+    run(cargo().args(["build", "--release", "-p", "ascribe"]))?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    for d in [&bin_dir, &plugin_dir] {
+        std::fs::create_dir_all(d).map_err(|e| format!("creating {}: {e}", d.display()))?;
+    }
+    let copy = |from: &Path, to: &Path| {
+        // Through a temporary name and a rename, so a running ascribe never sees half a file.
+        let tmp = to.with_extension("installing");
+        std::fs::copy(from, &tmp)
+            .and_then(|_| std::fs::rename(&tmp, to))
+            .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+    };
+    copy(
+        &target_dir.join("release/ascribe"),
+        &bin_dir.join("ascribe"),
+    )?;
+    let mut n = 0;
+    for (_, name, bundled) in plugin_crates() {
+        if bundled {
+            let file = format!("{name}.wasm");
+            copy(
+                &target_dir.join("plugins").join(&file),
+                &plugin_dir.join(&file),
+            )?;
+            n += 1;
+        }
+    }
+    eprintln!(
+        "xtask: installed {} and {n} plugins in {}",
+        bin_dir.join("ascribe").display(),
+        plugin_dir.display()
+    );
+    if prefix.is_none() {
+        eprintln!("xtask: `ascribe plugin list` shows where each plugin is found");
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -288,8 +357,9 @@ fn main() -> ExitCode {
                 .args(&args[1..]))
         }),
         Some("bench") => bench(&args[1..]),
+        Some("install") => install(&args[1..]),
         _ => Err(
-            "usage: cargo xtask plugins | test [cargo test args] | demo [track-source args] | bench [SIZES…] [--no-ca]".into(),
+            "usage: cargo xtask plugins | test [cargo test args] | demo [track-source args] | bench [SIZES…] [--no-ca] | install [--prefix DIR]".into(),
         ),
     };
     match result {
