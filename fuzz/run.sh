@@ -14,12 +14,13 @@ cd "$(dirname "$0")/.."
 
 secs="${1:-300}"
 shift || true
-all=(campaign_parse batch_validate model_output split_units paths_read)
+all=(campaign_parse batch_validate model_output split_units paths_read
+     normalize_salesforce normalize_hubspot normalize_ga4 normalize_generic_csv sdk_readers)
 targets=("${@:-${all[@]}}")
 
 cargo +nightly fuzz build -a >&2
 status=0
-printf '%-16s %12s %8s %10s  %s\n' target executions seconds corpus result
+printf '%-22s %12s %8s %10s  %s\n' target executions seconds corpus result
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/seeds/$t"
     dict=()
@@ -42,6 +43,6 @@ for t in "${targets[@]}"; do
     fi
     took=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -oE 'in [0-9]+' | grep -oE '[0-9]+' | tail -1 || true)
     size=$(find "fuzz/corpus/$t" -type f | wc -l)
-    printf '%-16s %12s %8s %10s  %s\n' "$t" "${runs:-?}" "${took:--}" "$size" "$result"
+    printf '%-22s %12s %8s %10s  %s\n' "$t" "${runs:-?}" "${took:--}" "$size" "$result"
 done
 exit $status
