@@ -394,7 +394,11 @@ impl Decoder {
                 "this looks like a gzip-compressed file, not {what}: decompress it (gunzip) and point the campaign at the file inside"
             ));
         }
-        // UTF-16 without a BOM: text whose every second byte is NUL.
+        // UTF-16 without a BOM: text whose every second byte is NUL. Only the first
+        // SNIFF_BYTES count: the first chunk may be longer or shorter than that, and the
+        // answer must not depend on how the file was cut (found by the normalize_hubspot
+        // fuzz target: 1-byte chunks refused a file that 1 MiB chunks read).
+        let head = &head[..head.len().min(SNIFF_BYTES)];
         let pairs = head.len() / 2;
         if pairs >= 2 {
             let nul_at = |k: usize| head.chunks_exact(2).all(|p| p[k] == 0);
@@ -777,6 +781,26 @@ mod tests {
             for chunk in [1, 3, 64] {
                 assert_eq!(decode_all(input, chunk), Err(want.clone()), "chunk {chunk}");
             }
+        }
+        // Only the first eight bytes decide, however the file is cut (the normalize_hubspot
+        // fuzz target's finding: eight NUL bytes, then text, was refused in 1-byte chunks and
+        // read in one chunk). Every chunking now refuses it, and a file whose NUL bytes
+        // start after the eighth is text (its rows are rejected one by one).
+        let late = b"\0\0\0\0\0\0\0\0id,x\n1,2\n";
+        for chunk in [1, 3, 8, 9, 64] {
+            assert_eq!(
+                decode_all(late, chunk),
+                Err(format!(
+                    "this looks like a binary file (it starts with NUL bytes), {save}"
+                )),
+                "chunk {chunk}"
+            );
+        }
+        for chunk in [1, 3, 8, 9, 64] {
+            assert_eq!(
+                decode_all(b"id,x\n1,\0\0\0\0\0\0\n", chunk).unwrap(),
+                b"id,x\n1,\0\0\0\0\0\0\n"
+            );
         }
         // The refusal sticks.
         let mut d = Decoder::csv();
