@@ -6,6 +6,7 @@ use super::{
 use crate::runtime::model::{JourneyColumns, ModelInfo, ModelOutput};
 use crate::runtime::{Limits, Plugin, Usage};
 
+/// How a model's answer becomes credit per channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CreditRule {

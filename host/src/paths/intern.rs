@@ -56,6 +56,12 @@ fn fmix64(mut h: u64) -> u64 {
 /// Channel names → ids in order of first appearance. A small open-addressed cache in front
 /// of the map answers the usual dozens of channels from the first and last eight bytes of
 /// the name (which for names of up to 16 bytes are the whole name).
+///
+/// The cache is a fast path in front of `HashMap`: 6.6M lookups on the 1M-path table, over
+/// a dozen names. It came in with the separator search and the two-thread credit in one
+/// change on 2026-11-25 ("faster channel lookup, separator search and crediting"), whose
+/// share of the reader's 1.2 s → 0.34–0.41 s was not measured alone (docs/performance.md,
+/// section `paths`). Benchmark: `cargo bench -p ascribe --bench paths -- --read`.
 pub(super) struct Interner {
     ids: HashMap<Box<[u8]>, u32>,
     pub(super) names: Vec<String>,

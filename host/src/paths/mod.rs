@@ -155,8 +155,6 @@ impl Sum {
     }
 }
 
-/// How a model's answer becomes credit per channel.
-
 /// What the tests of the submodules share: a table from text, and its paths.
 #[cfg(test)]
 mod testing {

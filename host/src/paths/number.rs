@@ -45,6 +45,14 @@ pub(super) fn signed_number(field: &[u8], col: &str) -> Result<f64, String> {
     }
 }
 
+/// The exact fast path of [`signed_number`] for plain decimals, standing in for
+/// `str::parse::<f64>` (and the UTF-8 and letter checks before it) on the numbers a
+/// warehouse export holds. The benchmark that shows what it pays is
+/// `cargo bench -p ascribe --bench paths -- --read` (reading alone, the 1M-path table of
+/// 92.5 MB, three numbers a row). 2026-12-04, an A/B in one throwaway build (the fast
+/// path switched off), 4 interleaved runs on 2 shared cores at load 6–9: one thread best
+/// 0.453 s with it, 0.605 s without (medians 0.498 / 0.635 s); two threads best 0.519 /
+/// 0.727 s (medians 0.549 / 0.789 s).
 #[inline]
 fn fast_decimal(f: &[u8]) -> Option<f64> {
     let (neg, digits) = match f.first() {
