@@ -250,12 +250,45 @@ pub fn confidence(
     ((c * 1e6).round() / 1e6, parts)
 }
 
-pub fn run(
+/// The headline figures of the window: pipeline, revenue, what no touch explains, reach.
+fn headline(
+    c: &Campaign,
+    ds: &Dataset,
+    window: Window,
+    pipeline: &Attribution,
+    revenue: &Attribution,
+) -> Headline {
+    let touched: std::collections::HashSet<u32> = ds
+        .touches
+        .iter()
+        .filter(|t| window.contains(t.time_ms) && t.account != 0)
+        .map(|t| t.account)
+        .collect();
+    Headline {
+        pipeline: units_to(c, pipeline.total_units),
+        revenue: units_to(c, revenue.total_units),
+        opportunities: pipeline.conversions.len() as u64,
+        won: revenue.conversions.len() as u64,
+        unattributed_pipeline: units_to(c, pipeline.unattributed_units),
+        unattributed_revenue: units_to(c, revenue.unattributed_units),
+        touches: ds
+            .touches
+            .iter()
+            .filter(|t| window.contains(t.time_ms))
+            .count() as u64,
+        accounts_touched: touched.len() as u64,
+        non_converting_journeys: (pipeline.journeys.conversion_of.len()
+            - pipeline.journeys.converting()) as u64,
+    }
+}
+
+/// The model `--attribution-model` names (or the campaign's default) and its parameters:
+/// the campaign file's, then the command line's by the rule every command follows.
+fn model_and_params(
     c: &Campaign,
     rt: &Runtime,
     opts: &Options,
-    progress: &(dyn Fn(&str) + Sync),
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<(Plugin, Vec<(String, String)>)> {
     let (model, campaign_params) = resolve_model(c, rt, opts.model.as_deref(), &opts.plugin_dirs)?;
     let named = match opts.model.as_deref() {
         None | Some("multi-touch") => c.default_model().map(|m| m.name.clone()),
@@ -273,6 +306,95 @@ pub fn run(
             .map_err(anyhow::Error::msg)?;
     let mut params = campaign_params;
     params.extend(given.into_iter().flatten());
+    Ok((model, params))
+}
+
+/// Whether this run escalates, to whom and why (docs/guardrails.md): a second run in a row
+/// below the minimum confidence, or an open partner dispute.
+fn escalation(c: &Campaign, opts: &Options, conf: f64) -> Option<Escalation> {
+    let mut reasons = vec![];
+    if conf < c.guardrails.min_confidence && opts.low_runs_before >= 1 {
+        reasons.push(format!(
+            "attribution confidence {} is below the minimum {} for the second run in a row",
+            pct(conf),
+            pct(c.guardrails.min_confidence)
+        ));
+    }
+    if opts.open_disputes > 0 {
+        reasons.push(format!(
+            "{} open partner dispute(s) on sourced pipeline",
+            opts.open_disputes
+        ));
+    }
+    (!reasons.is_empty()).then(|| {
+        let level = if opts.low_runs_before >= 2 && conf < c.guardrails.min_confidence {
+            (opts.low_runs_before - 1) as usize
+        } else {
+            0
+        };
+        Escalation {
+            rung: crate::guardrails::rung(c, level),
+            level: level.min(c.escalation.ladder.len() - 1),
+            reasons,
+        }
+    })
+}
+
+/// Each source's row of the data-quality table: its ledger, freshness at --as-of against
+/// its SLA, and the first rejects.
+fn source_rows(c: &Campaign, ds: &Dataset, as_of_end_ms: i64) -> Vec<SourceRow> {
+    ds.ledgers
+        .iter()
+        .zip(&c.sources)
+        .map(|(l, s)| {
+            let fresh = l.freshness_hours(as_of_end_ms);
+            SourceRow {
+                source: l.source.clone(),
+                partner: l.partner.clone(),
+                file: l.file.clone(),
+                sha256: format!("sha256:{}", l.sha256),
+                rows_read: l.rows_read,
+                normalized: l.normalized,
+                merged: l.merged,
+                rejected: l.rejected,
+                empty_amounts: l.empty_amounts,
+                out_of_window: l.out_of_window,
+                first_rejects: l
+                    .rejects
+                    .iter()
+                    .take(3)
+                    .map(|r| {
+                        format!(
+                            "row {}{}: {}",
+                            r.row,
+                            if r.column.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", r.column)
+                            },
+                            r.reason
+                        )
+                    })
+                    .collect(),
+                freshness_hours: fresh,
+                freshness_sla_hours: s.freshness_sla_hours,
+                within_sla: s
+                    .freshness_sla_hours
+                    .zip(fresh)
+                    .map(|(sla, f)| f <= sla as f64),
+                future_dated: l.future_dated,
+            }
+        })
+        .collect()
+}
+
+pub fn run(
+    c: &Campaign,
+    rt: &Runtime,
+    opts: &Options,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<Outcome> {
+    let (model, params) = model_and_params(c, rt, opts)?;
 
     let when = crate::pipeline::when(c, &opts.window, opts.as_of);
     let (window, as_of) = (when.window, when.as_of);
@@ -324,99 +446,10 @@ pub fn run(
     };
     let found = insights::compute(&inp);
 
-    let mut reasons = vec![];
-    if conf < c.guardrails.min_confidence && opts.low_runs_before >= 1 {
-        reasons.push(format!(
-            "attribution confidence {} is below the minimum {} for the second run in a row",
-            pct(conf),
-            pct(c.guardrails.min_confidence)
-        ));
-    }
-    if opts.open_disputes > 0 {
-        reasons.push(format!(
-            "{} open partner dispute(s) on sourced pipeline",
-            opts.open_disputes
-        ));
-    }
-    let escalation = (!reasons.is_empty()).then(|| {
-        let level = if opts.low_runs_before >= 2 && conf < c.guardrails.min_confidence {
-            (opts.low_runs_before - 1) as usize
-        } else {
-            0
-        };
-        Escalation {
-            rung: crate::guardrails::rung(c, level),
-            level: level.min(c.escalation.ladder.len() - 1),
-            reasons,
-        }
-    });
+    let escalation = escalation(c, opts, conf);
 
-    let touched: std::collections::HashSet<u32> = ds
-        .touches
-        .iter()
-        .filter(|t| window.contains(t.time_ms) && t.account != 0)
-        .map(|t| t.account)
-        .collect();
-    let headline = Headline {
-        pipeline: units_to(c, pipeline.total_units),
-        revenue: units_to(c, revenue.total_units),
-        opportunities: pipeline.conversions.len() as u64,
-        won: revenue.conversions.len() as u64,
-        unattributed_pipeline: units_to(c, pipeline.unattributed_units),
-        unattributed_revenue: units_to(c, revenue.unattributed_units),
-        touches: ds
-            .touches
-            .iter()
-            .filter(|t| window.contains(t.time_ms))
-            .count() as u64,
-        accounts_touched: touched.len() as u64,
-        non_converting_journeys: (pipeline.journeys.conversion_of.len()
-            - pipeline.journeys.converting()) as u64,
-    };
-    let sources = ds
-        .ledgers
-        .iter()
-        .zip(&c.sources)
-        .map(|(l, s)| {
-            let fresh = l.freshness_hours(when.scope.as_of_end_ms);
-            SourceRow {
-                source: l.source.clone(),
-                partner: l.partner.clone(),
-                file: l.file.clone(),
-                sha256: format!("sha256:{}", l.sha256),
-                rows_read: l.rows_read,
-                normalized: l.normalized,
-                merged: l.merged,
-                rejected: l.rejected,
-                empty_amounts: l.empty_amounts,
-                out_of_window: l.out_of_window,
-                first_rejects: l
-                    .rejects
-                    .iter()
-                    .take(3)
-                    .map(|r| {
-                        format!(
-                            "row {}{}: {}",
-                            r.row,
-                            if r.column.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" ({})", r.column)
-                            },
-                            r.reason
-                        )
-                    })
-                    .collect(),
-                freshness_hours: fresh,
-                freshness_sla_hours: s.freshness_sla_hours,
-                within_sla: s
-                    .freshness_sla_hours
-                    .zip(fresh)
-                    .map(|(sla, f)| f <= sla as f64),
-                future_dated: l.future_dated,
-            }
-        })
-        .collect();
+    let headline = headline(c, &ds, window, &pipeline, &revenue);
+    let sources = source_rows(c, &ds, when.scope.as_of_end_ms);
     let mut plugins: Vec<PluginRef> = ds
         .plugins
         .iter()
