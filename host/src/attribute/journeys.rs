@@ -246,6 +246,10 @@ impl ByAccount {
     }
 }
 
+/// Builds the journey of every conversion of `kind` in `window`: the touches of its subject
+/// in the lookback, in time order, with milestone flags. Long because it is two passes
+/// over one flat column (count, then place; docs/performance.md, "journeys") whose
+/// offsets must agree: split, the passes would each repeat the filtering rules.
 pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) -> JourneySet {
     let lookback = c.lookback_days * 86_400_000;
     let by_account = ByAccount::new(ds);

@@ -121,6 +121,8 @@ fn amount(d: rust_decimal::Decimal, cur: &str) -> String {
     m.strip_prefix(&format!("{cur} ")).unwrap_or(&m).to_string()
 }
 
+/// The comparison on the terminal: the models side by side, agreement and disagreements.
+/// Long because it is one table laid out column by column; it only formats sealed fields.
 fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
     let cur = &cmp.campaign.currency;
     crate::outln!(

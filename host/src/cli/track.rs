@@ -166,6 +166,9 @@ pub fn run(a: TrackArgs, global: &Global) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The terminal report: headline, credit per dimension, contribution, funnel, sourcing,
+/// data, insights and actions, each a short block of `outln!`. Long because it is the whole
+/// screen in reading order; each block only formats fields of the sealed report.
 fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
     let cur = &r.campaign.currency;
     let h = &r.headline;

@@ -72,6 +72,11 @@ fn every_partners(n: usize) -> String {
     }
 }
 
+/// The findings and actions, in the order docs/insights.md gives: each block is one rule
+/// (a partner's target gap, the top asset, the least efficient funded asset, the strongest
+/// segment, each partner's worst funnel step, the whole funnel, sourcing, data quality).
+/// Long because it is that list read top to bottom, each rule a few lines of text around
+/// figures already computed; the ranking at the end needs them all in one place.
 pub fn derive(
     inp: &Inputs,
     top_assets: &[TopRow],

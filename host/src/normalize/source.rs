@@ -328,6 +328,11 @@ impl Cx<'_> {
         }
     }
 
+    /// Reconciles one batch into the source's output and ledger: every touch, conversion,
+    /// stage event and reject, row by row. Long (about 400 lines) on purpose: it is the
+    /// per-record hot loop of normalization (docs/performance.md, "normalization"), and the
+    /// three record kinds share the row accounting, the memo and the reject closure; split
+    /// into functions, each would take the same eight borrows back and forth.
     fn absorb(
         &mut self,
         b: Batch,

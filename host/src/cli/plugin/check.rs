@@ -634,6 +634,10 @@ fn limit_lines(r: &mut Report, limits: &Limits, calls: &[Call], peak: u64) {
     }
 }
 
+/// Runs a normalizer on the sample the way the host runs it in production (same chunks,
+/// same limits) and records every conformance check as it happens. Long because the checks
+/// interleave with one session's calls: each needs the batch just returned and the counts
+/// so far, which a split would pass around as a dozen arguments.
 fn check_normalizer(r: &mut Report, p: &Plugin, info: &NormalizerInfo, a: &CheckArgs, data: &[u8]) {
     info_check(
         r,
