@@ -1,57 +1,69 @@
 //! dashboard.html: the report as one page for people.
 //!
-//! The page is self-contained on purpose: inline CSS, hand-written SVG charts, no script and
-//! nothing fetched, so it opens the same from a mail attachment, a shared drive or an
-//! air-gapped laptop, and prints the way it looks. Every string taken from the report comes
-//! from partner exports and campaign files, so all of it is untrusted and goes through
-//! [`esc`]. The output is a pure function of the report (fixed float formatting, no clock),
-//! so the same run writes a byte-identical page.
+//! The page is self-contained on purpose: the one stylesheet inline, hand-drawn SVG charts,
+//! no script and nothing fetched, so it opens the same from a mail attachment, a shared
+//! drive or an air-gapped laptop, and prints the way it looks. The markup is the template
+//! `host/views/dashboard.html`; this module is its view model. Every string taken from the
+//! report comes from partner exports and campaign files, so all of it is untrusted: the
+//! template escapes every value it writes, and the charts are built here as geometry
+//! (numbers) and text that the template writes and so escapes too. The output is a pure
+//! function of the report (fixed float formatting, no clock), so the same run writes a
+//! byte-identical page.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
 
+use askama::Template;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::model::*;
 
-/// Escapes text for HTML text and quoted attribute values alike (and SVG `<text>`/`<title>`,
-/// which the HTML parser treats the same), so one function serves every context the page
-/// uses and no call site has to choose.
+/// The HTML escape of both pages (dashboard.html, compare.html): `askama.toml` sets it for
+/// every view, so the templates apply it to every value they write and no call site
+/// chooses. One escape serves HTML text, quoted attributes and SVG `<text>`/`<title>`
+/// alike. It writes named entities (askama's own writes numeric ones), so the pages stay
+/// byte for byte what they were; control characters, which sealed text no longer holds,
+/// become spaces (NUL above all is a parse error in HTML).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Escape;
+
+impl askama::filters::Escaper for Escape {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, s: &str) -> std::fmt::Result {
+        let mut done = 0;
+        for (i, ch) in s.char_indices() {
+            let entity = match ch {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                c if c.is_control() && c != '\n' && c != '\t' => " ",
+                _ => continue,
+            };
+            dest.write_str(&s[done..i])?;
+            dest.write_str(entity)?;
+            done = i + ch.len_utf8();
+        }
+        dest.write_str(&s[done..])
+    }
+}
+
+/// A value as the pages write it, for a test or an embedder that looks for it in a page.
+/// The views never call this: their templates apply [`Escape`] to every value themselves.
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            // Control characters (NUL above all) are parse errors in HTML and mean nothing to a reader.
-            c if c.is_control() && c != '\n' && c != '\t' => o.push(' '),
-            c => o.push(c),
-        }
-    }
+    let _ = askama::filters::Escaper::write_escaped_str(&Escape, &mut o, s);
     o
 }
 
 /// Renders `dashboard.html`.
 pub fn render(r: &crate::text::Sealed<Report>) -> String {
-    let mut s = String::with_capacity(64 * 1024);
-    s.push_str(&head(r));
-    s.push_str("<body>\n<main>\n");
-    s.push_str(&banner(r));
-    s.push_str(&header(r));
-    s.push_str(&cards(r));
-    s.push_str(&insights(r));
-    s.push_str(&contribution(r));
-    s.push_str(&credit(r));
-    s.push_str(&funnel(r));
-    s.push_str(&assets(r));
-    s.push_str(&actions(r));
-    s.push_str(&sourcing(r));
-    s.push_str(&data_quality(r));
-    s.push_str(&footer(r));
-    s.push_str("</main>\n</body>\n</html>\n");
+    let r: &Report = r;
+    let page = page(r);
+    // Writing into a String cannot fail, and the template has no fallible call.
+    let mut s = page.render().expect("dashboard.html renders");
+    // The template loader drops a file's last newline; the page ends with one.
+    s.push('\n');
     s
 }
 
@@ -206,46 +218,135 @@ fn text_w(s: &str) -> f64 {
     s.chars().count() as f64 * 6.6
 }
 
-fn svg_open(s: &mut String, id: &str, label: &str, h: f64) {
-    let _ = write!(
-        s,
-        r#"<svg id="{id}" class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>"#,
-        num(W),
-        num(h),
-        esc(label),
-        esc(label)
-    );
-    s.push('\n');
+/// A chart as the template draws it: an `<svg>` of shapes.
+struct Svg {
+    id: String,
+    label: String,
+    w: String,
+    h: String,
+    shapes: Vec<Shape>,
+}
+
+/// One SVG element; the template writes each on its own line.
+enum Shape {
+    Rect(Rect),
+    Line(Line),
+    Polygon(Polygon),
+    Text(Text),
+}
+
+struct Rect {
+    class: &'static str,
+    x: String,
+    y: String,
+    w: String,
+    h: String,
+    rx: Option<&'static str>,
+}
+
+/// A vertical line (the only kind the charts draw).
+struct Line {
+    class: &'static str,
+    x: String,
+    y1: String,
+    y2: String,
+}
+
+struct Polygon {
+    class: &'static str,
+    points: String,
+}
+
+struct Text {
+    class: &'static str,
+    x: String,
+    y: String,
+    anchor: Option<&'static str>,
+    /// A tooltip, e.g. the full label of a shortened one.
+    title: Option<String>,
+    text: String,
+    /// Styled runs after the text.
+    spans: Vec<Span>,
+}
+
+struct Span {
+    class: &'static str,
+    text: String,
+}
+
+impl Svg {
+    fn new(id: &str, label: &str, h: f64) -> Svg {
+        Svg {
+            id: id.into(),
+            label: label.into(),
+            w: num(W),
+            h: num(h),
+            shapes: vec![],
+        }
+    }
+    fn rect(
+        &mut self,
+        class: &'static str,
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        rx: Option<&'static str>,
+    ) {
+        self.shapes.push(Shape::Rect(Rect {
+            class,
+            x: num(x),
+            y: num(y),
+            w: num(w),
+            h: num(h),
+            rx,
+        }));
+    }
+    fn vline(&mut self, class: &'static str, x: f64, y1: f64, y2: f64) {
+        self.shapes.push(Shape::Line(Line {
+            class,
+            x: num(x),
+            y1: num(y1),
+            y2: num(y2),
+        }));
+    }
+    fn text(
+        &mut self,
+        class: &'static str,
+        x: f64,
+        y: f64,
+        anchor: Option<&'static str>,
+        text: String,
+    ) -> &mut Text {
+        self.shapes.push(Shape::Text(Text {
+            class,
+            x: num(x),
+            y: num(y),
+            anchor,
+            title: None,
+            text,
+            spans: vec![],
+        }));
+        match self.shapes.last_mut() {
+            Some(Shape::Text(t)) => t,
+            _ => unreachable!("just pushed"),
+        }
+    }
 }
 
 /// The chart's place when there is nothing to draw: the id is still there for readers and
 /// tests, and the reason says whether the data is empty or was never requested.
-fn no_data(id: &str, label: &str, why: &str) -> String {
-    let mut s = String::new();
-    svg_open(&mut s, id, label, 80.0);
-    let _ = writeln!(
-        s,
-        r#"<rect class="nodata-box" x="1" y="1" width="{}" height="78" rx="6"/>"#,
-        num(W - 2.0)
-    );
-    let _ = writeln!(
-        s,
-        r#"<text class="nodata" x="{}" y="36" text-anchor="middle">no data</text>"#,
-        num(W / 2.0)
-    );
-    let _ = writeln!(
-        s,
-        r#"<text class="nodata-why" x="{}" y="58" text-anchor="middle">{}</text>"#,
-        num(W / 2.0),
-        esc(why)
-    );
-    s.push_str("</svg>\n");
+fn no_data(id: &str, label: &str, why: &str) -> Svg {
+    let mut s = Svg::new(id, label, 80.0);
+    s.rect("nodata-box", 1.0, 1.0, W - 2.0, 78.0, Some("6"));
+    s.text("nodata", W / 2.0, 36.0, Some("middle"), "no data".into());
+    s.text("nodata-why", W / 2.0, 58.0, Some("middle"), why.into());
     s
 }
 
 /// Horizontal bars: a label column, then one panel per measure side by side. Every chart on
 /// the page but the funnel is one of these.
-fn bar_chart(id: &str, label: &str, rows: &[String], panels: &[Panel]) -> String {
+fn bar_chart(id: &str, label: &str, rows: &[String], panels: &[Panel]) -> Svg {
     const GAP: f64 = 28.0;
     const TOP: f64 = 30.0;
     const BAR_H: f64 = 16.0;
@@ -258,32 +359,16 @@ fn bar_chart(id: &str, label: &str, rows: &[String], panels: &[Panel]) -> String
     let n = panels.len().max(1) as f64;
     let panel_w = (W - LABEL_W - GAP * (n - 1.0)) / n;
 
-    let mut s = String::new();
-    svg_open(&mut s, id, label, h);
+    let mut s = Svg::new(id, label, h);
     for (i, _) in rows.iter().enumerate().filter(|(i, _)| i % 2 == 1) {
-        let _ = writeln!(
-            s,
-            r#"<rect class="band" x="0" y="{}" width="{}" height="{}"/>"#,
-            num(TOP + i as f64 * row_h),
-            num(W),
-            num(row_h)
-        );
+        s.rect("band", 0.0, TOP + i as f64 * row_h, W, row_h, None);
     }
     for (i, row) in rows.iter().enumerate() {
         let cy = TOP + i as f64 * row_h + row_h - BAR_H / 2.0 - 7.0;
         let shown = clip(row, 26);
-        let tip = if shown != *row {
-            format!("<title>{}</title>", esc(row))
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            s,
-            r#"<text class="rl" x="{}" y="{}" text-anchor="end">{tip}{}</text>"#,
-            num(LABEL_W - 12.0),
-            num(cy + 4.0),
-            esc(&shown)
-        );
+        let tip = (shown != *row).then(|| row.clone());
+        s.text("rl", LABEL_W - 12.0, cy + 4.0, Some("end"), shown)
+            .title = tip;
     }
     for (k, p) in panels.iter().enumerate() {
         let x0 = LABEL_W + k as f64 * (panel_w + GAP);
@@ -301,25 +386,9 @@ fn bar_chart(id: &str, label: &str, rows: &[String], panels: &[Panel]) -> String
             .filter(|v| v.is_finite())
             .fold(0.0, f64::max);
         let scale = if max > 0.0 { span / max } else { 0.0 };
-        let _ = writeln!(
-            s,
-            r#"<rect class="{}" x="{}" y="9" width="10" height="10" rx="2"/>"#,
-            p.class,
-            num(x0)
-        );
-        let _ = writeln!(
-            s,
-            r#"<text class="ptitle" x="{}" y="18">{}</text>"#,
-            num(x0 + 16.0),
-            esc(p.title)
-        );
-        let _ = writeln!(
-            s,
-            r#"<line class="axis" x1="{x}" y1="{}" x2="{x}" y2="{}"/>"#,
-            num(TOP - 2.0),
-            num(h - 6.0),
-            x = num(x0)
-        );
+        s.rect(p.class, x0, 9.0, 10.0, 10.0, Some("2"));
+        s.text("ptitle", x0 + 16.0, 18.0, None, p.title.into());
+        s.vline("axis", x0, TOP - 2.0, h - 6.0);
         for (i, b) in p.bars.iter().enumerate() {
             let by = TOP + i as f64 * row_h + row_h - BAR_H - 7.0;
             let v = if b.value.is_finite() {
@@ -329,55 +398,35 @@ fn bar_chart(id: &str, label: &str, rows: &[String], panels: &[Panel]) -> String
             };
             // A non-zero value always shows a sliver, so "small" never reads as "none".
             let bw = if v > 0.0 { (v * scale).max(1.5) } else { 0.0 };
-            let _ = writeln!(
-                s,
-                r#"<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="2"/>"#,
-                p.class,
-                num(x0),
-                num(by),
-                num(bw),
-                num(BAR_H)
-            );
+            s.rect(p.class, x0, by, bw, BAR_H, Some("2"));
             let mut end = x0 + bw;
             if let Some((t, cap)) = &b.target {
                 let tx = x0 + t.max(0.0) * scale;
                 end = end.max(tx);
-                let _ = writeln!(
-                    s,
-                    r#"<line class="tgt" x1="{tx}" y1="{}" x2="{tx}" y2="{}"/>"#,
-                    num(by - 5.0),
-                    num(by + BAR_H + 4.0),
-                    tx = num(tx)
-                );
-                let _ = writeln!(
-                    s,
-                    r#"<text class="tcap" x="{}" y="{}">{}</text>"#,
-                    num(tx - 2.0),
-                    num(by - 8.0),
-                    esc(cap)
-                );
+                s.vline("tgt", tx, by - 5.0, by + BAR_H + 4.0);
+                s.text("tcap", tx - 2.0, by - 8.0, None, cap.clone());
             }
-            let note = b
-                .note
-                .as_ref()
-                .map(|(t, tone)| format!(r#"<tspan class="{}">{}</tspan>"#, tone.class(), esc(t)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                s,
-                r#"<text class="vl" x="{}" y="{}">{}{note}</text>"#,
-                num(end + 6.0),
-                num(by + BAR_H / 2.0 + 4.0),
-                esc(&b.label)
+            let t = s.text(
+                "vl",
+                end + 6.0,
+                by + BAR_H / 2.0 + 4.0,
+                None,
+                b.label.clone(),
             );
+            if let Some((text, tone)) = &b.note {
+                t.spans.push(Span {
+                    class: tone.class(),
+                    text: text.clone(),
+                });
+            }
         }
     }
-    s.push_str("</svg>\n");
     s
 }
 
 /// The "all partners" funnel: centred bars narrowing stage by stage, the conversion rate
 /// between each pair, and the weakest step in red.
-fn funnel_svg(id: &str, fl: &Funnel) -> String {
+fn funnel_svg(id: &str, fl: &Funnel) -> Svg {
     const TOP: f64 = 8.0;
     const ROW: f64 = 46.0;
     const BAR_H: f64 = 30.0;
@@ -394,41 +443,35 @@ fn funnel_svg(id: &str, fl: &Funnel) -> String {
     };
     let worst = drop_index(fl);
 
-    let mut s = String::new();
-    svg_open(&mut s, id, &format!("Funnel: {}", fl.group), h);
+    let mut s = Svg::new(id, &format!("Funnel: {}", fl.group), h);
     for i in 0..5 {
         let y = TOP + i as f64 * ROW;
         let w = width(fl.counts[i]);
         if i < 4 {
             // The neck between two bars, so the stages read as one funnel.
             let w2 = width(fl.counts[i + 1]);
-            let _ = writeln!(
-                s,
-                r#"<polygon class="neck" points="{},{} {},{} {},{} {},{}"/>"#,
-                num(CX - w / 2.0),
-                num(y + BAR_H),
-                num(CX + w / 2.0),
-                num(y + BAR_H),
-                num(CX + w2 / 2.0),
-                num(y + ROW),
-                num(CX - w2 / 2.0),
-                num(y + ROW)
-            );
+            s.shapes.push(Shape::Polygon(Polygon {
+                class: "neck",
+                points: format!(
+                    "{},{} {},{} {},{} {},{}",
+                    num(CX - w / 2.0),
+                    num(y + BAR_H),
+                    num(CX + w / 2.0),
+                    num(y + BAR_H),
+                    num(CX + w2 / 2.0),
+                    num(y + ROW),
+                    num(CX - w2 / 2.0),
+                    num(y + ROW)
+                ),
+            }));
         }
-        let _ = writeln!(
-            s,
-            r#"<rect class="fbar" x="{}" y="{}" width="{}" height="{}" rx="3"/>"#,
-            num(CX - w / 2.0),
-            num(y),
-            num(w),
-            num(BAR_H)
-        );
-        let _ = writeln!(
-            s,
-            r#"<text class="rl" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            num(CX - MAX_W / 2.0 - 14.0),
-            num(y + BAR_H / 2.0 + 4.5),
-            esc(stage_label(FUNNEL_STAGES[i]))
+        s.rect("fbar", CX - w / 2.0, y, w, BAR_H, Some("3"));
+        s.text(
+            "rl",
+            CX - MAX_W / 2.0 - 14.0,
+            y + BAR_H / 2.0 + 4.5,
+            Some("end"),
+            stage_label(FUNNEL_STAGES[i]).into(),
         );
         let share_of_leads = if fl.counts[0] > 0 {
             format!(" · {}", share(fl.counts[i] as f64 / fl.counts[0] as f64))
@@ -438,47 +481,38 @@ fn funnel_svg(id: &str, fl: &Funnel) -> String {
         let count = format!("{}{share_of_leads}", int(fl.counts[i]));
         // Inside the bar when it fits, beside it otherwise.
         if w > text_w(&count) + 16.0 {
-            let _ = writeln!(
-                s,
-                r#"<text class="fin" x="{}" y="{}" text-anchor="middle">{}</text>"#,
-                num(CX),
-                num(y + BAR_H / 2.0 + 4.5),
-                esc(&count)
-            );
+            s.text("fin", CX, y + BAR_H / 2.0 + 4.5, Some("middle"), count);
         } else {
-            let _ = writeln!(
-                s,
-                r#"<text class="vl" x="{}" y="{}">{}</text>"#,
-                num(CX + w / 2.0 + 8.0),
-                num(y + BAR_H / 2.0 + 4.5),
-                esc(&count)
-            );
+            s.text("vl", CX + w / 2.0 + 8.0, y + BAR_H / 2.0 + 4.5, None, count);
         }
         if i < 4 {
             let rate = fl.rates[i].map(share).unwrap_or_else(|| "—".into());
             let is_worst = worst == Some(i);
             let cls = if is_worst { "rate worst" } else { "rate" };
-            let tag = if is_worst {
-                r#"<tspan class="worst-tag"> biggest drop</tspan>"#
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                s,
-                r#"<text class="{cls}" x="{}" y="{}">↓ {} <tspan class="muted">to {}</tspan>{tag}</text>"#,
-                num(CX + MAX_W / 2.0 + 30.0),
-                num(y + BAR_H + (ROW - BAR_H) / 2.0 + 4.5),
-                esc(&rate),
-                esc(stage_label(FUNNEL_STAGES[i + 1]))
+            let t = s.text(
+                cls,
+                CX + MAX_W / 2.0 + 30.0,
+                y + BAR_H + (ROW - BAR_H) / 2.0 + 4.5,
+                None,
+                format!("↓ {rate} "),
             );
+            t.spans.push(Span {
+                class: "muted",
+                text: format!("to {}", stage_label(FUNNEL_STAGES[i + 1])),
+            });
+            if is_worst {
+                t.spans.push(Span {
+                    class: "worst-tag",
+                    text: " biggest drop".into(),
+                });
+            }
         }
     }
-    s.push_str("</svg>\n");
     s
 }
 
 /// Sourced / influenced / neither as one stacked bar: the three add up to all pipeline.
-fn sourcing_svg(id: &str, so: &Sourcing, cur: &str) -> String {
+fn sourcing_svg(id: &str, so: &Sourcing, cur: &str) -> Svg {
     let parts = [
         ("Partner-sourced", so.sourced, "s-src"),
         ("Partner-influenced", so.influenced, "s-inf"),
@@ -492,18 +526,12 @@ fn sourcing_svg(id: &str, so: &Sourcing, cur: &str) -> String {
             "No pipeline in this window.",
         );
     }
-    let mut s = String::new();
-    svg_open(&mut s, id, "Sourced vs influenced pipeline", 74.0);
+    let mut s = Svg::new(id, "Sourced vs influenced pipeline", 74.0);
     let mut x = 0.0;
     for (_, v, cls) in parts {
         let w = float(v).max(0.0) / total * W;
         if w > 0.0 {
-            let _ = writeln!(
-                s,
-                r#"<rect class="{cls}" x="{}" y="4" width="{}" height="26"/>"#,
-                num(x),
-                num(w)
-            );
+            s.rect(cls, x, 4.0, w, 26.0, None);
         }
         x += w;
     }
@@ -514,179 +542,275 @@ fn sourcing_svg(id: &str, so: &Sourcing, cur: &str) -> String {
             money_short(v, cur),
             share(float(v).max(0.0) / total)
         );
-        let _ = writeln!(
-            s,
-            r#"<rect class="{cls}" x="{}" y="46" width="12" height="12" rx="2"/>"#,
-            num(lx)
-        );
-        let _ = writeln!(
-            s,
-            r#"<text class="vl" x="{}" y="56.5">{}</text>"#,
-            num(lx + 18.0),
-            esc(&text)
-        );
-        lx += 18.0 + text_w(&text) + 28.0;
+        s.rect(cls, lx, 46.0, 12.0, 12.0, Some("2"));
+        let next = lx + 18.0 + text_w(&text) + 28.0;
+        s.text("vl", lx + 18.0, 56.5, None, text);
+        lx = next;
     }
-    s.push_str("</svg>\n");
     s
 }
-
 // ---------------------------------------------------------------------------------------
-// Page sections
+// The page
 
-fn head(r: &Report) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light\">\n<title>{} — attribution dashboard</title>\n<style>\n{CSS}</style>\n</head>\n",
-        esc(&r.campaign.name)
-    )
+/// The page: `host/views/dashboard.html`.
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Page<'a> {
+    r: &'a Report,
+    c: &'a CampaignRef,
+    w: &'a WindowRef,
+    cards: Vec<Card>,
+    contribution: Svg,
+    credit: Vec<CreditChart>,
+    funnel_group: &'a str,
+    funnel_caption: &'static str,
+    funnel_chart: Svg,
+    /// The funnel tables' numeric headings: the five stages, then the four steps.
+    stage_heads: Vec<Heading>,
+    funnel_tables: Vec<FunnelTable<'a>>,
+    assets: Svg,
+    sourcing: Svg,
+    days_to_close: Option<DaysToClose>,
+    by_partner: Vec<PartnerRow<'a>>,
+    quality: Quality,
+    confidence_parts: Vec<Part<'a>>,
+    sources: Vec<Source<'a>>,
+    plugins: Vec<Plugin<'a>>,
 }
 
-/// The escalation comes first and loud: a run that escalates needs a person before anyone
-/// acts on its numbers.
-fn banner(r: &Report) -> String {
-    let Some(e) = &r.guardrails.escalation else {
-        return String::new();
-    };
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<aside id="escalation" class="escalation" role="alert">"#
-    );
-    let _ = writeln!(
-        s,
-        "<div class=\"esc-title\">Escalated to {} <span class=\"esc-rung\">rung {}</span></div>",
-        esc(&e.rung),
-        e.level + 1
-    );
-    if e.reasons.is_empty() {
-        let _ = writeln!(s, "<p>No reason was recorded.</p>");
-    } else {
-        s.push_str("<ul>\n");
-        for reason in &e.reasons {
-            let _ = writeln!(s, "<li>{}</li>", esc(reason));
-        }
-        s.push_str("</ul>\n");
+struct Card {
+    key: &'static str,
+    value: String,
+    sub: String,
+    below_minimum: bool,
+    sub_after: String,
+    /// ` good`, ` bad` or nothing: the card's top border.
+    tone: &'static str,
+}
+
+struct CreditChart {
+    title: &'static str,
+    chart: Svg,
+    /// Rows past the chart's head, listed in report.json.
+    more: Option<usize>,
+}
+
+struct Heading {
+    title: String,
+    text: String,
+}
+
+struct FunnelTable<'a> {
+    heading: &'static str,
+    column: &'static str,
+    rows: Vec<FunnelRow<'a>>,
+}
+
+struct FunnelRow<'a> {
+    group: &'a str,
+    counts: Vec<String>,
+    rates: Vec<Rate>,
+    /// The biggest drop as `Stage → Stage`, shown in red with its rate in `drop`.
+    drop_step: Option<String>,
+    drop: String,
+}
+
+struct Rate {
+    class: &'static str,
+    text: String,
+}
+
+struct DaysToClose {
+    with_partner: String,
+    without: String,
+}
+
+struct PartnerRow<'a> {
+    partner: &'a str,
+    sourced: String,
+    sourced_opps: String,
+    influenced: String,
+    influenced_opps: String,
+}
+
+struct Quality {
+    match_rate: String,
+    unresolved: String,
+    merged_touches: String,
+    merged_conversions: String,
+}
+
+struct Part<'a> {
+    name: &'a str,
+    share: String,
+}
+
+struct Source<'a> {
+    row: &'a SourceRow,
+    read: String,
+    normalized: String,
+    merged: String,
+    rejected: String,
+    rejected_class: &'static str,
+    freshness: String,
+    sla: String,
+    status_class: &'static str,
+    status: &'static str,
+    empty_amounts: Option<String>,
+    /// More rows were rejected than the report lists.
+    more_rejects: bool,
+}
+
+struct Plugin<'a> {
+    plugin: &'a PluginRef,
+    /// The first 12 hex digits of the digest.
+    short: String,
+}
+
+fn page(r: &Report) -> Page<'_> {
+    let cur = &r.campaign.currency;
+    let so = &r.sourcing;
+    let (funnel_group, funnel_caption, funnel_chart) =
+        match r.funnel.iter().find(|fl| fl.group_by == "all") {
+            Some(all) if all.counts.iter().any(|&c| c > 0) => (
+                all.group.as_str(),
+                " — accounts reaching each stage, and the rate from one stage to the next.",
+                funnel_svg("chart-funnel", all),
+            ),
+            _ => (
+                "All partners",
+                "",
+                no_data(
+                    "chart-funnel",
+                    "Funnel",
+                    "No accounts reached the funnel in this window.",
+                ),
+            ),
+        };
+    let mut stage_heads: Vec<Heading> = FUNNEL_STAGES
+        .iter()
+        .map(|st| Heading {
+            title: stage_label(st).into(),
+            text: stage_short(st).into(),
+        })
+        .collect();
+    stage_heads.extend((0..4).map(|i| Heading {
+        title: format!(
+            "{} to {}",
+            stage_label(FUNNEL_STAGES[i]),
+            stage_label(FUNNEL_STAGES[i + 1])
+        ),
+        text: format!(
+            "{}→{}",
+            stage_short(FUNNEL_STAGES[i]),
+            stage_short(FUNNEL_STAGES[i + 1])
+        ),
+    }));
+    let funnel_tables = [
+        ("partner", "By partner", "Partner"),
+        ("channel", "By first-touch channel", "Channel"),
+    ]
+    .into_iter()
+    .map(|(by, heading, column)| FunnelTable {
+        heading,
+        column,
+        rows: r
+            .funnel
+            .iter()
+            .filter(|fl| fl.group_by == by)
+            .map(funnel_row)
+            .collect(),
+    })
+    .filter(|t| !t.rows.is_empty())
+    .collect();
+    Page {
+        r,
+        c: &r.campaign,
+        w: &r.window,
+        cards: cards(r),
+        contribution: contribution(r),
+        credit: [("partner", "By partner"), ("channel", "By channel")]
+            .into_iter()
+            .map(|(dim, title)| credit_chart(r, dim, title))
+            .collect(),
+        funnel_group,
+        funnel_caption,
+        funnel_chart,
+        stage_heads,
+        funnel_tables,
+        assets: assets(r),
+        sourcing: sourcing_svg("chart-sourcing", so, cur),
+        days_to_close: match (
+            so.days_to_close_with_partner,
+            so.days_to_close_without_partner,
+        ) {
+            (Some(w), Some(wo)) => Some(DaysToClose {
+                with_partner: format!("{w:.0}"),
+                without: format!("{wo:.0}"),
+            }),
+            _ => None,
+        },
+        by_partner: so
+            .by_partner
+            .iter()
+            .map(|p| PartnerRow {
+                partner: &p.partner,
+                sourced: money(p.sourced, cur),
+                sourced_opps: int(p.sourced_opportunities),
+                influenced: money(p.influenced, cur),
+                influenced_opps: int(p.influenced_opportunities),
+            })
+            .collect(),
+        quality: Quality {
+            match_rate: share(r.data.identity_match_rate),
+            unresolved: int(r.data.touches_unresolved),
+            merged_touches: int(r.data.merged_touches),
+            merged_conversions: int(r.data.merged_conversions),
+        },
+        confidence_parts: r
+            .guardrails
+            .confidence_parts
+            .iter()
+            .map(|(k, v)| Part {
+                name: k,
+                share: share(*v),
+            })
+            .collect(),
+        sources: r.data.sources.iter().map(source).collect(),
+        plugins: r
+            .plugins
+            .iter()
+            .map(|p| Plugin {
+                plugin: p,
+                short: p
+                    .sha256
+                    .strip_prefix("sha256:")
+                    .unwrap_or(&p.sha256)
+                    .chars()
+                    .take(12)
+                    .collect(),
+            })
+            .collect(),
     }
-    let _ = writeln!(
-        s,
-        "<p class=\"esc-note\">Review these numbers with them before acting on the recommendations below.</p>\n</aside>"
-    );
-    s
 }
 
-fn header(r: &Report) -> String {
-    let c = &r.campaign;
-    let w = &r.window;
-    let m = &r.model;
-    let params = if m.params.is_empty() {
-        "defaults".to_string()
-    } else {
-        m.params
-            .iter()
-            .map(|(k, v)| format!("<code>{}={}</code>", esc(k), esc(v)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "<header class=\"top\">\n<div class=\"eyebrow\">Partner co-marketing attribution</div>\n<h1>{}</h1>",
-        esc(&c.name)
-    );
-    s.push_str("<dl class=\"meta\">\n");
-    let mut item = |k: &str, v: String| {
-        let _ = writeln!(s, "<div><dt>{k}</dt><dd>{v}</dd></div>");
-    };
-    item(
-        "Campaign",
-        format!(
-            "<code>{}</code> · {} to {} · {}",
-            esc(&c.id),
-            esc(&c.start),
-            esc(&c.end),
-            esc(&c.currency)
-        ),
-    );
-    item(
-        "Window",
-        format!(
-            "{} to {} <span class=\"muted\">(<code>{}</code>, lookback {} days)</span>",
-            esc(&w.from),
-            esc(&w.to),
-            esc(&w.spec),
-            w.lookback_days
-        ),
-    );
-    item("As of", esc(&w.as_of));
-    item(
-        "Model",
-        format!(
-            "<code>{}</code> keyed by {}",
-            esc(&m.name),
-            esc(&m.attribution_key)
-        ),
-    );
-    item("Parameters", params);
-    item(
-        "Partners",
-        c.partners
-            .iter()
-            .map(|p| esc(p))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    item(
-        "Run",
-        format!("<code class=\"run\">{}</code>", esc(&r.run_id)),
-    );
-    s.push_str("</dl>\n</header>\n");
-    s
-}
-
-fn card(s: &mut String, key: &str, value: &str, sub: &str, tone: Option<Tone>) {
-    let cls = tone.map(|t| format!(" {}", t.class())).unwrap_or_default();
-    let _ = writeln!(
-        s,
-        "<div class=\"card{cls}\"><div class=\"k\">{key}</div><div class=\"v\">{value}</div><div class=\"sub\">{sub}</div></div>"
-    );
-}
-
-fn cards(r: &Report) -> String {
+fn cards(r: &Report) -> Vec<Card> {
     let h = &r.headline;
     let g = &r.guardrails;
     let cur = &r.campaign.currency;
-    let mut s = String::from("<section class=\"cards\" aria-label=\"Headline\">\n");
-    card(
-        &mut s,
-        "Pipeline",
-        &esc(&money_short(h.pipeline, cur)),
-        &esc(&money(h.pipeline, cur)),
-        None,
-    );
-    card(
-        &mut s,
-        "Revenue won",
-        &esc(&money_short(h.revenue, cur)),
-        &esc(&money(h.revenue, cur)),
-        None,
-    );
-    card(
-        &mut s,
-        "Opportunities",
-        &int(h.opportunities),
-        &format!(
-            "{} touches · {} accounts",
-            int(h.touches),
-            int(h.accounts_touched)
-        ),
-        None,
-    );
+    let card = |key, value, sub| Card {
+        key,
+        value,
+        sub,
+        below_minimum: false,
+        sub_after: String::new(),
+        tone: "",
+    };
     let win = if h.opportunities > 0 {
         format!("win rate {}", share(h.won as f64 / h.opportunities as f64))
     } else {
         "no opportunities".into()
     };
-    card(&mut s, "Won", &int(h.won), &win, None);
     let pipe = float(h.pipeline);
     let un_share = if pipe > 0.0 {
         format!(
@@ -696,56 +820,59 @@ fn cards(r: &Report) -> String {
     } else {
         String::new()
     };
-    card(
-        &mut s,
-        "Unattributed",
-        &esc(&money_short(h.unattributed_pipeline, cur)),
-        &format!(
-            "{un_share}revenue {}",
-            esc(&money_short(h.unattributed_revenue, cur))
-        ),
-        None,
-    );
     let low = g.confidence < g.min_confidence;
-    let mut sub = format!("minimum {}", share(g.min_confidence));
-    if low {
-        sub.push_str(" · <strong>below minimum</strong>");
-    }
-    if g.open_disputes > 0 {
-        let _ = write!(
-            sub,
+    let disputes = if g.open_disputes > 0 {
+        format!(
             " · {} open dispute{}",
             int(g.open_disputes),
             if g.open_disputes == 1 { "" } else { "s" }
-        );
-    }
-    card(
-        &mut s,
-        "Confidence",
-        &share(g.confidence),
-        &sub,
-        Some(if low { Tone::Bad } else { Tone::Good }),
-    );
-    s.push_str("</section>\n");
-    s
-}
-
-fn insights(r: &Report) -> String {
-    let mut s = String::from("<section id=\"insights\">\n<h2>What matters most</h2>\n");
-    if r.insights.is_empty() {
-        s.push_str("<p class=\"muted\">No findings for this run.</p>\n");
+        )
     } else {
-        s.push_str("<ol class=\"insights\">\n");
-        for i in &r.insights {
-            let _ = writeln!(s, "<li>{}</li>", esc(i));
-        }
-        s.push_str("</ol>\n");
-    }
-    s.push_str("</section>\n");
-    s
+        String::new()
+    };
+    vec![
+        card(
+            "Pipeline",
+            money_short(h.pipeline, cur),
+            money(h.pipeline, cur),
+        ),
+        card(
+            "Revenue won",
+            money_short(h.revenue, cur),
+            money(h.revenue, cur),
+        ),
+        card(
+            "Opportunities",
+            int(h.opportunities),
+            format!(
+                "{} touches · {} accounts",
+                int(h.touches),
+                int(h.accounts_touched)
+            ),
+        ),
+        card("Won", int(h.won), win),
+        card(
+            "Unattributed",
+            money_short(h.unattributed_pipeline, cur),
+            format!(
+                "{un_share}revenue {}",
+                money_short(h.unattributed_revenue, cur)
+            ),
+        ),
+        Card {
+            below_minimum: low,
+            sub_after: disputes,
+            tone: if low { " bad" } else { " good" },
+            ..card(
+                "Confidence",
+                share(g.confidence),
+                format!("minimum {}", share(g.min_confidence)),
+            )
+        },
+    ]
 }
 
-fn contribution(r: &Report) -> String {
+fn contribution(r: &Report) -> Svg {
     let cur = &r.campaign.currency;
     let rows: Vec<&ContributionRow> = r
         .contribution
@@ -753,82 +880,77 @@ fn contribution(r: &Report) -> String {
         .filter(|c| c.channel.is_none())
         .collect();
     let label = "Contribution vs target by partner";
-    let svg = if rows.is_empty() {
-        no_data(
+    if rows.is_empty() {
+        return no_data(
             "chart-contribution",
             label,
             "No partner contribution in this run.",
-        )
-    } else {
-        let bar = |v: Decimal, t: Option<Decimal>, p: Option<f64>| {
-            let b = Bar {
-                value: float(v),
-                label: money_short(v, cur),
-                note: None,
-                target: t.map(|t| (float(t), format!("target {}", money_short(t, cur)))),
-            };
-            match p {
-                Some(p) => {
-                    let tone = if p >= 100.0 {
-                        Tone::Good
-                    } else if p >= 70.0 {
-                        Tone::Warn
-                    } else {
-                        Tone::Bad
-                    };
-                    b.note(format!(" · {} of target", pct100(p)), tone)
-                }
-                None => b.note(" · no target".into(), Tone::Muted),
-            }
+        );
+    }
+    let bar = |v: Decimal, t: Option<Decimal>, p: Option<f64>| {
+        let b = Bar {
+            value: float(v),
+            label: money_short(v, cur),
+            note: None,
+            target: t.map(|t| (float(t), format!("target {}", money_short(t, cur)))),
         };
-        let panels = [
-            Panel {
-                title: "Pipeline vs target",
-                class: "b-pipe",
-                bars: rows
-                    .iter()
-                    .map(|c| bar(c.pipeline, c.pipeline_target, c.pipeline_pct))
-                    .collect(),
-            },
-            Panel {
-                title: "Revenue vs target",
-                class: "b-rev",
-                bars: rows
-                    .iter()
-                    .map(|c| bar(c.revenue, c.revenue_target, c.revenue_pct))
-                    .collect(),
-            },
-        ];
-        bar_chart(
-            "chart-contribution",
-            label,
-            &rows.iter().map(|c| c.partner.clone()).collect::<Vec<_>>(),
-            &panels,
-        )
+        match p {
+            Some(p) => {
+                let tone = if p >= 100.0 {
+                    Tone::Good
+                } else if p >= 70.0 {
+                    Tone::Warn
+                } else {
+                    Tone::Bad
+                };
+                b.note(format!(" · {} of target", pct100(p)), tone)
+            }
+            None => b.note(" · no target".into(), Tone::Muted),
+        }
     };
-    format!(
-        "<section id=\"contribution\">\n<h2>Partners against target</h2>\n<figure class=\"chart-box\">\n<figcaption>Credited pipeline and revenue per partner; the dark tick is the target. Targets per channel are in <code>contribution.csv</code>.</figcaption>\n{svg}</figure>\n</section>\n"
+    let panels = [
+        Panel {
+            title: "Pipeline vs target",
+            class: "b-pipe",
+            bars: rows
+                .iter()
+                .map(|c| bar(c.pipeline, c.pipeline_target, c.pipeline_pct))
+                .collect(),
+        },
+        Panel {
+            title: "Revenue vs target",
+            class: "b-rev",
+            bars: rows
+                .iter()
+                .map(|c| bar(c.revenue, c.revenue_target, c.revenue_pct))
+                .collect(),
+        },
+    ];
+    bar_chart(
+        "chart-contribution",
+        label,
+        &rows.iter().map(|c| c.partner.clone()).collect::<Vec<_>>(),
+        &panels,
     )
 }
 
 /// Credit by one dimension, or the reason it is missing.
-fn credit_chart(r: &Report, dimension: &str) -> String {
+fn credit_chart(r: &Report, dimension: &str, title: &'static str) -> CreditChart {
     let cur = &r.campaign.currency;
     let id = format!("chart-{dimension}");
     let label = format!("Credit by {dimension}");
+    let blank = |why: String| CreditChart {
+        title,
+        chart: no_data(&id, &label, &why),
+        more: None,
+    };
     let Some(d) = r.credit.iter().find(|d| d.dimension == dimension) else {
-        return no_data(
-            &id,
-            &label,
-            &format!("Credit by {dimension} was not requested for this run."),
-        );
+        return blank(format!(
+            "Credit by {dimension} was not requested for this run."
+        ));
     };
     if d.rows.is_empty() {
-        return no_data(
-            &id,
-            &label,
-            &format!("No {dimension} received credit in this window."),
-        );
+        return blank(format!("No {dimension} received credit in this window."));
     }
     let rows = &d.rows[..d.rows.len().min(MAX_ROWS)];
     let panels = [
@@ -855,366 +977,122 @@ fn credit_chart(r: &Report, dimension: &str) -> String {
                 .collect(),
         },
     ];
-    let mut s = bar_chart(
-        &id,
-        &label,
-        &rows.iter().map(|c| c.value.clone()).collect::<Vec<_>>(),
-        &panels,
-    );
-    if d.rows.len() > MAX_ROWS {
-        let _ = writeln!(
-            s,
-            "<p class=\"more\">and {} more in <code>report.json</code></p>",
-            d.rows.len() - MAX_ROWS
-        );
+    CreditChart {
+        title,
+        chart: bar_chart(
+            &id,
+            &label,
+            &rows.iter().map(|c| c.value.clone()).collect::<Vec<_>>(),
+            &panels,
+        ),
+        more: (d.rows.len() > MAX_ROWS).then(|| d.rows.len() - MAX_ROWS),
     }
-    s
-}
-
-fn credit(r: &Report) -> String {
-    let mut s = String::from("<section id=\"credit\">\n<h2>Where the credit went</h2>\n");
-    for (dim, title) in [("partner", "By partner"), ("channel", "By channel")] {
-        let _ = write!(
-            s,
-            "<figure class=\"chart-box\">\n<figcaption><strong>{title}</strong> — attributed pipeline and revenue, with each one's share of the total.</figcaption>\n{}</figure>\n",
-            credit_chart(r, dim)
-        );
-    }
-    s.push_str("</section>\n");
-    s
 }
 
 /// One row per partner (or channel) with its weakest step in red, so where each one loses
 /// accounts can be compared down a column.
-fn funnel_table(s: &mut String, groups: &[&Funnel], heading: &str, column: &str) {
-    let _ = write!(
-        s,
-        "<h3>{heading}</h3>\n<div class=\"scroll\"><table class=\"funnel\">\n<thead><tr><th>{column}</th>"
-    );
-    for st in FUNNEL_STAGES {
-        let _ = write!(
-            s,
-            "<th class=\"n\" title=\"{}\">{}</th>",
-            stage_label(st),
-            stage_short(st)
-        );
-    }
-    for i in 0..4 {
-        let _ = write!(
-            s,
-            "<th class=\"n\" title=\"{} to {}\">{}→{}</th>",
-            stage_label(FUNNEL_STAGES[i]),
-            stage_label(FUNNEL_STAGES[i + 1]),
-            stage_short(FUNNEL_STAGES[i]),
-            stage_short(FUNNEL_STAGES[i + 1])
-        );
-    }
-    s.push_str("<th>Biggest drop</th></tr></thead>\n<tbody>\n");
-    for fl in groups {
-        let worst = drop_index(fl);
-        let _ = write!(s, "<tr><th scope=\"row\">{}</th>", esc(&fl.group));
-        for c in fl.counts {
-            let _ = write!(s, "<td class=\"n\">{}</td>", int(c));
-        }
-        for (i, rate) in fl.rates.iter().enumerate() {
-            let cls = if worst == Some(i) { "n drop" } else { "n" };
-            let _ = write!(
-                s,
-                "<td class=\"{cls}\">{}</td>",
-                rate.map(share).unwrap_or_else(|| "—".into())
-            );
-        }
-        let drop = match (worst, &fl.biggest_drop) {
-            (Some(i), _) => format!(
-                "<span class=\"drop\">{} → {}</span> ({})",
+fn funnel_row(fl: &Funnel) -> FunnelRow<'_> {
+    let worst = drop_index(fl);
+    let rate = |i: usize| fl.rates[i].map(share).unwrap_or_else(|| "—".into());
+    let (drop_step, drop) = match (worst, &fl.biggest_drop) {
+        (Some(i), _) => (
+            Some(format!(
+                "{} → {}",
                 stage_label(FUNNEL_STAGES[i]),
-                stage_label(FUNNEL_STAGES[i + 1]),
-                fl.rates[i].map(share).unwrap_or_else(|| "—".into())
-            ),
-            (None, Some(d)) => esc(d),
-            (None, None) => "—".into(),
-        };
-        let _ = writeln!(s, "<td class=\"nowrap\">{drop}</td></tr>");
+                stage_label(FUNNEL_STAGES[i + 1])
+            )),
+            rate(i),
+        ),
+        (None, Some(d)) => (None, d.clone()),
+        (None, None) => (None, "—".into()),
+    };
+    FunnelRow {
+        group: &fl.group,
+        counts: fl.counts.iter().map(|&c| int(c)).collect(),
+        rates: (0..4)
+            .map(|i| Rate {
+                class: if worst == Some(i) { "n drop" } else { "n" },
+                text: rate(i),
+            })
+            .collect(),
+        drop_step,
+        drop,
     }
-    s.push_str("</tbody>\n</table></div>\n");
 }
 
-fn funnel(r: &Report) -> String {
-    let mut s =
-        String::from("<section id=\"funnel\">\n<h2>Funnel</h2>\n<figure class=\"chart-box\">\n");
-    match r.funnel.iter().find(|fl| fl.group_by == "all") {
-        Some(all) if all.counts.iter().any(|&c| c > 0) => {
-            let _ = write!(
-                s,
-                "<figcaption><strong>{}</strong> — accounts reaching each stage, and the rate from one stage to the next.</figcaption>\n{}",
-                esc(&all.group),
-                funnel_svg("chart-funnel", all)
-            );
-        }
-        _ => {
-            let _ = write!(
-                s,
-                "<figcaption><strong>All partners</strong></figcaption>\n{}",
-                no_data(
-                    "chart-funnel",
-                    "Funnel",
-                    "No accounts reached the funnel in this window."
-                )
-            );
-        }
-    }
-    s.push_str("</figure>\n");
-    for (by, heading, column) in [
-        ("partner", "By partner", "Partner"),
-        ("channel", "By first-touch channel", "Channel"),
-    ] {
-        let groups: Vec<&Funnel> = r.funnel.iter().filter(|fl| fl.group_by == by).collect();
-        if !groups.is_empty() {
-            funnel_table(&mut s, &groups, heading, column);
-        }
-    }
-    s.push_str("</section>\n");
-    s
-}
-
-fn assets(r: &Report) -> String {
+fn assets(r: &Report) -> Svg {
     let cur = &r.campaign.currency;
     let label = "Top assets";
-    let svg = if r.top_assets.is_empty() {
-        no_data(
+    if r.top_assets.is_empty() {
+        return no_data(
             "chart-assets",
             label,
             "No asset received credit in this window.",
-        )
-    } else {
-        let rows = &r.top_assets[..r.top_assets.len().min(MAX_ROWS)];
-        let pipe = |a: &TopRow| {
-            let mut note = format!(
-                " · {} opp{}",
-                int(a.opportunities),
-                if a.opportunities == 1 { "" } else { "s" }
-            );
-            if let Some(x) = a.pipeline_per_spend.filter(|x| x.is_finite()) {
-                let _ = write!(note, " · {x:.1}× spend");
-            }
-            Bar::new(float(a.pipeline), money_short(a.pipeline, cur)).note(note, Tone::Muted)
-        };
-        let panels = [
-            Panel {
-                title: "Pipeline credit",
-                class: "b-pipe",
-                bars: rows.iter().map(pipe).collect(),
-            },
-            Panel {
-                title: "Revenue credit",
-                class: "b-rev",
-                bars: rows
-                    .iter()
-                    .map(|a| Bar::new(float(a.revenue), money_short(a.revenue, cur)))
-                    .collect(),
-            },
-        ];
-        bar_chart(
-            "chart-assets",
-            label,
-            &rows.iter().map(|a| a.value.clone()).collect::<Vec<_>>(),
-            &panels,
-        )
+        );
+    }
+    let rows = &r.top_assets[..r.top_assets.len().min(MAX_ROWS)];
+    let pipe = |a: &TopRow| {
+        let mut note = format!(
+            " · {} opp{}",
+            int(a.opportunities),
+            if a.opportunities == 1 { "" } else { "s" }
+        );
+        if let Some(x) = a.pipeline_per_spend.filter(|x| x.is_finite()) {
+            let _ = write!(note, " · {x:.1}× spend");
+        }
+        Bar::new(float(a.pipeline), money_short(a.pipeline, cur)).note(note, Tone::Muted)
     };
-    format!(
-        "<section id=\"assets\">\n<h2>Top assets</h2>\n<figure class=\"chart-box\">\n<figcaption>Assets by pipeline credit; “× spend” is pipeline per unit of the spend the campaign file gives.</figcaption>\n{svg}</figure>\n</section>\n"
+    let panels = [
+        Panel {
+            title: "Pipeline credit",
+            class: "b-pipe",
+            bars: rows.iter().map(pipe).collect(),
+        },
+        Panel {
+            title: "Revenue credit",
+            class: "b-rev",
+            bars: rows
+                .iter()
+                .map(|a| Bar::new(float(a.revenue), money_short(a.revenue, cur)))
+                .collect(),
+        },
+    ];
+    bar_chart(
+        "chart-assets",
+        label,
+        &rows.iter().map(|a| a.value.clone()).collect::<Vec<_>>(),
+        &panels,
     )
 }
 
-fn actions(r: &Report) -> String {
-    let mut s = String::from("<section id=\"actions\">\n<h2>Recommended actions</h2>\n");
-    if r.actions.is_empty() {
-        s.push_str(
-            "<p class=\"muted\">No actions: the run found nothing to change.</p>\n</section>\n",
-        );
-        return s;
-    }
-    s.push_str("<div class=\"scroll\"><table class=\"actions\">\n<thead><tr><th class=\"n\">#</th><th>Subject</th><th>Action</th><th>Evidence</th><th>Owner</th></tr></thead>\n<tbody>\n");
-    for a in &r.actions {
-        let _ = writeln!(
-            s,
-            "<tr><td class=\"n\">{}</td><td><span class=\"kind\">{}</span> {}</td><td>{}</td><td class=\"muted\">{}</td><td>{}</td></tr>",
-            a.priority,
-            esc(&a.subject_kind),
-            esc(&a.subject),
-            esc(&a.action),
-            esc(&a.evidence),
-            esc(&a.owner)
-        );
-    }
-    s.push_str("</tbody>\n</table></div>\n</section>\n");
-    s
-}
-
-fn sourcing(r: &Report) -> String {
-    let so = &r.sourcing;
-    let cur = &r.campaign.currency;
-    let mut s = String::from(
-        "<section id=\"sourcing\">\n<h2>Sourced vs influenced</h2>\n<figure class=\"chart-box\">\n",
-    );
-    s.push_str(&sourcing_svg("chart-sourcing", so, cur));
-    let _ = writeln!(
-        s,
-        "<figcaption class=\"rule\">{}</figcaption>\n</figure>",
-        esc(&so.rule)
-    );
-    if let (Some(w), Some(wo)) = (
-        so.days_to_close_with_partner,
-        so.days_to_close_without_partner,
-    ) {
-        let _ = writeln!(
-            s,
-            "<p>Won deals with a partner touch closed in <strong>{w:.0} days</strong> on average, against <strong>{wo:.0} days</strong> without.</p>"
-        );
-    }
-    if !so.by_partner.is_empty() {
-        s.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Partner</th><th class=\"n\">Sourced</th><th class=\"n\">Opps</th><th class=\"n\">Influenced</th><th class=\"n\">Opps</th></tr></thead>\n<tbody>\n");
-        for p in &so.by_partner {
-            let _ = writeln!(
-                s,
-                "<tr><th scope=\"row\">{}</th><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&p.partner),
-                esc(&money(p.sourced, cur)),
-                int(p.sourced_opportunities),
-                esc(&money(p.influenced, cur)),
-                int(p.influenced_opportunities)
-            );
-        }
-        s.push_str("</tbody>\n</table></div>\n");
-    }
-    s.push_str("</section>\n");
-    s
-}
-
-fn data_quality(r: &Report) -> String {
-    let d = &r.data;
-    let g = &r.guardrails;
-    let mut s = String::from("<section id=\"data-quality\">\n<h2>Data quality</h2>\n");
-    let _ = writeln!(
-        s,
-        "<p class=\"facts\"><span>Identity match rate <strong>{}</strong></span><span>Unresolved touches <strong>{}</strong></span><span>Merged duplicates <strong>{}</strong> touches, <strong>{}</strong> conversions</span></p>",
-        share(d.identity_match_rate),
-        int(d.touches_unresolved),
-        int(d.merged_touches),
-        int(d.merged_conversions)
-    );
-    if !g.confidence_parts.is_empty() {
-        s.push_str("<p class=\"facts\"><span>Confidence parts:</span>");
-        for (k, v) in &g.confidence_parts {
-            let _ = write!(s, "<span><code>{}</code> {}</span>", esc(k), share(*v));
-        }
-        s.push_str("</p>\n");
-    }
-    if d.sources.is_empty() {
-        s.push_str("<p class=\"muted\">No sources were read.</p>\n</section>\n");
-        return s;
-    }
-    s.push_str("<div class=\"scroll\"><table class=\"sources\">\n<thead><tr><th>Source</th><th>Partner</th><th>File</th><th class=\"n\">Read</th><th class=\"n\">Normalized</th><th class=\"n\">Merged</th><th class=\"n\">Rejected</th><th class=\"n\">Freshness</th><th class=\"n\">SLA</th><th>Status</th></tr></thead>\n<tbody>\n");
-    for src in &d.sources {
-        let fresh = src
+fn source(src: &SourceRow) -> Source<'_> {
+    let (status_class, status) = match src.within_sla {
+        Some(true) => ("good", "within SLA"),
+        Some(false) => ("bad", "stale"),
+        None => ("muted", "no SLA"),
+    };
+    Source {
+        row: src,
+        read: int(src.rows_read),
+        normalized: int(src.normalized),
+        merged: int(src.merged),
+        rejected: int(src.rejected),
+        rejected_class: if src.rejected > 0 { "n warn" } else { "n" },
+        freshness: src
             .freshness_hours
             .filter(|h| h.is_finite())
             .map(|h| format!("{h:.1} h"))
-            .unwrap_or_else(|| "—".into());
-        let sla = src
+            .unwrap_or_else(|| "—".into()),
+        sla: src
             .freshness_sla_hours
             .map(|h| format!("{} h", int(h)))
-            .unwrap_or_else(|| "—".into());
-        let status = match src.within_sla {
-            Some(true) => "<span class=\"pill good\">within SLA</span>",
-            Some(false) => "<span class=\"pill bad\">stale</span>",
-            None => "<span class=\"pill muted\">no SLA</span>",
-        };
-        let rej_cls = if src.rejected > 0 { "n warn" } else { "n" };
-        let _ = writeln!(
-            s,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"file\"><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{rej_cls}\">{}</td><td class=\"n\">{fresh}</td><td class=\"n\">{sla}</td><td>{status}</td></tr>",
-            esc(&src.source),
-            esc(&src.partner),
-            esc(&src.file),
-            int(src.rows_read),
-            int(src.normalized),
-            int(src.merged),
-            int(src.rejected)
-        );
-        if src.empty_amounts > 0 {
-            let _ = writeln!(
-                s,
-                "<tr class=\"rejects\"><td></td><td colspan=\"9\">Warning: {} conversion(s) with an empty amount, counted as 0.</td></tr>",
-                int(src.empty_amounts)
-            );
-        }
-        if !src.first_rejects.is_empty() {
-            let list = src
-                .first_rejects
-                .iter()
-                .map(|x| esc(x))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let _ = writeln!(
-                s,
-                "<tr class=\"rejects\"><td></td><td colspan=\"9\">First rejects: {list}{}</td></tr>",
-                if src.rejected > src.first_rejects.len() as u64 {
-                    " … (all in <code>rejects.csv</code>)"
-                } else {
-                    ""
-                }
-            );
-        }
+            .unwrap_or_else(|| "—".into()),
+        status_class,
+        status,
+        empty_amounts: (src.empty_amounts > 0).then(|| int(src.empty_amounts)),
+        more_rejects: src.rejected > src.first_rejects.len() as u64,
     }
-    s.push_str("</tbody>\n</table></div>\n</section>\n");
-    s
 }
-
-fn footer(r: &Report) -> String {
-    let mut s = String::from("<footer>\n");
-    if !r.model.notes.is_empty() {
-        s.push_str("<p><strong>Model notes.</strong> ");
-        s.push_str(
-            &r.model
-                .notes
-                .iter()
-                .map(|n| esc(n))
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
-        s.push_str("</p>\n");
-    }
-    if !r.plugins.is_empty() {
-        s.push_str("<p><strong>Plugins.</strong> ");
-        let list: Vec<String> = r
-            .plugins
-            .iter()
-            .map(|p| {
-                let sha = p.sha256.strip_prefix("sha256:").unwrap_or(&p.sha256);
-                format!(
-                    "{} <code>{}</code> <span class=\"muted\" title=\"{}\">{}</span>",
-                    esc(&p.role),
-                    esc(&p.name),
-                    esc(&p.sha256),
-                    esc(&sha.chars().take(12).collect::<String>())
-                )
-            })
-            .collect();
-        s.push_str(&list.join(" · "));
-        s.push_str("</p>\n");
-    }
-    let _ = writeln!(
-        s,
-        "<p>Rendered by ascribe from <code>report.json</code> (schema {}) of run <code>{}</code>.</p>\n</footer>",
-        r.schema_version,
-        esc(&r.run_id)
-    );
-    s
-}
-
-/// The one stylesheet of both pages (host/views/style.css).
-const CSS: &str = include_str!("../../views/style.css");
 
 #[cfg(test)]
 mod tests {
@@ -1495,6 +1373,16 @@ mod tests {
             !html.to_lowercase().contains("<script"),
             "the page has no script at all"
         );
+    }
+
+    #[test]
+    fn the_escape_covers_text_and_attributes() {
+        use askama::filters::Escaper;
+        let mut o = String::new();
+        Escape
+            .write_escaped_str(&mut o, "a\"b'c<d>&\u{0}e\tf\nü")
+            .unwrap();
+        assert_eq!(o, "a&quot;b&#39;c&lt;d&gt;&amp; e\tf\nü");
         assert_eq!(esc(r#"a"b'c<d>&"#), "a&quot;b&#39;c&lt;d&gt;&amp;");
     }
 
