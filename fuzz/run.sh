@@ -25,6 +25,8 @@ for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/seeds/$t"
     dict=()
     if [ -f "fuzz/$t.dict" ]; then dict=(-dict="fuzz/$t.dict"); fi
+    # fuzz/<target>.options: more libFuzzer flags for one target, one a line.
+    if [ -f "fuzz/$t.options" ]; then mapfile -t opts < "fuzz/$t.options"; dict+=("${opts[@]}"); fi
     log="fuzz/target/$t.log"
     if cargo +nightly fuzz run -a "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 \
