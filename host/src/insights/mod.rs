@@ -67,6 +67,9 @@ fn credit_by(
         } else {
             dim.sym_value(key, inp.ds)
         };
+        // Grouped as they will be shown: three addresses are one `<e-mail>` row, as in
+        // compare, not three rows of the same name.
+        let name = crate::text::clean(&name).into_owned();
         conversions.sort_unstable();
         conversions.dedup();
         let e = out.entry(name).or_default();
