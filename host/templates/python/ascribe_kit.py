@@ -310,6 +310,18 @@ CONVERSION_FIELDS = ("id", "account", "account_domain", "stage", "amount", "curr
 EVENT_FIELDS = ("subject", "account", "stage")
 
 
+MAX_REJECT_TEXT = 1024
+
+
+def _cut(s):
+    """`s` cut to MAX_REJECT_TEXT UTF-8 bytes at a character boundary, ending in an
+    ellipsis when cut."""
+    b = s.encode("utf-8")
+    if len(b) <= MAX_REJECT_TEXT:
+        return s
+    return b[: MAX_REJECT_TEXT - 3].decode("utf-8", "ignore") + "\u2026"
+
+
 class Batch:
     """What one `push` or `finish` returns, built row by row. Times are the
     `(wall_ms, offset_min)` pairs `parse_datetime` returns, or None for "no time"."""
@@ -375,8 +387,10 @@ class Batch:
         self.event_time.append(time)
 
     def reject(self, row, column, reason):
-        """Rejects a row; `column` names the offending column ("" for the whole row)."""
-        self.rejects.append((row, column, str(reason)))
+        """Rejects a row; `column` names the offending column ("" for the whole row). Both are
+        cut to the host's limit of 1,024 UTF-8 bytes, as the Rust SDK does: a reason quoting
+        a long cell must cost its row, not the batch the host would refuse."""
+        self.rejects.append((row, _cut(str(column)), _cut(str(reason))))
 
     def take(self):
         """Moves the records out into a new Batch; `rows_read` is cumulative and stays."""

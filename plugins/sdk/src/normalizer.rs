@@ -301,8 +301,13 @@ impl Batch {
     }
 
     /// Rejects a row: `column` names the offending column (empty for the whole row).
+    /// Records a row the plugin could not read. The column and the reason are cut to the
+    /// host's limit of [`MAX_REJECT_TEXT`] bytes (at a character boundary, with `…`):
+    /// a reason quoting a 100 KB cell must cost its row, never the whole batch, which the
+    /// host refuses when any reject's text is longer (found by the normalizer fuzz targets).
     pub fn reject(&mut self, row: u64, column: &str, reason: impl Into<String>) {
-        self.rejects.push((row, column.to_string(), reason.into()));
+        self.rejects
+            .push((row, cut(column.to_string()), cut(reason.into())));
     }
 
     pub fn touches(&self) -> usize {
@@ -535,6 +540,23 @@ pub const AMOUNT_CASES: &[(&str, bool, Result<&str, &str>)] = &[
     ("n/a", false, Err("`n/a` is not an amount")),
     ("#VALUE!", false, Err("`#VALUE!` is not an amount")),
 ];
+
+/// The longest column or reason text the host accepts in a reject (bytes).
+pub const MAX_REJECT_TEXT: usize = 1024;
+
+/// `s` cut to [`MAX_REJECT_TEXT`] bytes at a character boundary, ending in `…` when cut.
+fn cut(mut s: String) -> String {
+    if s.len() <= MAX_REJECT_TEXT {
+        return s;
+    }
+    let mut end = MAX_REJECT_TEXT - '…'.len_utf8();
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push('…');
+    s
+}
 
 /// A normalizer: one session per file.
 pub trait Normalizer: Sized + 'static {
@@ -797,6 +819,25 @@ macro_rules! export_normalizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The normalizer fuzz targets' finding N1: a reason quoting a long cell made the host
+    /// refuse the whole batch. The SDK cuts it to the host's limit at a character boundary.
+    #[test]
+    fn a_reject_never_exceeds_the_hosts_limit() {
+        let mut b = Batch::default();
+        let long = "é".repeat(2000);
+        b.reject(3, &long, format!("`{long}` is not a date"));
+        let (row, column, reason) = &b.rejects[0];
+        assert_eq!(*row, 3);
+        for t in [column, reason] {
+            assert!(t.len() <= MAX_REJECT_TEXT, "{}", t.len());
+            assert!(t.ends_with('…'));
+        }
+        // 1,024 − 3 bytes for `…` leaves 1,021, and `é` is 2 bytes: 510 of them (1,020 bytes).
+        assert_eq!(column.len(), 1_020 + 3);
+        b.reject(4, "Close Date", "short");
+        assert_eq!(b.rejects[1], (4, "Close Date".into(), "short".into()));
+    }
 
     #[test]
     fn amounts() {

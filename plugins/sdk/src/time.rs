@@ -97,7 +97,9 @@ fn num(s: &str) -> Option<u32> {
 /// Parses `HH:MM[:SS[.fff]]` with an optional ` AM`/` PM`; returns ms since midnight.
 fn parse_clock(s: &str) -> Result<i64, String> {
     let s = s.trim();
-    let (clock, ampm) = match s.len().checked_sub(2).map(|i| s.split_at(i)) {
+    // `checked_split_at`: two bytes from the end may fall inside a character (`09:㈀1`,
+    // found by the normalizer fuzz targets), which is then simply not a clock with AM/PM.
+    let (clock, ampm) = match s.len().checked_sub(2).and_then(|i| s.split_at_checked(i)) {
         Some((c, suf)) if suf.eq_ignore_ascii_case("am") => (c.trim_end(), Some(false)),
         Some((c, suf)) if suf.eq_ignore_ascii_case("pm") => (c.trim_end(), Some(true)),
         _ => (s, None),
@@ -155,7 +157,10 @@ fn split_offset(s: &str) -> Result<(&str, Option<i32>), String> {
         let (clock, zone) = s.split_at(pos);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let z = zone[1..].replace(':', "");
+        // Only digits are sliced: `+1é1` is four bytes, and byte 2 is inside the `é`.
+        let digits = z.bytes().all(|b| b.is_ascii_digit());
         let (hh, mm) = match z.len() {
+            _ if !digits => (None, None),
             2 => (num(&z), Some(0)),
             4 => (num(&z[..2]), num(&z[2..])),
             _ => (None, None),
@@ -246,6 +251,22 @@ mod tests {
     use super::*;
 
     const D: i64 = 86_400_000;
+
+    /// The normalizer fuzz targets' finding N2: slicing inside a character panicked (a trap
+    /// in the plugin, which failed the whole source). Each is now a plain refusal.
+    #[test]
+    fn a_character_where_a_clock_or_zone_is_cut_is_refused_not_a_panic() {
+        assert_eq!(
+            parse_clock("09:㈀1"),
+            Err("`09:㈀1` is not a time of day".to_string())
+        );
+        assert!(parse_datetime("2026-03-04 09:㈀1", DateOrder::Mdy).is_err());
+        assert_eq!(
+            split_offset("2026-03-04T10:00+1é1"),
+            Err("`+1é1` is not a UTC offset".to_string())
+        );
+        assert!(parse_datetime("2026-03-04T10:00+1é1", DateOrder::Mdy).is_err());
+    }
 
     #[test]
     fn civil_days_match_known_dates() {
