@@ -46,6 +46,19 @@ pub struct Outcome {
 
 /// The models a user may name, for error messages.
 pub fn model_choices(c: &Campaign, plugin_dirs: &[PathBuf]) -> Vec<String> {
+    choices_with(c, &installed_models(plugin_dirs))
+}
+
+/// The model plugins on the search path, by name (each file read once).
+fn installed_models(plugin_dirs: &[PathBuf]) -> Vec<String> {
+    crate::plugin_path::available(plugin_dirs)
+        .into_iter()
+        .filter(|a| is_model_file(a, plugin_dirs))
+        .collect()
+}
+
+/// The aliases, the campaign's models, then the installed ones, each once.
+fn choices_with(c: &Campaign, installed: &[String]) -> Vec<String> {
     let mut v: Vec<String> = vec![
         "first-touch".into(),
         "last-touch".into(),
@@ -56,9 +69,9 @@ pub fn model_choices(c: &Campaign, plugin_dirs: &[PathBuf]) -> Vec<String> {
             v.push(m.name.clone());
         }
     }
-    for a in crate::plugin_path::available(plugin_dirs) {
-        if !v.contains(&a) && is_model_file(&a, plugin_dirs) {
-            v.push(a);
+    for a in installed {
+        if !v.contains(a) {
+            v.push(a.clone());
         }
     }
     v
@@ -85,10 +98,9 @@ pub fn where_models_are(c: &Campaign, plugin_dirs: &[PathBuf]) -> String {
         .iter()
         .map(|d| d.display().to_string())
         .collect();
-    let choices = model_choices(c, plugin_dirs);
-    let installed = crate::plugin_path::available(plugin_dirs)
-        .iter()
-        .any(|a| is_model_file(a, plugin_dirs));
+    let found = installed_models(plugin_dirs);
+    let choices = choices_with(c, &found);
+    let installed = !found.is_empty();
     format!(
         "valid models: {}{}; looked in: {}",
         choices.join(", "),
