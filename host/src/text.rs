@@ -254,12 +254,6 @@ impl<T: serde::Serialize> serde::Serialize for Sealed<T> {
     }
 }
 
-impl<T> Sealed<T> {
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
 /// Cleans every string in `value`: the one way to a [`Sealed`] value.
 pub fn seal<T: Sanitize>(mut value: T) -> Sealed<T> {
     value.sanitize();
@@ -310,7 +304,7 @@ impl<A: Sanitize, B: Sanitize> Sanitize for (A, B) {
     }
 }
 
-impl<K: Ord + Clone + Sanitize, V: Sanitize> Sanitize for std::collections::BTreeMap<K, V> {
+impl<K: Ord + Sanitize, V: Sanitize> Sanitize for std::collections::BTreeMap<K, V> {
     fn sanitize(&mut self) {
         let old = std::mem::take(self);
         for (mut k, mut v) in old {
