@@ -5,7 +5,9 @@
 //! [`Decoder`], in front of it, reads UTF-16 and refuses workbooks and other non-text files;
 //! [`Header`] refuses a column name that appears twice when the plugin reads it.
 
-/// A record longer than this is rejected and skipped (to the next line end).
+/// A record longer than this is rejected and skipped (to its end, as the parser would
+/// find it). A record's length is its bytes in the file, quotes included, without its
+/// line end; the verdict is the same however the file is cut into chunks.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// One parsed record: fields are unescaped bytes, checked for UTF-8 on access.
@@ -62,8 +64,45 @@ pub struct CsvReader {
     bom_checked: bool,
     sep_checked: bool,
     sep_hint: Option<u8>,
-    skipping_long: bool,
+    /// Inside a record refused as too long: where the skip to its end stands.
+    skipping: Option<Skip>,
     record: Record,
+}
+
+/// Where a record being skipped stands. The skip follows the parser's rules, so it ends
+/// where the parser would have ended the record (a line end inside quotes does not end
+/// it), and what follows reads the same as when the whole record was in one chunk.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Skip {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: a second one is an escaped quote, anything else
+    /// closes the field.
+    QuoteSeen,
+    /// A `\r` that ends the record; a `\n` right after it belongs to that line end.
+    Cr,
+}
+
+/// Bytes up to and including the end of the record, or where the skip stands once `bytes`
+/// run out.
+fn skip_to_record_end(mut at: Skip, delimiter: u8, bytes: &[u8]) -> Result<usize, Skip> {
+    for (i, &b) in bytes.iter().enumerate() {
+        at = match at {
+            Skip::Cr => return Ok(i + usize::from(b == b'\n')),
+            Skip::Quoted if b == b'"' => Skip::QuoteSeen,
+            Skip::Quoted => Skip::Quoted,
+            Skip::QuoteSeen | Skip::FieldStart if b == b'"' => Skip::Quoted,
+            // Text after a closing quote is read like an unquoted field's.
+            Skip::FieldStart | Skip::Unquoted | Skip::QuoteSeen => match b {
+                b'\n' => return Ok(i + 1),
+                b'\r' => Skip::Cr,
+                _ if b == delimiter => Skip::FieldStart,
+                _ => Skip::Unquoted,
+            },
+        };
+    }
+    Err(at)
 }
 
 impl CsvReader {
@@ -76,7 +115,7 @@ impl CsvReader {
             bom_checked: false,
             sep_checked: false,
             sep_hint: None,
-            skipping_long: false,
+            skipping: None,
             record: Record::default(),
         }
     }
@@ -158,43 +197,65 @@ impl CsvReader {
             return None;
         }
         loop {
-            if self.skipping_long {
-                match memchr(b'\n', &self.buf[self.pos..]) {
-                    Some(i) => {
-                        self.pos += i + 1;
-                        self.skipping_long = false;
-                        continue;
-                    }
-                    None => {
-                        self.pos = self.buf.len();
-                        return None;
-                    }
+            if let Some(at) = self.skipping {
+                self.skip(at);
+                if self.skipping.is_some() {
+                    return None;
                 }
             }
             if self.pos >= self.buf.len() {
                 return None;
             }
             match self.parse(eof) {
-                Parse::Done(consumed) => {
+                Parse::Done { consumed, body } => {
                     self.pos += consumed;
+                    if body > self.max_record {
+                        return Some(self.too_long());
+                    }
                     return Some(Event::Record);
                 }
                 Parse::NeedMore => {
-                    if self.buf.len() - self.pos > self.max_record {
-                        self.skipping_long = true;
-                        return Some(Event::Bad(format!(
-                            "record is longer than {} bytes (a missing closing quote, or not a CSV file)",
-                            self.max_record
-                        )));
+                    // What is certainly the record's so far: a `\r` at the end may turn
+                    // out to be its line end, so it counts once the next byte says.
+                    let rest = &self.buf[self.pos..];
+                    let known = rest.len() - usize::from(rest.last() == Some(&b'\r'));
+                    if known > self.max_record {
+                        self.skip(Skip::FieldStart);
+                        return Some(self.too_long());
                     }
                     return None;
                 }
                 Parse::Unterminated => {
+                    let len = self.buf.len() - self.pos;
                     self.pos = self.buf.len();
+                    if len > self.max_record {
+                        return Some(self.too_long());
+                    }
                     return Some(Event::Bad(
                         "unterminated quoted field: the file ends inside quotes".into(),
                     ));
                 }
+            }
+        }
+    }
+
+    fn too_long(&self) -> Event {
+        Event::Bad(format!(
+            "record is longer than {} bytes (a missing closing quote, or not a CSV file)",
+            self.max_record
+        ))
+    }
+
+    /// Drops the buffered bytes of a refused record, up to its end when it is buffered.
+    fn skip(&mut self, at: Skip) {
+        match skip_to_record_end(at, self.delimiter, &self.buf[self.pos..]) {
+            Ok(n) => {
+                self.pos += n;
+                self.skipping = None;
+            }
+            Err(at) => {
+                self.pos = self.buf.len();
+                self.skipping = Some(at);
             }
         }
     }
@@ -247,7 +308,10 @@ impl CsvReader {
                     }
                     rec.data.extend_from_slice(rest);
                     rec.ends.push(rec.data.len());
-                    return Parse::Done(input.len());
+                    return Parse::Done {
+                        consumed: input.len(),
+                        body: input.len(),
+                    };
                 }
                 Some(s) => {
                     rec.data.extend_from_slice(&rest[..s]);
@@ -259,6 +323,7 @@ impl CsvReader {
                         continue;
                     }
                     // Line end: \n, \r\n, or a lone \r.
+                    let body = i;
                     if b == b'\r' {
                         if i + 1 < input.len() {
                             if input[i + 1] == b'\n' {
@@ -272,7 +337,7 @@ impl CsvReader {
                     if rec.ends.len() == 1 && rec.ends[0] == 0 {
                         rec.ends.clear();
                     }
-                    return Parse::Done(i);
+                    return Parse::Done { consumed: i, body };
                 }
             }
         }
@@ -477,7 +542,11 @@ impl Decoder {
 }
 
 enum Parse {
-    Done(usize),
+    /// A record: `consumed` bytes with its line end, `body` without.
+    Done {
+        consumed: usize,
+        body: usize,
+    },
     NeedMore,
     Unterminated,
 }
@@ -590,7 +659,11 @@ mod tests {
     use super::*;
 
     fn read_all(input: &[u8], chunk: usize) -> Vec<Result<Vec<String>, String>> {
-        let mut r = CsvReader::new(b',');
+        read_capped(input, chunk, DEFAULT_MAX_RECORD_BYTES)
+    }
+
+    fn read_capped(input: &[u8], chunk: usize, cap: usize) -> Vec<Result<Vec<String>, String>> {
+        let mut r = CsvReader::new(b',').with_max_record_bytes(cap);
         let mut out = vec![];
         let take = |r: &mut CsvReader, eof: bool, out: &mut Vec<_>| {
             while let Some(ev) = r.next(eof) {
@@ -668,6 +741,51 @@ mod tests {
         }
         assert_eq!(events.len(), 3);
         assert!(matches!(events[1], Event::Bad(_)));
+    }
+
+    /// Findings S1 and S2 (docs/security.md): the cap held only for records still
+    /// unfinished after a chunk, and counted a `\r` waiting for its `\n`.
+    #[test]
+    fn the_record_cap_is_the_same_in_every_chunking() {
+        // Lengths by hand, cap 7: `id,note` 7 (fits); `abcdefg` 7 (fits; its `\r\n` is
+        // not counted, even when a chunk ends between the two); `"a⏎b",cdefgh` 12 (too
+        // long, and skipped to its own end, not to the line end inside its quotes);
+        // `12345678` 8 (too long, though finished in the chunk that holds it); `ok`;
+        // `"q"` 3, with a `\r` ending the file.
+        let input = b"id,note\r\nabcdefg\r\n\"a\nb\",cdefgh\n12345678\nok\n\"q\"\r";
+        let long = Err(
+            "record is longer than 7 bytes (a missing closing quote, or not a CSV file)"
+                .to_string(),
+        );
+        let want = vec![
+            Ok(vec!["id".to_string(), "note".to_string()]),
+            Ok(vec!["abcdefg".to_string()]),
+            long.clone(),
+            long,
+            Ok(vec!["ok".to_string()]),
+            Ok(vec!["q".to_string()]),
+        ];
+        for chunk in (1..=input.len()).chain([1 << 20]) {
+            assert_eq!(read_capped(input, chunk, 7), want, "chunk size {chunk}");
+        }
+    }
+
+    #[test]
+    fn at_the_default_cap_a_long_record_is_refused_however_it_arrives() {
+        let cap = DEFAULT_MAX_RECORD_BYTES;
+        for len in [cap, cap + 1, 1_500_000] {
+            let mut input = vec![b'x'; len];
+            input.extend(b"\r\nnext\n");
+            let mut want = vec![Ok(vec!["next".to_string()])];
+            if len > cap {
+                want.insert(0, Err(format!("record is longer than {cap} bytes (a missing closing quote, or not a CSV file)")));
+            } else {
+                want.insert(0, Ok(vec!["x".repeat(len)]));
+            }
+            for chunk in [input.len(), cap, len - 1, 23_474] {
+                assert_eq!(read_all(&input, chunk), want, "record {len}, chunk {chunk}");
+            }
+        }
     }
 
     #[test]
