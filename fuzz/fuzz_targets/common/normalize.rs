@@ -9,8 +9,7 @@
 //!    every record and reject row within `1..=rows_read`; every error must be the typed
 //!    `PluginError::Call` naming the plugin (`<name>@<version>`) whose cause is the
 //!    plugin's own refusal (`Cause::Reported`, e.g. a missing column) — never a crash, a
-//!    trap, a contract breach caught by the host's validation, or a memory limit (but for
-//!    findings N1 and N2, let pass).
+//!    trap, a contract breach caught by the host's validation, or a memory limit.
 //! 2. **The host's normalize stage.** The same bytes written to a file and run through
 //!    `ascribe::normalize::normalize` (what `ascribe run` calls: `source::run` streams the
 //!    file through the plugin, reconciles every record — amounts, currencies, FX, stages,
@@ -19,9 +18,10 @@
 //!    normalized + merged + rejected + out of window, one verdict per row, every reject
 //!    row in range); failure must be a source error naming the plugin, of the same kinds
 //!    as above. And the two reads must agree: the file either fails both ways (the plugin
-//!    must not depend on where chunks end) or passes both with the same rows read — except
-//!    for the decoder's refusal of a file that is no text, which depends on the length of
-//!    the first chunk (finding S3 in docs/security.md).
+//!    must not depend on where chunks end) or passes both with the same rows read.
+//!
+//! Findings N1, N2 and S3 (docs/security.md) were let pass here until they were fixed;
+//! they are not any more, so a new bug with the same symptom stops the run.
 //!
 //! The runtime and the plugin are built once per process (a `OnceLock`), with a compile
 //! cache in a temporary directory, so the component compiles once.
@@ -220,24 +220,11 @@ fn check_plugin_error(spec: &Spec, e: &PluginError, op: &str) {
                     assert!(!message.trim().is_empty(), "{op}: an empty refusal: {msg}")
                 }
                 Cause::TimeLimit(_) => {}
-                // Finding N1 (docs/security.md): a date cell of about 1000 bytes or more
-                // becomes a reject reason quoting it whole, over the host's limit on a
-                // reject's text, so the host refuses the batch and the source fails.
-                Cause::BadOutput(m) if m == "a reject's text is longer than 1024 bytes" => {}
-                // Finding N2: the SDK's clock parser slices a time cell two bytes from its
-                // end, and panics when that is inside a character (`09:㈀1`). Any other
-                // panic at a character boundary is let pass with it.
-                Cause::Crashed(m) if m.contains("is not a char boundary") => {}
                 _ => panic!("{op}: the plugin failed other than by refusing: {msg}"),
             }
         }
         _ => panic!("{op}: not a call error: {msg}"),
     }
-}
-
-/// The SDK decoder's refusal of a file that is no text ("this looks like a binary file").
-fn sniffed(e: &PluginError) -> bool {
-    matches!(e.cause(), Some(Cause::Reported { message, .. }) if message.starts_with("this looks like"))
 }
 
 fn timed_out(e: &PluginError) -> bool {
@@ -419,12 +406,25 @@ pub fn run(spec: &Spec, raw: &[u8]) {
             input.o[5] as usize + 1,
             input.o[6] as usize + 1
         ),
-        (Err(_), Err(_)) => {}
+        // A refusal must not depend on where chunks end, its words included.
+        (Err(a), Err(Some(b))) => match (a.cause(), b.cause()) {
+            (
+                Some(Cause::Reported { message: x, .. }),
+                Some(Cause::Reported { message: y, .. }),
+            ) => {
+                assert_eq!(
+                    x,
+                    y,
+                    "the plugin refuses differently in chunks of {}/{} bytes and through the pipeline",
+                    input.o[5] as usize + 1,
+                    input.o[6] as usize + 1
+                )
+            }
+            _ => {}
+        },
+        (Err(_), Err(None)) => {}
         (Err(e), _) if timed_out(e) => {}
         (_, Err(None)) => {}
-        // Finding S3 (docs/security.md): the SDK's decoder sniffs for NUL bytes over its
-        // whole first chunk, so whether it refuses a file depends on that chunk's length.
-        (Err(e), Ok(_)) | (Ok(_), Err(Some(e))) if sniffed(e) => {}
         _ => panic!(
             "the file fails one way and not the other (chunks of {}/{} bytes): in chunks {:?}; through the pipeline {:?}",
             input.o[5] as usize + 1,
