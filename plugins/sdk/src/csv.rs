@@ -196,45 +196,43 @@ impl CsvReader {
         if !self.prelude(eof) {
             return None;
         }
-        loop {
-            if let Some(at) = self.skipping {
-                self.skip(at);
-                if self.skipping.is_some() {
-                    return None;
-                }
-            }
-            if self.pos >= self.buf.len() {
+        if let Some(at) = self.skipping {
+            self.skip(at);
+            if self.skipping.is_some() {
                 return None;
             }
-            match self.parse(eof) {
-                Parse::Done { consumed, body } => {
-                    self.pos += consumed;
-                    if body > self.max_record {
-                        return Some(self.too_long());
-                    }
-                    return Some(Event::Record);
-                }
-                Parse::NeedMore => {
-                    // What is certainly the record's so far: a `\r` at the end may turn
-                    // out to be its line end, so it counts once the next byte says.
-                    let rest = &self.buf[self.pos..];
-                    let known = rest.len() - usize::from(rest.last() == Some(&b'\r'));
-                    if known > self.max_record {
-                        self.skip(Skip::FieldStart);
-                        return Some(self.too_long());
-                    }
+        }
+        if self.pos >= self.buf.len() {
+            return None;
+        }
+        match self.parse(eof) {
+            Parse::Done { consumed, body } => {
+                self.pos += consumed;
+                Some(if body > self.max_record {
+                    self.too_long()
+                } else {
+                    Event::Record
+                })
+            }
+            Parse::NeedMore => {
+                // What is certainly the record's so far: a `\r` at the end may turn out to
+                // be its line end, so it counts once the next byte says.
+                let rest = &self.buf[self.pos..];
+                let known = rest.len() - usize::from(rest.last() == Some(&b'\r'));
+                if known <= self.max_record {
                     return None;
                 }
-                Parse::Unterminated => {
-                    let len = self.buf.len() - self.pos;
-                    self.pos = self.buf.len();
-                    if len > self.max_record {
-                        return Some(self.too_long());
-                    }
-                    return Some(Event::Bad(
-                        "unterminated quoted field: the file ends inside quotes".into(),
-                    ));
-                }
+                self.skip(Skip::FieldStart);
+                Some(self.too_long())
+            }
+            Parse::Unterminated => {
+                let len = self.buf.len() - self.pos;
+                self.pos = self.buf.len();
+                Some(if len > self.max_record {
+                    self.too_long()
+                } else {
+                    Event::Bad("unterminated quoted field: the file ends inside quotes".into())
+                })
             }
         }
     }
