@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let file = Path::new("/fuzz/campaign.toml");
-    match ascribe::campaign::parse(file, text) {
+    match ascribe::pipeline::campaign::parse(file, text) {
         Ok(c) => {
             assert!(!c.partners.is_empty() && !c.sources.is_empty());
             assert!(c.sources.iter().all(|s| s.partner < c.partners.len()));

@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use ascribe::paths::{ReadOptions, read_from};
+use ascribe::commands::paths::{ReadOptions, read_from};
 use libfuzzer_sys::fuzz_target;
 
 /// The reader's chunk (`paths::CHUNK`, private there).

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ascribe::attribute::{self, Dimension, Key, Kind, Window, WindowSpec};
-use ascribe::compare::{self, Grouping, ModelSpec};
+use ascribe::commands::compare::{self, Grouping, ModelSpec};
+use ascribe::pipeline::attribute::{self, Dimension, Key, Kind, Window, WindowSpec};
 use ascribe::runtime::{Runtime, RuntimeOptions};
 
 const NINE: [&str; 9] = [
@@ -97,7 +97,7 @@ fn ms(d: Duration) -> String {
 }
 
 fn bench(name: &str, file: &Path, reps: usize) {
-    let c = ascribe::campaign::load(file).unwrap();
+    let c = ascribe::pipeline::campaign::load(file).unwrap();
     let cache = tempfile::tempdir().unwrap();
     let rt = Runtime::new(RuntimeOptions {
         fuel: false,
@@ -108,8 +108,8 @@ fn bench(name: &str, file: &Path, reps: usize) {
     let quiet = |_: &str| {};
 
     let t = Instant::now();
-    let normalizers = ascribe::normalize::load_plugins(&c, &rt, &dirs).unwrap();
-    let ds = ascribe::normalize::normalize(&c, &normalizers, &quiet).unwrap();
+    let normalizers = ascribe::pipeline::normalize::load_plugins(&c, &rt, &dirs).unwrap();
+    let ds = ascribe::pipeline::normalize::normalize(&c, &normalizers, &quiet).unwrap();
     let normalize = t.elapsed();
     let window = Window::resolve(&WindowSpec::Campaign, c.start, c.end, c.end);
     let key = Key(vec![Dimension::Channel]);
@@ -128,7 +128,7 @@ fn bench(name: &str, file: &Path, reps: usize) {
     // Warm the compile cache: every timed load below comes from it, as in daily use.
     let t = Instant::now();
     for s in &specs {
-        ascribe::track::resolve_model(&c, &rt, Some(&s.spec), &dirs).unwrap();
+        ascribe::commands::track::resolve_model(&c, &rt, Some(&s.spec), &dirs).unwrap();
     }
     let compile = t.elapsed();
     let run = |models: &[ModelSpec], jobs: usize| -> Duration {

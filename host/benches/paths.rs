@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ascribe::paths::{self as table, CreditRule, ReadOptions};
+use ascribe::commands::paths::{self as table, CreditRule, ReadOptions};
 use ascribe::runtime::model::JourneyColumns;
 use ascribe::runtime::{Runtime, RuntimeOptions};
 use ascribe_sdk::Params;

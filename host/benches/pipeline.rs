@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use ascribe::attribute::{self, Key, Kind, Window, WindowSpec};
+use ascribe::pipeline::attribute::{self, Key, Kind, Window, WindowSpec};
 use ascribe::runtime::{Limits, Runtime, RuntimeOptions};
 
 mod support;
@@ -48,8 +48,9 @@ fn campaign_for(n: u64) -> PathBuf {
 
 /// Per source: (source, plugin, MB, rows, seconds).
 fn normalization(file: &Path, rt: &Runtime) -> Vec<serde_json::Value> {
-    let c = ascribe::campaign::load(file).unwrap();
-    let plugins = ascribe::normalize::load_plugins(&c, rt, &[target().join("plugins")]).unwrap();
+    let c = ascribe::pipeline::campaign::load(file).unwrap();
+    let plugins =
+        ascribe::pipeline::normalize::load_plugins(&c, rt, &[target().join("plugins")]).unwrap();
     println!(
         "  {:<28} {:>10} {:>12} {:>9} {:>10} {:>11}",
         "source (plugin)", "MB", "rows", "seconds", "MB/s", "rows/s"
@@ -57,8 +58,8 @@ fn normalization(file: &Path, rt: &Runtime) -> Vec<serde_json::Value> {
     let mut out = vec![];
     for (si, p) in plugins.iter().enumerate() {
         let t = Instant::now();
-        let scope = ascribe::normalize::Scope::campaign(&c);
-        let (_, ledger) = ascribe::normalize::source::run(&c, si, p, &scope).unwrap();
+        let scope = ascribe::pipeline::normalize::Scope::campaign(&c);
+        let (_, ledger) = ascribe::pipeline::normalize::source::run(&c, si, p, &scope).unwrap();
         let secs = t.elapsed().as_secs_f64();
         let mb = ledger.bytes as f64 / 1e6;
         println!(
@@ -90,9 +91,10 @@ fn normalization(file: &Path, rt: &Runtime) -> Vec<serde_json::Value> {
 /// `track-source` between normalization and insights, with its defaults (the campaign's
 /// window, `channel` as the key) and linear's weights. Median of 3.
 fn journeys_and_allocation(file: &Path, rt: &Runtime) -> serde_json::Value {
-    let c = ascribe::campaign::load(file).unwrap();
-    let plugins = ascribe::normalize::load_plugins(&c, rt, &[target().join("plugins")]).unwrap();
-    let ds = ascribe::normalize::normalize(&c, &plugins, &|_| {}).unwrap();
+    let c = ascribe::pipeline::campaign::load(file).unwrap();
+    let plugins =
+        ascribe::pipeline::normalize::load_plugins(&c, rt, &[target().join("plugins")]).unwrap();
+    let ds = ascribe::pipeline::normalize::normalize(&c, &plugins, &|_| {}).unwrap();
     let window = Window::resolve(&WindowSpec::Campaign, c.start, c.end, c.end);
     let key = Key::parse("channel").unwrap();
     let linear = rt

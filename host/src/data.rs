@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::campaign::Stage;
+use crate::pipeline::campaign::Stage;
 
 pub type Sym = u32;
 

@@ -1,6 +1,6 @@
 //! Guardrails: who a failure or a low-confidence run escalates to.
 
-use crate::campaign::Campaign;
+use crate::pipeline::campaign::Campaign;
 
 /// The name of rung `level` of the campaign's escalation ladder (clamped to the top), with
 /// the fallback named when the rung's owner is marked unavailable.

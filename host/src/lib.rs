@@ -4,17 +4,12 @@
 //! `docs/architecture.md` for the map of modules.
 
 pub mod alloc;
-pub mod attribute;
-pub mod campaign;
 pub mod cli;
-pub mod compare;
+pub mod commands;
 pub mod data;
 pub mod format;
 pub use ascribe_runtime::fsx;
 pub mod guardrails;
-pub mod insights;
-pub mod normalize;
-pub mod paths;
 pub mod pipeline;
 pub mod plugin_path;
 pub mod report;
@@ -42,5 +37,3 @@ pub fn fail_point(name: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
-pub mod plan;
-pub mod track;

@@ -189,9 +189,10 @@ fn the_bundled_normalizers_keep_far_inside_their_budget_on_the_demo() {
     let file = std::env::var_os("ASCRIBE_BOUNDS_CAMPAIGN")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| workspace().join("fixtures/campaigns/ai-launch-tour.toml"));
-    let c = ascribe::campaign::load(&file).unwrap();
+    let c = ascribe::pipeline::campaign::load(&file).unwrap();
     let plugins =
-        ascribe::normalize::load_plugins(&c, &rt, &[target_dir().join("plugins")]).unwrap();
+        ascribe::pipeline::normalize::load_plugins(&c, &rt, &[target_dir().join("plugins")])
+            .unwrap();
     let mut worst = 0.0f64;
     for (src, p) in c.sources.iter().zip(&plugins) {
         let info = SourceInfo {
@@ -200,7 +201,7 @@ fn the_bundled_normalizers_keep_far_inside_their_budget_on_the_demo() {
         };
         let mut s = p.open(&info, &src.params).unwrap();
         let data = std::fs::read(&src.file).unwrap();
-        for chunk in data.chunks(ascribe::normalize::source::CHUNK_BYTES) {
+        for chunk in data.chunks(ascribe::pipeline::normalize::source::CHUNK_BYTES) {
             s.push(chunk).unwrap();
         }
         s.finish().unwrap();

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ascribe::report::dashboard::render;
-use ascribe::report::model::*;
+use ascribe::report::schema::*;
 use rust_decimal::Decimal;
 
 use crate::support::workspace;

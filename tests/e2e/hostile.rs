@@ -639,7 +639,9 @@ fn a_hostile_normalizer_fails_the_run_and_leaves_the_previous_outputs_whole() {
     let ga4 = dir.path().join("data/quantia/ga4-events.ndjson");
     // The plugin answers one `hostile` channel per line of the first chunk.
     let data = std::fs::read(&ga4).unwrap();
-    let chunk = &data[..data.len().min(ascribe::normalize::source::CHUNK_BYTES)];
+    let chunk = &data[..data
+        .len()
+        .min(ascribe::pipeline::normalize::source::CHUNK_BYTES)];
     let held = 7 * chunk.iter().filter(|&&b| b == b'\n').count();
     let msg = format!(
         "source `quantia-ga4` ({}): plugin hostile-normalizer@0.0.1 (sha256:{}) failed in `push (chunk 1)`: {}",

@@ -1234,9 +1234,9 @@ fn plugin_lock_pins_every_plugin_and_a_changed_plugin_is_refused() {
 
     // The partner sends a changed build: the pinned campaign refuses it before compiling.
     std::fs::copy(bundled("last-touch"), &house).unwrap();
-    let c = ascribe::campaign::load(&file).unwrap();
+    let c = ascribe::pipeline::campaign::load(&file).unwrap();
     let (rt, _cache) = runtime();
-    let err = match ascribe::track::resolve_model(&c, &rt, Some("house"), &[]) {
+    let err = match ascribe::commands::track::resolve_model(&c, &rt, Some("house"), &[]) {
         Ok(_) => panic!("a changed model must be refused"),
         Err(e) => e.to_string(),
     };
@@ -1249,7 +1249,7 @@ fn plugin_lock_pins_every_plugin_and_a_changed_plugin_is_refused() {
         )
     );
     std::fs::copy(hostile("hostile-model"), &partner).unwrap();
-    let err = ascribe::normalize::load_plugins(&c, &rt, &[])
+    let err = ascribe::pipeline::normalize::load_plugins(&c, &rt, &[])
         .err()
         .unwrap()
         .to_string();
@@ -1308,8 +1308,8 @@ fn plugin_lock_pins_every_plugin_and_a_changed_plugin_is_refused() {
         ),
         "plugin lock (new build)",
     );
-    let c = ascribe::campaign::load(&file).unwrap();
-    assert!(ascribe::track::resolve_model(&c, &rt, Some("house"), &[]).is_ok());
+    let c = ascribe::pipeline::campaign::load(&file).unwrap();
+    assert!(ascribe::commands::track::resolve_model(&c, &rt, Some("house"), &[]).is_ok());
 }
 
 // ------------------------------------------------------------------------------------------

@@ -11,10 +11,10 @@
 //!    plugin's own refusal (`Cause::Reported`, e.g. a missing column) — never a crash, a
 //!    trap, a contract breach caught by the host's validation, or a memory limit.
 //! 2. **The host's normalize stage.** The same bytes written to a file and run through
-//!    `ascribe::normalize::normalize` (what `ascribe run` calls: `source::run` streams the
+//!    `ascribe::pipeline::normalize::normalize` (what `ascribe run` calls: `source::run` streams the
 //!    file through the plugin, reconciles every record — amounts, currencies, FX, stages,
 //!    times, ids — then the merge gate settles the ledger) for a one-source campaign built
-//!    with `ascribe::campaign::parse`. Success must leave a balanced ledger (rows read =
+//!    with `ascribe::pipeline::campaign::parse`. Success must leave a balanced ledger (rows read =
 //!    normalized + merged + rejected + out of window, one verdict per row, every reject
 //!    row in range); failure must be a source error naming the plugin, of the same kinds
 //!    as above. And the two reads must agree: the file either fails both ways (the plugin
@@ -31,8 +31,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use ascribe::normalize::NormalizeError;
-use ascribe::normalize::source::SourceError;
+use ascribe::pipeline::normalize::NormalizeError;
+use ascribe::pipeline::normalize::source::SourceError;
 use ascribe::runtime::normalizer::{Batch, SourceInfo};
 use ascribe::runtime::{Cause, Limits, Plugin, PluginError, Runtime, RuntimeOptions};
 
@@ -302,9 +302,9 @@ fn pipeline(
         input.timezone(),
         params,
     );
-    let c = ascribe::campaign::parse(&campaign_file, &text)
+    let c = ascribe::pipeline::campaign::parse(&campaign_file, &text)
         .unwrap_or_else(|e| panic!("the fuzz campaign does not parse: {e}\n{text}"));
-    match ascribe::normalize::normalize(&c, std::slice::from_ref(&l.plugin), &|_: &str| {}) {
+    match ascribe::pipeline::normalize::normalize(&c, std::slice::from_ref(&l.plugin), &|_: &str| {}) {
         Ok(ds) => {
             assert_eq!(ds.ledgers.len(), 1);
             let g = &ds.ledgers[0];

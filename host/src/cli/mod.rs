@@ -1,11 +1,11 @@
 //! The command line. One clap definition drives both parsing and `--help`.
 
-mod compare;
-mod paths;
-mod plan;
-mod plugin;
-mod progress;
-mod track;
+pub(crate) mod progress;
+
+// Each command's flags live beside its engine, in `commands/`.
+use crate::commands::{
+    compare::cli as compare, paths::cli as paths, plan::cli as plan, plugin, track::cli as track,
+};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,16 +31,16 @@ pub struct Cli {
 pub struct Global {
     /// Extra directory to search for named plugins (before $ASCRIBE_PLUGIN_PATH and the bundled ones).
     #[arg(long, global = true, value_name = "DIR")]
-    plugin_dir: Vec<PathBuf>,
+    pub(crate) plugin_dir: Vec<PathBuf>,
     /// Where compiled plugins are cached [default: $ASCRIBE_CACHE_DIR, $XDG_CACHE_HOME/ascribe or ~/.cache/ascribe].
     #[arg(long, global = true, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
+    pub(crate) cache_dir: Option<PathBuf>,
     /// Compile every plugin afresh and cache nothing.
     #[arg(long, global = true)]
-    no_cache: bool,
+    pub(crate) no_cache: bool,
     /// Where plans and locks live [default: .ascribe/ beside the campaigns directory].
     #[arg(long, global = true, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]

@@ -1,30 +1,35 @@
 //! The pipeline every command composes: **campaign → window → dataset → journeys →
-//! attribution → insights → package**. `track-source`, `compare` and `paths` are thin
-//! compositions of these steps (`track.rs`, `compare.rs`, `cli/paths.rs`), and so can any
-//! embedder: each step is a function of the one before, with one window resolution, one
-//! run id and one parameter rule for every command.
+//! attribution → insights → package**. The stages are the folders beside this file
+//! (`campaign`, `normalize`, `attribute`, `insights`); `track-source`, `compare` and
+//! `paths` are thin compositions of them (`crate::commands`), and so can any embedder:
+//! each step is a function of the one before, with one window resolution, one run id and
+//! one parameter rule for every command.
 //!
 //! | step | function | gives |
 //! | --- | --- | --- |
 //! | window | [`when`] | the analysis window, `--as-of`, and what normalizing needs of them |
 //! | dataset | [`dataset`] | every partner's rows, normalized, reconciled and deduped |
-//! | journeys | [`crate::attribute::journeys::build`] | each conversion's touches in its lookback |
-//! | attribution | [`crate::attribute::attribute`] | a model's weights, turned into money exactly |
-//! | insights | [`crate::insights::compute`] | the findings of a run |
+//! | journeys | [`attribute::journeys::build`] | each conversion's touches in its lookback |
+//! | attribution | [`attribute::attribute`] | a model's weights, turned into money exactly |
+//! | insights | [`insights::compute`] | the findings of a run |
 //! | package | [`crate::report::render`] + [`crate::report::write_atomically`] | the files |
 //!
 //! [`params::assign`] gives each model its parameters; [`RunId`] names a run.
 
+pub mod attribute;
+pub mod campaign;
+pub mod insights;
+pub mod normalize;
 pub mod params;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::attribute::{Window, WindowSpec};
-use crate::campaign::Campaign;
-use crate::normalize::{self, Dataset};
 use crate::runtime::Runtime;
+use attribute::{Window, WindowSpec};
+use campaign::Campaign;
+use normalize::Dataset;
 
 /// When a run looks: the window, the day it is as of, and the scope normalizing needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use askama::Template;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::model::*;
+use super::schema::*;
 
 /// The HTML escape of both pages (dashboard.html, compare.html): `askama.toml` sets it for
 /// every view, so the templates apply it to every value they write and no call site

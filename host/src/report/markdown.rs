@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::model::*;
+use super::schema::*;
 
 /// Markdown-escapes text from the data (asset names, partner names), which is untrusted.
 pub fn esc(s: &str) -> String {

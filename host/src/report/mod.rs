@@ -5,17 +5,17 @@
 
 pub mod dashboard;
 pub mod markdown;
-pub mod model;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::attribute::Attribution;
-use crate::campaign::Campaign;
-use crate::normalize::Dataset;
+use crate::pipeline::attribute::Attribution;
+use crate::pipeline::campaign::Campaign;
+use crate::pipeline::normalize::Dataset;
 use crate::text::CsvCells;
-use model::Report;
+use schema::Report;
 
 /// What to write: `Summary` writes `summary.md` and `report.json`; `Full` everything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u
 /// One line per credited touch and conversion: identifiers are hashed people and
 /// company domains only. Every text cell is partner text, cleaned and formula-guarded.
 pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow::Result<Vec<u8>> {
-    let scale = crate::campaign::minor_units(&c.currency).unwrap_or(2);
+    let scale = crate::pipeline::campaign::minor_units(&c.currency).unwrap_or(2);
     let mut w = CsvCells::new();
     w.header(&[
         "kind",
@@ -84,13 +84,16 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
                 .text(ds.symbols.name(t.account))
                 .num(time)
                 .num(crate::data::person_label(t.person))
-                .text(&crate::attribute::Dimension::Partner.value(t, ds, c))
+                .text(&crate::pipeline::attribute::Dimension::Partner.value(t, ds, c))
                 .text(ds.symbols.name(t.channel))
                 .text(ds.symbols.name(t.asset))
                 .text(ds.symbols.name(t.campaign))
                 .text(ds.symbols.name(t.region))
                 .text(ds.symbols.name(t.segment))
-                .num(crate::attribute::money::from_units(cr.units as i128, scale))
+                .num(crate::pipeline::attribute::money::from_units(
+                    cr.units as i128,
+                    scale,
+                ))
                 .text(&c.currency)
                 .end_row()?;
         }

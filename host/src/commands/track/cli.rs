@@ -1,0 +1,382 @@
+//! `ascribe track-source`: flags, progress and printing around `crate::commands::track`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use crate::cli::{Format, Global};
+use crate::pipeline::attribute::{Dimension, Key, WindowSpec};
+use crate::report::Detail;
+use crate::report::schema::*;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DetailArg {
+    Summary,
+    Full,
+}
+
+/// Which campaign: `--campaign NAME` (searched by id or name in --campaigns-dir) or
+/// `--campaign-file PATH`.
+#[derive(Args, Debug, Clone)]
+pub struct CampaignArgs {
+    /// Campaign id or name, looked up among the *.toml files of --campaigns-dir.
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "campaign_file",
+        conflicts_with = "campaign_file"
+    )]
+    pub campaign: Option<String>,
+    /// A campaign file, named directly.
+    #[arg(long, value_name = "PATH")]
+    pub campaign_file: Option<PathBuf>,
+    /// Where campaign files live.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "campaigns",
+        env = "ASCRIBE_CAMPAIGNS_DIR"
+    )]
+    pub campaigns_dir: PathBuf,
+}
+
+impl CampaignArgs {
+    pub fn load(&self) -> anyhow::Result<crate::pipeline::campaign::Campaign> {
+        match (&self.campaign_file, &self.campaign) {
+            (Some(f), _) => Ok(crate::pipeline::campaign::load(f)?),
+            (None, Some(name)) => crate::pipeline::campaign::find(&self.campaigns_dir, name),
+            (None, None) => {
+                anyhow::bail!("name a campaign with --campaign NAME or --campaign-file PATH")
+            }
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TrackArgs {
+    #[command(flatten)]
+    pub campaign: CampaignArgs,
+    /// Analysis window: 7d, 30d, any Nd (ending at --as-of), campaign, or FROM..TO.
+    #[arg(long, default_value = "campaign", value_parser = parse_window)]
+    pub window: WindowSpec,
+    /// summary: the headline table and summary.md; full: every table and the whole package.
+    #[arg(long, value_enum, default_value = "summary")]
+    pub detail: DetailArg,
+    /// Dimensions to credit, comma-separated: partner, channel, asset, region, segment, campaign, source, medium, touch_type.
+    #[arg(long, value_delimiter = ',', default_value = "partner,channel", value_parser = parse_dimension)]
+    pub dimensions: Vec<Dimension>,
+    /// first-touch, last-touch, multi-touch (the campaign's default multi-touch model), any model name, or a .wasm path.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub attribution_model: Option<String>,
+    /// A model parameter, e.g. --param half_life=14d, or --param time-decay.half_life=14d for
+    /// that model only (repeatable; overrides the campaign file; one the model does not
+    /// declare is an error).
+    #[arg(long = "param", value_name = "K=V", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// What a Markov state or Shapley player is: channel, partner:channel, asset, campaign…
+    #[arg(long, default_value = "channel", value_parser = parse_key)]
+    pub attribution_key: Key,
+    /// The date the run is as of (default: the campaign's end): makes every run reproducible.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Where reporting packages go: OUT/<campaign>/<run-id>/.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn parse_window(s: &str) -> Result<WindowSpec, String> {
+    WindowSpec::parse(s)
+}
+
+pub fn parse_dimension(s: &str) -> Result<Dimension, String> {
+    Dimension::parse(s)
+}
+
+pub fn parse_key(s: &str) -> Result<Key, String> {
+    Key::parse(s)
+}
+
+pub fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!(
+            "`{s}` is not a parameter: write NAME=VALUE, e.g. half_life=14d"
+        )),
+    }
+}
+
+/// Exit status when the run completed but escalated (docs/guardrails.md).
+pub const EXIT_ESCALATED: u8 = 3;
+
+pub fn run(a: TrackArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let c = a.campaign.load()?;
+    let rt = global.runtime(
+        c.sources.iter().any(|s| s.limits.fuel.is_some())
+            || c.models.iter().any(|m| m.limits.fuel.is_some()),
+    )?;
+    let plan_state = crate::commands::plan::State::for_campaign(&c, global.state_dir.as_deref())?;
+    let plan_before = plan_state.read()?;
+    let opts = crate::commands::track::Options {
+        window: a.window.clone(),
+        as_of: a.as_of,
+        detail: if a.detail == DetailArg::Full {
+            Detail::Full
+        } else {
+            Detail::Summary
+        },
+        dimensions: a.dimensions.clone(),
+        model: a.attribution_model.clone(),
+        params: a.params.clone(),
+        key: a.attribution_key.clone(),
+        out: Some(a.out.clone()),
+        plugin_dirs: global.plugin_dir.clone(),
+        open_disputes: plan_before.as_ref().map(|p| p.open_disputes()).unwrap_or(0),
+        low_runs_before: plan_before
+            .as_ref()
+            .map(|p| p.low_confidence_streak())
+            .unwrap_or(0),
+    };
+    let _lock = plan_state.lock()?;
+    let bar = crate::cli::progress::Progress::new();
+    let outcome = crate::commands::track::run(&c, &rt, &opts, &|msg| bar.step(msg));
+    bar.finish();
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            plan_state.record_failure(&c, &opts, &e)?;
+            return Err(e);
+        }
+    };
+    plan_state
+        .record_run(&c, &opts, &outcome)
+        .context("recording the run in the plan")?;
+    let r = &outcome.report;
+    match a.format {
+        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(r)?),
+        Format::Table => print_tables(r, opts.detail, outcome.package.as_deref()),
+    }
+    Ok(if r.guardrails.escalation.is_some() {
+        ExitCode::from(EXIT_ESCALATED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The terminal report: headline, credit per dimension, contribution, funnel, sourcing,
+/// data, insights and actions, each a short block of `outln!`. Long because it is the whole
+/// screen in reading order; each block only formats fields of the sealed report.
+fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
+    let cur = &r.campaign.currency;
+    let h = &r.headline;
+    crate::outln!(
+        "{} — {} to {} (as of {}), model {}",
+        r.campaign.name,
+        r.window.from,
+        r.window.to,
+        r.window.as_of,
+        r.model.name
+    );
+    crate::outln!();
+    let rows = [
+        (
+            "Pipeline",
+            format!(
+                "{} from {} opportunities",
+                money(h.pipeline, cur),
+                h.opportunities
+            ),
+        ),
+        (
+            "Revenue",
+            format!("{} from {} won deals", money(h.revenue, cur), h.won),
+        ),
+        ("Unattributed pipeline", money(h.unattributed_pipeline, cur)),
+        (
+            "Touches in window",
+            format!("{} on {} accounts", h.touches, h.accounts_touched),
+        ),
+        (
+            "Attribution confidence",
+            format!(
+                "{} (minimum {})",
+                pct(r.guardrails.confidence),
+                pct(r.guardrails.min_confidence)
+            ),
+        ),
+    ];
+    for (k, v) in rows {
+        crate::outln!("  {k:<24} {v}");
+    }
+    crate::outln!();
+    crate::outln!(
+        "  {:<28} {:>20} {:>7} {:>20} {:>7}",
+        "Partner",
+        "Pipeline",
+        "% tgt",
+        "Revenue",
+        "% tgt"
+    );
+    for c in r.contribution.iter().filter(|c| c.channel.is_none()) {
+        let p = |x: Option<f64>| x.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into());
+        crate::outln!(
+            "  {:<28} {:>20} {:>7} {:>20} {:>7}",
+            c.partner,
+            money(c.pipeline, cur),
+            p(c.pipeline_pct),
+            money(c.revenue, cur),
+            p(c.revenue_pct)
+        );
+    }
+    if let Some(e) = &r.guardrails.escalation {
+        crate::outln!();
+        crate::outln!("  ESCALATED to {}: {}", e.rung, e.reasons.join("; "));
+    }
+    if detail == Detail::Full {
+        for d in &r.credit {
+            crate::outln!();
+            crate::outln!(
+                "  Credit by {:<18} {:>20} {:>7} {:>20} {:>7} {:>6}",
+                d.dimension,
+                "pipeline",
+                "share",
+                "revenue",
+                "share",
+                "opps"
+            );
+            for row in &d.rows {
+                crate::outln!(
+                    "  {:<28} {:>20} {:>7} {:>20} {:>7} {:>6}",
+                    trunc(&row.value, 28),
+                    money(row.pipeline, cur),
+                    pct(row.pipeline_share),
+                    money(row.revenue, cur),
+                    pct(row.revenue_share),
+                    row.opportunities
+                );
+            }
+        }
+        crate::outln!();
+        crate::outln!(
+            "  Top assets                   {:>20} {:>20} {:>6} {:>10}",
+            "pipeline",
+            "revenue",
+            "opps",
+            "per spend"
+        );
+        for a in &r.top_assets {
+            crate::outln!(
+                "  {:<28} {:>20} {:>20} {:>6} {:>10}",
+                trunc(&a.value, 28),
+                money(a.pipeline, cur),
+                money(a.revenue, cur),
+                a.opportunities,
+                a.pipeline_per_spend
+                    .map(|x| format!("{x:.1}×"))
+                    .unwrap_or_else(|| "—".into())
+            );
+        }
+        crate::outln!();
+        crate::outln!(
+            "  Funnel (accounts)            {:>7} {:>7} {:>7} {:>7} {:>7}  biggest drop",
+            "lead",
+            "mql",
+            "sql",
+            "opp",
+            "won"
+        );
+        for f in &r.funnel {
+            let c = f.counts;
+            crate::outln!(
+                "  {:<28} {:>7} {:>7} {:>7} {:>7} {:>7}  {}",
+                trunc(&format!("{}: {}", f.group_by, f.group), 28),
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                f.biggest_drop.clone().unwrap_or_default()
+            );
+        }
+        crate::outln!();
+        let s = &r.sourcing;
+        crate::outln!(
+            "  Partner-sourced pipeline {}, influenced {}, neither {}",
+            money(s.sourced, cur),
+            money(s.influenced, cur),
+            money(s.neither, cur)
+        );
+        for p in &s.by_partner {
+            crate::outln!(
+                "    {:<26} sourced {} ({} opps), influenced {} ({} opps)",
+                p.partner,
+                money(p.sourced, cur),
+                p.sourced_opportunities,
+                money(p.influenced, cur),
+                p.influenced_opportunities
+            );
+        }
+        if let (Some(w), Some(wo)) = (
+            s.days_to_close_with_partner,
+            s.days_to_close_without_partner,
+        ) {
+            crate::outln!(
+                "    days to close: {w:.1} with a co-marketing partner touch, {wo:.1} without"
+            );
+        }
+        crate::outln!();
+        crate::outln!(
+            "  Data: {:<22} {:>9} {:>10} {:>7} {:>8}",
+            "source",
+            "rows",
+            "normalized",
+            "merged",
+            "rejected"
+        );
+        for src in &r.data.sources {
+            crate::outln!(
+                "        {:<22} {:>9} {:>10} {:>7} {:>8}",
+                trunc(&src.source, 22),
+                src.rows_read,
+                src.normalized,
+                src.merged,
+                src.rejected
+            );
+            for rj in &src.first_rejects {
+                crate::outln!("          {rj}");
+            }
+            if src.empty_amounts > 0 {
+                crate::outln!(
+                    "          warning: {} conversion(s) with an empty amount, counted as 0",
+                    src.empty_amounts
+                );
+            }
+        }
+        crate::outln!();
+        crate::outln!("  Insights:");
+        for (i, s) in r.insights.iter().enumerate() {
+            crate::outln!("    {}. {s}", i + 1);
+        }
+        crate::outln!("  Actions:");
+        for a in &r.actions {
+            crate::outln!(
+                "    {}. [{} {}] {} ({}) → {}",
+                a.priority,
+                a.subject_kind,
+                a.subject,
+                a.action,
+                a.evidence,
+                a.owner
+            );
+        }
+    }
+    if let Some(p) = package {
+        crate::outln!();
+        crate::outln!("  Report written to {}", p.display());
+    }
+}
+
+use crate::format::truncate as trunc;

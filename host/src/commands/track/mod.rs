@@ -1,0 +1,584 @@
+//! `track-source`: the whole pipeline for one campaign — gather → normalize → attribute →
+//! insights → report. The CLI (`cli.rs` beside this file) only parses flags and prints; everything a
+//! test needs to check is returned here.
+
+pub mod cli;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::pipeline::attribute::{self, Attribution, Dimension, Key, Kind, Window, WindowSpec};
+use crate::pipeline::campaign::{Campaign, minor_units};
+use crate::pipeline::insights;
+use crate::pipeline::normalize::Dataset;
+use crate::report::schema::*;
+use crate::report::{self, Detail};
+use crate::runtime::{Limits, Plugin, Runtime};
+
+pub struct Options {
+    pub window: WindowSpec,
+    pub as_of: Option<NaiveDate>,
+    pub detail: Detail,
+    pub dimensions: Vec<Dimension>,
+    /// `first-touch`, `last-touch`, `multi-touch`, a model the campaign lists, a bundled
+    /// model's name, or a `.wasm` path. None: the campaign's default model.
+    pub model: Option<String>,
+    pub params: Vec<(String, String)>,
+    pub key: Key,
+    /// Where packages go: `OUT/<campaign>/<run-id>/`. None: write nothing.
+    pub out: Option<PathBuf>,
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Open partner disputes, from the plan (they lower nothing but force escalation).
+    pub open_disputes: u64,
+    /// How many runs before this one in a row were below the minimum confidence.
+    pub low_runs_before: u32,
+}
+
+pub struct Outcome {
+    /// Every string in it cleaned (`text::seal`): what the views and the terminal show.
+    pub report: crate::text::Sealed<Report>,
+    pub package: Option<PathBuf>,
+    pub dataset: Dataset,
+    pub pipeline: Attribution,
+    pub revenue: Attribution,
+    pub reference_model: Option<String>,
+}
+
+/// The models a user may name, for error messages.
+pub fn model_choices(c: &Campaign, plugin_dirs: &[PathBuf]) -> Vec<String> {
+    choices_with(c, &installed_models(plugin_dirs))
+}
+
+/// The model plugins on the search path, by name (each file read once).
+fn installed_models(plugin_dirs: &[PathBuf]) -> Vec<String> {
+    crate::plugin_path::available(plugin_dirs)
+        .into_iter()
+        .filter(|a| is_model_file(a, plugin_dirs))
+        .collect()
+}
+
+/// The aliases, the campaign's models, then the installed ones, each once.
+fn choices_with(c: &Campaign, installed: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "first-touch".into(),
+        "last-touch".into(),
+        "multi-touch".into(),
+    ];
+    for m in &c.models {
+        if !v.contains(&m.name) {
+            v.push(m.name.clone());
+        }
+    }
+    for a in installed {
+        if !v.contains(a) {
+            v.push(a.clone());
+        }
+    }
+    v
+}
+
+/// Whether the named plugin on the search path is a model, by the contract its component
+/// exports (the interface name is in the binary), without compiling it: an error message
+/// must not list normalizers as models.
+fn is_model_file(name: &str, plugin_dirs: &[PathBuf]) -> bool {
+    let Ok(path) = crate::plugin_path::resolve(name, None, plugin_dirs) else {
+        return false;
+    };
+    let Ok(bytes) = crate::fsx::read_regular(&path, "plugins", crate::fsx::PLUGIN_MAX) else {
+        return false;
+    };
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    has(b"ascribe:model/") && !has(b"ascribe:normalizer/")
+}
+
+/// The tail of an error naming a model that is not there: the valid ones, or how to find
+/// them when there are none (a copied binary that left its plugins behind).
+pub fn where_models_are(c: &Campaign, plugin_dirs: &[PathBuf]) -> String {
+    let dirs: Vec<String> = crate::plugin_path::search_path(plugin_dirs)
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    let found = installed_models(plugin_dirs);
+    let choices = choices_with(c, &found);
+    let installed = !found.is_empty();
+    format!(
+        "valid models: {}{}; looked in: {}",
+        choices.join(", "),
+        if installed {
+            ""
+        } else {
+            " (no model plugins were found: build them with `cargo xtask plugins`, or point ascribe at them with --plugin-dir DIR or $ASCRIBE_PLUGIN_PATH)"
+        },
+        if dirs.is_empty() {
+            "nowhere (the search path is empty)".to_string()
+        } else {
+            dirs.join(", ")
+        }
+    )
+}
+
+/// Resolves `--attribution-model` to a loaded plugin and the campaign's parameters for it.
+pub fn resolve_model(
+    c: &Campaign,
+    rt: &Runtime,
+    spec: Option<&str>,
+    plugin_dirs: &[PathBuf],
+) -> anyhow::Result<(Plugin, Vec<(String, String)>)> {
+    let default = c.default_model();
+    let spec = match spec {
+        None | Some("multi-touch") => match default {
+            Some(m) => m.name.clone(),
+            None => anyhow::bail!(
+                "{}: no model is marked `default = true` under [[models]]; mark one, or pass --attribution-model (valid: {})",
+                c.file.display(),
+                model_choices(c, plugin_dirs).join(", ")
+            ),
+        },
+        Some(s) => s.to_string(),
+    };
+    let (plugin_spec, pin, params, limits, base) = match c.models.iter().find(|m| m.name == spec) {
+        Some(m) => (
+            m.plugin.clone(),
+            m.sha256.clone(),
+            m.params.clone(),
+            m.limits,
+            Some(c.dir.as_path()),
+        ),
+        None => (spec.clone(), None, vec![], Limits::default(), None),
+    };
+    let path = crate::plugin_path::resolve(&plugin_spec, base, plugin_dirs).map_err(|e| {
+        if crate::plugin_path::is_path(&plugin_spec) {
+            anyhow::anyhow!("model `{spec}`: {e}")
+        } else {
+            anyhow::anyhow!(
+                "unknown model `{spec}`; {}",
+                where_models_are(c, plugin_dirs)
+            )
+        }
+    })?;
+    let p = rt.load(&path, pin.as_deref(), limits)?;
+    if p.model_info().is_none() {
+        anyhow::bail!(
+            "`{spec}` ({}) is a {} plugin, not a model; valid models: {}",
+            path.display(),
+            p.contract.kind(),
+            model_choices(c, plugin_dirs).join(", ")
+        );
+    }
+    Ok((p, params))
+}
+
+fn units_to(c: &Campaign, u: i128) -> Decimal {
+    attribute::money::from_units(u, minor_units(&c.currency).unwrap_or(2))
+}
+
+/// Identity of a run: everything that decides its output. Same inputs → same id.
+fn run_id(
+    c: &Campaign,
+    ds: &Dataset,
+    window: &Window,
+    opts: &Options,
+    model: &Plugin,
+    params: &[(String, String)],
+) -> anyhow::Result<String> {
+    Ok(crate::pipeline::RunId::new(c, ds)?
+        .with(format!(
+            "{window:?}|{}|{:?}|{}|{}",
+            opts.window,
+            opts.dimensions,
+            opts.key.name(),
+            model.sha256
+        ))
+        .with_params(params)
+        .finish())
+}
+
+/// Agreement of two attributions: 1 − half the L1 distance of their pipeline shares by
+/// attribution key (1 = identical split, 0 = disjoint).
+pub fn agreement(a: &Attribution, b: &Attribution, ds: &Dataset, c: &Campaign, key: &Key) -> f64 {
+    let shares = |x: &Attribution| {
+        let mut by_raw: crate::data::FastMap<Box<[u32]>, (u32, i128)> = Default::default();
+        let mut raw = vec![];
+        for cr in &x.credits {
+            key.raw_into(&ds.touches[cr.touch as usize], &mut raw);
+            match by_raw.get_mut(&raw[..]) {
+                Some(e) => e.1 += cr.units as i128,
+                None => {
+                    by_raw.insert(raw[..].into(), (cr.touch, cr.units as i128));
+                }
+            }
+        }
+        let mut m: std::collections::BTreeMap<String, i128> = std::collections::BTreeMap::new();
+        for (touch, units) in by_raw.into_values() {
+            *m.entry(key.value(&ds.touches[touch as usize], ds, c))
+                .or_default() += units;
+        }
+        let total: i128 = m.values().sum();
+        m.into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    if total == 0 {
+                        0.0
+                    } else {
+                        v as f64 / total as f64
+                    },
+                )
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (sa, sb) = (shares(a), shares(b));
+    let keys: std::collections::BTreeSet<&String> = sa.keys().chain(sb.keys()).collect();
+    let l1: f64 = keys
+        .iter()
+        .map(|k| (sa.get(*k).unwrap_or(&0.0) - sb.get(*k).unwrap_or(&0.0)).abs())
+        .sum();
+    1.0 - l1 / 2.0
+}
+
+/// Attribution confidence (docs/guardrails.md): the mean of the parts measurable in this
+/// run — coverage (the share of converted value with at least one touch in the
+/// lookback), identity match rate (touches whose account is known), and agreement with a
+/// reference model (linear) when the chosen model is not linear itself. Rounded to 1e-6.
+pub fn confidence(
+    total_units: i128,
+    unattributed_units: i128,
+    identity_match: f64,
+    agreement: Option<f64>,
+) -> (f64, Vec<(String, f64)>) {
+    let coverage = if total_units == 0 {
+        1.0
+    } else {
+        1.0 - unattributed_units as f64 / total_units as f64
+    };
+    let mut parts = vec![
+        ("coverage".to_string(), coverage),
+        ("identity_match".to_string(), identity_match),
+    ];
+    if let Some(a) = agreement {
+        parts.push(("model_agreement".to_string(), a));
+    }
+    let c = parts.iter().map(|p| p.1).sum::<f64>() / parts.len() as f64;
+    ((c * 1e6).round() / 1e6, parts)
+}
+
+/// The headline figures of the window: pipeline, revenue, what no touch explains, reach.
+fn headline(
+    c: &Campaign,
+    ds: &Dataset,
+    window: Window,
+    pipeline: &Attribution,
+    revenue: &Attribution,
+) -> Headline {
+    let touched: std::collections::HashSet<u32> = ds
+        .touches
+        .iter()
+        .filter(|t| window.contains(t.time_ms) && t.account != 0)
+        .map(|t| t.account)
+        .collect();
+    Headline {
+        pipeline: units_to(c, pipeline.total_units),
+        revenue: units_to(c, revenue.total_units),
+        opportunities: pipeline.conversions.len() as u64,
+        won: revenue.conversions.len() as u64,
+        unattributed_pipeline: units_to(c, pipeline.unattributed_units),
+        unattributed_revenue: units_to(c, revenue.unattributed_units),
+        touches: ds
+            .touches
+            .iter()
+            .filter(|t| window.contains(t.time_ms))
+            .count() as u64,
+        accounts_touched: touched.len() as u64,
+        non_converting_journeys: (pipeline.journeys.conversion_of.len()
+            - pipeline.journeys.converting()) as u64,
+    }
+}
+
+/// The model `--attribution-model` names (or the campaign's default) and its parameters:
+/// the campaign file's, then the command line's by the rule every command follows.
+fn model_and_params(
+    c: &Campaign,
+    rt: &Runtime,
+    opts: &Options,
+) -> anyhow::Result<(Plugin, Vec<(String, String)>)> {
+    let (model, campaign_params) = resolve_model(c, rt, opts.model.as_deref(), &opts.plugin_dirs)?;
+    let named = match opts.model.as_deref() {
+        None | Some("multi-touch") => c.default_model().map(|m| m.name.clone()),
+        Some(s) => Some(s.to_string()),
+    }
+    .unwrap_or_else(|| model.label().name.clone());
+    let declared = [crate::pipeline::params::Declared {
+        spec: &named,
+        params: model
+            .model_info()
+            .map(|i| i.params.iter().map(|p| p.name.clone()).collect()),
+    }];
+    let given =
+        crate::pipeline::params::assign(&declared, &opts.params, |k| format!("--param {k}=…"))
+            .map_err(anyhow::Error::msg)?;
+    let mut params = campaign_params;
+    params.extend(given.into_iter().flatten());
+    Ok((model, params))
+}
+
+/// Whether this run escalates, to whom and why (docs/guardrails.md): a second run in a row
+/// below the minimum confidence, or an open partner dispute.
+fn escalation(c: &Campaign, opts: &Options, conf: f64) -> Option<Escalation> {
+    let mut reasons = vec![];
+    if conf < c.guardrails.min_confidence && opts.low_runs_before >= 1 {
+        reasons.push(format!(
+            "attribution confidence {} is below the minimum {} for the second run in a row",
+            pct(conf),
+            pct(c.guardrails.min_confidence)
+        ));
+    }
+    if opts.open_disputes > 0 {
+        reasons.push(format!(
+            "{} open partner dispute(s) on sourced pipeline",
+            opts.open_disputes
+        ));
+    }
+    (!reasons.is_empty()).then(|| {
+        let level = if opts.low_runs_before >= 2 && conf < c.guardrails.min_confidence {
+            (opts.low_runs_before - 1) as usize
+        } else {
+            0
+        };
+        Escalation {
+            rung: crate::guardrails::rung(c, level),
+            level: level.min(c.escalation.ladder.len() - 1),
+            reasons,
+        }
+    })
+}
+
+/// Each source's row of the data-quality table: its ledger, freshness at --as-of against
+/// its SLA, and the first rejects.
+fn source_rows(c: &Campaign, ds: &Dataset, as_of_end_ms: i64) -> Vec<SourceRow> {
+    ds.ledgers
+        .iter()
+        .zip(&c.sources)
+        .map(|(l, s)| {
+            let fresh = l.freshness_hours(as_of_end_ms);
+            SourceRow {
+                source: l.source.clone(),
+                partner: l.partner.clone(),
+                file: l.file.clone(),
+                sha256: format!("sha256:{}", l.sha256),
+                rows_read: l.rows_read,
+                normalized: l.normalized,
+                merged: l.merged,
+                rejected: l.rejected,
+                empty_amounts: l.empty_amounts,
+                out_of_window: l.out_of_window,
+                first_rejects: l
+                    .rejects
+                    .iter()
+                    .take(3)
+                    .map(|r| {
+                        format!(
+                            "row {}{}: {}",
+                            r.row,
+                            if r.column.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", r.column)
+                            },
+                            r.reason
+                        )
+                    })
+                    .collect(),
+                freshness_hours: fresh,
+                freshness_sla_hours: s.freshness_sla_hours,
+                within_sla: s
+                    .freshness_sla_hours
+                    .zip(fresh)
+                    .map(|(sla, f)| f <= sla as f64),
+                future_dated: l.future_dated,
+            }
+        })
+        .collect()
+}
+
+pub fn run(
+    c: &Campaign,
+    rt: &Runtime,
+    opts: &Options,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<Outcome> {
+    let (model, params) = model_and_params(c, rt, opts)?;
+
+    let when = crate::pipeline::when(c, &opts.window, opts.as_of);
+    let (window, as_of) = (when.window, when.as_of);
+    let ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
+    crate::fail_point("track:after-normalize")?;
+
+    progress("building journeys");
+    // Confidence compares the chosen model with linear on the same pipeline journeys.
+    let reference = match crate::plugin_path::resolve("linear", None, &opts.plugin_dirs) {
+        Ok(path) if model.model_info().is_some_and(|i| i.name != "linear") => Some(path),
+        _ => None,
+    };
+    let pj = attribute::journeys::build(c, &ds, Kind::Pipeline, window, &opts.key);
+    let lj = reference.as_ref().map(|_| pj.clone());
+    let rj = attribute::journeys::build(c, &ds, Kind::Revenue, window, &opts.key);
+    progress("attributing pipeline");
+    let pipeline = attribute::attribute(c, &ds, pj, &model, &params)?;
+    progress("attributing revenue");
+    let revenue = attribute::attribute(c, &ds, rj, &model, &params)?;
+    crate::fail_point("track:after-attribute")?;
+
+    // The reference for model agreement: linear, unless linear is the model.
+    let mut reference_model = None;
+    let agree = match (reference, lj) {
+        (Some(path), Some(lj)) => {
+            progress("reference model for confidence (linear)");
+            let lin = rt.load(&path, None, Limits::default())?;
+            let la = attribute::attribute(c, &ds, lj, &lin, &[])?;
+            reference_model = Some(lin.label().name.clone());
+            Some(agreement(&pipeline, &la, &ds, c, &opts.key))
+        }
+        _ => None,
+    };
+    let (conf, parts) = confidence(
+        pipeline.total_units,
+        pipeline.unattributed_units,
+        ds.identity.match_rate(),
+        agree,
+    );
+
+    progress("computing insights");
+    let inp = insights::Inputs {
+        c,
+        ds: &ds,
+        pipeline: &pipeline,
+        revenue: &revenue,
+        window,
+        dimensions: &opts.dimensions,
+    };
+    let found = insights::compute(&inp);
+
+    let escalation = escalation(c, opts, conf);
+
+    let headline = headline(c, &ds, window, &pipeline, &revenue);
+    let sources = source_rows(c, &ds, when.scope.as_of_end_ms);
+    let mut plugins: Vec<PluginRef> = ds
+        .plugins
+        .iter()
+        .map(|p| PluginRef {
+            role: p.role.clone(),
+            name: p.name.clone(),
+            sha256: p.sha256.clone(),
+        })
+        .collect();
+    plugins.push(PluginRef {
+        role: "model".into(),
+        name: model.label().name.clone(),
+        sha256: format!("sha256:{}", model.sha256),
+    });
+    let id = run_id(c, &ds, &window, opts, &model, &params)?;
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        run_id: id.clone(),
+        campaign: CampaignRef {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            start: c.start.to_string(),
+            end: c.end.to_string(),
+            currency: c.currency.clone(),
+            partners: c.partners.iter().map(|p| p.name.clone()).collect(),
+        },
+        window: WindowRef {
+            spec: opts.window.to_string(),
+            from: window.from.to_string(),
+            to: window.to.to_string(),
+            as_of: as_of.to_string(),
+            lookback_days: c.lookback_days,
+        },
+        model: ModelRef {
+            name: pipeline.run.model.clone(),
+            sha256: pipeline.run.sha256.clone(),
+            attribution_key: opts.key.name(),
+            params: pipeline.run.params.clone(),
+            notes: pipeline.run.notes.clone(),
+        },
+        headline,
+        credit: found.credit,
+        top_assets: found.top_assets,
+        top_segments: found.top_segments,
+        funnel: found.funnel,
+        sourcing: found.sourcing,
+        contribution: found.contribution,
+        insights: found.insights,
+        actions: found.actions,
+        data: DataQuality {
+            sources,
+            identity_match_rate: ds.identity.match_rate(),
+            touches_unresolved: ds.identity.unresolved,
+            merged_touches: ds.merged_touches,
+            merged_conversions: ds.merged_conversions,
+        },
+        guardrails: Guardrails {
+            confidence: conf,
+            confidence_parts: parts,
+            min_confidence: c.guardrails.min_confidence,
+            open_disputes: opts.open_disputes,
+            escalation,
+        },
+        plugins,
+    };
+    // From here on, text from partners and plugins is clean: the views take only this.
+    let report = crate::text::seal(report);
+
+    let package = match &opts.out {
+        Some(out) => {
+            progress("writing the report");
+            let dir = report::package_dir(out, &c.id, &id);
+            let files = report::render(&report, c, &ds, &[&pipeline, &revenue], opts.detail)?;
+            report::write_atomically(&dir, &files)?;
+            Some(dir)
+        }
+        None => None,
+    };
+    Ok(Outcome {
+        report,
+        package,
+        dataset: ds,
+        pipeline,
+        revenue,
+        reference_model,
+    })
+}
+
+pub fn is_escalated(o: &Outcome) -> bool {
+    o.report.guardrails.escalation.is_some()
+}
+
+pub fn package_path(out: &Path, c: &Campaign, run_id: &str) -> PathBuf {
+    report::package_dir(out, &c.id, run_id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn confidence_by_hand() {
+        // Pipeline 10,000.00 of which 2,500.00 has no touch: coverage 0.75. Identity 0.9,
+        // agreement 0.6: (0.75 + 0.9 + 0.6) / 3 = 0.75.
+        let (c, parts) = super::confidence(1_000_000, 250_000, 0.9, Some(0.6));
+        assert_eq!(c, 0.75);
+        assert_eq!(
+            parts,
+            vec![
+                ("coverage".to_string(), 0.75),
+                ("identity_match".to_string(), 0.9),
+                ("model_agreement".to_string(), 0.6)
+            ]
+        );
+        // Without a reference model the mean is over two parts: (0.75 + 0.9) / 2 = 0.825.
+        assert_eq!(super::confidence(1_000_000, 250_000, 0.9, None).0, 0.825);
+        // Nothing converted: nothing is uncovered.
+        assert_eq!(super::confidence(0, 0, 1.0, None).0, 1.0);
+    }
+}

@@ -1,0 +1,177 @@
+//! attribute: journeys in the analysis window, a model plugin's weights, and the host's
+//! exact conversion of weights into money.
+
+pub mod journeys;
+pub mod money;
+pub mod window;
+
+use serde::Serialize;
+
+use crate::pipeline::campaign::{Campaign, minor_units};
+use crate::pipeline::normalize::Dataset;
+use crate::runtime::model::ModelOutput;
+use crate::runtime::{Plugin, PluginError, Usage};
+pub use journeys::{Dimension, JourneySet, Key, Kind};
+pub use window::{Window, WindowSpec};
+
+/// Money credited to one touch for one conversion, in minor units of the reporting currency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Credit {
+    /// Index into `Dataset::conversions`.
+    pub conversion: u32,
+    /// Index into `Dataset::touches`.
+    pub touch: u32,
+    pub units: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelRun {
+    pub model: String,
+    pub sha256: String,
+    /// Every parameter in force: the model's defaults overlaid with what the user set.
+    pub params: Vec<(String, String)>,
+    pub notes: Vec<String>,
+    /// Per-key scores the model returned (e.g. removal effects), by score name.
+    pub scores: Vec<(String, Vec<(String, f64)>)>,
+}
+
+/// The attribution of one kind (pipeline or revenue).
+pub struct Attribution {
+    pub kind: Kind,
+    pub journeys: JourneySet,
+    pub credits: Vec<Credit>,
+    /// Conversions in the window (indices into `Dataset::conversions`).
+    pub conversions: Vec<u32>,
+    pub total_units: i128,
+    /// Conversions with no touch in the lookback: their money is not credited to anything.
+    pub unattributed: Vec<u32>,
+    pub unattributed_units: i128,
+    pub run: ModelRun,
+    pub usage: Usage,
+}
+
+/// Parameters in force: declared defaults, overridden by the user's values in order.
+pub fn params_in_force(plugin: &Plugin, given: &[(String, String)]) -> Vec<(String, String)> {
+    let Some(info) = plugin.model_info() else {
+        return given.to_vec();
+    };
+    let mut out: Vec<(String, String)> = info
+        .params
+        .iter()
+        .map(|p| (p.name.clone(), p.default_value.clone()))
+        .collect();
+    for (k, v) in given {
+        match out.iter_mut().find(|(n, _)| n == k) {
+            Some(slot) => slot.1 = v.clone(),
+            None => out.push((k.clone(), v.clone())),
+        }
+    }
+    out
+}
+
+/// The money of every conversion in the window, split over its journey's touches.
+pub struct Allocation {
+    pub credits: Vec<Credit>,
+    /// Conversions in the window (indices into `Dataset::conversions`).
+    pub conversions: Vec<u32>,
+    pub total_units: i128,
+    /// Conversions with no touch in the lookback.
+    pub unattributed: Vec<u32>,
+    pub unattributed_units: i128,
+}
+
+/// The model's weight for every touch of `journeys`, and the rest of its answer. A model
+/// that reads no times, milestones or partners is called once per distinct path, and the
+/// path's weights are copied back onto every journey that has it.
+pub fn weights(
+    journeys: &mut JourneySet,
+    plugin: &Plugin,
+    params: &[(String, String)],
+) -> Result<(Vec<f64>, ModelOutput, Usage), PluginError> {
+    let aggregate = plugin.model_info().is_some_and(|i| i.may_merge_paths());
+    if aggregate {
+        let mut agg = journeys::aggregate(&journeys.cols);
+        let (out, usage) = plugin.attribute(&mut agg.cols, params)?;
+        let mut w = Vec::with_capacity(journeys.cols.touches());
+        for (j, &p) in agg.path_of.iter().enumerate() {
+            let r = agg.cols.range(p as usize);
+            debug_assert_eq!(r.len(), journeys.cols.range(j).len());
+            w.extend_from_slice(&out.weights[r]);
+        }
+        Ok((w, out, usage))
+    } else {
+        let (mut out, usage) = plugin.attribute(&mut journeys.cols, params)?;
+        Ok((std::mem::take(&mut out.weights), out, usage))
+    }
+}
+
+/// Turns `weights` into money: each conversion's amount in minor units, split over its
+/// journey's touches by largest remainder, so a conversion's credits sum to its amount
+/// exactly.
+pub fn allocate(c: &Campaign, ds: &Dataset, journeys: &JourneySet, weights: &[f64]) -> Allocation {
+    let scale = minor_units(&c.currency).unwrap_or(2);
+    let mut a = Allocation {
+        credits: vec![],
+        conversions: vec![],
+        total_units: 0,
+        unattributed: vec![],
+        unattributed_units: 0,
+    };
+    for (j, conv) in journeys.conversion_of.iter().enumerate() {
+        let Some(ci) = *conv else { continue };
+        let cv = &ds.conversions[ci];
+        let units = money::to_units(cv.amount, scale);
+        a.total_units += units;
+        a.conversions.push(ci as u32);
+        let r = journeys.cols.range(j);
+        if r.is_empty() {
+            a.unattributed.push(ci as u32);
+            a.unattributed_units += units;
+            continue;
+        }
+        let parts = money::split_units(units, &weights[r.clone()]);
+        for (k, units) in r.zip(parts) {
+            a.credits.push(Credit {
+                conversion: ci as u32,
+                touch: journeys.touch_index[k],
+                units: units as i64,
+            });
+        }
+    }
+    a
+}
+
+/// Runs `plugin` over the journeys and allocates every conversion's amount exactly.
+pub fn attribute(
+    c: &Campaign,
+    ds: &Dataset,
+    mut journeys: JourneySet,
+    plugin: &Plugin,
+    params: &[(String, String)],
+) -> Result<Attribution, PluginError> {
+    let (weights, run_out, usage) = weights(&mut journeys, plugin, params)?;
+    let a = allocate(c, ds, &journeys, &weights);
+    let keys = &journeys.cols.keys;
+    let run = ModelRun {
+        model: plugin.label().name.clone(),
+        sha256: format!("sha256:{}", plugin.sha256),
+        params: params_in_force(plugin, params),
+        notes: run_out.notes,
+        scores: run_out
+            .scores
+            .into_iter()
+            .map(|(name, v)| (name, keys.iter().cloned().zip(v).collect()))
+            .collect(),
+    };
+    Ok(Attribution {
+        kind: journeys.kind,
+        journeys,
+        credits: a.credits,
+        conversions: a.conversions,
+        total_units: a.total_units,
+        unattributed: a.unattributed,
+        unattributed_units: a.unattributed_units,
+        run,
+        usage,
+    })
+}
