@@ -5,7 +5,7 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use ascribe::pipeline::attribute::money::split_units;
+use ascribe::money::split_units;
 use ascribe::runtime::model::{Inputs, JourneyColumns, ModelInfo, ModelOutput, validate_output};
 use libfuzzer_sys::fuzz_target;
 

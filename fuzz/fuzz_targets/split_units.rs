@@ -25,7 +25,7 @@ fuzz_target!(|input: Input| {
         .filter(|w| w.is_finite())
         .map(f64::abs)
         .collect();
-    let parts = ascribe::pipeline::attribute::money::split_units(units, &weights);
+    let parts = ascribe::money::split_units(units, &weights);
     assert_eq!(parts.len(), weights.len());
     if weights.is_empty() {
         return;

@@ -46,7 +46,7 @@ pub fn duration(d: Duration) -> String {
 /// Money for people: `$1,234,567.89`-style grouping with the currency code, e.g.
 /// `USD 1,234,567.89`.
 pub fn money(d: Decimal, currency: &str) -> String {
-    let scale = crate::pipeline::campaign::minor_units(currency).unwrap_or(2);
+    let scale = crate::money::minor_units(currency).unwrap_or(2);
     let d = d.round_dp(scale);
     let s = format!("{:.*}", scale as usize, d);
     let (neg, s) = match s.strip_prefix('-') {

@@ -10,6 +10,7 @@ pub mod data;
 pub mod format;
 pub use ascribe_runtime::fsx;
 pub mod guardrails;
+pub mod money;
 pub mod pipeline;
 pub mod plugin_path;
 pub mod report;

@@ -55,7 +55,7 @@ pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u
 /// One line per credited touch and conversion: identifiers are hashed people and
 /// company domains only. Every text cell is partner text, cleaned and formula-guarded.
 pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow::Result<Vec<u8>> {
-    let scale = crate::pipeline::campaign::minor_units(&c.currency).unwrap_or(2);
+    let cur = c.currency;
     let mut w = CsvCells::new();
     w.header(&[
         "kind",
@@ -90,11 +90,8 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
                 .text(ds.symbols.name(t.campaign))
                 .text(ds.symbols.name(t.region))
                 .text(ds.symbols.name(t.segment))
-                .num(crate::pipeline::attribute::money::from_units(
-                    cr.units as i128,
-                    scale,
-                ))
-                .text(&c.currency)
+                .num(cur.units(cr.units as i128).decimal())
+                .text(cur.code())
                 .end_row()?;
         }
     }

@@ -30,11 +30,11 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::data::partners_of;
-use crate::pipeline::attribute::money::{from_units, split_units, to_units};
+use crate::money::split_units;
 use crate::pipeline::attribute::{
     self, Credit, Dimension, JourneySet, Key, Kind, Window, WindowSpec,
 };
-use crate::pipeline::campaign::{Campaign, minor_units};
+use crate::pipeline::campaign::Campaign;
 use crate::pipeline::normalize::Dataset;
 use crate::report::schema::{CampaignRef, WindowRef};
 use crate::runtime::Runtime;
@@ -616,7 +616,7 @@ fn labels(columns: &[Column]) -> Vec<String> {
 
 /// The comparison of finished columns: rows, shares, agreement and disagreements.
 pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<Comparison> {
-    let scale = minor_units(&cx.c.currency).unwrap_or(2);
+    let cur = cx.c.currency;
     let labels = labels(columns);
     let ok: Vec<usize> = (0..columns.len())
         .filter(|&m| columns[m].result.is_ok())
@@ -711,7 +711,7 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<C
                 .result
                 .as_ref()
                 .ok()
-                .map(|u| from_units(u.iter().sum(), scale)),
+                .map(|u| cur.units(u.iter().sum()).decimal()),
         })
         .collect();
     let rows = rows
@@ -725,7 +725,7 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<C
                 .map(|(col, s)| {
                     let (u, s) = (col.result.as_ref().ok()?, s.as_ref()?);
                     Some(Cell {
-                        amount: from_units(u[v], scale),
+                        amount: cur.units(u[v]).decimal(),
                         share: s[v],
                     })
                 })
@@ -743,15 +743,15 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<C
             name: c.name.clone(),
             start: c.start.to_string(),
             end: c.end.to_string(),
-            currency: c.currency.clone(),
+            currency: c.currency.to_string(),
             partners: c.partners.iter().map(|p| p.name.clone()).collect(),
         },
         window: cx.window.clone(),
         dimension: cx.dimension.name().to_string(),
         measure: cx.measure.name().to_string(),
         attribution_key: cx.key.name(),
-        total: from_units(cx.total_units, scale),
-        unattributed: from_units(cx.unattributed_units, scale),
+        total: cur.units(cx.total_units).decimal(),
+        unattributed: cur.units(cx.unattributed_units).decimal(),
         conversions: cx.conversions,
         journeys: cx.journeys,
         touches: cx.touches,
@@ -938,11 +938,11 @@ pub fn run(
     );
     let attribute_time = started.elapsed();
 
-    let scale = minor_units(&c.currency).unwrap_or(2);
+    let cur = c.currency;
     let (mut total, mut unattributed, mut conversions) = (0i128, 0i128, 0u64);
     for (j, conv) in journeys.conversion_of.iter().enumerate() {
         let Some(ci) = *conv else { continue };
-        let u = to_units(ds.conversions[ci].amount, scale);
+        let u = cur.amount(ds.conversions[ci].amount).units();
         total += u;
         conversions += 1;
         if journeys.cols.range(j).is_empty() {

@@ -11,7 +11,7 @@
 //!   5–6), by the model's own `conversions` score when it returns one (shapley).
 //!
 //! Values are f64 here: a path table is an analyst's aggregate, not a ledger of deals, so the
-//! exact minor-unit allocation of `attribute::money` does not apply. Printing uses fixed
+//! exact minor-unit allocation of `crate::money` does not apply. Printing uses fixed
 //! decimals so the output is stable.
 //!
 //! Reading is built for tables of millions of rows (docs/performance.md): lines without

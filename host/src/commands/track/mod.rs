@@ -7,10 +7,9 @@ pub mod cli;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use crate::pipeline::attribute::{self, Attribution, Dimension, Key, Kind, Window, WindowSpec};
-use crate::pipeline::campaign::{Campaign, minor_units};
+use crate::pipeline::campaign::Campaign;
 use crate::pipeline::insights;
 use crate::pipeline::normalize::Dataset;
 use crate::report::schema::*;
@@ -170,10 +169,6 @@ pub fn resolve_model(
     Ok((p, params))
 }
 
-fn units_to(c: &Campaign, u: i128) -> Decimal {
-    attribute::money::from_units(u, minor_units(&c.currency).unwrap_or(2))
-}
-
 /// Identity of a run: everything that decides its output. Same inputs → same id.
 fn run_id(
     c: &Campaign,
@@ -266,7 +261,6 @@ pub fn confidence(
 
 /// The headline figures of the window: pipeline, revenue, what no touch explains, reach.
 fn headline(
-    c: &Campaign,
     ds: &Dataset,
     window: Window,
     pipeline: &Attribution,
@@ -279,12 +273,12 @@ fn headline(
         .map(|t| t.account)
         .collect();
     Headline {
-        pipeline: units_to(c, pipeline.total_units),
-        revenue: units_to(c, revenue.total_units),
+        pipeline: pipeline.total.decimal(),
+        revenue: revenue.total.decimal(),
         opportunities: pipeline.conversions.len() as u64,
         won: revenue.conversions.len() as u64,
-        unattributed_pipeline: units_to(c, pipeline.unattributed_units),
-        unattributed_revenue: units_to(c, revenue.unattributed_units),
+        unattributed_pipeline: pipeline.unattributed_total.decimal(),
+        unattributed_revenue: revenue.unattributed_total.decimal(),
         touches: ds
             .touches
             .iter()
@@ -443,8 +437,8 @@ pub fn run(
         _ => None,
     };
     let (conf, parts) = confidence(
-        pipeline.total_units,
-        pipeline.unattributed_units,
+        pipeline.total.units(),
+        pipeline.unattributed_total.units(),
         ds.identity.match_rate(),
         agree,
     );
@@ -462,7 +456,7 @@ pub fn run(
 
     let escalation = escalation(c, opts, conf);
 
-    let headline = headline(c, &ds, window, &pipeline, &revenue);
+    let headline = headline(&ds, window, &pipeline, &revenue);
     let sources = source_rows(c, &ds, when.scope.as_of_end_ms);
     let mut plugins: Vec<PluginRef> = ds
         .plugins
@@ -487,7 +481,7 @@ pub fn run(
             name: c.name.clone(),
             start: c.start.to_string(),
             end: c.end.to_string(),
-            currency: c.currency.clone(),
+            currency: c.currency.to_string(),
             partners: c.partners.iter().map(|p| p.name.clone()).collect(),
         },
         window: WindowRef {

@@ -2,19 +2,21 @@
 //! exact conversion of weights into money.
 
 pub mod journeys;
-pub mod money;
 pub mod window;
 
 use serde::Serialize;
 
-use crate::pipeline::campaign::{Campaign, minor_units};
+use crate::money::{Currency, Money};
+use crate::pipeline::campaign::Campaign;
 use crate::pipeline::normalize::Dataset;
 use crate::runtime::model::ModelOutput;
 use crate::runtime::{Plugin, PluginError, Usage};
 pub use journeys::{Dimension, JourneySet, Key, Kind};
 pub use window::{Window, WindowSpec};
 
-/// Money credited to one touch for one conversion, in minor units of the reporting currency.
+/// Money credited to one touch for one conversion, in minor units of the reporting currency
+/// (the attribution's `currency`): a bare count, because there is one per touch of every
+/// journey and the currency is the same for all of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Credit {
     /// Index into `Dataset::conversions`.
@@ -42,10 +44,12 @@ pub struct Attribution {
     pub credits: Vec<Credit>,
     /// Conversions in the window (indices into `Dataset::conversions`).
     pub conversions: Vec<u32>,
-    pub total_units: i128,
+    /// The currency of every amount here, the campaign's reporting currency.
+    pub currency: Currency,
+    pub total: Money,
     /// Conversions with no touch in the lookback: their money is not credited to anything.
     pub unattributed: Vec<u32>,
-    pub unattributed_units: i128,
+    pub unattributed_total: Money,
     pub run: ModelRun,
     pub usage: Usage,
 }
@@ -74,10 +78,10 @@ pub struct Allocation {
     pub credits: Vec<Credit>,
     /// Conversions in the window (indices into `Dataset::conversions`).
     pub conversions: Vec<u32>,
-    pub total_units: i128,
+    pub total: Money,
     /// Conversions with no touch in the lookback.
     pub unattributed: Vec<u32>,
-    pub unattributed_units: i128,
+    pub unattributed_total: Money,
 }
 
 /// The model's weight for every touch of `journeys`, and the rest of its answer. A model
@@ -109,32 +113,31 @@ pub fn weights(
 /// journey's touches by largest remainder, so a conversion's credits sum to its amount
 /// exactly.
 pub fn allocate(c: &Campaign, ds: &Dataset, journeys: &JourneySet, weights: &[f64]) -> Allocation {
-    let scale = minor_units(&c.currency).unwrap_or(2);
+    let cur = c.currency;
     let mut a = Allocation {
         credits: vec![],
         conversions: vec![],
-        total_units: 0,
+        total: cur.zero(),
         unattributed: vec![],
-        unattributed_units: 0,
+        unattributed_total: cur.zero(),
     };
     for (j, conv) in journeys.conversion_of.iter().enumerate() {
         let Some(ci) = *conv else { continue };
         let cv = &ds.conversions[ci];
-        let units = money::to_units(cv.amount, scale);
-        a.total_units += units;
+        let amount = cur.amount(cv.amount);
+        a.total += amount;
         a.conversions.push(ci as u32);
         let r = journeys.cols.range(j);
         if r.is_empty() {
             a.unattributed.push(ci as u32);
-            a.unattributed_units += units;
+            a.unattributed_total += amount;
             continue;
         }
-        let parts = money::split_units(units, &weights[r.clone()]);
-        for (k, units) in r.zip(parts) {
+        for (k, part) in r.clone().zip(amount.split(&weights[r])) {
             a.credits.push(Credit {
                 conversion: ci as u32,
                 touch: journeys.touch_index[k],
-                units: units as i64,
+                units: part.units() as i64,
             });
         }
     }
@@ -168,9 +171,10 @@ pub fn attribute(
         journeys,
         credits: a.credits,
         conversions: a.conversions,
-        total_units: a.total_units,
+        currency: c.currency,
+        total: a.total,
         unattributed: a.unattributed,
-        unattributed_units: a.unattributed_units,
+        unattributed_total: a.unattributed_total,
         run,
         usage,
     })

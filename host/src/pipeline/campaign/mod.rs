@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::money::Currency;
 use crate::runtime::Limits;
 use validate::Ctx;
 
@@ -233,7 +234,8 @@ pub struct Campaign {
     pub name: String,
     pub start: NaiveDate,
     pub end: NaiveDate,
-    pub currency: String,
+    /// The reporting currency: every amount is converted to it, and carries it.
+    pub currency: Currency,
     pub lookback_days: i64,
     pub reporting_cadence: Option<String>,
     pub fx: FxTable,
@@ -268,29 +270,6 @@ impl Campaign {
     }
 }
 
-/// Minor units of a currency (ISO 4217 exponent). Unknown codes are refused: guessing two
-/// decimals for JPY would misstate every yen amount a hundredfold.
-pub fn minor_units(code: &str) -> Option<u32> {
-    const ZERO: &[&str] = &[
-        "JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF", "UGX", "PYG", "HUF0",
-    ];
-    const THREE: &[&str] = &["BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"];
-    const TWO: &[&str] = &[
-        "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF",
-        "INR", "CNY", "HKD", "SGD", "BRL", "MXN", "ZAR", "ILS", "AED", "SAR", "TRY", "TWD", "THB",
-        "MYR", "IDR", "PHP", "RON", "BGN", "COP", "ARS", "PEN", "EGP", "NGN", "KES", "UAH",
-    ];
-    if ZERO.contains(&code) {
-        Some(0)
-    } else if THREE.contains(&code) {
-        Some(3)
-    } else if TWO.contains(&code) {
-        Some(2)
-    } else {
-        None
-    }
-}
-
 /// Reads and validates a campaign file.
 pub fn load(file: &Path) -> Result<Campaign, CampaignError> {
     let text =
@@ -317,7 +296,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
     let fx = validate::fx(&cx, &raw.fx)?;
     let (partners, sources) = validate::partners(&cx, raw.partners, &dir)?;
     let targets = validate::targets(&cx, &raw.targets, &partners)?;
-    let spend = validate::spend(&cx, &raw.spend, &partners, &who.currency)?;
+    let spend = validate::spend(&cx, &raw.spend, &partners, who.currency)?;
     let models = validate::models(&cx, raw.models)?;
     let dedupe = validate::dedupe(&cx, &raw.dedupe)?;
     let reconcile = validate::reconcile(&cx, &raw.reconcile)?;

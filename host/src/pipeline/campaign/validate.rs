@@ -17,8 +17,9 @@ use super::raw::*;
 use super::{
     CampaignError, ControlTotals, DEFAULT_LADDER, Dedupe, Escalation, FxTable, Guardrails,
     MissingFx, ModelEntry, OpportunityKey, Partner, Reconcile, Source, SourceKind, Spend, Stage,
-    Target, minor_units, slug,
+    Target, slug,
 };
+use crate::money::Currency;
 use crate::runtime::Limits;
 
 /// What every validator needs to name a place in the file: its path and its text (for the
@@ -92,12 +93,12 @@ impl Ctx<'_> {
         Ok(d)
     }
 
-    fn currency(&self, v: &S<String>, key: &str) -> Result<String, CampaignError> {
+    fn currency(&self, v: &S<String>, key: &str) -> Result<Currency, CampaignError> {
         let c = v.get_ref().trim().to_ascii_uppercase();
-        if minor_units(&c).is_none() {
-            return self.err(v.span(), key, format!("`{}` is not a currency this version knows (ISO 4217 code such as USD, EUR, JPY)", v.get_ref()));
+        match Currency::of(&c) {
+            Some(c) => Ok(c),
+            None => self.err(v.span(), key, format!("`{}` is not a currency this version knows (ISO 4217 code such as USD, EUR, JPY)", v.get_ref())),
         }
-        Ok(c)
     }
 
     fn int_in(&self, v: &S<i64>, key: &str, lo: i64, hi: i64) -> Result<i64, CampaignError> {
@@ -153,7 +154,7 @@ pub(super) struct Identity {
     pub(super) name: String,
     pub(super) start: NaiveDate,
     pub(super) end: NaiveDate,
-    pub(super) currency: String,
+    pub(super) currency: Currency,
     pub(super) lookback_days: i64,
 }
 
@@ -208,7 +209,7 @@ pub(super) fn fx(
     for (cur, table) in raw {
         let key = format!("fx.{cur}");
         let code = cur.trim().to_ascii_uppercase();
-        if minor_units(&code).is_none() {
+        if Currency::of(&code).is_none() {
             let span = table.values().next().map(|v| v.span()).unwrap_or(0..0);
             return cx.err(
                 span,
@@ -498,7 +499,7 @@ pub(super) fn spend(
     cx: &Ctx,
     raw: &[RawSpend],
     partners: &[Partner],
-    currency: &str,
+    currency: Currency,
 ) -> Result<Vec<Spend>, CampaignError> {
     let mut spend = vec![];
     for (i, s) in raw.iter().enumerate() {
@@ -512,7 +513,7 @@ pub(super) fn spend(
         }
         let amount = cx.non_negative(&s.amount, &format!("{key}.amount"))?;
         let cur = match &s.currency {
-            Some(c) => cx.currency(c, &format!("{key}.currency"))?,
+            Some(c) => cx.currency(c, &format!("{key}.currency"))?.to_string(),
             None => currency.to_string(),
         };
         spend.push(Spend {

@@ -89,13 +89,10 @@ pub fn derive(
     sourcing: &Sourcing,
     contribution: &[ContributionRow],
 ) -> (Vec<String>, Vec<Action>) {
-    let cur = &inp.c.currency;
+    let cur = inp.c.currency.code();
     let mut insights: Vec<(u32, String)> = vec![];
     let mut actions: Vec<Action> = vec![];
-    let total_pipeline = crate::pipeline::attribute::money::from_units(
-        inp.pipeline.total_units,
-        crate::pipeline::campaign::minor_units(cur).unwrap_or(2),
-    );
+    let total_pipeline = inp.pipeline.total.decimal();
 
     // Partners against target: the largest shortfall first.
     let mut gaps: Vec<&ContributionRow> = contribution

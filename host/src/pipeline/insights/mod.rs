@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use rust_decimal::Decimal;
 
 use crate::data::{FastMap, Subject, Sym, Touch, partners_of};
-use crate::pipeline::attribute::money::{from_units, split_units};
+use crate::money::split_units;
 use crate::pipeline::attribute::{Attribution, Dimension, Window};
-use crate::pipeline::campaign::{Campaign, Stage, minor_units};
+use crate::pipeline::campaign::{Campaign, Stage};
 use crate::pipeline::normalize::Dataset;
 use crate::report::schema::*;
 
@@ -88,7 +88,7 @@ fn share(part: i128, total: i128) -> f64 {
 }
 
 pub fn dimension_credit(inp: &Inputs, dim: Dimension) -> DimensionCredit {
-    let scale = minor_units(&inp.c.currency).unwrap_or(2);
+    let cur = inp.c.currency;
     let p = credit_by(inp, inp.pipeline, dim);
     let r = credit_by(inp, inp.revenue, dim);
     let pt: i128 = p.values().map(|v| v.0).sum();
@@ -101,9 +101,9 @@ pub fn dimension_credit(inp: &Inputs, dim: Dimension) -> DimensionCredit {
             let (ru, ropps) = r.get(v).cloned().unwrap_or_default();
             CreditRow {
                 value: v.clone(),
-                pipeline: from_units(pu, scale),
+                pipeline: cur.units(pu).decimal(),
                 pipeline_share: share(pu, pt),
-                revenue: from_units(ru, scale),
+                revenue: cur.units(ru).decimal(),
                 revenue_share: share(ru, rt),
                 opportunities: popps.len() as u64,
                 won: ropps.len() as u64,
@@ -256,7 +256,7 @@ pub fn funnels(inp: &Inputs) -> Vec<Funnel> {
 /// Partner-sourced vs partner-influenced pipeline (docs/insights.md).
 pub fn sourcing(inp: &Inputs) -> Sourcing {
     let c = inp.c;
-    let scale = minor_units(&c.currency).unwrap_or(2);
+    let cur = c.currency;
     let within = c.guardrails.sourced_within_days * 86_400_000;
     let n = c.partners.len();
     let mut sourced = vec![(0i128, 0u64); n];
@@ -274,7 +274,7 @@ pub fn sourcing(inp: &Inputs) -> Sourcing {
     for (j, conv) in journeys.conversion_of.iter().enumerate() {
         let Some(ci) = *conv else { continue };
         let cv = &inp.ds.conversions[ci];
-        let units = crate::pipeline::attribute::money::to_units(cv.amount, scale);
+        let units = cur.amount(cv.amount).units();
         let r = journeys.cols.range(j);
         let touch_ids: Vec<usize> = journeys.touch_index[r]
             .iter()
@@ -349,15 +349,15 @@ pub fn sourcing(inp: &Inputs) -> Sourcing {
             "Partner-sourced: the first touch in the {} days before the opportunity was created was a co-marketing partner's (one other than the partner whose CRM holds the opportunity), or its lead source names that partner. Partner-influenced: not partner-sourced, but a co-marketing partner touched the account between the start of the lookback and the close (or --as-of). A deal both partners hold (co-sold) has no co-marketing partner and counts as neither.",
             c.guardrails.sourced_within_days
         ),
-        sourced: from_units(any_sourced, scale),
-        influenced: from_units(any_influenced, scale),
-        neither: from_units(neither, scale),
+        sourced: cur.units(any_sourced).decimal(),
+        influenced: cur.units(any_influenced).decimal(),
+        neither: cur.units(neither).decimal(),
         by_partner: (0..n)
             .map(|p| PartnerSourcing {
                 partner: c.partners[p].name.clone(),
-                sourced: from_units(sourced[p].0, scale),
+                sourced: cur.units(sourced[p].0).decimal(),
                 sourced_opportunities: sourced[p].1,
-                influenced: from_units(influenced[p].0, scale),
+                influenced: cur.units(influenced[p].0).decimal(),
                 influenced_opportunities: influenced[p].1,
             })
             .collect(),
@@ -370,7 +370,7 @@ pub fn sourcing(inp: &Inputs) -> Sourcing {
 /// channel dimension is requested or the campaign sets channel targets.
 pub fn contribution(inp: &Inputs) -> Vec<ContributionRow> {
     let c = inp.c;
-    let scale = minor_units(&c.currency).unwrap_or(2);
+    let cur = c.currency;
     let by_partner_p = credit_by(inp, inp.pipeline, Dimension::Partner);
     let by_partner_r = credit_by(inp, inp.revenue, Dimension::Partner);
     let pct = |v: Decimal, t: Option<Decimal>| -> Option<f64> {
@@ -424,8 +424,12 @@ pub fn contribution(inp: &Inputs) -> Vec<ContributionRow> {
     let mut rows = vec![];
     for p in &c.partners {
         let t = c.targets.get(&p.name);
-        let pipeline = from_units(by_partner_p.get(&p.name).map(|x| x.0).unwrap_or(0), scale);
-        let revenue = from_units(by_partner_r.get(&p.name).map(|x| x.0).unwrap_or(0), scale);
+        let pipeline = cur
+            .units(by_partner_p.get(&p.name).map(|x| x.0).unwrap_or(0))
+            .decimal();
+        let revenue = cur
+            .units(by_partner_r.get(&p.name).map(|x| x.0).unwrap_or(0))
+            .decimal();
         let (pt, rt) = (t.and_then(|t| t.pipeline), t.and_then(|t| t.revenue));
         rows.push(ContributionRow {
             partner: p.name.clone(),
@@ -455,7 +459,7 @@ pub fn contribution(inp: &Inputs) -> Vec<ContributionRow> {
                     .and_then(|t| t.channels.get(&ch))
                     .copied()
                     .unwrap_or((None, None));
-                let (pv, rv) = (from_units(pu, scale), from_units(ru, scale));
+                let (pv, rv) = (cur.units(pu).decimal(), cur.units(ru).decimal());
                 rows.push(ContributionRow {
                     partner: p.name.clone(),
                     channel: Some(ch),

@@ -5,11 +5,11 @@
 use std::str::FromStr;
 
 use chrono::{NaiveDate, TimeZone};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::data::PersonId;
-use crate::pipeline::campaign::{Campaign, Stage, minor_units};
+use crate::pipeline::campaign::{Campaign, Stage};
 use crate::runtime::normalizer::{NO_OFFSET, NO_TIME};
 
 /// The first instant the host accepts: 1970-01-01T00:00Z. The bundled normalizers read
@@ -128,7 +128,7 @@ pub fn currency_code(text: &str) -> Result<String, String> {
     if c.is_empty() {
         return Err("no currency given".into());
     }
-    if minor_units(&c).is_none() {
+    if crate::money::Currency::of(&c).is_none() {
         return Err(format!(
             "`{}` is not a currency this version knows",
             crate::runtime::model::truncate(text.trim(), 20)
@@ -171,9 +171,9 @@ pub fn to_reporting(
     currency: &str,
     date: NaiveDate,
 ) -> Result<Decimal, MissingRate> {
-    let scale = minor_units(&c.currency).unwrap_or(2);
-    if currency == c.currency {
-        return Ok(amount.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero));
+    let cur = c.currency;
+    if cur == currency {
+        return Ok(cur.round(amount));
     }
     let rate = c.fx.rate(currency, date).ok_or_else(|| MissingRate {
         currency: currency.to_string(),
@@ -184,7 +184,7 @@ pub fn to_reporting(
             .get(currency)
             .and_then(|v| v.iter().map(|(d, _)| *d).min()),
     })?;
-    Ok((amount * rate).round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero))
+    Ok(cur.round(amount * rate))
 }
 
 /// Raw stage name to canonical, through the partner's map.
