@@ -354,7 +354,7 @@ fn agreement_matches_the_hand_computed_campaign() {
     assert!(
         again
             .stdout
-            .contains("first-touch ~ linear           0.866           33.3 pp  email"),
+            .contains("first-touch ~ linear           0.866         33.3 pp  email"),
         "{}",
         again.stdout
     );

@@ -1,6 +1,7 @@
 //! The command line. One clap definition drives both parsing and `--help`.
 
 pub(crate) mod progress;
+pub(crate) mod table;
 
 // Each command's flags live beside its engine, in `commands/`.
 use crate::commands::{

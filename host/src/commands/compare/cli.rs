@@ -118,6 +118,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+use crate::cli::table::{Left, Right, Table};
 use crate::format::truncate as trunc;
 
 /// Money without the currency code (the heading names it).
@@ -127,7 +128,7 @@ fn amount(d: rust_decimal::Decimal, cur: &str) -> String {
 }
 
 /// The comparison on the terminal: the models side by side, agreement and disagreements.
-/// Long because it is one table laid out column by column; it only formats sealed fields.
+/// Long because it is the whole screen in reading order; it only formats sealed fields.
 fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
     let cur = &cmp.campaign.currency;
     crate::outln!(
@@ -144,66 +145,35 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
         amount(cmp.unattributed, cur)
     );
     crate::outln!();
-    // Each model column: the amount and its share, e.g. `1,234,567.89  12.3%`.
-    let widths: Vec<usize> = (0..cmp.models.len())
-        .map(|m| {
-            let cells = cmp
-                .rows
-                .iter()
-                .filter_map(|r| r.cells[m])
-                .map(|c| amount(c.amount, cur).len() + 7)
-                .max()
-                .unwrap_or(0);
-            let credited = cmp.models[m]
-                .credited
-                .map(|d| amount(d, cur).len() + 7)
-                .unwrap_or(0);
-            cells
-                .max(credited)
-                .max(cmp.models[m].label.chars().count())
-                .max(8)
-        })
-        .collect();
-    let first_w = cmp
-        .rows
-        .iter()
-        .map(|r| r.value.chars().count())
-        .chain([cmp.dimension.len(), 8])
-        .max()
-        .unwrap_or(8)
-        .min(28);
-    let mut head = format!("  {:<first_w$}", cmp.dimension);
-    for (m, w) in cmp.models.iter().zip(&widths) {
-        head.push_str(&format!("  {:>w$}", trunc(&m.label, *w)));
-    }
-    head.push_str("   spread");
-    crate::outln!("{head}");
+    // Each model column: the amount and its share, e.g. `1,234,567.89  12.3%`; the spread,
+    // and a star on the rows called out below.
+    let mut aligns = vec![Left];
+    aligns.extend(cmp.models.iter().map(|_| Right));
+    aligns.extend([Right, Left]);
+    let mut t = Table::new(2, &aligns);
+    let mut head = vec![cmp.dimension.to_string()];
+    head.extend(cmp.models.iter().map(|m| m.label.clone()));
+    head.push("spread".into());
+    t.header(head);
     for row in &cmp.rows {
-        let mut line = format!("  {:<first_w$}", trunc(&row.value, first_w));
-        for (cell, w) in row.cells.iter().zip(&widths) {
-            let s = match cell {
-                Some(c) => format!("{} {:>6}", amount(c.amount, cur), pct(c.share)),
-                None => "FAILED".to_string(),
-            };
-            line.push_str(&format!("  {s:>w$}"));
-        }
+        let mut line = vec![trunc(&row.value, 28)];
+        line.extend(row.cells.iter().map(|cell| match cell {
+            Some(c) => format!("{} {:>6}", amount(c.amount, cur), pct(c.share)),
+            None => "FAILED".to_string(),
+        }));
+        line.push(format!("{:.1}pp", row.spread * 100.0));
         let hot = cmp.disagreements.iter().any(|d| d.value == row.value);
-        line.push_str(&format!(
-            "  {:>5.1}pp{}",
-            row.spread * 100.0,
-            if hot { " *" } else { "" }
-        ));
-        crate::outln!("{line}");
+        line.push(if hot { "*" } else { "" }.into());
+        t.row(line);
     }
-    let mut total = format!("  {:<first_w$}", "credited");
-    for (m, w) in cmp.models.iter().zip(&widths) {
-        let s = m
-            .credited
+    let mut total = vec!["credited".to_string()];
+    total.extend(cmp.models.iter().map(|m| {
+        m.credited
             .map(|d| format!("{} {:>6}", amount(d, cur), pct(1.0)))
-            .unwrap_or_else(|| "FAILED".into());
-        total.push_str(&format!("  {s:>w$}"));
-    }
-    crate::outln!("{total}");
+            .unwrap_or_else(|| "FAILED".into())
+    }));
+    t.row(total);
+    t.print();
 
     let failed: Vec<_> = cmp.models.iter().filter(|m| !m.ok()).collect();
     if !failed.is_empty() {
@@ -235,30 +205,19 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
     }
     if !cmp.agreement.is_empty() {
         crate::outln!();
-        let lw = cmp
-            .agreement
-            .iter()
-            .map(|p| p.a.chars().count() + p.b.chars().count() + 3)
-            .max()
-            .unwrap_or(10)
-            .max(10);
-        crate::outln!(
-            "  {:<lw$} {:>11} {:>17}  at",
-            "Agreement",
-            "Spearman ρ",
-            "max share diff"
-        );
+        let mut t = Table::new(2, &[Left, Right, Right, Left]);
+        t.header(["Agreement", "Spearman ρ", "max share diff", "at"]);
         for p in &cmp.agreement {
-            crate::outln!(
-                "  {:<lw$} {:>11} {:>14.1} pp  {}",
+            t.row([
                 format!("{} ~ {}", p.a, p.b),
                 p.spearman
                     .map(|r| format!("{r:.3}"))
                     .unwrap_or_else(|| "—".into()),
-                p.max_share_difference * 100.0,
-                p.at.as_deref().unwrap_or("—")
-            );
+                format!("{:.1} pp", p.max_share_difference * 100.0),
+                p.at.as_deref().unwrap_or("—").to_string(),
+            ]);
         }
+        t.print();
     }
     crate::outln!();
     crate::outln!("  Parameters in force:");

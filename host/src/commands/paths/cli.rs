@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use crate::cli::Global;
+use crate::cli::table::{Left, Right, Table};
 use crate::commands::paths::{self as table, ChannelCredit, ModelResult, PathTable, ReadOptions};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -334,26 +335,20 @@ fn write_table(
             c
         })
         .collect();
-    let width = |name: &str| name.len().max(14);
-    let cw = t
-        .cols
-        .keys
-        .iter()
-        .map(|k| k.chars().count())
-        .chain(["channel".len(), "total".len()])
-        .max()
-        .unwrap_or(7);
-    let mut line1 = format!("{:<cw$}", "");
-    let mut line2 = format!("{:<cw$}", "channel");
+    let ncols: usize = groups.iter().map(Vec::len).sum();
+    let mut aligns = vec![Left];
+    aligns.extend(std::iter::repeat_n(Right, ncols));
+    let mut tb = Table::new(0, &aligns);
+    // Each model's label over the first of its columns, then the column names.
+    let mut labels_row = vec![String::new()];
+    let mut names = vec!["channel".to_string()];
     for (g, label) in groups.iter().zip(labels) {
-        let span: usize = g.iter().map(|c| width(c) + 2).sum();
-        line1.push_str(&format!("  {:<w$}", label, w = span - 2));
-        for c in g {
-            line2.push_str(&format!("  {:>w$}", c, w = width(c)));
-        }
+        labels_row.push(label.clone());
+        labels_row.extend(std::iter::repeat_n(String::new(), g.len() - 1));
+        names.extend(g.iter().map(|c| c.to_string()));
     }
-    writeln!(out, "{}", line1.trim_end())?;
-    writeln!(out, "{line2}")?;
+    tb.left_row(labels_row);
+    tb.row(names);
     let cell = |c: &ChannelCredit, col: &str| match col {
         "conversions" => conv(c.conversions),
         "value" => money(c.value),
@@ -361,30 +356,24 @@ fn write_table(
         _ => c.value_removal_effect.map(conv).unwrap_or_default(),
     };
     for (i, key) in t.cols.keys.iter().enumerate() {
-        let mut line = format!("{key:<cw$}");
+        let mut line = vec![key.to_string()];
         for (g, r) in groups.iter().zip(results) {
-            for col in g {
-                line.push_str(&format!(
-                    "  {:>w$}",
-                    cell(&r.channels[i], col),
-                    w = width(col)
-                ));
-            }
+            line.extend(g.iter().map(|col| cell(&r.channels[i], col)));
         }
-        writeln!(out, "{line}")?;
+        tb.row(line);
     }
-    let mut line = format!("{:<cw$}", "total");
+    let mut line = vec!["total".to_string()];
     for (g, r) in groups.iter().zip(results) {
-        for col in g {
-            let s = match *col {
-                "conversions" => conv(r.channels.iter().map(|c| c.conversions).sum()),
-                "value" => money(r.channels.iter().map(|c| c.value).sum()),
-                _ => String::new(),
-            };
-            line.push_str(&format!("  {:>w$}", s, w = width(col)));
-        }
+        line.extend(g.iter().map(|col| match *col {
+            "conversions" => conv(r.channels.iter().map(|c| c.conversions).sum()),
+            "value" => money(r.channels.iter().map(|c| c.value).sum()),
+            _ => String::new(),
+        }));
     }
-    writeln!(out, "{}", line.trim_end())?;
+    tb.row(line);
+    for l in tb.lines() {
+        writeln!(out, "{l}")?;
+    }
     for (r, label) in results.iter().zip(labels) {
         writeln!(out)?;
         let params = if r.params.is_empty() {

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use crate::cli::table::{Left, Right, Table};
 use crate::cli::{Format, Global};
 use crate::commands::plan::{Dispute, Plan, State};
 use crate::commands::track::cli::CampaignArgs;
@@ -132,20 +133,24 @@ pub fn run_dispute(cmd: DisputeCommand, global: &Global) -> anyhow::Result<ExitC
                     if disputes.is_empty() {
                         crate::outln!("no disputes");
                     }
+                    let mut t = Table::new(0, &[Right, Left, Left, Left, Left]);
                     for d in &disputes {
-                        crate::outln!(
-                            "{:>3}  {:<8} {:<20} {:<24} {}{}",
-                            d.id,
-                            d.status,
-                            d.opportunity,
-                            d.partner,
-                            d.reason,
-                            d.resolution
-                                .as_ref()
-                                .map(|r| format!(" — resolved: {r}"))
-                                .unwrap_or_default()
-                        );
+                        t.row([
+                            d.id.to_string(),
+                            d.status.clone(),
+                            d.opportunity.clone(),
+                            d.partner.clone(),
+                            format!(
+                                "{}{}",
+                                d.reason,
+                                d.resolution
+                                    .as_ref()
+                                    .map(|r| format!(" — resolved: {r}"))
+                                    .unwrap_or_default()
+                            ),
+                        ]);
                     }
+                    t.print();
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -205,26 +210,29 @@ fn print_plan(p: &Plan, state: &State) {
         p.policy.escalation_ladder.join(" → ")
     );
     crate::outln!("  sources:");
+    // Each count carries its unit, and right-aligned so do the counts.
+    let mut t = Table::new(4, &[Left, Right, Right, Right, Right, Left]);
     for s in &p.sources {
-        crate::outln!(
-            "    {:<26} {:>8} rows  {:>8} normalized {:>6} merged {:>5} rejected  {}",
-            s.id,
-            s.rows_read,
-            s.normalized,
-            s.merged,
-            s.rejected,
-            &s.sha256[..s.sha256.len().min(19)]
-        );
+        t.row([
+            s.id.clone(),
+            format!("{} rows", s.rows_read),
+            format!("{} normalized", s.normalized),
+            format!("{} merged", s.merged),
+            format!("{} rejected", s.rejected),
+            s.sha256[..s.sha256.len().min(19)].to_string(),
+        ]);
     }
+    t.print();
     crate::outln!("  plugins:");
+    let mut t = Table::new(4, &[Left, Left, Left]);
     for pl in &p.plugins {
-        crate::outln!(
-            "    {:<40} {:<24} {}",
-            pl.role,
-            pl.name,
-            &pl.sha256[..pl.sha256.len().min(19)]
-        );
+        t.row([
+            pl.role.as_str(),
+            pl.name.as_str(),
+            &pl.sha256[..pl.sha256.len().min(19)],
+        ]);
     }
+    t.print();
     if let Some(c) = p.metrics.attribution_confidence {
         crate::outln!(
             "  confidence {:.1}% ({}); open disputes {}",
@@ -252,18 +260,19 @@ fn print_plan(p: &Plan, state: &State) {
         );
     }
     crate::outln!("  runs:");
+    let mut t = Table::new(4, &[Left, Left, Left, Right, Left]);
     for r in &p.runs {
-        crate::outln!(
-            "    {:<12} {:<32} {:<22} {:<7} {}",
-            r.run_id,
-            r.window,
-            r.model,
+        t.row([
+            r.run_id.clone(),
+            r.window.clone(),
+            r.model.clone(),
             r.confidence
                 .map(|c| format!("{:.1}%", c * 100.0))
                 .unwrap_or_else(|| "—".into()),
-            r.outcome
-        );
+            r.outcome.to_string(),
+        ]);
     }
+    t.print();
     if !p.change_log.is_empty() {
         crate::outln!("  change log:");
         for ch in &p.change_log {

@@ -984,6 +984,7 @@ fn fuel_note(counting: bool) -> &'static str {
     }
 }
 
+use crate::cli::table::{Left, Table};
 use crate::format::{bytes as fmt_bytes, duration as fmt_duration, thousands};
 
 fn finish(mut r: Report, format: Format) -> anyhow::Result<ExitCode> {
@@ -1060,28 +1061,31 @@ fn print_table(r: &Report) {
     if !r.usage.is_empty() {
         crate::outln!();
         crate::outln!("usage");
+        let mut t = Table::new(2, &[Left, Left, Left]);
         for u in &r.usage {
-            crate::outln!(
-                "  {:<13} {:<4} {} · limit: {}",
-                u.what,
+            t.row([
+                u.what.to_string(),
                 match u.status {
                     "info" => "",
                     x => x,
-                },
-                u.used,
-                u.limit
-            );
+                }
+                .to_string(),
+                format!("{} · limit: {}", u.used, u.limit),
+            ]);
         }
-        if let Some(t) = &r.throughput {
-            crate::outln!("  {:<13} {:<4} {}", "throughput", "", t.text);
+        if let Some(th) = &r.throughput {
+            t.row(["throughput", "", th.text.as_str()]);
         }
+        t.print();
     }
     if !r.checks.is_empty() {
         crate::outln!();
         crate::outln!("conformance");
+        let mut t = Table::new(2, &[Left, Left, Left]);
         for c in &r.checks {
-            crate::outln!("  {:<4} {:<16} {}", c.status, c.name, c.detail);
+            t.row([c.status, c.name, c.detail.as_str()]);
         }
+        t.print();
     }
     if r.rejects_total > 0 {
         crate::outln!();

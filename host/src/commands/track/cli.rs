@@ -167,8 +167,9 @@ pub fn run(a: TrackArgs, global: &Global) -> anyhow::Result<ExitCode> {
 }
 
 /// The terminal report: headline, credit per dimension, contribution, funnel, sourcing,
-/// data, insights and actions, each a short block of `outln!`. Long because it is the whole
-/// screen in reading order; each block only formats fields of the sealed report.
+/// data, insights and actions, each a short block (a `cli::table::Table` or a few `outln!`).
+/// Long because it is the whole screen in reading order; each block only formats fields of
+/// the sealed report.
 fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
     let cur = &r.campaign.currency;
     let h = &r.headline;
@@ -208,29 +209,25 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
             ),
         ),
     ];
+    let mut t = Table::new(2, &[Left, Left]);
     for (k, v) in rows {
-        crate::outln!("  {k:<24} {v}");
+        t.row([k.to_string(), v]);
     }
+    t.print();
     crate::outln!();
-    crate::outln!(
-        "  {:<28} {:>20} {:>7} {:>20} {:>7}",
-        "Partner",
-        "Pipeline",
-        "% tgt",
-        "Revenue",
-        "% tgt"
-    );
+    let mut t = Table::new(2, &[Left, Right, Right, Right, Right]);
+    t.header(["Partner", "Pipeline", "% tgt", "Revenue", "% tgt"]);
     for c in r.contribution.iter().filter(|c| c.channel.is_none()) {
         let p = |x: Option<f64>| x.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into());
-        crate::outln!(
-            "  {:<28} {:>20} {:>7} {:>20} {:>7}",
-            c.partner,
+        t.row([
+            c.partner.clone(),
             money(c.pipeline, cur),
             p(c.pipeline_pct),
             money(c.revenue, cur),
-            p(c.revenue_pct)
-        );
+            p(c.revenue_pct),
+        ]);
     }
+    t.print();
     if let Some(e) = &r.guardrails.escalation {
         crate::outln!();
         crate::outln!("  ESCALATED to {}: {}", e.rung, e.reasons.join("; "));
@@ -238,69 +235,61 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
     if detail == Detail::Full {
         for d in &r.credit {
             crate::outln!();
-            crate::outln!(
-                "  Credit by {:<18} {:>20} {:>7} {:>20} {:>7} {:>6}",
-                d.dimension,
+            let mut t = Table::new(2, &[Left, Right, Right, Right, Right, Right]);
+            t.header([
+                format!("Credit by {}", d.dimension).as_str(),
                 "pipeline",
                 "share",
                 "revenue",
                 "share",
-                "opps"
-            );
+                "opps",
+            ]);
             for row in &d.rows {
-                crate::outln!(
-                    "  {:<28} {:>20} {:>7} {:>20} {:>7} {:>6}",
+                t.row([
                     trunc(&row.value, 28),
                     money(row.pipeline, cur),
                     pct(row.pipeline_share),
                     money(row.revenue, cur),
                     pct(row.revenue_share),
-                    row.opportunities
-                );
+                    row.opportunities.to_string(),
+                ]);
             }
+            t.print();
         }
         crate::outln!();
-        crate::outln!(
-            "  Top assets                   {:>20} {:>20} {:>6} {:>10}",
-            "pipeline",
-            "revenue",
-            "opps",
-            "per spend"
-        );
+        let mut t = Table::new(2, &[Left, Right, Right, Right, Right]);
+        t.header(["Top assets", "pipeline", "revenue", "opps", "per spend"]);
         for a in &r.top_assets {
-            crate::outln!(
-                "  {:<28} {:>20} {:>20} {:>6} {:>10}",
+            t.row([
                 trunc(&a.value, 28),
                 money(a.pipeline, cur),
                 money(a.revenue, cur),
-                a.opportunities,
+                a.opportunities.to_string(),
                 a.pipeline_per_spend
                     .map(|x| format!("{x:.1}×"))
-                    .unwrap_or_else(|| "—".into())
-            );
+                    .unwrap_or_else(|| "—".into()),
+            ]);
         }
+        t.print();
         crate::outln!();
-        crate::outln!(
-            "  Funnel (accounts)            {:>7} {:>7} {:>7} {:>7} {:>7}  biggest drop",
+        let mut t = Table::new(2, &[Left, Right, Right, Right, Right, Right, Left]);
+        t.header([
+            "Funnel (accounts)",
             "lead",
             "mql",
             "sql",
             "opp",
-            "won"
-        );
+            "won",
+            "biggest drop",
+        ]);
         for f in &r.funnel {
             let c = f.counts;
-            crate::outln!(
-                "  {:<28} {:>7} {:>7} {:>7} {:>7} {:>7}  {}",
-                trunc(&format!("{}: {}", f.group_by, f.group), 28),
-                c[0],
-                c[1],
-                c[2],
-                c[3],
-                c[4],
-                f.biggest_drop.clone().unwrap_or_default()
-            );
+            let mut cells = vec![trunc(&format!("{}: {}", f.group_by, f.group), 28)];
+            cells.extend(c.iter().map(u64::to_string));
+            cells.push(f.biggest_drop.clone().unwrap_or_default());
+            t.row(cells);
         }
+        t.print();
         crate::outln!();
         let s = &r.sourcing;
         crate::outln!(
@@ -309,16 +298,20 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
             money(s.influenced, cur),
             money(s.neither, cur)
         );
+        let mut t = Table::new(4, &[Left, Left]);
         for p in &s.by_partner {
-            crate::outln!(
-                "    {:<26} sourced {} ({} opps), influenced {} ({} opps)",
-                p.partner,
-                money(p.sourced, cur),
-                p.sourced_opportunities,
-                money(p.influenced, cur),
-                p.influenced_opportunities
-            );
+            t.row([
+                p.partner.clone(),
+                format!(
+                    "sourced {} ({} opps), influenced {} ({} opps)",
+                    money(p.sourced, cur),
+                    p.sourced_opportunities,
+                    money(p.influenced, cur),
+                    p.influenced_opportunities
+                ),
+            ]);
         }
+        t.print();
         if let (Some(w), Some(wo)) = (
             s.days_to_close_with_partner,
             s.days_to_close_without_partner,
@@ -328,23 +321,22 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
             );
         }
         crate::outln!();
-        crate::outln!(
-            "  Data: {:<22} {:>9} {:>10} {:>7} {:>8}",
-            "source",
-            "rows",
-            "normalized",
-            "merged",
-            "rejected"
-        );
+        // The rows line up under `source`, each source's first rejects below its row.
+        let mut t = Table::new(0, &[Left, Right, Right, Right, Right]);
+        t.header(["source", "rows", "normalized", "merged", "rejected"]);
         for src in &r.data.sources {
-            crate::outln!(
-                "        {:<22} {:>9} {:>10} {:>7} {:>8}",
+            t.row([
                 trunc(&src.source, 22),
-                src.rows_read,
-                src.normalized,
-                src.merged,
-                src.rejected
-            );
+                src.rows_read.to_string(),
+                src.normalized.to_string(),
+                src.merged.to_string(),
+                src.rejected.to_string(),
+            ]);
+        }
+        let mut lines = t.lines().into_iter();
+        crate::outln!("  Data: {}", lines.next().unwrap_or_default());
+        for (src, line) in r.data.sources.iter().zip(lines) {
+            crate::outln!("        {line}");
             for rj in &src.first_rejects {
                 crate::outln!("          {rj}");
             }
@@ -379,4 +371,5 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
     }
 }
 
+use crate::cli::table::{Left, Right, Table};
 use crate::format::truncate as trunc;
