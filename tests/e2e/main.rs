@@ -19,6 +19,7 @@ mod install;
 mod locale;
 mod params;
 mod paths;
+mod pipeline;
 mod plan;
 mod plugin_kit;
 mod report_facts;

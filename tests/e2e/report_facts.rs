@@ -17,7 +17,7 @@ use crate::hostile::run_in;
 ///
 /// First touch: O1 → Beta/invite (1,000.00; roadshow is in O1's journey with zero credit),
 /// O2 → Gamma/roadshow (600.00). Pipeline 1,600.00; O3 counts with 0.
-fn three_partner_campaign(dir: &Path) -> PathBuf {
+pub(crate) fn three_partner_campaign(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(
@@ -124,7 +124,7 @@ default = true
     file
 }
 
-fn package_file(dir: &Path, name: &str) -> String {
+pub(crate) fn package_file(dir: &Path, name: &str) -> String {
     let mut stack = vec![dir.join("out")];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
