@@ -92,6 +92,27 @@ pub fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// An SVG coordinate: one decimal at most, never `NaN` or `-0`, so a chart's bytes are
+/// stable.
+pub fn svg_number(x: f64) -> String {
+    if !x.is_finite() {
+        return "0".into();
+    }
+    let r = (x * 10.0).round() / 10.0;
+    if r == 0.0 {
+        "0".into()
+    } else if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// A 0–1 share as a percentage, or `—` when it is no number (a share of a zero total).
+pub fn share(x: f64) -> String {
+    if x.is_finite() { pct(x) } else { "—".into() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,26 +74,6 @@ fn float(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
-/// SVG coordinates: one decimal at most, never `NaN` or `-0`, so output is stable.
-fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "0".into();
-    }
-    let r = (x * 10.0).round() / 10.0;
-    if r == 0.0 {
-        "0".into()
-    } else if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r:.1}")
-    }
-}
-
-/// A 0–1 share as a percentage; shares computed from a zero total can be NaN.
-fn share(x: f64) -> String {
-    if x.is_finite() { pct(x) } else { "—".into() }
-}
-
 /// A percentage that is already ×100 (percent of target).
 fn pct100(x: f64) -> String {
     if x.is_finite() {
@@ -104,6 +84,7 @@ fn pct100(x: f64) -> String {
 }
 
 use crate::format::thousands as int;
+use crate::format::{share, svg_number as num};
 
 /// Shortens a label for a chart's label column; the caller keeps the full text in a tooltip.
 fn clip(s: &str, max: usize) -> String {

@@ -52,6 +52,37 @@ pub struct WindowRef {
     pub lookback_days: i64,
 }
 
+impl CampaignRef {
+    /// What a report says of the campaign it is about.
+    pub fn of(c: &crate::pipeline::campaign::Campaign) -> CampaignRef {
+        CampaignRef {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            start: c.start.to_string(),
+            end: c.end.to_string(),
+            currency: c.currency.to_string(),
+            partners: c.partners.iter().map(|p| p.name.clone()).collect(),
+        }
+    }
+}
+
+impl WindowRef {
+    /// The window `spec` resolved to, as every command reports it.
+    pub fn of(
+        spec: &crate::pipeline::attribute::WindowSpec,
+        when: &crate::pipeline::When,
+        lookback_days: i64,
+    ) -> WindowRef {
+        WindowRef {
+            spec: spec.to_string(),
+            from: when.window.from.to_string(),
+            to: when.window.to.to_string(),
+            as_of: when.as_of.to_string(),
+            lookback_days,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelRef {
     /// `name@version`.

@@ -10,7 +10,8 @@ use askama::Template;
 use rust_decimal::Decimal;
 
 use super::{CALLED_OUT, Comparison, ModelColumn, Row};
-use crate::report::schema::{CampaignRef, WindowRef, money, pct};
+use crate::format::{share, svg_number as num};
+use crate::report::schema::{CampaignRef, WindowRef, money};
 
 /// Chart coordinates; CSS scales the SVG to the column.
 const W: f64 = 960.0;
@@ -25,25 +26,6 @@ const PALETTE: [&str; 10] = [
 
 fn colour(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
-}
-
-/// SVG numbers: one decimal at most, never NaN or -0.
-fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "0".into();
-    }
-    let r = (x * 10.0).round() / 10.0;
-    if r == 0.0 {
-        "0".into()
-    } else if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r:.1}")
-    }
-}
-
-fn share(x: f64) -> String {
-    if x.is_finite() { pct(x) } else { "—".into() }
 }
 
 /// Percentage points, for differences of shares.

@@ -738,14 +738,7 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<C
     crate::text::seal(Comparison {
         schema_version: SCHEMA_VERSION,
         run_id: cx.run_id.clone(),
-        campaign: CampaignRef {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            start: c.start.to_string(),
-            end: c.end.to_string(),
-            currency: c.currency.to_string(),
-            partners: c.partners.iter().map(|p| p.name.clone()).collect(),
-        },
+        campaign: CampaignRef::of(c),
         window: cx.window.clone(),
         dimension: cx.dimension.name().to_string(),
         measure: cx.measure.name().to_string(),
@@ -912,7 +905,7 @@ pub fn run(
 
     let started = Instant::now();
     let when = crate::pipeline::when(c, &opts.window, opts.as_of);
-    let (window, as_of) = (when.window, when.as_of);
+    let window = when.window;
     let ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
     let normalize_time = started.elapsed();
 
@@ -953,13 +946,7 @@ pub fn run(
     let cx = Facts {
         c,
         run_id: id.clone(),
-        window: WindowRef {
-            spec: opts.window.to_string(),
-            from: window.from.to_string(),
-            to: window.to.to_string(),
-            as_of: as_of.to_string(),
-            lookback_days: c.lookback_days,
-        },
+        window: WindowRef::of(&opts.window, &when, c.lookback_days),
         dimension: opts.dimension,
         measure: opts.measure,
         key: &opts.key,

@@ -405,7 +405,7 @@ pub fn run(
     let (model, params) = model_and_params(c, rt, opts)?;
 
     let when = crate::pipeline::when(c, &opts.window, opts.as_of);
-    let (window, as_of) = (when.window, when.as_of);
+    let window = when.window;
     let ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
     crate::fail_point("track:after-normalize")?;
 
@@ -476,21 +476,8 @@ pub fn run(
     let report = Report {
         schema_version: SCHEMA_VERSION,
         run_id: id.clone(),
-        campaign: CampaignRef {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            start: c.start.to_string(),
-            end: c.end.to_string(),
-            currency: c.currency.to_string(),
-            partners: c.partners.iter().map(|p| p.name.clone()).collect(),
-        },
-        window: WindowRef {
-            spec: opts.window.to_string(),
-            from: window.from.to_string(),
-            to: window.to.to_string(),
-            as_of: as_of.to_string(),
-            lookback_days: c.lookback_days,
-        },
+        campaign: CampaignRef::of(c),
+        window: WindowRef::of(&opts.window, &when, c.lookback_days),
         model: ModelRef {
             name: pipeline.run.model.clone(),
             sha256: pipeline.run.sha256.clone(),
