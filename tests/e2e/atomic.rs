@@ -9,8 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::hostile::{args, run_in, track};
-use crate::track_source::campaign_copy;
+use crate::support::*;
 
 /// Every file under `dir`, hidden ones included, relative path → bytes.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -48,7 +47,7 @@ fn first_run() -> (
     BTreeMap<String, Vec<u8>>,
 ) {
     let (dir, file) = campaign_copy(|t| t);
-    let (code, _, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, _, err) = track_in(dir.path(), &file, &[]);
     assert_eq!(code, 0, "{err}");
     let out = dir.path().join("out/ai-launch-tour");
     let fresh = tree(&out);

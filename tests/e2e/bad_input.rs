@@ -8,9 +8,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::hostile::{args, ledger_balances, replace, run_in, sha12, sources, track};
+use crate::hostile::{ledger_balances, sources};
 use crate::support::*;
-use crate::track_source::campaign_copy;
 
 const OPPS: &str = "data/nimbus/opportunities.csv";
 const MEMBERS: &str = "data/nimbus/campaign-members.csv";
@@ -67,7 +66,7 @@ impl Outcome {
 fn run(data: impl Fn(&Path), campaign: impl Fn(String) -> String) -> Outcome {
     let (dir, file) = campaign_copy(campaign);
     data(dir.path());
-    let (code, _, stderr) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, _, stderr) = track_in(dir.path(), &file, &[]);
     Outcome { code, stderr, dir }
 }
 
@@ -504,7 +503,7 @@ fn campaign_file_errors_name_the_file_line_and_key() {
         });
         let text = std::fs::read_to_string(&file).unwrap();
         let line = 1 + text[..text.find(at).unwrap()].matches('\n').count();
-        let (code, out, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+        let (code, out, err) = track_in(dir.path(), &file, &[]);
         assert_eq!((code, out.as_str()), (1, ""), "{new}: {err}");
         assert_eq!(
             err.trim_end(),
@@ -519,7 +518,7 @@ fn campaign_file_errors_name_the_file_line_and_key() {
 fn missing_and_unreadable_files_and_directories_are_named() {
     let campaign_err = |path: &Path, why: &str| {
         let dir = tempfile::tempdir().unwrap();
-        let (code, _, err) = run_in(dir.path(), &args(&track(path, &[])), &[]);
+        let (code, _, err) = track_in(dir.path(), path, &[]);
         assert_eq!(code, 1, "{err}");
         assert_eq!(
             err.trim_end(),

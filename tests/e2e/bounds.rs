@@ -4,35 +4,18 @@
 //! ascribe does not provide, exports of the wrong types).
 
 use std::path::Path;
-use std::process::Command;
 
+use ascribe::runtime::Limits;
 use ascribe::runtime::limits::{HOST_BYTES_PER_RECORD, HOST_BYTES_PER_TEXT};
 use ascribe::runtime::normalizer::SourceInfo;
-use ascribe::runtime::{Limits, Plugin};
 
-use crate::hostile::{args, replace, sha12, track};
 use crate::support::*;
-use crate::track_source::campaign_copy;
-
-fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 fn source() -> SourceInfo {
     SourceInfo {
         kind: "map".into(),
         file_name: "x.csv".into(),
     }
-}
-
-fn failed(p: &Plugin, op: &str, cause: &str) -> String {
-    format!(
-        "plugin {} (sha256:{}) failed in `{op}`: {cause}",
-        p.label().name,
-        short_sha(p)
-    )
 }
 
 /// What the greedy plugin's `inflate` answer to one chunk costs the host, as counted:
@@ -82,7 +65,7 @@ fn a_normalizer_inflating_its_records_is_refused_at_the_host_budget() {
     );
 }
 
-/// Runs the binary like `hostile::run_in`, with its data memory (heap, anonymous
+/// Runs the binary like `support::run_in`, with its data memory (heap, anonymous
 /// mappings, plugin memory: everything but code and reserved address space) capped by the
 /// kernel at `data_mib` (`RLIMIT_DATA`): a host that needs more fails to allocate and
 /// aborts, so a run that ends with its expected error stayed under the bound. (The peak
@@ -90,15 +73,11 @@ fn a_normalizer_inflating_its_records_is_refused_at_the_host_budget() {
 /// the child before it `exec`s, so it cannot tell.)
 fn run_bounded(dir: &Path, args: &[&str], data_mib: u64) -> (i32, String) {
     use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ascribe"));
-    cmd.args(args)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .arg("--state-dir")
-        .arg(dir.join("state"));
+    let mut cmd = ascribe_in(dir, args);
     if args[0] == "track-source" {
         cmd.arg("--out").arg(dir.join("out"));
     }
+    cmd.env_remove("ASCRIBE_FAIL_AT");
     let limit = libc::rlimit {
         rlim_cur: data_mib << 20,
         rlim_max: data_mib << 20,
@@ -112,16 +91,8 @@ fn run_bounded(dir: &Path, args: &[&str], data_mib: u64) -> (i32, String) {
             Ok(())
         });
     }
-    let o = cmd
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
-        .env_remove("ASCRIBE_FAIL_AT")
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
+    let (code, _, err) = outcome(&mut cmd);
+    (code, err)
 }
 
 const GA4_SOURCE: &str = "plugin = \"ga4\"\ntimezone = \"UTC\"\n[partners.sources.params]\nkey_events = \"generate_lead,sign_up,form_submit\"\nkey_event_stage = \"lead\"\naccount_param = \"company_domain\"\n";

@@ -27,24 +27,18 @@ struct Run {
 /// a fresh temporary directory, which is also the working directory).
 fn ascribe(args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_ascribe"))
-        .args(args)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .arg("--cache-dir")
-        .arg(dir.path().join("cache"))
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let (status, stdout, stderr) = outcome(&mut ascribe_out(dir.path(), args));
     Run {
-        status: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into(),
-        stderr: String::from_utf8_lossy(&o.stderr).into(),
+        status,
+        stdout,
+        stderr,
         dir,
     }
+}
+
+/// `compare --campaign-file FILE EXTRA…`, as [`ascribe`] runs it.
+fn compare_run(file: &str, extra: &[&str]) -> Run {
+    ascribe(&[&["compare", "--campaign-file", file], extra].concat())
 }
 
 /// The one comparison package the run wrote: `out/<campaign>/compare-<run-id>/`.
@@ -279,15 +273,15 @@ fn check_hand_agreement(j: &Value) {
 fn agreement_matches_the_hand_computed_campaign() {
     let src = tempfile::tempdir().unwrap();
     let file = hand_campaign(src.path());
-    let run = ascribe(&[
-        "compare",
-        "--campaign-file",
+    let run = compare_run(
         file.to_str().unwrap(),
-        "--models",
-        "first-touch,last-touch,linear",
-        "--format",
-        "json",
-    ]);
+        &[
+            "--models",
+            "first-touch,last-touch,linear",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(run.status, 0, "stderr:\n{}", run.stderr);
     let dir = package(&run, "hand");
     let j = json_of(&dir);
@@ -333,13 +327,10 @@ fn agreement_matches_the_hand_computed_campaign() {
     );
 
     // The same inputs give the same run id and byte-identical files.
-    let again = ascribe(&[
-        "compare",
-        "--campaign-file",
+    let again = compare_run(
         file.to_str().unwrap(),
-        "--models",
-        "first-touch,last-touch,linear",
-    ]);
+        &["--models", "first-touch,last-touch,linear"],
+    );
     assert_eq!(again.status, 0, "stderr:\n{}", again.stderr);
     let dir2 = package(&again, "hand");
     assert_eq!(dir.file_name(), dir2.file_name());
@@ -395,13 +386,7 @@ fn a_failing_model_fails_in_its_column_and_the_others_complete() {
     let file = hand_campaign(src.path());
     let panic_wasm = hostile("hostile-model");
     let models = format!("first-touch,last-touch,{},linear", panic_wasm.display());
-    let run = ascribe(&[
-        "compare",
-        "--campaign-file",
-        file.to_str().unwrap(),
-        "--models",
-        &models,
-    ]);
+    let run = compare_run(file.to_str().unwrap(), &["--models", &models]);
     // Some models completed: success, with the failure on stderr and in its column.
     assert_eq!(run.status, 0, "stderr:\n{}", run.stderr);
     let error = panic_error();
@@ -466,13 +451,10 @@ fn a_failing_model_fails_in_its_column_and_the_others_complete() {
     assert!(html.contains("1 of 4 models failed; the others completed"));
 
     // Every model failing is a failure of the command.
-    let run = ascribe(&[
-        "compare",
-        "--campaign-file",
+    let run = compare_run(
         file.to_str().unwrap(),
-        "--models",
-        panic_wasm.to_str().unwrap(),
-    ]);
+        &["--models", panic_wasm.to_str().unwrap()],
+    );
     assert_ne!(run.status, 0, "stdout:\n{}", run.stdout);
     assert!(
         run.stderr
@@ -487,13 +469,7 @@ fn model_names_and_parameters_are_checked_before_any_work() {
     let src = tempfile::tempdir().unwrap();
     let file = hand_campaign(src.path());
     let file = file.to_str().unwrap();
-    let run = ascribe(&[
-        "compare",
-        "--campaign-file",
-        file,
-        "--models",
-        "linear,nope",
-    ]);
+    let run = compare_run(file, &["--models", "linear,nope"]);
     assert_ne!(run.status, 0);
     assert!(
         run.stderr.contains(
@@ -502,15 +478,10 @@ fn model_names_and_parameters_are_checked_before_any_work() {
         "{}",
         run.stderr
     );
-    let run = ascribe(&[
-        "compare",
-        "--campaign-file",
+    let run = compare_run(
         file,
-        "--models",
-        "linear,last-touch",
-        "--param",
-        "half_life=7d",
-    ]);
+        &["--models", "linear,last-touch", "--param", "half_life=7d"],
+    );
     // One rule for every command (issue 22): a bare parameter goes to every model that
     // declares it, and one that no model declares is refused before any work.
     assert_ne!(run.status, 0);
@@ -520,17 +491,17 @@ fn model_names_and_parameters_are_checked_before_any_work() {
     );
     // A scoped parameter reaches its model only: last-touch skipping events moves O1 and
     // O2 to their webinar touches.
-    let run = ascribe(&[
-        "compare",
-        "--campaign-file",
+    let run = compare_run(
         file,
-        "--models",
-        "linear,last-touch",
-        "--param",
-        "last-touch.skip=event",
-        "--format",
-        "json",
-    ]);
+        &[
+            "--models",
+            "linear,last-touch",
+            "--param",
+            "last-touch.skip=event",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(run.status, 0, "{}", run.stderr);
     let j: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
@@ -582,7 +553,7 @@ fn demo_campaign_all_nine_models_agree_with_track_source_and_open_in_chromium() 
     let file = workspace().join("fixtures/campaigns/ai-launch-tour.toml");
     let file = file.to_str().unwrap();
     let started = Instant::now();
-    let run = ascribe(&["compare", "--campaign-file", file, "--models", NINE]);
+    let run = compare_run(file, &["--models", NINE]);
     assert_eq!(run.status, 0, "stderr:\n{}", run.stderr);
     let took = started.elapsed();
     let dir = package(&run, "ai-launch-tour");
@@ -645,8 +616,9 @@ fn demo_campaign_all_nine_models_agree_with_track_source_and_open_in_chromium() 
 
     // The position-based column is exactly what track-source credits each channel with.
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_ascribe"))
-        .args([
+    let o = ascribe_out(
+        out.path(),
+        &[
             "track-source",
             "--campaign-file",
             file,
@@ -656,16 +628,10 @@ fn demo_campaign_all_nine_models_agree_with_track_source_and_open_in_chromium() 
             "channel",
             "--format",
             "json",
-        ])
-        .arg("--out")
-        .arg(out.path().join("out"))
-        .arg("--cache-dir")
-        .arg(out.path().join("cache"))
-        .arg("--state-dir")
-        .arg(out.path().join("state"))
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
-        .output()
-        .unwrap();
+        ],
+    )
+    .output()
+    .unwrap();
     assert!(
         o.status.success() || o.status.code() == Some(3),
         "track-source: {}",
@@ -715,15 +681,10 @@ fn compare_html_escapes_everything_and_renders_in_chromium() {
     let src = tempfile::tempdir().unwrap();
     let file = hand_campaign(src.path());
     let models = format!("first-touch,linear,{}", hostile("hostile-model").display());
-    let run = ascribe(&[
-        "compare",
-        "--campaign-file",
+    let run = compare_run(
         file.to_str().unwrap(),
-        "--models",
-        &models,
-        "--dimension",
-        "asset",
-    ]);
+        &["--models", &models, "--dimension", "asset"],
+    );
     assert_eq!(run.status, 0, "stderr:\n{}", run.stderr);
     let dir = package(&run, "hand");
     let html = std::fs::read_to_string(dir.join("compare.html")).unwrap();

@@ -4,12 +4,10 @@
 //! with a deadline, so a regression fails the test instead of hanging it.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::hostile::{args, replace, track};
 use crate::support::*;
-use crate::track_source::campaign_copy;
 
 const OPPS: &str = "data/nimbus/opportunities.csv";
 const LADDER: &str =
@@ -19,17 +17,7 @@ const LADDER: &str =
 /// `(exit code, stderr)`.
 pub fn run_with_deadline(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = dir.join("stderr.txt");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ascribe"))
-        .args(args)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .arg("--state-dir")
-        .arg(dir.join("state"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
-        .env_remove("ASCRIBE_FAIL_AT")
-        .current_dir(dir)
+    let mut child = ascribe_out(dir, args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&out).unwrap())

@@ -9,55 +9,18 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use ascribe::runtime::model::JourneyColumns;
 use ascribe::runtime::normalizer::SourceInfo;
 use ascribe::runtime::sandbox::{FIXED_WALL_CLOCK_SECS, RANDOM_SEED, seeded_bytes};
 use ascribe::runtime::{Cause, Limits, Plugin, Runtime};
 use serde_json::Value;
 
 use crate::support::*;
-use crate::track_source::campaign_copy;
-
-/// Three journeys: a > b > c (converts), d (converts twice), e > f (does not convert).
-fn journeys() -> JourneyColumns {
-    JourneyColumns {
-        keys: ["a", "b", "c", "d", "e", "f"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        partners: vec!["p".into()],
-        touch_key: vec![0, 1, 2, 3, 4, 5],
-        touch_time_ms: vec![0; 6],
-        touch_flags: vec![0; 6],
-        touch_partner: vec![0; 6],
-        journey_offsets: vec![0, 3, 4, 6],
-        conversions: vec![1.0, 2.0, 0.0],
-        nulls: vec![0.0, 0.0, 3.0],
-        value: vec![100.0, 50.0, 0.0],
-        conversion_time_ms: vec![0; 3],
-    }
-}
 
 /// First touch gets all: what every hostile model answers when it answers at all.
 const FIRST_TOUCH: [f64; 6] = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
-
-fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// `plugin NAME@0.0.1 (sha256:…) failed in `OP`: CAUSE` for a loaded plugin.
-fn failed(p: &Plugin, op: &str, cause: &str) -> String {
-    format!(
-        "plugin {}@0.0.1 (sha256:{}) failed in `{op}`: {cause}",
-        p.label().name.trim_end_matches("@0.0.1"),
-        short_sha(p)
-    )
-}
 
 fn contract(msg: &str) -> String {
     format!("returned output that breaks the contract: {msg}; report it to the plugin's author")
@@ -135,9 +98,7 @@ fn a_model_breaking_the_contract_is_refused_with_the_rule_it_broke() {
 fn an_answer_larger_than_the_host_accepts_is_refused() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-model"));
-    let err = p
-        .attribute(&mut journeys(), &params(&[("mode", "huge-output")]))
-        .unwrap_err();
+    let err = in_mode(&p, "huge-output").unwrap_err();
     assert_eq!(
         err.to_string(),
         failed(
@@ -153,9 +114,7 @@ fn an_answer_larger_than_the_host_accepts_is_refused() {
 fn runaway_recursion_traps_on_either_stack() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-model"));
-    let err = p
-        .attribute(&mut journeys(), &params(&[("mode", "wasm-stack")]))
-        .unwrap_err();
+    let err = in_mode(&p, "wasm-stack").unwrap_err();
     assert_eq!(err.cause(), Some(&Cause::StackOverflow));
     assert_eq!(
         err.to_string(),
@@ -167,9 +126,7 @@ fn runaway_recursion_traps_on_either_stack() {
     );
     // Frames holding arrays live on the stack Rust keeps in linear memory, which runs off
     // the bottom of memory: an out-of-bounds access, said in words.
-    let err = p
-        .attribute(&mut journeys(), &params(&[("mode", "shadow-stack")]))
-        .unwrap_err();
+    let err = in_mode(&p, "shadow-stack").unwrap_err();
     assert_eq!(
         err.to_string(),
         failed(
@@ -210,9 +167,7 @@ fn sleeping_cannot_hold_the_host_past_the_time_limit() {
     // A minute at a time, for ever: before the fix each sleep held the host a minute,
     // out of the time limit's reach.
     let started = Instant::now();
-    let err = p
-        .attribute(&mut journeys(), &params(&[("mode", "forever")]))
-        .unwrap_err();
+    let err = in_mode(&p, "forever").unwrap_err();
     assert_eq!(
         err.to_string(),
         failed(
@@ -228,9 +183,7 @@ fn sleeping_cannot_hold_the_host_past_the_time_limit() {
     );
     // An hour's sleep is over at once (the clock it reads is frozen anyway).
     let started = Instant::now();
-    let (out, _) = p
-        .attribute(&mut journeys(), &params(&[("mode", "once")]))
-        .unwrap();
+    let (out, _) = in_mode(&p, "once").unwrap();
     assert_eq!(out.weights, FIRST_TOUCH);
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -244,13 +197,9 @@ fn a_chatty_plugin_still_answers_and_its_last_words_survive_the_flood() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-model"));
     // 1 MiB on stderr, 16× what the host keeps: the writes must not fail.
-    let (out, _) = p
-        .attribute(&mut journeys(), &params(&[("mode", "chatty")]))
-        .unwrap();
+    let (out, _) = in_mode(&p, "chatty").unwrap();
     assert_eq!(out.weights, FIRST_TOUCH);
-    let err = p
-        .attribute(&mut journeys(), &params(&[("mode", "chatty-panic")]))
-        .unwrap_err();
+    let err = in_mode(&p, "chatty-panic").unwrap_err();
     assert_eq!(
         err.to_string(),
         failed(
@@ -435,46 +384,6 @@ fn a_normalizer_lying_about_its_rows_is_refused_without_trusting_the_count() {
 // ---------------------------------------------------------------------------------------
 // Whole runs of the demo campaign with one hostile plugin swapped in.
 
-/// Runs the binary in `dir` (state, cache and output under it).
-pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ascribe"));
-    cmd.args(args)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .arg("--state-dir")
-        .arg(dir.join("state"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
-        .env_remove("ASCRIBE_FAIL_AT")
-        .current_dir(dir);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let o = cmd.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
-}
-
-pub fn track(file: &Path, extra: &[&str]) -> Vec<String> {
-    let mut a = vec![
-        "track-source".to_string(),
-        "--campaign-file".into(),
-        file.display().to_string(),
-        "--detail".into(),
-        "full".into(),
-    ];
-    a.extend(extra.iter().map(|s| s.to_string()));
-    a
-}
-
-pub fn args(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 /// Every file under `dir`, relative path → bytes (empty when `dir` does not exist).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     fn walk(base: &Path, d: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
@@ -573,7 +482,7 @@ fn assert_state_intact(dir: &Path, before: &Outputs, failure: Option<&str>) {
 /// The demo campaign copied into a temporary directory and run once, successfully.
 fn baseline(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf, Outputs) {
     let (dir, file) = campaign_copy(edit);
-    let (code, _, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, _, err) = track_in(dir.path(), &file, &[]);
     assert_eq!(code, 0, "{err}");
     let o = outputs(dir.path());
     assert_eq!(
@@ -584,11 +493,6 @@ fn baseline(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf, Out
         1
     );
     (dir, file, o)
-}
-
-pub fn replace(text: &str, old: &str, new: &str) -> String {
-    assert_eq!(text.matches(old).count(), 1, "{old}");
-    text.replace(old, new)
 }
 
 const GA4_SOURCE: &str = "plugin = \"ga4\"\ntimezone = \"UTC\"\n[partners.sources.params]\nkey_events = \"generate_lead,sign_up,form_submit\"\nkey_event_stage = \"lead\"\naccount_param = \"company_domain\"\n";
@@ -617,10 +521,6 @@ fn with_default_model(text: &str, plugin: &str, params: &str) -> String {
     )
 }
 
-pub fn sha12(path: &Path) -> String {
-    ascribe::runtime::cache::sha256_hex(&std::fs::read(path).unwrap())[..12].to_string()
-}
-
 #[test]
 fn a_hostile_normalizer_fails_the_run_and_leaves_the_previous_outputs_whole() {
     let (dir, file, before) = baseline(|t| t);
@@ -634,7 +534,7 @@ fn a_hostile_normalizer_fails_the_run_and_leaves_the_previous_outputs_whole() {
         ),
     )
     .unwrap();
-    let (code, out, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, out, err) = track_in(dir.path(), &file, &[]);
     assert_eq!((code, out.as_str()), (1, ""));
     let ga4 = dir.path().join("data/quantia/ga4-events.ndjson");
     // The plugin answers one `hostile` channel per line of the first chunk.
@@ -670,7 +570,7 @@ fn a_hostile_model_fails_the_run_and_leaves_the_previous_outputs_whole() {
         with_default_model(&text, "hostile-model", "[models.params]\nmode = \"nan\"\n"),
     )
     .unwrap();
-    let (code, out, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, out, err) = track_in(dir.path(), &file, &[]);
     assert_eq!((code, out.as_str()), (1, ""));
     let msg = format!(
         "plugin hostile-model@0.0.1 (sha256:{}) failed in `attribute`: {}",
@@ -696,7 +596,7 @@ fn runaway_recursion_on_a_partner_thread_traps_before_the_host_stack_ends() {
             ),
         )
     });
-    let (code, _, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, _, err) = track_in(dir.path(), &file, &[]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         err.trim_end(),
@@ -752,7 +652,7 @@ fn rows_a_normalizer_drops_become_rejects_naming_it_and_other_sources_are_untouc
         ),
     )
     .unwrap();
-    let (code, _, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, _, err) = track_in(dir.path(), &file, &[]);
     assert_eq!(code, 0, "{err}");
     let bad = sources(dir.path());
     for (id, s) in &bad {
@@ -841,26 +741,14 @@ fn a_failure_between_any_two_steps_leaves_the_previous_plan_and_package() {
         }
     }
     // And the same run without the failure goes through.
-    let (code, _, err) = run_in(
-        dir.path(),
-        &args(&track(&file, &["--attribution-model", "linear"])),
-        &[],
-    );
+    let (code, _, err) = track_in(dir.path(), &file, &["--attribution-model", "linear"]);
     assert_eq!(code, 0, "{err}");
 }
 
 /// Starts a run that holds the campaign's lock for a while: the slow model, given
 /// enough work to take seconds.
 fn start_slow_run(dir: &Path, file: &Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_ascribe"))
-        .args(args(&track(file, &[])))
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .arg("--state-dir")
-        .arg(dir.join("state"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
+    ascribe_out(dir, &args(&track(file, &[])))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -896,20 +784,27 @@ fn slow_campaign(iterations: u64) -> impl Fn(String) -> String {
     }
 }
 
+/// The slow campaign's `iterations` changed from `from` to `to`, in place.
+fn set_iterations(file: &Path, from: u64, to: u64) {
+    let text = std::fs::read_to_string(file).unwrap();
+    std::fs::write(
+        file,
+        text.replace(
+            &format!("iterations = \"{from}\""),
+            &format!("iterations = \"{to}\""),
+        ),
+    )
+    .unwrap();
+}
+
 #[test]
 fn a_second_run_of_the_same_campaign_gets_the_lock_error_and_changes_nothing() {
     let (dir, file, _) = baseline(slow_campaign(1));
-    std::fs::write(
-        &file,
-        std::fs::read_to_string(&file)
-            .unwrap()
-            .replace("iterations = \"1\"", "iterations = \"3000000000\""),
-    )
-    .unwrap();
+    set_iterations(&file, 1, 3_000_000_000);
     let lock = dir.path().join("state/plans/plan-ai-launch-tour.lock");
     let mut first = start_slow_run(dir.path(), &file);
     wait_for(&lock, &mut first);
-    let (code, out, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, out, err) = track_in(dir.path(), &file, &[]);
     assert_eq!((code, out.as_str()), (1, ""));
     assert_eq!(
         err.trim_end(),
@@ -931,7 +826,7 @@ fn a_second_run_of_the_same_campaign_gets_the_lock_error_and_changes_nothing() {
         .collect();
     assert_eq!(outcomes, ["ok", "ok"], "the refused run left no trace");
     // With the lock free, the next run goes through.
-    let (code, _, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, _, err) = track_in(dir.path(), &file, &[]);
     assert_eq!(code, 0, "{err}");
 }
 
@@ -939,13 +834,7 @@ fn a_second_run_of_the_same_campaign_gets_the_lock_error_and_changes_nothing() {
 fn a_run_killed_mid_way_leaves_the_previous_outputs_and_a_lock_the_next_run_takes_over() {
     let (dir, file, _) = baseline(slow_campaign(1));
     let before = outputs(dir.path());
-    std::fs::write(
-        &file,
-        std::fs::read_to_string(&file)
-            .unwrap()
-            .replace("iterations = \"1\"", "iterations = \"3000000000\""),
-    )
-    .unwrap();
+    set_iterations(&file, 1, 3_000_000_000);
     let lock = dir.path().join("state/plans/plan-ai-launch-tour.lock");
     let mut first = start_slow_run(dir.path(), &file);
     wait_for(&lock, &mut first);
@@ -958,14 +847,8 @@ fn a_run_killed_mid_way_leaves_the_previous_outputs_and_a_lock_the_next_run_take
     assert!(after.packages == before.packages, "packages intact");
     assert_eq!(after.plan, before.plan, "plan intact");
     // The lock's process is gone, so the next run takes it over.
-    std::fs::write(
-        &file,
-        std::fs::read_to_string(&file)
-            .unwrap()
-            .replace("iterations = \"3000000000\"", "iterations = \"1\""),
-    )
-    .unwrap();
-    let (code, _, err) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    set_iterations(&file, 3_000_000_000, 1);
+    let (code, _, err) = track_in(dir.path(), &file, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(!lock.exists());
 }

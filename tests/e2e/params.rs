@@ -2,30 +2,10 @@
 //! declares `K`, `--param MODEL.K=V` that model only, and a bare parameter no model takes is
 //! an error. Each command is checked to give the same answer for both spellings.
 
-use std::process::Command;
-
-use crate::support::target_dir;
-
-fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_ascribe"))
-        .args(args)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .arg("--state-dir")
-        .arg(dir.join("state"))
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
-}
+use crate::support::run_plain;
 
 fn ok(dir: &std::path::Path, args: &[&str]) -> String {
-    let (code, out, err) = run(dir, args);
+    let (code, out, err) = run_plain(dir, args);
     assert_eq!(code, 0, "ascribe {args:?}: {err}");
     out
 }
@@ -70,7 +50,7 @@ fn paths_takes_both_spellings_and_the_order_shorthand() {
     let order1: serde_json::Value = serde_json::from_str(&with(&[])).unwrap();
     assert_ne!(v["models"][1]["channels"], order1["models"][1]["channels"]);
     // Scoped to a model that is not among them, it reads as a bare name nobody takes.
-    let (code, _, err) = run(
+    let (code, _, err) = run_plain(
         d.path(),
         &[
             "paths",
@@ -94,7 +74,7 @@ fn compare_takes_a_bare_parameter_for_every_model_that_declares_it() {
     let file = crate::compare::hand_campaign(d.path());
     let file = file.to_str().unwrap();
     let go = |p: &str| {
-        let (code, out, err) = run(
+        let (code, out, err) = run_plain(
             d.path(),
             &[
                 "compare",
@@ -124,7 +104,7 @@ fn compare_takes_a_bare_parameter_for_every_model_that_declares_it() {
             .any(|p| p == &serde_json::json!(["order", "2"])),
         "{markov}"
     );
-    let (code, _, err) = run(
+    let (code, _, err) = run_plain(
         d.path(),
         &[
             "compare",
@@ -176,7 +156,7 @@ fn track_source_takes_the_scoped_spelling_and_refuses_what_its_model_lacks() {
         "{}",
         bare["model"]
     );
-    let (code, _, err) = run(d.path(), &args("order=2"));
+    let (code, _, err) = run_plain(d.path(), &args("order=2"));
     assert_eq!(code, 1);
     assert!(
         err.starts_with(

@@ -9,9 +9,8 @@ use std::path::Path;
 use ascribe::pipeline::attribute::{self, Dimension, Key, Kind, WindowSpec};
 use ascribe::pipeline::{campaign, insights};
 
-use crate::hostile::run_in;
 use crate::report_facts::{package_file, three_partner_campaign};
-use crate::support::{bundled, load, runtime};
+use crate::support::{bundled, load, run_in, runtime};
 
 /// Pipeline money by partner as the composition gives it, for `model`.
 fn composed(file: &Path, model: &str) -> (String, Vec<(String, String)>) {

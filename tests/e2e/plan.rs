@@ -2,33 +2,10 @@
 //! overwrite what it cannot read.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::support::*;
-use crate::track_source::campaign_copy;
-
-/// Runs the binary with the state, cache and output under `dir` (shared across calls).
-fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ascribe"));
-    cmd.args(args)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .arg("--state-dir")
-        .arg(dir.join("state"))
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
-        .current_dir(dir);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let o = cmd.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
-}
 
 fn plan(dir: &Path) -> Value {
     serde_json::from_str(
@@ -44,7 +21,7 @@ fn each_change_is_logged_from_what_to_what() {
     let track = |extra: &[&str]| {
         let mut a = vec!["track-source", "--campaign-file", f, "--out", "out"];
         a.extend_from_slice(extra);
-        let (code, _, err) = run_in(dir.path(), &a, &[]);
+        let (code, _, err) = run_plain(dir.path(), &a);
         assert!(code == 0 || code == 3, "{err}");
     };
     track(&[]);
@@ -124,7 +101,7 @@ fn each_change_is_logged_from_what_to_what() {
     );
     assert_eq!(plan(dir.path())["runs"].as_array().unwrap().len(), 5);
 
-    let (code, out, _) = run_in(dir.path(), &["plan", "show", "--campaign-file", f], &[]);
+    let (code, out, _) = run_plain(dir.path(), &["plan", "show", "--campaign-file", f]);
     assert_eq!(code, 0);
     assert!(
         out.contains("run ") && out.contains("reporting_cadence changed from weekly to daily"),
@@ -139,10 +116,10 @@ fn two_low_confidence_runs_escalate_one_does_not() {
         campaign_copy(|t| t.replace("min_confidence = 0.6", "min_confidence = 0.999"));
     let f = file.to_str().unwrap();
     let args = ["track-source", "--campaign-file", f, "--out", "out"];
-    let (code, out, err) = run_in(dir.path(), &args, &[]);
+    let (code, out, err) = run_plain(dir.path(), &args);
     assert_eq!(code, 0, "one low run is not yet an escalation: {err}");
     assert!(!out.contains("ESCALATED"));
-    let (code, out, _) = run_in(dir.path(), &args, &[]);
+    let (code, out, _) = run_plain(dir.path(), &args);
     assert_eq!(code, 3, "exit 3: completed, escalated");
     assert!(
         out.contains("ESCALATED to Co-marketing Analytics Lead: attribution confidence"),
@@ -154,7 +131,7 @@ fn two_low_confidence_runs_escalate_one_does_not() {
         "escalated to Co-marketing Analytics Lead"
     );
     // A third low run goes one rung up.
-    let (code, out, _) = run_in(dir.path(), &args, &[]);
+    let (code, out, _) = run_plain(dir.path(), &args);
     assert_eq!(code, 3);
     assert!(
         out.contains("ESCALATED to RevOps/Finance partners"),
@@ -166,7 +143,7 @@ fn two_low_confidence_runs_escalate_one_does_not() {
 fn an_open_dispute_escalates_until_resolved() {
     let (dir, file) = campaign_copy(|t| t);
     let f = file.to_str().unwrap();
-    let (code, out, err) = run_in(
+    let (code, out, err) = run_plain(
         dir.path(),
         &[
             "dispute",
@@ -180,14 +157,13 @@ fn an_open_dispute_escalates_until_resolved() {
             "--reason",
             "we sourced it at the Berlin stop",
         ],
-        &[],
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out.trim(),
         "dispute 1 opened: Quantia AI disputes opportunity 9100000000 (1 open)"
     );
-    let (code, _, err) = run_in(
+    let (code, _, err) = run_plain(
         dir.path(),
         &[
             "dispute",
@@ -201,7 +177,6 @@ fn an_open_dispute_escalates_until_resolved() {
             "--reason",
             "r",
         ],
-        &[],
     );
     assert_eq!(code, 1);
     assert_eq!(
@@ -210,10 +185,10 @@ fn an_open_dispute_escalates_until_resolved() {
     );
 
     let args = ["track-source", "--campaign-file", f, "--out", "out"];
-    let (code, out, _) = run_in(dir.path(), &args, &[]);
+    let (code, out, _) = run_plain(dir.path(), &args);
     assert_eq!(code, 3);
     assert!(out.contains("ESCALATED to Co-marketing Analytics Lead: 1 open partner dispute(s) on sourced pipeline"), "{out}");
-    let (code, out, _) = run_in(
+    let (code, out, _) = run_plain(
         dir.path(),
         &[
             "dispute",
@@ -225,10 +200,9 @@ fn an_open_dispute_escalates_until_resolved() {
             "--reason",
             "split 50/50",
         ],
-        &[],
     );
     assert_eq!((code, out.trim()), (0, "resolved 1 dispute(s)"));
-    let (code, _, _) = run_in(dir.path(), &args, &[]);
+    let (code, _, _) = run_plain(dir.path(), &args);
     assert_eq!(code, 0, "resolved: no escalation");
     let p = plan(dir.path());
     assert_eq!(p["disputes"][0]["status"], "resolved");
@@ -242,10 +216,9 @@ fn a_corrupt_or_newer_plan_is_refused_and_left_alone() {
     let path = dir.path().join("state/plans/plan-ai-launch-tour.json");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, "{ not json").unwrap();
-    let (code, _, err) = run_in(
+    let (code, _, err) = run_plain(
         dir.path(),
         &["track-source", "--campaign-file", f, "--out", "out"],
-        &[],
     );
     assert_eq!(code, 1);
     assert!(
@@ -254,7 +227,7 @@ fn a_corrupt_or_newer_plan_is_refused_and_left_alone() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
     std::fs::write(&path, r#"{"schema_version": 99}"#).unwrap();
-    let (code, _, err) = run_in(dir.path(), &["plan", "show", "--campaign-file", f], &[]);
+    let (code, _, err) = run_plain(dir.path(), &["plan", "show", "--campaign-file", f]);
     assert_eq!(code, 1);
     assert_eq!(
         err.trim(),
@@ -270,21 +243,23 @@ fn a_crash_between_writing_and_renaming_leaves_the_previous_plan() {
     let (dir, file) = campaign_copy(|t| t);
     let f = file.to_str().unwrap();
     let args = ["track-source", "--campaign-file", f, "--out", "out"];
-    assert_eq!(run_in(dir.path(), &args, &[]).0, 0);
+    assert_eq!(run_plain(dir.path(), &args).0, 0);
     let path = dir.path().join("state/plans/plan-ai-launch-tour.json");
     let before = std::fs::read(&path).unwrap();
-    let (code, _, err) = run_in(
-        dir.path(),
-        &[
-            "track-source",
-            "--campaign-file",
-            f,
-            "--out",
-            "out",
-            "--attribution-model",
-            "linear",
-        ],
-        &[("ASCRIBE_FAIL_AT", "plan:before-rename")],
+    let (code, _, err) = outcome(
+        ascribe_in(
+            dir.path(),
+            &[
+                "track-source",
+                "--campaign-file",
+                f,
+                "--out",
+                "out",
+                "--attribution-model",
+                "linear",
+            ],
+        )
+        .env("ASCRIBE_FAIL_AT", "plan:before-rename"),
     );
     assert_eq!(code, 1);
     assert!(

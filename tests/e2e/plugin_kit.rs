@@ -14,7 +14,6 @@ use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use ascribe::runtime::model::JourneyColumns;
 use ascribe::runtime::normalizer::{Batch, SourceInfo};
 use ascribe::runtime::{Limits, Plugin, PluginError, Runtime, RuntimeOptions};
 use serde_json::Value;
@@ -453,24 +452,7 @@ fn assert_template_model_runs_in_the_host(b: &Built, contract: &str) {
         assert_eq!(p.model_info().unwrap().inputs.names(), vec!["touch-keys"]);
     }
     // webinar > direct > event (converts), direct (converts), email > email (does not).
-    let mut j = JourneyColumns {
-        keys: vec![
-            "webinar".into(),
-            "direct".into(),
-            "event".into(),
-            "email".into(),
-        ],
-        partners: vec!["p".into()],
-        touch_key: vec![0, 1, 2, 1, 3, 3],
-        touch_time_ms: vec![0; 6],
-        touch_flags: vec![0; 6],
-        touch_partner: vec![0; 6],
-        journey_offsets: vec![0, 3, 4, 6],
-        conversions: vec![1.0, 2.0, 0.0],
-        nulls: vec![0.0, 0.0, 3.0],
-        value: vec![100.0, 50.0, 0.0],
-        conversion_time_ms: vec![0; 3],
-    };
+    let mut j = three_journeys(&["webinar", "direct", "event", "email"], [0, 1, 2, 1, 3, 3]);
     let (out, _) = p.attribute(&mut j, &[]).unwrap();
     assert_eq!(out.weights, vec![0.5, 0.0, 0.5, 1.0, 0.5, 0.5]);
     let (out, _) = p

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::hostile::run_in;
+use crate::support::run_in;
 
 /// Three partners. Acme holds the deals; Beta and Gamma report touches; Gamma paid for the
 /// `invite` asset although Beta ran it.

@@ -7,26 +7,6 @@ use ascribe::runtime::{Cause, Limits, Origin, PluginError, PluginInfo};
 
 use crate::support::*;
 
-/// Three journeys: a > b > c (converts), d (converts twice), e > f (does not convert).
-fn journeys() -> JourneyColumns {
-    JourneyColumns {
-        keys: ["a", "b", "c", "d", "e", "f"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        partners: vec!["p".into()],
-        touch_key: vec![0, 1, 2, 3, 4, 5],
-        touch_time_ms: vec![0; 6],
-        touch_flags: vec![0; 6],
-        touch_partner: vec![0; 6],
-        journey_offsets: vec![0, 3, 4, 6],
-        conversions: vec![1.0, 2.0, 0.0],
-        nulls: vec![0.0, 0.0, 3.0],
-        value: vec![100.0, 50.0, 0.0],
-        conversion_time_ms: vec![0; 3],
-    }
-}
-
 #[test]
 fn first_touch_runs_from_a_path_and_is_validated() {
     let (rt, _d) = runtime();
@@ -104,8 +84,7 @@ fn hostile_plugins_fail_with_exact_errors_and_the_host_goes_on() {
 
     let spin = rt.load(&hostile("hostile-model"), None, limits).unwrap();
     let started = Instant::now();
-    let mode = |m: &str| [("mode".to_string(), m.to_string())];
-    let err = spin.attribute(&mut journeys(), &mode("spin")).unwrap_err();
+    let err = in_mode(&spin, "spin").unwrap_err();
     let took = started.elapsed();
     assert_eq!(
         err.to_string(),
@@ -117,9 +96,7 @@ fn hostile_plugins_fail_with_exact_errors_and_the_host_goes_on() {
     assert!(took < Duration::from_secs(5), "stopped promptly ({took:?})");
 
     let alloc = rt.load(&hostile("hostile-model"), None, limits).unwrap();
-    let err = alloc
-        .attribute(&mut journeys(), &mode("alloc"))
-        .unwrap_err();
+    let err = in_mode(&alloc, "alloc").unwrap_err();
     assert_eq!(err.cause(), Some(&Cause::MemoryLimit { mib: 64 }));
     assert_eq!(
         err.to_string(),
@@ -130,9 +107,7 @@ fn hostile_plugins_fail_with_exact_errors_and_the_host_goes_on() {
     );
 
     let panic = rt.load(&hostile("hostile-model"), None, limits).unwrap();
-    let err = panic
-        .attribute(&mut journeys(), &mode("panic"))
-        .unwrap_err();
+    let err = in_mode(&panic, "panic").unwrap_err();
     let PluginError::Call {
         cause: Cause::Crashed(msg),
         ..

@@ -1,10 +1,13 @@
-//! Shared helpers: where the built plugins are, a runtime with a private cache.
+//! Shared helpers: where the built plugins are, a runtime with a private cache, a small
+//! set of journeys, and the binary run with its cache, state and output kept private.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-use ascribe::runtime::{Limits, Plugin, Runtime, RuntimeOptions};
+use ascribe::runtime::model::{JourneyColumns, ModelOutput};
+use ascribe::runtime::{Limits, Plugin, PluginError, Runtime, RuntimeOptions, Usage};
 
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -71,4 +74,151 @@ pub fn sha256_of(path: &Path) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(std::fs::read(path).unwrap());
     d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Three journeys over `keys`, touched as `touch_key` (six touches): touches 0-2 convert
+/// once for 100, touch 3 twice for 50, touches 4-5 do not convert (3 nulls).
+pub fn three_journeys(keys: &[&str], touch_key: [u32; 6]) -> JourneyColumns {
+    JourneyColumns {
+        keys: keys.iter().map(|s| s.to_string()).collect(),
+        partners: vec!["p".into()],
+        touch_key: touch_key.to_vec(),
+        touch_time_ms: vec![0; 6],
+        touch_flags: vec![0; 6],
+        touch_partner: vec![0; 6],
+        journey_offsets: vec![0, 3, 4, 6],
+        conversions: vec![1.0, 2.0, 0.0],
+        nulls: vec![0.0, 0.0, 3.0],
+        value: vec![100.0, 50.0, 0.0],
+        conversion_time_ms: vec![0; 3],
+    }
+}
+
+/// Three journeys: a > b > c (converts), d (converts twice), e > f (does not convert).
+pub fn journeys() -> JourneyColumns {
+    three_journeys(&["a", "b", "c", "d", "e", "f"], [0, 1, 2, 3, 4, 5])
+}
+
+/// Plugin parameters from `(name, value)` pairs.
+pub fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A model's answer to [`journeys`] with its `mode` parameter set (the hostile model's switch).
+pub fn in_mode(p: &Plugin, mode: &str) -> Result<(ModelOutput, Usage), PluginError> {
+    p.attribute(&mut journeys(), &params(&[("mode", mode)]))
+}
+
+/// `plugin NAME@0.0.1 (sha256:…) failed in `OP`: CAUSE` for a loaded test plugin (every
+/// plugin in tests/plugins/ is version 0.0.1).
+pub fn failed(p: &Plugin, op: &str, cause: &str) -> String {
+    format!(
+        "plugin {}@0.0.1 (sha256:{}) failed in `{op}`: {cause}",
+        p.label().name.trim_end_matches("@0.0.1"),
+        short_sha(p)
+    )
+}
+
+/// The binary with `args`, then its cache and state under `dir` and the bundled plugins on
+/// its plugin path, run in `dir`.
+pub fn ascribe_in(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ascribe"));
+    cmd.args(args)
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .arg("--state-dir")
+        .arg(dir.join("state"))
+        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
+        .current_dir(dir);
+    cmd
+}
+
+/// As [`ascribe_in`], for a command that writes packages: they go to `dir/out`, and no
+/// failure is injected.
+pub fn ascribe_out(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = ascribe_in(dir, args);
+    cmd.arg("--out")
+        .arg(dir.join("out"))
+        .env_remove("ASCRIBE_FAIL_AT");
+    cmd
+}
+
+/// Runs `cmd` to the end: exit code (-1 for a signal), stdout, stderr.
+pub fn outcome(cmd: &mut Command) -> (i32, String, String) {
+    let o: Output = cmd.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+/// Runs the binary in `dir` with its cache and state under it, and nothing more: for the
+/// commands that take no `--out`.
+pub fn run_plain(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    outcome(&mut ascribe_in(dir, args))
+}
+
+/// Runs the binary in `dir` (state, cache and output under it), with `env` set.
+pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    outcome(ascribe_out(dir, args).envs(env.iter().copied()))
+}
+
+/// `track-source` on `file` with the full detail, then `extra`.
+pub fn track(file: &Path, extra: &[&str]) -> Vec<String> {
+    let mut a = vec![
+        "track-source".to_string(),
+        "--campaign-file".into(),
+        file.display().to_string(),
+        "--detail".into(),
+        "full".into(),
+    ];
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
+/// `v` as the `&str`s a command takes.
+pub fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// `text` with its one `old` (asserted to be there once) replaced by `new`.
+pub fn replace(text: &str, old: &str, new: &str) -> String {
+    assert_eq!(text.matches(old).count(), 1, "{old}");
+    text.replace(old, new)
+}
+
+/// The first 12 hex digits of a file's sha256, as errors name a plugin.
+pub fn sha12(path: &Path) -> String {
+    ascribe::runtime::cache::sha256_hex(&std::fs::read(path).unwrap())[..12].to_string()
+}
+
+/// A copy of the demo campaign in a temporary directory, with `edit` applied to its text.
+pub fn campaign_copy(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = workspace().join("fixtures/campaigns");
+    copy_dir(&src.join("data"), &dir.path().join("data"));
+    let text = edit(std::fs::read_to_string(src.join("ai-launch-tour.toml")).unwrap());
+    let file = dir.path().join("ai-launch-tour.toml");
+    std::fs::write(&file, text).unwrap();
+    (dir, file)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// `track-source` on `file` (with `extra`) in `dir`, as [`run_in`] runs it.
+pub fn track_in(dir: &Path, file: &Path, extra: &[&str]) -> (i32, String, String) {
+    run_in(dir, &args(&track(file, extra)), &[])
 }

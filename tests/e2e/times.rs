@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::hostile::{args, run_in, track};
 use crate::support::*;
 
 const HEAD: &str = r#"id = "times"
@@ -73,7 +72,7 @@ fn campaign(text: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) 
 
 /// Runs `track-source` on the campaign: exit code, stderr.
 fn run(dir: &Path, file: &Path) -> (i32, String) {
-    let (code, _, err) = run_in(dir, &args(&track(file, &[])), &[]);
+    let (code, _, err) = track_in(dir, file, &[]);
     assert!(!err.contains("panicked"), "{err}");
     (code, err)
 }

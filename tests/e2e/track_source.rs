@@ -2,8 +2,7 @@
 //! independent computation over the fixture files and the generator's manifest.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
@@ -16,6 +15,17 @@ pub fn fixture_campaign() -> PathBuf {
     workspace().join("fixtures/campaigns/ai-launch-tour.toml")
 }
 
+/// Every file of a track-source package.
+const PACKAGE_FILES: [&str; 7] = [
+    "report.json",
+    "summary.md",
+    "dashboard.html",
+    "actions.md",
+    "contribution.csv",
+    "credits.csv",
+    "rejects.csv",
+];
+
 pub struct Run {
     pub status: i32,
     pub stdout: String,
@@ -26,20 +36,11 @@ pub struct Run {
 /// Runs the binary with a private cache, state directory and output directory.
 pub fn ascribe(args: &[&str]) -> Run {
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_ascribe"))
-        .args(args)
-        .arg("--cache-dir")
-        .arg(out.path().join("cache"))
-        .arg("--state-dir")
-        .arg(out.path().join("state"))
-        .env("ASCRIBE_PLUGIN_PATH", target_dir().join("plugins"))
-        .current_dir(out.path())
-        .output()
-        .unwrap();
+    let (status, stdout, stderr) = outcome(&mut ascribe_in(out.path(), args));
     Run {
-        status: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into(),
-        stderr: String::from_utf8_lossy(&o.stderr).into(),
+        status,
+        stdout,
+        stderr,
         out,
     }
 }
@@ -359,15 +360,7 @@ fn demo_totals_match_an_independent_computation() {
     );
 
     // The package is whole, and nothing personal is in it.
-    for f in [
-        "report.json",
-        "summary.md",
-        "dashboard.html",
-        "actions.md",
-        "contribution.csv",
-        "credits.csv",
-        "rejects.csv",
-    ] {
+    for f in PACKAGE_FILES {
         let text = std::fs::read_to_string(pkg.join(f)).unwrap();
         assert!(!has_email(&text), "{f} holds an e-mail address");
     }
@@ -419,15 +412,7 @@ fn same_inputs_give_byte_identical_packages() {
         pb.file_name(),
         "the run id derives from the inputs"
     );
-    for f in [
-        "report.json",
-        "summary.md",
-        "dashboard.html",
-        "actions.md",
-        "contribution.csv",
-        "credits.csv",
-        "rejects.csv",
-    ] {
+    for f in PACKAGE_FILES {
         assert_eq!(
             std::fs::read(pa.join(f)).unwrap(),
             std::fs::read(pb.join(f)).unwrap(),
@@ -495,37 +480,24 @@ fn err_of(args: &[&str]) -> (i32, String) {
     (r.status, r.stderr)
 }
 
+/// `track-source --campaign-file FILE EXTRA…`: exit code, stderr.
+fn track_err(file: &str, extra: &[&str]) -> (i32, String) {
+    err_of(&[&["track-source", "--campaign-file", file], extra].concat())
+}
+
 #[test]
 fn command_errors_say_what_and_where() {
     let f = fixture_campaign();
     let f = f.to_str().unwrap();
-    let (code, e) = err_of(&[
-        "track-source",
-        "--campaign-file",
-        f,
-        "--dimensions",
-        "partner,colour",
-    ]);
+    let (code, e) = track_err(f, &["--dimensions", "partner,colour"]);
     assert_eq!(code, 2);
     assert!(e.contains("`colour` is not a dimension; valid dimensions: partner, channel, asset, campaign, region, segment, source, medium, touch_type"), "{e}");
 
-    let (code, e) = err_of(&[
-        "track-source",
-        "--campaign-file",
-        f,
-        "--window",
-        "fortnight",
-    ]);
+    let (code, e) = track_err(f, &["--window", "fortnight"]);
     assert_eq!(code, 2);
     assert!(e.contains("`fortnight` is not a window: use 7d, 30d, any Nd (1–3650), campaign, or FROM..TO with dates as YYYY-MM-DD"), "{e}");
 
-    let (code, e) = err_of(&[
-        "track-source",
-        "--campaign-file",
-        f,
-        "--attribution-model",
-        "crystal-ball",
-    ]);
+    let (code, e) = track_err(f, &["--attribution-model", "crystal-ball"]);
     assert_eq!(code, 1);
     // Each model once, and no normalizer among them (issue 16: the list repeated
     // first-touch and offered salesforce as a model).
@@ -555,22 +527,14 @@ fn command_errors_say_what_and_where() {
         )
     );
 
-    let (code, e) = err_of(&["track-source", "--campaign-file", f, "--param", "half_life"]);
+    let (code, e) = track_err(f, &["--param", "half_life"]);
     assert_eq!(code, 2);
     assert!(
         e.contains("`half_life` is not a parameter: write NAME=VALUE, e.g. half_life=14d"),
         "{e}"
     );
 
-    let (code, e) = err_of(&[
-        "track-source",
-        "--campaign-file",
-        f,
-        "--param",
-        "first=0.9",
-        "--param",
-        "last=0.9",
-    ]);
+    let (code, e) = track_err(f, &["--param", "first=0.9", "--param", "last=0.9"]);
     assert_eq!(code, 1);
     assert!(
         e.starts_with("error: plugin position-based@1.0.0 (sha256:"),
@@ -581,33 +545,10 @@ fn command_errors_say_what_and_where() {
         "{e}"
     );
 
-    let (code, e) = err_of(&["track-source", "--campaign-file", "/nonexistent/c.toml"]);
+    let (code, e) = track_err("/nonexistent/c.toml", &[]);
     assert_eq!(code, 1);
     assert_eq!(
         e.trim_end(),
         "error: /nonexistent/c.toml: cannot read the campaign file: No such file or directory (os error 2)"
     );
-}
-
-/// A copy of the demo campaign in a temporary directory, with `edit` applied to its text.
-pub fn campaign_copy(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let src = workspace().join("fixtures/campaigns");
-    copy_dir(&src.join("data"), &dir.path().join("data"));
-    let text = edit(std::fs::read_to_string(src.join("ai-launch-tour.toml")).unwrap());
-    let file = dir.path().join("ai-launch-tour.toml");
-    std::fs::write(&file, text).unwrap();
-    (dir, file)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }

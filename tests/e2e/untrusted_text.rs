@@ -5,9 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::hostile::{args, replace, run_in, track};
-use crate::support::hostile;
-use crate::track_source::campaign_copy;
+use crate::support::*;
 
 /// The hostile texts, each marked so a leak is found wherever it lands.
 const LEAKY_ASSETS: [(&str, &str); 4] = [
@@ -102,10 +100,10 @@ fn no_address_escape_or_formula_leaves_through_any_output() {
         "hostile-model",
         "[models.params]\nmode = \"leaky-notes\"\n",
     )));
-    let (code, stdout, stderr) = run_in(
+    let (code, stdout, stderr) = track_in(
         dir.path(),
-        &args(&track(&file, &["--dimensions", "partner,channel,asset"])),
-        &[],
+        &file,
+        &["--dimensions", "partner,channel,asset"],
     );
     assert_eq!(code, 0, "{stderr}");
     assert_clean("stdout", &stdout);
@@ -202,7 +200,7 @@ fn a_model_refusal_reaches_the_terminal_and_the_plan_clean() {
         "hostile-model",
         "[models.params]\nmode = \"leaky-refusal\"\n",
     )));
-    let (code, stdout, stderr) = run_in(dir.path(), &args(&track(&file, &[])), &[]);
+    let (code, stdout, stderr) = track_in(dir.path(), &file, &[]);
     assert_eq!(code, 1, "{stdout}");
     assert_clean("stderr", &stderr);
     assert!(
