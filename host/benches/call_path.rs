@@ -12,7 +12,6 @@
 // Bench output is ours, not partner text: host/clippy.toml's print ban is for the host.
 #![allow(clippy::disallowed_macros)]
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use ascribe::runtime::model::JourneyColumns;
@@ -43,9 +42,7 @@ fn main() {
         j.value.push(1000.0);
         j.conversion_time_ms.push((i * 1000 + per) as i64);
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let target = support::target();
     let cache = tempfile::tempdir().unwrap();
     let rt = Runtime::new(RuntimeOptions {
         fuel: false,

@@ -23,6 +23,9 @@ use ascribe::commands::compare::{self, Grouping, ModelSpec};
 use ascribe::pipeline::attribute::{self, Dimension, Key, Kind, Window, WindowSpec};
 use ascribe::runtime::{Runtime, RuntimeOptions};
 
+mod support;
+use support::{median, target, workspace};
+
 const NINE: [&str; 9] = [
     "first-touch",
     "last-touch",
@@ -34,23 +37,6 @@ const NINE: [&str; 9] = [
     "markov",
     "shapley",
 ];
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn target() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| {
-            if p.is_relative() {
-                workspace().join(p)
-            } else {
-                p
-            }
-        })
-        .unwrap_or_else(|| workspace().join("target"))
-}
 
 /// The 1M-touch campaign file, generated on first use.
 fn generated_campaign() -> PathBuf {
@@ -85,11 +71,6 @@ fn generated_campaign() -> PathBuf {
     std::fs::rename(&tmp, &dir).unwrap();
     assert!(file.is_file(), "{} was not generated", file.display());
     file
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn ms(d: Duration) -> String {

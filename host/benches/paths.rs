@@ -29,13 +29,7 @@ use ascribe_sdk::Params;
 use ascribe_sdk::model::{Journeys, Model};
 
 mod support;
-use support::{load, write_json};
-
-fn target() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-}
+use support::{load, median, target, write_json};
 
 fn table_file() -> PathBuf {
     if let Some(f) = std::env::args()
@@ -133,11 +127,6 @@ fn run_binary(file: &Path, scratch: &Path, args: &[&str]) -> Run {
         cpu: f[1] + f[2],
         peak_kib: f[0] as u64,
     }
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn to_sdk(c: &JourneyColumns) -> Journeys {

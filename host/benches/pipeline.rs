@@ -20,13 +20,7 @@ use ascribe::pipeline::attribute::{self, Key, Kind, Window, WindowSpec};
 use ascribe::runtime::{Limits, Runtime, RuntimeOptions};
 
 mod support;
-use support::{load, write_json};
-
-fn target() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-}
+use support::{load, target, write_json};
 
 fn campaign_for(n: u64) -> PathBuf {
     let dir = target().join(format!("bench-data/campaign-{n}"));

@@ -1,7 +1,37 @@
-//! What the benchmarks share: where their figures go, and the machine's load beside them.
-//! (A directory module, so cargo does not take it for a benchmark of its own.)
+//! What the benchmarks share: where the workspace and its build are, the median of a
+//! sample, where their figures go, and the machine's load beside them. (A directory
+//! module, so cargo does not take it for a benchmark of its own.)
+
+#![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// The workspace root (benchmarks run in `host/`).
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The cargo target directory: `CARGO_TARGET_DIR` (a relative one from the workspace
+/// root), else `target/` in the workspace.
+pub fn target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| {
+            if p.is_relative() {
+                workspace().join(p)
+            } else {
+                p
+            }
+        })
+        .unwrap_or_else(|| workspace().join("target"))
+}
+
+/// The middle of a sample of times (the upper middle of an even one).
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
 
 /// The 1-minute load average: other work on the machine inflates wall times.
 pub fn load() -> String {
