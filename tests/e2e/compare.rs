@@ -43,15 +43,7 @@ fn compare_run(file: &str, extra: &[&str]) -> Run {
 
 /// The one comparison package the run wrote: `out/<campaign>/compare-<run-id>/`.
 fn package(run: &Run, campaign: &str) -> PathBuf {
-    let base = run.dir.path().join("out").join(campaign);
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&base)
-        .unwrap_or_else(|e| panic!("{}: {e}\nstderr:\n{}", base.display(), run.stderr))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    assert_eq!(dirs.len(), 1, "one package: {dirs:?}");
-    let dir = dirs.pop().unwrap();
+    let dir = only_package(&run.dir.path().join("out").join(campaign), &run.stderr);
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     assert!(name.starts_with("compare-"), "{name}");
     for f in ["compare.html", "compare.csv", "compare.json"] {

@@ -76,6 +76,19 @@ pub fn sha256_of(path: &Path) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The one directory in `base`, asserted to be the only one: the package a run wrote.
+/// `stderr`, the run's, goes into the panic when `base` cannot be read.
+pub fn only_package(base: &Path, stderr: &str) -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(base)
+        .unwrap_or_else(|e| panic!("{}: {e}\nstderr:\n{stderr}", base.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "one package: {dirs:?}");
+    dirs.pop().unwrap()
+}
+
 /// Three journeys over `keys`, touched as `touch_key` (six touches): touches 0-2 convert
 /// once for 100, touch 3 twice for 50, touches 4-5 do not convert (3 nulls).
 pub fn three_journeys(keys: &[&str], touch_key: [u32; 6]) -> JourneyColumns {

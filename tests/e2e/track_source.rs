@@ -46,15 +46,7 @@ pub fn ascribe(args: &[&str]) -> Run {
 }
 
 pub fn package(run: &Run) -> PathBuf {
-    let base = run.out.path().join("out/ai-launch-tour");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&base)
-        .unwrap_or_else(|e| panic!("{}: {e}\n{}", base.display(), run.stderr))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    assert_eq!(dirs.len(), 1, "one package: {dirs:?}");
-    dirs.pop().unwrap()
+    only_package(&run.out.path().join("out/ai-launch-tour"), &run.stderr)
 }
 
 fn dec(v: &Value) -> Decimal {
