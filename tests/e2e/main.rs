@@ -12,6 +12,7 @@ mod bounds;
 mod cache;
 mod compare;
 mod contracts;
+mod credits;
 mod dashboard;
 mod files;
 mod hostile;

@@ -71,6 +71,9 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
         "segment",
         "amount",
         "currency",
+        "model",
+        "weight",
+        "key",
     ])?;
     for a in runs {
         for cr in &a.credits {
@@ -92,6 +95,9 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
                 .text(ds.symbols.name(t.segment))
                 .num(cur.units(cr.units as i128).decimal())
                 .text(cur.code())
+                .text(&a.run.model)
+                .num(cr.weight)
+                .text(&a.journeys.key)
                 .end_row()?;
         }
     }

@@ -241,17 +241,6 @@ pub struct Column {
     pub timing: Timing,
 }
 
-/// The journeys again, for one more model: `attribute` takes them by value. A copy of the
-/// columns costs a few milliseconds per million touches; building them again costs far more.
-fn copy_journeys(j: &JourneySet) -> JourneySet {
-    JourneySet {
-        kind: j.kind,
-        cols: j.cols.clone(),
-        conversion_of: j.conversion_of.clone(),
-        touch_index: j.touch_index.clone(),
-    }
-}
-
 /// An error for the column, all of its chain (cleaned with the rest when sealed).
 fn error_text(e: &anyhow::Error) -> String {
     format!("{e:#}")
@@ -292,7 +281,15 @@ fn run_one(
     params.extend(m.params.iter().cloned());
     col.params = attribute::params_in_force(&plugin, &params);
     let started = Instant::now();
-    col.result = match attribute::attribute(c, ds, copy_journeys(journeys), &plugin, &params) {
+    col.result = match attribute::attribute(
+        c,
+        ds,
+        // `attribute` takes the journeys by value: a copy costs a few milliseconds per
+        // million touches, building them again far more.
+        journeys.clone(),
+        &plugin,
+        &params,
+    ) {
         Ok(a) => {
             col.notes = a.run.notes.clone();
             Ok(grouping.sum(ds, &a.credits))

@@ -186,6 +186,8 @@ pub struct JourneySet {
     pub conversion_of: Vec<Option<usize>>,
     /// Column touch → index into `Dataset::touches`.
     pub touch_index: Vec<u32>,
+    /// The attribution key the touches were grouped by (`channel`, `channel:asset`).
+    pub key: String,
 }
 
 impl JourneySet {
@@ -414,6 +416,7 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
         cols,
         conversion_of,
         touch_index,
+        key: key.name(),
     }
 }
 
