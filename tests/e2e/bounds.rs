@@ -11,13 +11,6 @@ use ascribe::runtime::normalizer::SourceInfo;
 
 use crate::support::*;
 
-fn source() -> SourceInfo {
-    SourceInfo {
-        kind: "map".into(),
-        file_name: "x.csv".into(),
-    }
-}
-
 /// What the greedy plugin's `inflate` answer to one chunk costs the host, as counted:
 /// 100,000 touches, each a 1,200-byte person, `greedy.invalid`, `greedy`.
 const INFLATED: u64 = 100_000
@@ -30,7 +23,7 @@ const INFLATED: u64 = 100_000
 fn a_normalizer_inflating_its_records_is_refused_at_the_host_budget() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-normalizer"));
-    let mut s = p.open(&source(), &params(&[("mode", "inflate")])).unwrap();
+    let mut s = open_in_mode(&p, "inflate").unwrap();
     // 1 MiB of input: the budget is 16 MiB + 40 MiB; the answer is 138 MiB.
     let err = s.push(&vec![b'\n'; 1 << 20]).unwrap_err().to_string();
     assert_eq!(INFLATED.div_ceil(1 << 20), 138);
@@ -50,9 +43,7 @@ fn a_normalizer_inflating_its_records_is_refused_at_the_host_budget() {
             Limits::default().with_host_memory(Some(200)).unwrap(),
         )
         .unwrap();
-    let mut s = roomy
-        .open(&source(), &params(&[("mode", "inflate")]))
-        .unwrap();
+    let mut s = open_in_mode(&roomy, "inflate").unwrap();
     s.push(&vec![b'\n'; 1 << 20]).unwrap();
     assert_eq!(s.host_bytes(), INFLATED);
     assert_eq!(
@@ -195,9 +186,7 @@ fn the_bundled_normalizers_keep_far_inside_their_budget_on_the_demo() {
 fn records_a_row_are_counted_across_calls() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-normalizer"));
-    let mut s = p
-        .open(&source(), &params(&[("mode", "rows-across-calls")]))
-        .unwrap();
+    let mut s = open_in_mode(&p, "rows-across-calls").unwrap();
     // 16 records for row 3 in the first call: allowed.
     s.push(b"a\nb\nc\n").unwrap();
     // 16 more in the next: before the fix each call was judged alone.
@@ -215,7 +204,7 @@ fn records_a_row_are_counted_across_calls() {
 fn control_characters_from_a_normalizer_are_stored_clean() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-normalizer"));
-    let mut s = p.open(&source(), &params(&[("mode", "nul")])).unwrap();
+    let mut s = open_in_mode(&p, "nul").unwrap();
     let b = s.push(b"a\nb\nc\n").unwrap();
     assert_eq!(b.touches.campaign.get(0), "spring\u{fffd}launch");
     assert_eq!(b.touches.segment.get(0), "\u{fffd}]0;pwned\u{fffd}");
@@ -252,7 +241,7 @@ fn control_characters_from_a_normalizer_are_stored_clean() {
 fn a_plugin_that_exits_is_named_as_such_without_a_backtrace() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-normalizer"));
-    let mut s = p.open(&source(), &params(&[("mode", "exit")])).unwrap();
+    let mut s = open_in_mode(&p, "exit").unwrap();
     assert_eq!(
         s.push(b"a\n").unwrap_err().to_string(),
         failed(

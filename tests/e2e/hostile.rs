@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use ascribe::runtime::normalizer::SourceInfo;
 use ascribe::runtime::sandbox::{FIXED_WALL_CLOCK_SECS, RANDOM_SEED, seeded_bytes};
 use ascribe::runtime::{Cause, Limits, Plugin, Runtime};
 use serde_json::Value;
@@ -288,15 +287,7 @@ fn the_sandbox_grants_nothing() {
 
 /// Opens a normalizer session and pushes one chunk of three lines, then finishes.
 fn normalize_lines(p: &Plugin, mode: &str) -> Result<u64, String> {
-    let mut s = p
-        .open(
-            &SourceInfo {
-                kind: "map".into(),
-                file_name: "x.csv".into(),
-            },
-            &params(&[("mode", mode)]),
-        )
-        .map_err(|e| e.to_string())?;
+    let mut s = open_in_mode(p, mode).map_err(|e| e.to_string())?;
     s.push(b"a\nb\nc\n").map_err(|e| e.to_string())?;
     s.finish().map_err(|e| e.to_string())?;
     Ok(s.rows_read())

@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use ascribe::runtime::normalizer::{Batch, SourceInfo};
+use ascribe::runtime::normalizer::Batch;
 use ascribe::runtime::{Limits, Plugin, PluginError, Runtime, RuntimeOptions};
 use serde_json::Value;
 
@@ -387,13 +387,7 @@ fn normalize_all(
     data: &[u8],
     params: &[(String, String)],
 ) -> Result<Vec<Batch>, PluginError> {
-    let mut s = p.open(
-        &SourceInfo {
-            kind: "map".into(),
-            file_name: "sample.csv".into(),
-        },
-        params,
-    )?;
+    let mut s = p.open(&map_source("sample.csv"), params)?;
     let mut batches = vec![];
     for c in data.chunks(1 << 20) {
         batches.push(s.push(c)?);
@@ -424,13 +418,7 @@ fn assert_template_normalizer_runs_in_the_host(b: &Built) {
     assert_eq!(out.touches.asset.get(3), "carousel \"v2\", square");
     // A bad parameter is refused as the contract says.
     let err = p
-        .open(
-            &SourceInfo {
-                kind: "map".into(),
-                file_name: "x.csv".into(),
-            },
-            &[("delimiter".into(), "#".into())],
-        )
+        .open(&map_source("x.csv"), &[("delimiter".into(), "#".into())])
         .err()
         .unwrap();
     assert!(
@@ -1350,10 +1338,7 @@ fn python_example_normalizer_builds_and_runs_in_the_host() {
     let data = std::fs::read(example.join("sample/attendees.csv")).unwrap();
     let mut s = p
         .open(
-            &SourceInfo {
-                kind: "map".into(),
-                file_name: "agents-in-production.csv".into(),
-            },
+            &map_source("agents-in-production.csv"),
             &[("min_minutes".into(), "5".into())],
         )
         .unwrap();
@@ -1392,10 +1377,7 @@ fn python_example_normalizer_builds_and_runs_in_the_host() {
     // A parameter the Python code refuses reaches the host as the contract's error.
     let err = p
         .open(
-            &SourceInfo {
-                kind: "map".into(),
-                file_name: "x.csv".into(),
-            },
+            &map_source("x.csv"),
             &[("min_minutes".into(), "soon".into())],
         )
         .err()

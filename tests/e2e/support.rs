@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use ascribe::runtime::model::{JourneyColumns, ModelOutput};
-use ascribe::runtime::{Limits, Plugin, PluginError, Runtime, RuntimeOptions, Usage};
+use ascribe::runtime::normalizer::SourceInfo;
+use ascribe::runtime::{Limits, Plugin, PluginError, Runtime, RuntimeOptions, Session, Usage};
 
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -112,6 +113,14 @@ pub fn journeys() -> JourneyColumns {
     three_journeys(&["a", "b", "c", "d", "e", "f"], [0, 1, 2, 3, 4, 5])
 }
 
+/// A `map` source reading `file_name`, as a normalizer is opened on one.
+pub fn map_source(file_name: &str) -> SourceInfo {
+    SourceInfo {
+        kind: "map".into(),
+        file_name: file_name.into(),
+    }
+}
+
 /// Plugin parameters from `(name, value)` pairs.
 pub fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter()
@@ -122,6 +131,12 @@ pub fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
 /// A model's answer to [`journeys`] with its `mode` parameter set (the hostile model's switch).
 pub fn in_mode(p: &Plugin, mode: &str) -> Result<(ModelOutput, Usage), PluginError> {
     p.attribute(&mut journeys(), &params(&[("mode", mode)]))
+}
+
+/// A normalizer's session on a map source `x.csv` with its `mode` parameter set (the
+/// hostile normalizer's switch).
+pub fn open_in_mode<'p>(p: &'p Plugin, mode: &str) -> Result<Session<'p>, PluginError> {
+    p.open(&map_source("x.csv"), &params(&[("mode", mode)]))
 }
 
 /// `plugin NAME@0.0.1 (sha256:…) failed in `OP`: CAUSE` for a loaded test plugin (every
