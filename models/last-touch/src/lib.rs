@@ -105,21 +105,15 @@ mod tests {
 
     #[test]
     fn random_journeys_keep_the_invariants() {
-        let mut rng = Rng::new(11);
-        for round in 0..20 {
-            let keys = 1 + rng.below(8);
-            let rows = random_rows(&mut rng, 200, keys, 1 + round % 10);
-            check_order_independent::<LastTouch>(&mut rng, &rows, keys, &[("skip", "k0")]);
-            let out = check_order_independent::<LastTouch>(&mut rng, &rows, keys, &[]);
+        check_random_rounds_then::<LastTouch>(11, 10, &[&[("skip", "k0")], &[]], |j, out| {
             // Exactly one touch of each non-empty journey carries weight 1.
-            let j = build(&rows, keys);
             for jr in j.iter() {
                 let w = &out.weights[jr.start..jr.start + jr.len()];
                 if !w.is_empty() {
                     assert_eq!(w.iter().filter(|&&x| x == 1.0).count(), 1);
                 }
             }
-        }
+        });
     }
 
     #[test]

@@ -59,18 +59,13 @@ mod tests {
 
     #[test]
     fn random_journeys_keep_the_invariants() {
-        let mut rng = Rng::new(12);
-        for round in 0..20 {
-            let keys = 1 + rng.below(8);
-            let rows = random_rows(&mut rng, 200, keys, 1 + round % 12);
-            let out = check_order_independent::<Linear>(&mut rng, &rows, keys, &[]);
-            let j = build(&rows, keys);
+        check_random_rounds_then::<Linear>(12, 12, &[&[]], |j, out| {
             for jr in j.iter() {
                 for &w in &out.weights[jr.start..jr.start + jr.len()] {
                     assert_eq!(w, 1.0 / jr.len() as f64);
                 }
             }
-        }
+        });
     }
 
     #[test]

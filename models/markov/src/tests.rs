@@ -5,16 +5,6 @@ use ascribe_sdk::model::{Journeys, JourneysBuilder, ModelError, run};
 use super::*;
 use ascribe_sdk::testing::*;
 
-fn score<'a>(out: &'a Output, name: &str) -> &'a [f64] {
-    &out.scores.iter().find(|(n, _)| n == name).unwrap().1
-}
-
-/// Scores by key name.
-fn by_key(j: &Journeys, out: &Output, name: &str, key: &str) -> f64 {
-    let i = j.keys.iter().position(|k| k == key).unwrap();
-    score(out, name)[i]
-}
-
 #[test]
 fn hand_computed_order_1_with_a_cycle() {
     // Paths (c = conversions, n = nulls, v = value), weight w = c + n:
@@ -60,9 +50,7 @@ fn hand_computed_order_1_with_a_cycle() {
         1e-15,
     );
     let want = [10.0 / 21.0, 11.0 / 21.0, 1.0, 1.0, 11.0 / 21.0, 10.0 / 21.0];
-    for (w, e) in out.weights.iter().zip(want) {
-        close(*w, e, 1e-15);
-    }
+    close_all(&out.weights, &want, 1e-15);
     let fx = removal_effects(&j, 1, DENSE_MAX).unwrap();
     close(fx.p_conv, 0.5, 1e-15);
     close(fx.value, 75.0, 1e-12);
@@ -109,9 +97,7 @@ fn hand_computed_order_2() {
         close(by_key(&j, &out, "value-removal-effect", k), re, 1e-15);
     }
     let want = [2.0 / 17.0, 6.0 / 17.0, 9.0 / 17.0];
-    for (w, e) in out.weights[..3].iter().zip(want) {
-        close(*w, e, 1e-15);
-    }
+    close_all(&out.weights[..3], &want, 1e-15);
     let fx = removal_effects(&j, 2, DENSE_MAX).unwrap();
     assert_eq!(fx.states, 4);
     close(fx.p_conv, 0.5, 1e-15);

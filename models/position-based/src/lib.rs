@@ -111,39 +111,22 @@ mod tests {
         j.check().unwrap();
         let out = run::<PositionBased>(&j, &[]).unwrap();
         let want = [0.4, 0.1, 0.1, 0.4, 0.4, 0.2, 0.4, 0.5, 0.5, 1.0];
-        for (w, e) in out.weights.iter().zip(want) {
-            close(*w, e, 1e-15);
-        }
+        close_all(&out.weights, &want, 1e-15);
         // first = 0.5, last = 0.3: middle 0.2.
         // n = 4: 0.5, 0.1, 0.1, 0.3; n = 3: 0.5, 0.2, 0.3;
         // n = 2: 0.5 / 0.8 = 0.625 and 0.3 / 0.8 = 0.375; n = 1: 1.
         let out = run::<PositionBased>(&j, &[("first", "0.5"), ("last", "0.3")]).unwrap();
         let want = [0.5, 0.1, 0.1, 0.3, 0.5, 0.2, 0.3, 0.625, 0.375, 1.0];
-        for (w, e) in out.weights.iter().zip(want) {
-            close(*w, e, 1e-15);
-        }
+        close_all(&out.weights, &want, 1e-15);
         // first = last = 0: everything to the middle; two touches split evenly.
         let out = run::<PositionBased>(&j, &[("first", "0"), ("last", "0")]).unwrap();
         let want = [0.0, 0.5, 0.5, 0.0, 0.0, 1.0, 0.0, 0.5, 0.5, 1.0];
-        for (w, e) in out.weights.iter().zip(want) {
-            close(*w, e, 1e-15);
-        }
+        close_all(&out.weights, &want, 1e-15);
     }
 
     #[test]
     fn random_journeys_keep_the_invariants() {
-        let mut rng = Rng::new(14);
-        for round in 0..20 {
-            let keys = 1 + rng.below(8);
-            let rows = random_rows(&mut rng, 200, keys, 1 + round % 12);
-            check_order_independent::<PositionBased>(&mut rng, &rows, keys, &[]);
-            check_order_independent::<PositionBased>(
-                &mut rng,
-                &rows,
-                keys,
-                &[("first", "0.7"), ("last", "0.3")],
-            );
-        }
+        check_random_rounds::<PositionBased>(14, 12, &[&[], &[("first", "0.7"), ("last", "0.3")]]);
     }
 
     #[test]

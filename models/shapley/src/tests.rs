@@ -3,15 +3,6 @@ use ascribe_sdk::model::{Journeys, JourneysBuilder, ModelError, run};
 use super::*;
 use ascribe_sdk::testing::*;
 
-fn score<'a>(out: &'a Output, name: &str) -> &'a [f64] {
-    &out.scores.iter().find(|(n, _)| n == name).unwrap().1
-}
-
-fn by_key(j: &Journeys, out: &Output, name: &str, key: &str) -> f64 {
-    let i = j.keys.iter().position(|k| k == key).unwrap();
-    score(out, name)[i]
-}
-
 #[test]
 fn hand_computed_two_keys() {
     // Journeys by key set (c = conversions, n = nulls):
@@ -37,9 +28,7 @@ fn hand_computed_two_keys() {
     close(by_key(&j, &out, "conversions", "a"), 1.75, 1e-14);
     close(by_key(&j, &out, "conversions", "b"), 5.25, 1e-14);
     let want = [1.0, 1.0, 0.25, 0.75, 0.375, 0.25, 0.375];
-    for (w, e) in out.weights.iter().zip(want) {
-        close(*w, e, 1e-15);
-    }
+    close_all(&out.weights, &want, 1e-15);
     assert_eq!(
         out.notes,
         vec!["shapley: 2 keys, exact over all 4 coalitions"]

@@ -103,9 +103,7 @@ mod tests {
             2f64.sqrt() - 1.0,
             2.0 - 2f64.sqrt(),
         ];
-        for (w, e) in out.weights.iter().zip(want) {
-            close(*w, e, 1e-15);
-        }
+        close_all(&out.weights, &want, 1e-15);
         // Half-life 1 week written another way gives the same; 14 days halves the decay rate:
         //   journey 1: 0.5^(14/14) = 0.5, 0.5^(7/14) = 1/√2, 1 -> divided by 1.5 + 1/√2.
         let same = run::<TimeDecay>(&j, &[("half_life", "1w")]).unwrap();
@@ -132,13 +130,7 @@ mod tests {
 
     #[test]
     fn random_journeys_keep_the_invariants() {
-        let mut rng = Rng::new(13);
-        for round in 0..20 {
-            let keys = 1 + rng.below(8);
-            let rows = random_rows(&mut rng, 200, keys, 1 + round % 12);
-            check_order_independent::<TimeDecay>(&mut rng, &rows, keys, &[]);
-            check_order_independent::<TimeDecay>(&mut rng, &rows, keys, &[("half_life", "36h")]);
-        }
+        check_random_rounds::<TimeDecay>(13, 12, &[&[], &[("half_life", "36h")]]);
     }
 
     #[test]

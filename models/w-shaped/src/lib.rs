@@ -15,123 +15,52 @@
 //! - If every share present is 0 (possible only with non-default parameters), the touches
 //!   split evenly.
 
+use ascribe_sdk::Params;
 use ascribe_sdk::model::{
-    FIRST_TOUCH, Info, Inputs, Journeys, LEAD_CREATION, Model, ModelError, OPPORTUNITY_CREATION,
-    Output,
+    FIRST_TOUCH, Info, Journeys, LEAD_CREATION, Model, ModelError, OPPORTUNITY_CREATION, Output,
 };
-use ascribe_sdk::{ParamSpec, Params};
+
+#[path = "../../shared/milestones.rs"]
+mod milestones;
+use milestones::Milestone;
 
 pub struct WShaped;
 
-/// Slack for the shares' sum ≤ 1 check.
-const TOLERANCE: f64 = 1e-12;
-
-/// Milestone-based weights for one journey: `milestones` pairs a flag bit with its share,
-/// `others` is the share of the touches with none of those bits. Writes weights summing to 1
-/// into `w` (which has one slot per touch; `flags` may be all zero, see the module docs).
-fn milestone_weights(flags: &[u8], milestones: &[(u8, f64)], others: f64, w: &mut [f64]) {
-    let n = w.len();
-    if n == 0 {
-        return;
-    }
-    // With no flags at all, index 0 is the first touch and the last touch the
-    // opportunity-creation touch.
-    let unflagged = flags.iter().all(|&f| f == 0);
-    let flag = |i: usize| {
-        if unflagged {
-            (if i == 0 { FIRST_TOUCH } else { 0 })
-                | (if i == n - 1 { OPPORTUNITY_CREATION } else { 0 })
-        } else {
-            flags[i]
-        }
-    };
-    w.fill(0.0);
-    let all_bits = milestones.iter().fold(0u8, |a, &(b, _)| a | b);
-    for &(bit, share) in milestones {
-        let holders = (0..n).filter(|&i| flag(i) & bit != 0).count();
-        if holders > 0 {
-            let each = share / holders as f64;
-            for (i, x) in w.iter_mut().enumerate() {
-                if flag(i) & bit != 0 {
-                    *x += each;
-                }
-            }
-        }
-    }
-    let rest = (0..n).filter(|&i| flag(i) & all_bits == 0).count();
-    if rest > 0 {
-        let each = others / rest as f64;
-        for (i, x) in w.iter_mut().enumerate() {
-            if flag(i) & all_bits == 0 {
-                *x += each;
-            }
-        }
-    }
-    let sum: f64 = w.iter().sum();
-    if sum > 0.0 {
-        for x in w.iter_mut() {
-            *x /= sum;
-        }
-    } else {
-        w.fill(1.0 / n as f64);
-    }
-}
+/// The milestones and their shares' parameters, in order.
+const MILESTONES: [Milestone; 3] = [
+    Milestone {
+        bit: FIRST_TOUCH,
+        param: "first",
+        default: "0.3",
+        touch: "first",
+    },
+    Milestone {
+        bit: LEAD_CREATION,
+        param: "lead",
+        default: "0.3",
+        touch: "lead-creation",
+    },
+    Milestone {
+        bit: OPPORTUNITY_CREATION,
+        param: "opportunity",
+        default: "0.3",
+        touch: "opportunity-creation",
+    },
+];
 
 impl Model for WShaped {
     fn info() -> Info {
-        Info {
-            name: "w-shaped".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "First, lead-creation and opportunity-creation touches get fixed \
-                          shares, the other touches split the rest; absent milestones are \
-                          renormalized away."
-                .into(),
-            params: vec![
-                ParamSpec::new("first", "0.3", "Share of the first touch, in [0, 1]."),
-                ParamSpec::new(
-                    "lead",
-                    "0.3",
-                    "Share of the lead-creation touch, in [0, 1].",
-                ),
-                ParamSpec::new(
-                    "opportunity",
-                    "0.3",
-                    "Share of the opportunity-creation touch, in [0, 1]; first + lead + \
-                     opportunity must not exceed 1, the other touches share the rest.",
-                ),
-            ],
-            inputs: Inputs::MILESTONES,
-            key_scores: vec![],
-        }
+        milestones::info(
+            "w-shaped",
+            "First, lead-creation and opportunity-creation touches get fixed \
+             shares, the other touches split the rest; absent milestones are \
+             renormalized away.",
+            &MILESTONES,
+        )
     }
 
     fn attribute(input: &Journeys, params: &Params) -> Result<Output, ModelError> {
-        let first = params.f64_in("first", 0.0, 1.0)?;
-        let lead = params.f64_in("lead", 0.0, 1.0)?;
-        let opportunity = params.f64_in("opportunity", 0.0, 1.0)?;
-        let total = first + lead + opportunity;
-        if total > 1.0 + TOLERANCE {
-            return Err(ModelError::InvalidParam(format!(
-                "parameters `first` + `lead` + `opportunity` must not exceed 1 (got {first} + \
-                 {lead} + {opportunity} = {total})"
-            )));
-        }
-        let others = (1.0 - total).max(0.0);
-        let milestones = [
-            (FIRST_TOUCH, first),
-            (LEAD_CREATION, lead),
-            (OPPORTUNITY_CREATION, opportunity),
-        ];
-        let mut weights = vec![0.0; input.touches()];
-        for j in input.iter() {
-            milestone_weights(
-                j.flags,
-                &milestones,
-                others,
-                &mut weights[j.start..j.start + j.len()],
-            );
-        }
-        Ok(Output::weights(weights))
+        milestones::attribute(input, params, &MILESTONES)
     }
 }
 
@@ -148,28 +77,15 @@ mod tests {
     const O: u8 = OPPORTUNITY_CREATION;
     const C: u8 = CLOSED_WON;
 
-    fn journey(flags: &[u8]) -> JourneysBuilder {
-        let keys = ["a", "b", "c", "d", "e", "f"];
-        let t: Vec<(&str, i64, u8)> = flags
-            .iter()
-            .enumerate()
-            .map(|(i, &f)| (keys[i], i as i64, f))
-            .collect();
-        JourneysBuilder::new().journey(&t, 1.0, 0.0, 1.0, 10)
-    }
-
     fn weights(flags: &[u8], params: &[(&str, &str)]) -> Vec<f64> {
-        let j = journey(flags).build();
-        j.check().unwrap();
-        run::<WShaped>(&j, params).unwrap().weights
+        run::<WShaped>(&flagged_journey(flags), params)
+            .unwrap()
+            .weights
     }
 
     #[track_caller]
     fn assert_weights(got: &[f64], want: &[f64]) {
-        assert_eq!(got.len(), want.len());
-        for (g, w) in got.iter().zip(want) {
-            close(*g, *w, 1e-15);
-        }
+        close_all(got, want, 1e-15);
     }
 
     #[test]
@@ -222,18 +138,14 @@ mod tests {
 
     #[test]
     fn random_journeys_keep_the_invariants() {
-        let mut rng = Rng::new(15);
-        for round in 0..20 {
-            let keys = 1 + rng.below(8);
-            let rows = random_rows(&mut rng, 200, keys, 1 + round % 12);
-            check_order_independent::<WShaped>(&mut rng, &rows, keys, &[]);
-            check_order_independent::<WShaped>(
-                &mut rng,
-                &rows,
-                keys,
+        check_random_rounds::<WShaped>(
+            15,
+            12,
+            &[
+                &[],
                 &[("first", "0.5"), ("lead", "0.5"), ("opportunity", "0")],
-            );
-        }
+            ],
+        );
     }
 
     #[test]

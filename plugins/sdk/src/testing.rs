@@ -196,10 +196,77 @@ pub fn check_order_independent<M: Model>(
     a
 }
 
+/// 20 rounds of 200 random journeys over 1 to 8 keys, round `r`'s journeys at most
+/// `1 + r % max_len` touches long: each round runs [`check_order_independent`] once per
+/// parameter set, in order.
+pub fn check_random_rounds<M: Model>(seed: u64, max_len: usize, param_sets: &[&[(&str, &str)]]) {
+    check_random_rounds_then::<M>(seed, max_len, param_sets, |_, _| {});
+}
+
+/// [`check_random_rounds`], then `extra` with each round's journeys and the output of its
+/// last parameter set (for the model's own invariants).
+pub fn check_random_rounds_then<M: Model>(
+    seed: u64,
+    max_len: usize,
+    param_sets: &[&[(&str, &str)]],
+    mut extra: impl FnMut(&Journeys, &Output),
+) {
+    let mut rng = Rng::new(seed);
+    for round in 0..20 {
+        let keys = 1 + rng.below(8);
+        let rows = random_rows(&mut rng, 200, keys, 1 + round % max_len);
+        let mut out = None;
+        for params in param_sets {
+            out = Some(check_order_independent::<M>(&mut rng, &rows, keys, params));
+        }
+        extra(
+            &build(&rows, keys),
+            &out.expect("at least one parameter set"),
+        );
+    }
+}
+
+/// One converting journey whose touches carry `flags` (keys a, b, c, … one an hour).
+pub fn flagged_journey(flags: &[u8]) -> Journeys {
+    let keys: Vec<String> = (0..flags.len())
+        .map(|i| char::from(b'a' + i as u8).to_string())
+        .collect();
+    let t: Vec<(&str, i64, u8)> = flags
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| (keys[i].as_str(), i as i64, f))
+        .collect();
+    let j = JourneysBuilder::new()
+        .journey(&t, 1.0, 0.0, 1.0, 10)
+        .build();
+    j.check().unwrap();
+    j
+}
+
+/// Score `name` of every key.
+pub fn score<'a>(out: &'a Output, name: &str) -> &'a [f64] {
+    &out.scores.iter().find(|(n, _)| n == name).unwrap().1
+}
+
+/// Score `name` of the key named `key`.
+pub fn by_key(j: &Journeys, out: &Output, name: &str, key: &str) -> f64 {
+    let i = j.keys.iter().position(|k| k == key).unwrap();
+    score(out, name)[i]
+}
+
 /// Asserts two floats agree to `tol` (absolute).
 #[track_caller]
 pub fn close(a: f64, b: f64, tol: f64) {
     assert!((a - b).abs() <= tol, "{a} != {b} (tolerance {tol})");
+}
+
+/// Asserts `got` and `want` have the same length and agree to `tol`, element by element.
+#[track_caller]
+pub fn close_all(got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+    for (g, w) in got.iter().zip(want) {
+        close(*g, *w, tol);
+    }
 }
 
 // ------------------------------------------------------------------------------------------
