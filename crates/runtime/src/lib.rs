@@ -521,34 +521,22 @@ impl Plugin {
         let mut store = self.new_store();
         // `info` is a few KiB of text: lifting 66 MB of it would cost the host 66 MB.
         store.set_hostcall_fuel(error::MAX_INFO_BYTES);
-        let engine = &self.rt.inner;
-        match self.contract {
+        let linker = &self.rt.inner.linker;
+        let info = match self.contract {
             Contract::ModelV0_1 | Contract::ModelV0_2 => {
-                let inst = contracts::ModelInstance::new(
-                    self.contract,
-                    &mut store,
-                    &self.component,
-                    &engine.linker,
-                )
-                .map_err(|e| self.instantiate_failed(&store, e))?;
-                let info = inst
+                contracts::ModelInstance::new(self.contract, &mut store, &self.component, linker)
+                    .map_err(|e| self.instantiate_failed(&store, e))?
                     .info(&mut store)
-                    .map_err(|e| self.trap(&store, "info", e))?;
-                Ok(PluginInfo::Model(info))
+                    .map(PluginInfo::Model)
             }
             Contract::NormalizerV0_1 => {
-                let inst = contracts::normalizer_v0_1::Instance::new(
-                    &mut store,
-                    &self.component,
-                    &engine.linker,
-                )
-                .map_err(|e| self.instantiate_failed(&store, e))?;
-                let info = inst
+                contracts::normalizer_v0_1::Instance::new(&mut store, &self.component, linker)
+                    .map_err(|e| self.instantiate_failed(&store, e))?
                     .info(&mut store)
-                    .map_err(|e| self.trap(&store, "info", e))?;
-                Ok(PluginInfo::Normalizer(info))
+                    .map(PluginInfo::Normalizer)
             }
-        }
+        };
+        info.map_err(|e| self.trap(&store, "info", e))
     }
 
     /// Runs the model over `input` (left as it was after the call) and validates the answer.
