@@ -138,3 +138,27 @@ fn milestone_weights(flags: &[u8], milestones: &[(u8, f64)], others: f64, w: &mu
         w.fill(1.0 / n as f64);
     }
 }
+
+/// The two models' unit tests' shorthands.
+#[cfg(test)]
+pub mod testing {
+    use ascribe_sdk::model::{
+        CLOSED_WON, FIRST_TOUCH, LEAD_CREATION, Model, OPPORTUNITY_CREATION, run,
+    };
+    use ascribe_sdk::testing::{close_all, flagged_journey};
+
+    pub const F: u8 = FIRST_TOUCH;
+    pub const L: u8 = LEAD_CREATION;
+    pub const O: u8 = OPPORTUNITY_CREATION;
+    pub const C: u8 = CLOSED_WON;
+
+    /// `M`'s weights for one converting journey whose touches carry `flags`.
+    pub fn weights<M: Model>(flags: &[u8], params: &[(&str, &str)]) -> Vec<f64> {
+        run::<M>(&flagged_journey(flags), params).unwrap().weights
+    }
+
+    #[track_caller]
+    pub fn assert_weights(got: &[f64], want: &[f64]) {
+        close_all(got, want, 1e-15);
+    }
+}

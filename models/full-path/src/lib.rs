@@ -76,53 +76,41 @@ ascribe_sdk::export_model!(FullPath);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::milestones::testing::*;
     use ascribe_sdk::model::{JourneysBuilder, run};
     use ascribe_sdk::testing::*;
-
-    const F: u8 = FIRST_TOUCH;
-    const L: u8 = LEAD_CREATION;
-    const O: u8 = OPPORTUNITY_CREATION;
-    const C: u8 = CLOSED_WON;
-
-    fn weights(flags: &[u8], params: &[(&str, &str)]) -> Vec<f64> {
-        run::<FullPath>(&flagged_journey(flags), params)
-            .unwrap()
-            .weights
-    }
-
-    #[track_caller]
-    fn assert_weights(got: &[f64], want: &[f64]) {
-        close_all(got, want, 1e-15);
-    }
 
     #[test]
     fn hand_computed_examples() {
         // F, x, L, x, O, C: milestones 0.225 each; the two others share 0.1: 0.05 each.
         assert_weights(
-            &weights(&[F, 0, L, 0, O, C], &[]),
+            &weights::<FullPath>(&[F, 0, L, 0, O, C], &[]),
             &[0.225, 0.05, 0.225, 0.05, 0.225, 0.225],
         );
         // F, L, O, C and nothing else: 0.225 each, sum 0.9 -> ¼ each.
-        assert_weights(&weights(&[F, L, O, C], &[]), &[0.25; 4]);
+        assert_weights(&weights::<FullPath>(&[F, L, O, C], &[]), &[0.25; 4]);
         // F, x, L|O, C: 0.225, 0.1, 0.45, 0.225 (sum 1).
-        assert_weights(&weights(&[F, 0, L | O, C], &[]), &[0.225, 0.1, 0.45, 0.225]);
+        assert_weights(
+            &weights::<FullPath>(&[F, 0, L | O, C], &[]),
+            &[0.225, 0.1, 0.45, 0.225],
+        );
         // Not closed yet: F, x, L, O -> 0.225, 0.1, 0.225, 0.225, sum 0.775
         //   -> 9/31, 4/31, 9/31, 9/31.
         assert_weights(
-            &weights(&[F, 0, L, O], &[]),
+            &weights::<FullPath>(&[F, 0, L, O], &[]),
             &[9.0 / 31.0, 4.0 / 31.0, 9.0 / 31.0, 9.0 / 31.0],
         );
         // No flags at all: first = first touch, opportunity creation = last touch:
         //   0.225, 0.05, 0.05, 0.225 -> sum 0.55 -> 9/22, 2/22, 2/22, 9/22.
         assert_weights(
-            &weights(&[0, 0, 0, 0], &[]),
+            &weights::<FullPath>(&[0, 0, 0, 0], &[]),
             &[9.0 / 22.0, 2.0 / 22.0, 2.0 / 22.0, 9.0 / 22.0],
         );
-        assert_weights(&weights(&[0], &[]), &[1.0]);
+        assert_weights(&weights::<FullPath>(&[0], &[]), &[1.0]);
         // Custom: 0.3 / 0.2 / 0.2 / 0.1, others 0.2 over two touches:
         //   F, x, L, x, O, C -> 0.3, 0.1, 0.2, 0.1, 0.2, 0.1.
         assert_weights(
-            &weights(
+            &weights::<FullPath>(
                 &[F, 0, L, 0, O, C],
                 &[
                     ("first", "0.3"),

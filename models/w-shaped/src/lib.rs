@@ -69,57 +69,42 @@ ascribe_sdk::export_model!(WShaped);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ascribe_sdk::model::{CLOSED_WON, JourneysBuilder, run};
+    use crate::milestones::testing::*;
+    use ascribe_sdk::model::{JourneysBuilder, run};
     use ascribe_sdk::testing::*;
-
-    const F: u8 = FIRST_TOUCH;
-    const L: u8 = LEAD_CREATION;
-    const O: u8 = OPPORTUNITY_CREATION;
-    const C: u8 = CLOSED_WON;
-
-    fn weights(flags: &[u8], params: &[(&str, &str)]) -> Vec<f64> {
-        run::<WShaped>(&flagged_journey(flags), params)
-            .unwrap()
-            .weights
-    }
-
-    #[track_caller]
-    fn assert_weights(got: &[f64], want: &[f64]) {
-        close_all(got, want, 1e-15);
-    }
 
     #[test]
     fn hand_computed_examples() {
         // F, x, L, x, O, C: milestones 0.3 each; the others (the two x and the closed-won
         // touch, a milestone only in full-path) share 0.1: 0.1/3 each. Sum 1, no rescaling.
         assert_weights(
-            &weights(&[F, 0, L, 0, O, C], &[]),
+            &weights::<WShaped>(&[F, 0, L, 0, O, C], &[]),
             &[0.3, 0.1 / 3.0, 0.3, 0.1 / 3.0, 0.3, 0.1 / 3.0],
         );
         // F, L, O with no other touch: 0.3 each, sum 0.9 -> 1/3 each.
-        assert_weights(&weights(&[F, L, O], &[]), &[1.0 / 3.0; 3]);
+        assert_weights(&weights::<WShaped>(&[F, L, O], &[]), &[1.0 / 3.0; 3]);
         // F|L on one touch, then x, then O: 0.6, 0.1, 0.3 (sum 1).
-        assert_weights(&weights(&[F | L, 0, O], &[]), &[0.6, 0.1, 0.3]);
+        assert_weights(&weights::<WShaped>(&[F | L, 0, O], &[]), &[0.6, 0.1, 0.3]);
         // No opportunity yet: F, x, L, x -> 0.3, 0.05, 0.3, 0.05, sum 0.7
         //   -> 3/7, 0.5/7, 3/7, 0.5/7.
         assert_weights(
-            &weights(&[F, 0, L, 0], &[]),
+            &weights::<WShaped>(&[F, 0, L, 0], &[]),
             &[3.0 / 7.0, 0.5 / 7.0, 3.0 / 7.0, 0.5 / 7.0],
         );
         // One touch that is all three milestones: 1.
-        assert_weights(&weights(&[F | L | O], &[]), &[1.0]);
+        assert_weights(&weights::<WShaped>(&[F | L | O], &[]), &[1.0]);
         // No flags at all: first touch = first, last touch = opportunity creation:
         //   0.3, 0.1, 0.3 -> sum 0.7 -> 3/7, 1/7, 3/7.
         assert_weights(
-            &weights(&[0, 0, 0], &[]),
+            &weights::<WShaped>(&[0, 0, 0], &[]),
             &[3.0 / 7.0, 1.0 / 7.0, 3.0 / 7.0],
         );
         //   A single unflagged touch is both: 1. Two: 0.3 and 0.3 -> ½ each.
-        assert_weights(&weights(&[0], &[]), &[1.0]);
-        assert_weights(&weights(&[0, 0], &[]), &[0.5, 0.5]);
+        assert_weights(&weights::<WShaped>(&[0], &[]), &[1.0]);
+        assert_weights(&weights::<WShaped>(&[0, 0], &[]), &[0.5, 0.5]);
         // Custom shares 0.4 / 0.2 / 0.2, others 0.2: F, x, L, x, O -> 0.4, 0.1, 0.2, 0.1, 0.2.
         assert_weights(
-            &weights(
+            &weights::<WShaped>(
                 &[F, 0, L, 0, O],
                 &[("first", "0.4"), ("lead", "0.2"), ("opportunity", "0.2")],
             ),
@@ -128,7 +113,7 @@ mod tests {
         // Everything on the lead (1, 0, 0, others 0) and no lead in the journey: all shares
         // present are 0 -> even split.
         assert_weights(
-            &weights(
+            &weights::<WShaped>(
                 &[F, 0, O],
                 &[("first", "0"), ("lead", "1"), ("opportunity", "0")],
             ),
