@@ -72,7 +72,6 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
         "amount",
         "currency",
         "model",
-        "weight",
         "key",
     ])?;
     for a in runs {
@@ -96,7 +95,6 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
                 .num(cur.units(cr.units as i128).decimal())
                 .text(cur.code())
                 .text(&a.run.model)
-                .num(cr.weight)
                 .text(&a.journeys.key)
                 .end_row()?;
         }

@@ -24,9 +24,6 @@ pub struct Credit {
     /// Index into `Dataset::touches`.
     pub touch: u32,
     pub units: i64,
-    /// The touch's share of its conversion, as the model weighed it (the shares of one
-    /// conversion sum to 1); `units` is this share of the amount, made exact.
-    pub weight: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -136,28 +133,15 @@ pub fn allocate(c: &Campaign, ds: &Dataset, journeys: &JourneySet, weights: &[f6
             a.unattributed_total += amount;
             continue;
         }
-        let shares = shares(&weights[r.clone()]);
-        for ((k, part), weight) in r.clone().zip(amount.split(&weights[r])).zip(shares) {
+        for (k, part) in r.clone().zip(amount.split(&weights[r])) {
             a.credits.push(Credit {
                 conversion: ci as u32,
                 touch: journeys.touch_index[k],
                 units: part.units() as i64,
-                weight,
             });
         }
     }
     a
-}
-
-/// Each weight's share of their sum; even shares when the weights say nothing (all zero),
-/// as the money split does.
-fn shares(weights: &[f64]) -> Vec<f64> {
-    let total: f64 = weights.iter().sum();
-    if total > 0.0 && total.is_finite() {
-        weights.iter().map(|w| w / total).collect()
-    } else {
-        vec![1.0 / weights.len() as f64; weights.len()]
-    }
 }
 
 /// Runs `plugin` over the journeys and allocates every conversion's amount exactly.
