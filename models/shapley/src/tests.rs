@@ -1,4 +1,4 @@
-use ascribe_sdk::model::{Journeys, JourneysBuilder, ModelError, run};
+use ascribe_sdk::model::{JourneysBuilder, ModelError, run};
 
 use super::*;
 use ascribe_sdk::testing::*;
@@ -147,41 +147,6 @@ fn rejects_bad_params() {
         run::<Shapley>(&j, &[("samples", "many")]).unwrap_err(),
         ModelError::InvalidParam("parameter `samples`: `many` is not a whole number".into())
     );
-}
-
-/// `cargo test --release -p model-shapley -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn bench_one_million_journeys() {
-    let mut rng = Rng::new(2024);
-    for (keys, samples) in [(12usize, "20000"), (16, "20000"), (24, "1"), (24, "20000")] {
-        let mut j = Journeys {
-            keys: (0..keys).map(key_name).collect(),
-            partners: vec!["p".into()],
-            journey_offsets: vec![0],
-            ..Default::default()
-        };
-        for _ in 0..1_000_000 {
-            let len = 1 + rng.below(12);
-            for _ in 0..len {
-                j.touch_key.push(rng.below(keys) as u32);
-            }
-            j.journey_offsets.push(j.touch_key.len() as u32);
-            let conv = if rng.below(100) < 30 { 1.0 } else { 0.0 };
-            j.conversions.push(conv);
-            j.nulls.push(rng.below(5) as f64);
-            j.value.push(conv * 100.0);
-            j.conversion_time_ms.push(0);
-        }
-        let t = j.touch_key.len();
-        j.touch_time_ms = vec![0; t];
-        j.touch_flags = vec![0; t];
-        j.touch_partner = vec![0; t];
-        let started = std::time::Instant::now();
-        let out = run::<Shapley>(&j, &[("samples", samples)]).unwrap();
-        println!("{keys} keys: {:.2?}; {:?}", started.elapsed(), out.notes);
-        check_weights(&j, &out);
-    }
 }
 
 #[test]

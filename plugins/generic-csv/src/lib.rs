@@ -199,6 +199,41 @@ const F_LEAD_SOURCE: usize = 18;
 const TOUCH_REQUIRED: [usize; 3] = [F_PERSON, F_TIME, F_CHANNEL];
 const CONVERSION_REQUIRED: [usize; 4] = [F_ID, F_AMOUNT, F_CURRENCY, F_CREATED];
 
+/// The header of an export this plugin reads: an event platform's attendee export (one CSV
+/// line, newline included), mapped as touches by [`TOUCH_PARAMS`].
+pub const TOUCH_HEADER: &str = "E-Mail,First Name,Last Name,Company,Company Domain,Date,Channel,Source,Campaign,Session,Country\n";
+/// The parameters mapping [`TOUCH_HEADER`]'s export as touches.
+pub const TOUCH_PARAMS: [(&str, &str); 9] = [
+    ("col_person", "E-Mail"),
+    ("col_time", "Date"),
+    ("col_channel", "Channel"),
+    ("col_account", "Company Domain"),
+    ("col_source", "Source"),
+    ("col_campaign", "Campaign"),
+    ("col_asset", "Session"),
+    ("col_region", "Country"),
+    ("fixed_touch_type", "attended"),
+];
+
+/// The header of an export this plugin reads: a partner's deal sheet (one CSV line, newline
+/// included), mapped as conversions by [`CONV_PARAMS`].
+pub const CONV_HEADER: &str =
+    "Deal,Deal Name,Customer,Customer Website,Phase,Deal Value,Cur,Opened,Won On,Origin,Program\n";
+/// The parameters mapping [`CONV_HEADER`]'s export as conversions.
+pub const CONV_PARAMS: [(&str, &str); 11] = [
+    ("record", "conversion"),
+    ("col_id", "Deal"),
+    ("col_account", "Customer"),
+    ("col_account_domain", "Customer Website"),
+    ("col_stage", "Phase"),
+    ("col_amount", "Deal Value"),
+    ("col_currency", "Cur"),
+    ("col_created", "Opened"),
+    ("col_closed", "Won On"),
+    ("col_lead_source", "Origin"),
+    ("col_campaign", "Program"),
+];
+
 /// Reject reasons (exact texts, also in the docs).
 pub mod reason {
     pub const NO_PERSON: &str = "empty: a touch needs a person";

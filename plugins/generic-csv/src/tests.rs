@@ -4,7 +4,7 @@
 
 use super::*;
 use ascribe_sdk::normalizer::{Csv, Normalizer, run_file, touch_col};
-use ascribe_sdk::testing::{CHUNKS, emitted_text, measure, run_chunks, run_err_chunks};
+use ascribe_sdk::testing::{CHUNKS, emitted_text, run_chunks, run_err_chunks};
 
 type Plugin = Csv<GenericCsv>;
 
@@ -15,37 +15,6 @@ fn run(params: &[(&str, &str)], data: &[u8]) -> (u64, Vec<String>) {
 fn run_err(params: &[(&str, &str)], data: &[u8]) -> NormalizeError {
     run_err_chunks::<Plugin>("crm", "touches.csv", params, data)
 }
-
-/// An event platform's attendee export, mapped as touches.
-const TOUCH_HEADER: &str = "E-Mail,First Name,Last Name,Company,Company Domain,Date,Channel,Source,Campaign,Session,Country\n";
-const TOUCH_PARAMS: [(&str, &str); 9] = [
-    ("col_person", "E-Mail"),
-    ("col_time", "Date"),
-    ("col_channel", "Channel"),
-    ("col_account", "Company Domain"),
-    ("col_source", "Source"),
-    ("col_campaign", "Campaign"),
-    ("col_asset", "Session"),
-    ("col_region", "Country"),
-    ("fixed_touch_type", "attended"),
-];
-
-/// A partner's deal sheet, mapped as conversions.
-const CONV_HEADER: &str =
-    "Deal,Deal Name,Customer,Customer Website,Phase,Deal Value,Cur,Opened,Won On,Origin,Program\n";
-const CONV_PARAMS: [(&str, &str); 11] = [
-    ("record", "conversion"),
-    ("col_id", "Deal"),
-    ("col_account", "Customer"),
-    ("col_account_domain", "Customer Website"),
-    ("col_stage", "Phase"),
-    ("col_amount", "Deal Value"),
-    ("col_currency", "Cur"),
-    ("col_created", "Opened"),
-    ("col_closed", "Won On"),
-    ("col_lead_source", "Origin"),
-    ("col_campaign", "Program"),
-];
 
 fn touches(rows: &str) -> Vec<u8> {
     format!("{TOUCH_HEADER}{rows}").into_bytes()
@@ -576,58 +545,6 @@ fn rows_come_out_as_their_chunk_arrives() {
     n.finish(&mut out).unwrap();
     assert_eq!(out.rows_read, 4);
     assert_eq!(out.touch[touch_col::CHANNEL].get(3), "webinar");
-}
-
-// ---------------------------------------------------------------- throughput
-
-/// ~50 MB through the plugin in 1 MiB chunks, as the host streams it. Run with
-/// `cargo test --release -p normalizer-generic-csv -- --ignored --nocapture throughput`.
-#[test]
-#[ignore]
-fn throughput() {
-    let mut t = TOUCH_HEADER.as_bytes().to_vec();
-    let mut i = 0u64;
-    while t.len() < 50_000_000 {
-        t.extend_from_slice(
-            format!(
-                "person{i}@company{}.example,First,Last,\"Company {i}, Inc\",company{}.example,{}/{}/2026 {}:{:02} PM,{},linkedin,AI Launch Tour,Session {},United States\n",
-                i % 5000,
-                i % 5000,
-                1 + i % 12,
-                1 + i % 28,
-                1 + i % 12,
-                i % 60,
-                if i.is_multiple_of(2) { "Webinar" } else { "Paid Social" },
-                i % 30,
-            )
-            .as_bytes(),
-        );
-        i += 1;
-    }
-    measure::<Plugin>("generic-csv touches", "map", &TOUCH_PARAMS, &t);
-
-    let mut c = CONV_HEADER.as_bytes().to_vec();
-    let mut i = 0u64;
-    while c.len() < 50_000_000 {
-        let amount = if i.is_multiple_of(3) {
-            format!("\"${},{:03}.00\"", 10 + i % 90, i % 1000)
-        } else {
-            format!("{}.50", 1000 + i % 90_000)
-        };
-        c.extend_from_slice(
-            format!(
-                "D-{i},Deal {i},Company {i},https://www.company{}.example,Closed Won,{amount},USD,{}/{}/2026,{}/{}/2026,Partner,AI Launch Tour\n",
-                i % 5000,
-                1 + i % 12,
-                1 + i % 28,
-                1 + (i + 3) % 12,
-                1 + (i + 5) % 28,
-            )
-            .as_bytes(),
-        );
-        i += 1;
-    }
-    measure::<Plugin>("generic-csv conversions", "map", &CONV_PARAMS, &c);
 }
 
 // ---------------------------------------------------------------- the sample file

@@ -93,6 +93,23 @@ pub const DEALS_REQUIRED: [&str; 5] = [
 ];
 pub const ACTIVITIES_REQUIRED: [&str; 3] = [EMAIL, ACTIVITY_TYPE, TIMESTAMP];
 
+/// The header of the contacts export this plugin reads, as HubSpot writes it (one CSV line,
+/// newline included).
+pub const CONTACTS_HEADER: &str = "Record ID,Email,First Name,Last Name,Company Name,Company Domain Name,Create Date,\
+Lifecycle Stage,Became a Lead Date,Became a Marketing Qualified Lead Date,Became a Sales Qualified Lead Date,\
+Became an Opportunity Date,Became a Customer Date,Original Source,Original Source Drill-Down 1,\
+Original Source Drill-Down 2,Country/Region,Industry\n";
+
+/// The header of the deals export this plugin reads, as HubSpot writes it (one CSV line,
+/// newline included).
+pub const DEALS_HEADER: &str = "Record ID,Deal Name,Deal Stage,Amount,Deal Currency Code,Create Date,Close Date,\
+Associated Company,Associated Company Domain,Original Source,Pipeline\n";
+
+/// The header of the activities export this plugin reads, as HubSpot writes it (one CSV line,
+/// newline included).
+pub const ACTIVITIES_HEADER: &str = "Activity ID,Email,Activity Type,Activity Name,Timestamp,Page URL,UTM Source,\
+UTM Medium,UTM Campaign,UTM Content,Company Domain\n";
+
 struct ContactCols {
     email: usize,
     created: usize,

@@ -1,6 +1,6 @@
 use super::*;
 use ascribe_sdk::normalizer::{NormalizeError, conv_col, run_file, touch_col};
-use ascribe_sdk::testing::{ReaderOnly, conv, event, rejects, streamed, timed, touch};
+use ascribe_sdk::testing::{conv, event, rejects, touch};
 use ascribe_sdk::time::days_from_civil;
 
 const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
@@ -66,17 +66,6 @@ fn all_strings(b: &Batch) -> Vec<String> {
     v.extend(b.rejects.iter().map(|r| r.2.clone()));
     v
 }
-
-const CONTACTS_HEADER: &str = "Record ID,Email,First Name,Last Name,Company Name,Company Domain Name,Create Date,\
-Lifecycle Stage,Became a Lead Date,Became a Marketing Qualified Lead Date,Became a Sales Qualified Lead Date,\
-Became an Opportunity Date,Became a Customer Date,Original Source,Original Source Drill-Down 1,\
-Original Source Drill-Down 2,Country/Region,Industry\n";
-
-const DEALS_HEADER: &str = "Record ID,Deal Name,Deal Stage,Amount,Deal Currency Code,Create Date,Close Date,\
-Associated Company,Associated Company Domain,Original Source,Pipeline\n";
-
-const ACTIVITIES_HEADER: &str = "Activity ID,Email,Activity Type,Activity Name,Timestamp,Page URL,UTM Source,\
-UTM Medium,UTM Campaign,UTM Content,Company Domain\n";
 
 #[test]
 fn info_declares_params_and_accepts() {
@@ -949,67 +938,6 @@ fn demo_campaign_files_match_the_manifest() {
         ]
     );
     assert_eq!(b.touches(), 11046);
-}
-
-/// Throughput: `cargo test --release -p normalizer-hubspot -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn throughput() {
-    let rows = [
-        (
-            CONTACTS_HEADER,
-            "{i},person{i}@acme{m}.example,Ann,Example,Acme {m},acme{m}.example,2026-03-04 15:30,customer,2026-03-04,\
-2026-03-05 09:00,2026-03-06,,2026-03-20,PAID_SOCIAL,linkedin,ai-launch-{m},Germany,Software\n",
-        ),
-        (
-            DEALS_HEADER,
-            "{i},\"Acme {m} - platform expansion, phase 2\",closedwon,\"12,500.50\",USD,2026-03-04 15:30,2026-04-01,\
-Acme {m},acme{m}.example,PAID_SEARCH,default\n",
-        ),
-        (
-            ACTIVITIES_HEADER,
-            "A-{i},person{i}@acme{m}.example,FORM_SUBMISSION,AI Launch Tour – register,2026-03-04T15:30:00Z,\
-https://nimbus.example/events/ai-launch?utm_source=linkedin,linkedin,paid_social,ai-launch-{m},hero-form,acme{m}.example\n",
-        ),
-    ];
-    // HUBSPOT_BENCH=contacts (or deals, activities) runs one export only, for profiling.
-    let only = std::env::var("HUBSPOT_BENCH").unwrap_or_default();
-    for (header, row) in rows {
-        if !detect_header(header)
-            .unwrap()
-            .name()
-            .contains(only.as_str())
-        {
-            continue;
-        }
-        let mut data = header.as_bytes().to_vec();
-        let mut i = 0u64;
-        while data.len() < 50 << 20 {
-            i += 1;
-            let m = i % 997;
-            data.extend_from_slice(
-                row.replace("{i}", &i.to_string())
-                    .replace("{m}", &m.to_string())
-                    .as_bytes(),
-            );
-        }
-        let name = format!("hubspot {}", detect_header(header).unwrap().name());
-        let (rows, rejects) = timed(&format!("{name} run_file"), data.len(), || {
-            let b = run_file::<Plugin>("crm", "big.csv", &[], &data, 1 << 20).unwrap();
-            (b.rows_read, b.rejects.len())
-        });
-        assert_eq!((rows, rejects), (i, 0));
-        let (rows, rejects) = timed(&format!("{name} streamed"), data.len(), || {
-            streamed::<Plugin>("crm", &[], &data)
-        });
-        assert_eq!((rows, rejects), (i, 0));
-        let (rows, _) = timed(
-            &format!("{name}: the SDK's CSV reader alone"),
-            data.len(),
-            || streamed::<Csv<ReaderOnly>>("crm", &[], &data),
-        );
-        assert_eq!(rows, i);
-    }
 }
 
 fn detect_header(h: &str) -> Option<Export> {

@@ -60,6 +60,14 @@ pub mod col {
     pub const SEGMENT: &str = "Segment";
 }
 
+/// The header of the opportunities report this plugin reads, as Salesforce writes it (one
+/// CSV line, newline included).
+pub const OPP_HEADER: &str = "Opportunity ID,Opportunity Name,Account Name,Website,Stage,Amount,Opportunity Currency,Created Date,Close Date,Lead Source,Primary Campaign Source\n";
+
+/// The header of the campaign members report this plugin reads, as Salesforce writes it
+/// (one CSV line, newline included).
+pub const MEMBER_HEADER: &str = "Campaign ID,Campaign Name,Campaign Type,Member Status,Email,First Name,Last Name,Company / Account,Company Domain,Created Date,First Responded Date,UTM Source,UTM Medium,UTM Campaign,UTM Content,Country,Segment\n";
+
 /// Reject reasons (exact texts, also in the docs).
 pub mod reason {
     pub const NO_ID: &str = "empty: an opportunity needs an id";

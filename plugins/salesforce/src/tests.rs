@@ -5,7 +5,7 @@
 use super::*;
 use ascribe_sdk::normalizer::{Csv, Normalizer, conv_col, run_file};
 use ascribe_sdk::testing::{
-    CHUNKS, assert_every_row_accounted, dump, emitted_text, measure, run_chunks, run_err_chunks,
+    CHUNKS, assert_every_row_accounted, dump, emitted_text, run_chunks, run_err_chunks,
 };
 
 type Plugin = Csv<Salesforce>;
@@ -17,9 +17,6 @@ fn run(params: &[(&str, &str)], data: &[u8]) -> (u64, Vec<String>) {
 fn run_err(params: &[(&str, &str)], data: &[u8]) -> NormalizeError {
     run_err_chunks::<Plugin>("crm", "report.csv", params, data)
 }
-
-const OPP_HEADER: &str = "Opportunity ID,Opportunity Name,Account Name,Website,Stage,Amount,Opportunity Currency,Created Date,Close Date,Lead Source,Primary Campaign Source\n";
-const MEMBER_HEADER: &str = "Campaign ID,Campaign Name,Campaign Type,Member Status,Email,First Name,Last Name,Company / Account,Company Domain,Created Date,First Responded Date,UTM Source,UTM Medium,UTM Campaign,UTM Content,Country,Segment\n";
 
 fn opps(rows: &str) -> Vec<u8> {
     format!("{OPP_HEADER}{rows}").into_bytes()
@@ -650,61 +647,6 @@ fn rows_come_out_as_their_chunk_arrives() {
     n.finish(&mut out).unwrap();
     assert_eq!(out.rows_read, 4);
     assert_eq!(out.conv[conv_col::ACCOUNT].get(3), "Vela Robotics");
-}
-
-// ---------------------------------------------------------------- throughput
-
-/// ~50 MB through the plugin in 1 MiB chunks, as the host streams it. Run with
-/// `cargo test --release -p normalizer-salesforce -- --ignored --nocapture throughput`.
-#[test]
-#[ignore]
-fn throughput() {
-    let mut o = OPP_HEADER.as_bytes().to_vec();
-    let mut i = 0u64;
-    while o.len() < 50_000_000 {
-        let amount = if i.is_multiple_of(3) {
-            format!("\"${},{:03}.00\"", 10 + i % 90, i % 1000)
-        } else {
-            format!("{}.50", 1000 + i % 90_000)
-        };
-        o.extend_from_slice(
-            format!(
-                "0068d0000{i:09},\"Company {i} - Renewal, phase {}\",Company {i} Inc,https://www.company{}.example,Closed Won,{amount},USD,{}/{}/2026 {}:{:02} PM,{}/{}/2026,Partner Referral,AI Launch Tour 2026\n",
-                i % 4,
-                i % 5000,
-                1 + i % 12,
-                1 + i % 28,
-                1 + i % 12,
-                i % 60,
-                1 + (i + 3) % 12,
-                1 + (i + 5) % 28,
-            )
-            .as_bytes(),
-        );
-        i += 1;
-    }
-    measure::<Plugin>("salesforce opportunities", "crm", &[], &o);
-
-    let mut m = MEMBER_HEADER.as_bytes().to_vec();
-    let mut i = 0u64;
-    while m.len() < 50_000_000 {
-        m.extend_from_slice(
-            format!(
-                "7018d0000{:09},AI Launch Tour - Webinar {},{},Attended,person{i}@company{}.example,First,Last,Company {i},company{}.example,{}/{}/2026 10:15 AM,{},linkedin,paid_social,ai-launch-tour,webinar-invite,United States,Enterprise\n",
-                i % 40,
-                i % 40,
-                if i.is_multiple_of(2) { "Webinar" } else { "Paid Social" },
-                i % 5000,
-                i % 5000,
-                1 + i % 12,
-                1 + i % 28,
-                if i.is_multiple_of(3) { "" } else { "3/4/2026 5:00 PM" },
-            )
-            .as_bytes(),
-        );
-        i += 1;
-    }
-    measure::<Plugin>("salesforce campaign-members", "crm", &[], &m);
 }
 
 // ---------------------------------------------------------------- the demo campaign

@@ -456,8 +456,35 @@ pub fn emitted_text(b: &Batch) -> String {
 }
 
 // ------------------------------------------------------------------------------------------
-// Throughput of a normalizer, natively: the bundled normalizers' `throughput` tests
-// (`cargo test --release -p normalizer-… -- --ignored --nocapture throughput`).
+// Throughput of a normalizer, natively: the bundled normalizers' `throughput` benches
+// (`cargo bench -p normalizer-… --bench throughput`).
+
+/// A file of at least `bytes` bytes: `header`, then `row(0)`, `row(1)`, … Returns the
+/// file and how many rows it holds.
+pub fn rows_until(
+    header: &str,
+    bytes: usize,
+    mut row: impl FnMut(u64) -> String,
+) -> (Vec<u8>, u64) {
+    let mut data = Vec::with_capacity(bytes + (1 << 20));
+    data.extend_from_slice(header.as_bytes());
+    let mut i = 0u64;
+    while data.len() < bytes {
+        data.extend_from_slice(row(i).as_bytes());
+        i += 1;
+    }
+    (data, i)
+}
+
+/// Amount `i` as reports write it: every third `"$12,345.00"` (quoted, with a currency sign
+/// and a thousands separator), the others `12345.50`.
+pub fn amount_text(i: u64) -> String {
+    if i.is_multiple_of(3) {
+        format!("\"${},{:03}.00\"", 10 + i % 90, i % 1000)
+    } else {
+        format!("{}.50", 1000 + i % 90_000)
+    }
+}
 
 /// The SDK's CSV reader with no mapping at all: the floor under any CSV normalizer.
 pub struct ReaderOnly;
