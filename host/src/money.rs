@@ -108,11 +108,11 @@ impl Money {
 
     /// Parts in proportion to `weights` (finite, non-negative; all zero splits evenly),
     /// summing to this amount exactly.
-    pub fn split(&self, weights: &[f64]) -> Vec<Money> {
+    pub fn split(&self, weights: &[f64]) -> impl Iterator<Item = Money> + use<> {
+        let currency = self.currency;
         split_units(self.units, weights)
             .into_iter()
-            .map(|u| self.currency.units(u))
-            .collect()
+            .map(move |u| currency.units(u))
     }
 }
 
@@ -277,7 +277,7 @@ mod tests {
     #[test]
     fn money_splits_exactly_and_keeps_its_currency() {
         let eur = Currency::of("EUR").unwrap();
-        let parts = eur.units(10000).split(&[1.0, 1.0, 1.0]);
+        let parts: Vec<Money> = eur.units(10000).split(&[1.0, 1.0, 1.0]).collect();
         assert_eq!(
             parts.iter().map(Money::units).collect::<Vec<_>>(),
             vec![3334, 3333, 3333]
