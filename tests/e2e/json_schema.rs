@@ -1,0 +1,1 @@
+//! report.json against docs/report.schema.json (owned by the JSON Schema work).
