@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
@@ -23,9 +22,12 @@ pub enum PathsFormat {
 /// Attribution from a ChannelAttribution-style path table.
 #[derive(Args, Debug)]
 pub struct PathsArgs {
-    /// The path table: a CSV with a header line (columns path, total_conversions, and optionally total_conversion_value and total_null).
-    #[arg(value_name = "FILE.csv")]
+    /// The path table: a CSV with a header line, a Parquet file or an Arrow IPC file (columns path, total_conversions, and optionally total_conversion_value and total_null). In Parquet and Arrow the path may also be a list of channels.
+    #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// The table's format [default: from the extension: .parquet/.pq Parquet, .arrow/.feather/.ipc/.arrows Arrow IPC, anything else CSV].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<table::InputFormat>,
     /// The model: a name on the plugin search path (first-touch, last-touch, linear, position-based, markov, shapley…) or a .wasm file.
     #[arg(
         long,
@@ -104,16 +106,10 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("the model `{}` is given twice", d.1);
     }
-    let wasm: Vec<PathBuf> = specs
-        .iter()
-        .map(|s| crate::plugin_path::resolve(s, None, &global.plugin_dir))
-        .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)?;
     let mut given = a.params.clone();
     if let Some(k) = a.order {
         given.push(("order".into(), k.to_string()));
     }
-
     let opts = ReadOptions {
         sep: a.sep,
         delimiter: a.delimiter,
@@ -125,47 +121,19 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // Load the plugins (a compile on first use) while the table is read.
     let rt = global.runtime(false)?;
     let (loaded, read) = std::thread::scope(|s| {
-        let loader = s.spawn(|| {
-            wasm.iter()
-                .map(|p| {
-                    rt.load(p, None, crate::runtime::Limits::default())
-                        .with_context(|| format!("loading the model {}", p.display()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()
-        });
-        let read = table::read(&a.file, &opts);
+        let loader = s.spawn(|| table::load_models(&rt, &specs, &global.plugin_dir));
+        let read = table::read_any(&a.file, a.input_format, &opts);
         (loader.join().expect("plugin loader panicked"), read)
     });
     let mut t = read?;
     let mut plugins = loaded?;
-
-    // The rule every command follows (pipeline::params): `K=V` for every model that
-    // declares K, `MODEL.K=V` for one.
-    let mut declared = vec![];
-    for (i, p) in plugins.iter().enumerate() {
-        let info = p
-            .model_info()
-            .with_context(|| format!("{} is a normalizer plugin, not a model", specs[i]))?;
-        declared.push(crate::pipeline::params::Declared {
-            spec: &specs[i],
-            params: Some(info.params.iter().map(|s| s.name.clone()).collect()),
-        });
-    }
-    let per_model = crate::pipeline::params::assign(&declared, &given, |k| {
+    let results = table::run_models(&mut t, &specs, &mut plugins, &given, |k| {
         if k == "order" && a.order.is_some() {
             "--order".to_string()
         } else {
             format!("--param {k}=…")
         }
-    })
-    .map_err(anyhow::Error::msg)?;
-
-    let limits = table::limits_for(&t);
-    let mut results = vec![];
-    for ((p, spec), params) in plugins.iter_mut().zip(&specs).zip(&per_model) {
-        p.limits = limits;
-        results.push(table::run_model(&mut t, spec, p, params)?);
-    }
+    })?;
     let labels = labels(&results);
     // Channel names, notes and labels are the partner's and the plugins' text: CSV cells
     // go through the formula guard, JSON strings and the table through `text::clean`.
@@ -281,7 +249,11 @@ fn to_json(t: &PathTable, results: &[ModelResult], labels: &[String]) -> serde_j
         "file": t.file.display().to_string(),
         "rows": t.rows,
         "paths": t.paths(),
-        "delimiter": (t.delimiter as char).to_string(),
+        "format": t.format.name(),
+        "delimiter": match t.format {
+            table::TableFormat::Csv { delimiter } => json!((delimiter as char).to_string()),
+            _ => serde_json::Value::Null,
+        },
         "value_column": t.value_col,
         "nulls_column": t.nulls_col,
         "totals": {

@@ -33,14 +33,45 @@ pub(super) fn split_path(
                 out.len() + 1
             ));
         }
-        let id = keys.id(item)?;
-        h = (h.rotate_left(23) ^ keys.hashes[id as usize]).wrapping_mul(MIX);
-        out.push(id);
+        h = step(h, item, keys, out)?;
         match next {
             Some(n) => rest = n,
             None => return Ok(fmix64(h ^ out.len() as u64)),
         }
     }
+}
+
+/// One item of a path: its id appended to `out`, and the path's running hash.
+#[inline]
+fn step(h: u64, item: &[u8], keys: &mut Interner, out: &mut Vec<u32>) -> Result<u64, String> {
+    let id = keys.id(item)?;
+    out.push(id);
+    Ok((h.rotate_left(23) ^ keys.hashes[id as usize]).wrapping_mul(MIX))
+}
+
+/// A path given as a list of channels (an Arrow list column) into key ids, by the rules of
+/// [`split_path`]: items trimmed, none empty or missing, and the same hash, so a list and
+/// the separator-joined text of the same path are the same path. `None` is a null item.
+pub(super) fn list_path<'a>(
+    items: impl Iterator<Item = Option<&'a [u8]>>,
+    keys: &mut Interner,
+    out: &mut Vec<u32>,
+) -> Result<u64, String> {
+    let mut h = 0u64;
+    for item in items {
+        let at = out.len() + 1;
+        let item = item
+            .ok_or_else(|| format!("the path's channel at position {at} is missing (null)"))?
+            .trim_ascii();
+        if item.is_empty() {
+            return Err(format!("the path has an empty channel at position {at}"));
+        }
+        h = step(h, item, keys, out)?;
+    }
+    if out.is_empty() {
+        return Err("the path is empty".into());
+    }
+    Ok(fmix64(h ^ out.len() as u64))
 }
 
 /// murmur3's 64-bit finalizer: every input bit reaches every output bit.

@@ -22,6 +22,7 @@
 //! path on every hit.
 
 pub mod cli;
+mod columnar;
 mod credit;
 mod dedup;
 mod intern;
@@ -29,16 +30,19 @@ mod number;
 mod read;
 mod rows;
 mod scan;
+mod transitions;
 
 use std::path::PathBuf;
 
 use crate::runtime::PluginError;
 use crate::runtime::model::JourneyColumns;
 
+pub use columnar::{InputFormat, read_any, read_batches, read_ipc, read_parquet};
 pub use credit::{
     ChannelCredit, CreditRule, ModelResult, check_model, credit, limits_for, run_model,
 };
 pub use read::{delimiter_name, detect_delimiter, read, read_from};
+pub use transitions::{Transitions, transitions};
 
 /// Default column names (ChannelAttribution's).
 pub const PATH_COL: &str = "path";
@@ -91,6 +95,29 @@ impl Default for ReadOptions {
     }
 }
 
+/// What a table was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableFormat {
+    Csv {
+        delimiter: u8,
+    },
+    Parquet,
+    ArrowIpc,
+    /// Record batches handed over in memory (the Python package).
+    Arrow,
+}
+
+impl TableFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Csv { .. } => "csv",
+            TableFormat::Parquet => "parquet",
+            TableFormat::ArrowIpc => "arrow-ipc",
+            TableFormat::Arrow => "arrow",
+        }
+    }
+}
+
 /// A path table, read: distinct paths as journey columns (keys sorted by name, touch times
 /// 0, identical paths summed), and what the file held.
 #[derive(Clone, Debug)]
@@ -99,7 +126,10 @@ pub struct PathTable {
     pub cols: JourneyColumns,
     /// Data rows read (before identical paths were summed).
     pub rows: u64,
-    pub delimiter: u8,
+    pub format: TableFormat,
+    /// Key ids in the order the channels first appear in the table (ChannelAttribution
+    /// lists channels, and numbers its transition matrix's states, in this order).
+    pub first_seen: Vec<u32>,
     /// The value and null columns used, if any.
     pub value_col: Option<String>,
     pub nulls_col: Option<String>,
@@ -120,6 +150,56 @@ impl PathTable {
         let names: u64 = self.cols.keys.iter().map(|k| k.len() as u64 + 8).sum();
         t * (4 + 8 + 1 + 4) + (n + 1) * 4 + n * (8 * 4) + names
     }
+}
+
+/// Finds each model on the plugin search path (`plugin_dirs` first) and loads it.
+pub fn load_models(
+    rt: &crate::runtime::Runtime,
+    specs: &[String],
+    plugin_dirs: &[PathBuf],
+) -> anyhow::Result<Vec<crate::runtime::Plugin>> {
+    use anyhow::Context;
+    specs
+        .iter()
+        .map(|s| {
+            let p =
+                crate::plugin_path::resolve(s, None, plugin_dirs).map_err(anyhow::Error::msg)?;
+            rt.load(&p, None, crate::runtime::Limits::default())
+                .with_context(|| format!("loading the model {}", p.display()))
+        })
+        .collect()
+}
+
+/// Runs each model over the table, with the parameters the one rule of every command gives
+/// it (`pipeline::params`: `K=V` for every model that declares K, `MODEL.K=V` for one);
+/// `flag` names a parameter as the caller's user gave it, for errors.
+pub fn run_models(
+    t: &mut PathTable,
+    specs: &[String],
+    plugins: &mut [crate::runtime::Plugin],
+    given: &[(String, String)],
+    flag: impl Fn(&str) -> String,
+) -> anyhow::Result<Vec<ModelResult>> {
+    use anyhow::Context;
+    let mut declared = vec![];
+    for (i, p) in plugins.iter().enumerate() {
+        let info = p
+            .model_info()
+            .with_context(|| format!("{} is a normalizer plugin, not a model", specs[i]))?;
+        declared.push(crate::pipeline::params::Declared {
+            spec: &specs[i],
+            params: Some(info.params.iter().map(|s| s.name.clone()).collect()),
+        });
+    }
+    let per_model =
+        crate::pipeline::params::assign(&declared, given, flag).map_err(anyhow::Error::msg)?;
+    let limits = limits_for(t);
+    let mut results = vec![];
+    for ((p, spec), params) in plugins.iter_mut().zip(specs).zip(&per_model) {
+        p.limits = limits;
+        results.push(run_model(t, spec, p, params)?);
+    }
+    Ok(results)
 }
 
 fn threads() -> usize {

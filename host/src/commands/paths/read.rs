@@ -504,7 +504,13 @@ mod tests {
         let t = parse("\n\npath,total_conversions\na,1\n", &Default::default()).unwrap();
         assert_eq!(t.rows, 1);
         let t = parse("\r\n\npath;total_conversions\na;1\n", &Default::default()).unwrap();
-        assert_eq!((t.rows, t.delimiter), (1, b';'));
+        assert_eq!(
+            (t.rows, t.format),
+            (
+                1,
+                crate::commands::paths::TableFormat::Csv { delimiter: b';' }
+            )
+        );
     }
 
     fn big_table(rows: usize, bad_row: Option<usize>, quote_row: Option<usize>) -> String {

@@ -13,10 +13,10 @@ use crate::runtime::model::JourneyColumns;
 /// Column positions found in the header.
 #[derive(Clone)]
 pub(super) struct Cols {
-    path: usize,
-    conv: usize,
-    value: Option<(usize, String)>,
-    nulls: Option<(usize, String)>,
+    pub(super) path: usize,
+    pub(super) conv: usize,
+    pub(super) value: Option<(usize, String)>,
+    pub(super) nulls: Option<(usize, String)>,
     fields: usize,
 }
 
@@ -132,6 +132,13 @@ impl<'a> Builder<'a> {
                     .to_string()
             })
             .collect();
+        let delimiter = format!("delimiter {}", delimiter_name(self.delimiter));
+        self.columns(&header, &delimiter)
+    }
+
+    /// Finds the columns among a table's column names (a CSV header, or an Arrow schema);
+    /// `context` is said after the names when one is missing.
+    pub(super) fn columns(&mut self, header: &[String], context: &str) -> Result<(), String> {
         if let Some(dup) = header
             .iter()
             .enumerate()
@@ -142,9 +149,8 @@ impl<'a> Builder<'a> {
         let find = |col: &str| header.iter().position(|h| h == col);
         let missing = |col: &str, flag: &str| {
             format!(
-                "no column `{col}` in the header (columns: {}; delimiter {}); name it with {flag}",
+                "no column `{col}` in the header (columns: {}; {context}); name it with {flag}",
                 header.join(", "),
-                delimiter_name(self.delimiter)
             )
         };
         let o = self.opts;
@@ -204,8 +210,25 @@ impl<'a> Builder<'a> {
         let path = self.field(buf, rec, c.path);
         self.scratch.clear();
         let hash = split_path(path, &self.sep, &mut self.keys, &mut self.scratch).map_err(at)?;
+        self.push(hash, conv, nulls, value).map_err(at)
+    }
+
+    /// Where the columns a table must have are, once [`Self::columns`] found them.
+    pub(super) fn found(&self) -> Option<&Cols> {
+        self.cols_at.as_ref()
+    }
+
+    /// Appends a row whose path's key ids are in `scratch` (and `hash` is their hash).
+    #[inline]
+    pub(super) fn push(
+        &mut self,
+        hash: u64,
+        conv: f64,
+        nulls: f64,
+        value: f64,
+    ) -> Result<(), String> {
         if self.cols.touch_key.len() + self.scratch.len() > u32::MAX as usize {
-            return Err(at("more touches than a model call can carry (2^32)".into()));
+            return Err("more touches than a model call can carry (2^32)".into());
         }
         self.cols.touch_key.extend_from_slice(&self.scratch);
         self.cols
@@ -285,6 +308,8 @@ impl<'a> Builder<'a> {
         for k in &mut cols.touch_key {
             *k = remap[*k as usize];
         }
+        // Old ids were given in order of first appearance.
+        let first_seen = remap;
         cols.keys = names;
         // A path table has no times, milestones or partners: those columns stay empty, and
         // a model@0.1.0 plugin, which must get them, is sent zeros (one unnamed partner).
@@ -294,7 +319,8 @@ impl<'a> Builder<'a> {
             file: name.to_path_buf(),
             cols,
             rows,
-            delimiter,
+            format: super::TableFormat::Csv { delimiter },
+            first_seen,
             value_col: at.value.map(|(_, c)| c),
             nulls_col: at.nulls.map(|(_, c)| c),
             total_conversions: totals[0].get(),
