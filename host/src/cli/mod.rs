@@ -1,5 +1,6 @@
 //! The command line. One clap definition drives both parsing and `--help`.
 
+pub mod embed;
 pub(crate) mod progress;
 pub(crate) mod table;
 

@@ -67,6 +67,39 @@ pub struct CompareArgs {
 }
 
 pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let format = a.format;
+    let outcome = execute(a, global)?;
+    let cmp = &outcome.comparison;
+    for m in cmp.models.iter().filter(|m| !m.ok()) {
+        crate::errln!(
+            "warning: model {} failed: {}",
+            m.label,
+            m.error.as_deref().unwrap_or("")
+        );
+    }
+    match format {
+        CompareFormat::Table => print_table(cmp, outcome.package.as_deref()),
+        CompareFormat::Csv => {
+            crate::out!(
+                "{}",
+                String::from_utf8_lossy(&crate::commands::compare::csv(cmp)?)
+            )
+        }
+        CompareFormat::Json => crate::out!("{}", crate::commands::compare::json(cmp)?),
+    }
+    if outcome.all_failed() {
+        crate::errln!("error: every model failed; nothing to compare");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `compare` without the terminal: runs the models and writes the package, exactly as the
+/// command does (the Python package calls this).
+pub fn execute(
+    a: CompareArgs,
+    global: &Global,
+) -> anyhow::Result<crate::commands::compare::Outcome> {
     let c = a.campaign.load()?;
     let rt = global.runtime(
         c.models
@@ -92,30 +125,7 @@ pub fn run(a: CompareArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let bar = crate::cli::progress::Progress::new();
     let outcome = crate::commands::compare::run(&c, &rt, &opts, &|msg| bar.step(msg));
     bar.finish();
-    let outcome = outcome?;
-    let cmp = &outcome.comparison;
-    for m in cmp.models.iter().filter(|m| !m.ok()) {
-        crate::errln!(
-            "warning: model {} failed: {}",
-            m.label,
-            m.error.as_deref().unwrap_or("")
-        );
-    }
-    match a.format {
-        CompareFormat::Table => print_table(cmp, outcome.package.as_deref()),
-        CompareFormat::Csv => {
-            crate::out!(
-                "{}",
-                String::from_utf8_lossy(&crate::commands::compare::csv(cmp)?)
-            )
-        }
-        CompareFormat::Json => crate::out!("{}", crate::commands::compare::json(cmp)?),
-    }
-    if outcome.all_failed() {
-        crate::errln!("error: every model failed; nothing to compare");
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    outcome
 }
 
 use crate::cli::table::{Left, Right, Table};

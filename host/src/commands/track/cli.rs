@@ -113,6 +113,31 @@ pub fn parse_param(s: &str) -> Result<(String, String), String> {
 pub const EXIT_ESCALATED: u8 = 3;
 
 pub fn run(a: TrackArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let format = a.format;
+    let (outcome, detail) = execute(a, global)?;
+    let r = &outcome.report;
+    match format {
+        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(r)?),
+        Format::Table => print_tables(r, detail, outcome.package.as_deref()),
+    }
+    Ok(exit_code(&outcome))
+}
+
+/// The exit code of a finished run: escalated runs exit with [`EXIT_ESCALATED`].
+pub fn exit_code(outcome: &crate::commands::track::Outcome) -> ExitCode {
+    if outcome.report.guardrails.escalation.is_some() {
+        ExitCode::from(EXIT_ESCALATED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `track-source` without the terminal: runs, writes the package and records the run in
+/// the plan, exactly as the command does (the Python package calls this).
+pub fn execute(
+    a: TrackArgs,
+    global: &Global,
+) -> anyhow::Result<(crate::commands::track::Outcome, Detail)> {
     let c = a.campaign.load()?;
     let rt = global.runtime(
         c.sources.iter().any(|s| s.limits.fuel.is_some())
@@ -154,16 +179,7 @@ pub fn run(a: TrackArgs, global: &Global) -> anyhow::Result<ExitCode> {
     plan_state
         .record_run(&c, &opts, &outcome)
         .context("recording the run in the plan")?;
-    let r = &outcome.report;
-    match a.format {
-        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(r)?),
-        Format::Table => print_tables(r, opts.detail, outcome.package.as_deref()),
-    }
-    Ok(if r.guardrails.escalation.is_some() {
-        ExitCode::from(EXIT_ESCALATED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok((outcome, opts.detail))
 }
 
 /// The terminal report: headline, credit per dimension, contribution, funnel, sourcing,
