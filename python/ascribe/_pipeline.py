@@ -1,0 +1,233 @@
+"""ascribe's own API: models over path tables, and the CLI's commands on campaigns.
+
+``track_source`` and ``compare`` run exactly what ``ascribe track-source`` and ``ascribe
+compare`` run (the same argument parsing and code, inside this process), write the same
+package and record the run in the plan as the CLI does; they return the report as a dict
+and its tables as Arrow.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+import pyarrow as pa
+
+from . import _native, _plugins, _tables
+
+_PATHS_DEFAULTS = {"path": "path_col", "total_conversions": "conversions_col"}
+
+
+def _params(params):
+    if params is None:
+        return []
+    items = params.items() if isinstance(params, dict) else params
+    out = []
+    for k, v in items:
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        out.append((str(k), str(v)))
+    return out
+
+
+def paths(table, models=("linear",), params=None, path_col="path",
+          conversions_col="total_conversions", value_col=None, nulls_col=None, sep=">",
+          output="arrow", plugin_dirs=()):
+    """Runs ``models`` (bundled names such as ``"markov"`` or paths to ``.wasm`` plugins)
+    over a path table, as ``ascribe paths`` does; returns ``{label: table}`` with the columns
+    ``channel``, ``conversions``, ``value`` (and ``removal_effect``,
+    ``value_removal_effect`` for Markov), one row per channel in name order. ``params``:
+    ``{"order": 2}`` for every model that declares it, ``{"markov.order": 2}`` for one.
+    ``value_col``/``nulls_col`` default to ``total_conversion_value``/``total_null`` when
+    the table has them, as in the CLI."""
+    if isinstance(models, str):
+        models = [models]
+    models = [str(m) for m in models]
+    have = _tables._columns_of(table)
+    named = {path_col: "path_col", conversions_col: "conversions_col"}
+    for given, default, arg in [
+        (value_col, "total_conversion_value", "value_col"),
+        (nulls_col, "total_null", "nulls_col"),
+    ]:
+        if given is not None:
+            named[given] = arg
+        elif have is not None and default in have:
+            named[default] = arg
+    arrow = _tables.to_arrow(table, list(named), named)
+    if not isinstance(sep, str) or len(sep) != 1:
+        raise ValueError(f"sep must be one character, not {sep!r}")
+    t = _native.read_paths(arrow, "table", path_col, conversions_col, value_col=value_col,
+                           nulls_col=nulls_col, sep=sep)
+    runs = t.run(models, _params(params), _plugins.search(plugin_dirs))
+    out = {}
+    for r in runs:
+        label = r["name"] if sum(o["name"] == r["name"] for o in runs) == 1 else r["spec"]
+        cols = {
+            "channel": pa.array(r["channel"], pa.string()),
+            "conversions": pa.array(r["conversions"], pa.float64()),
+            "value": pa.array(r["value"], pa.float64()),
+        }
+        if "removal_effect" in r:
+            cols["removal_effect"] = pa.array(r["removal_effect"], pa.float64())
+            cols["value_removal_effect"] = pa.array(r["value_removal_effect"], pa.float64())
+        meta = {"model": r["plugin"], "sha256": r["sha256"], "credit_rule": r["credit_rule"]}
+        out[label] = _tables.output(
+            pa.table(cols).replace_schema_metadata({k: str(v) for k, v in meta.items()}),
+            output,
+        )
+    return out
+
+
+class Report:
+    """A ``track-source`` run: ``report`` (report.json as a dict), ``credits`` and
+    ``contribution`` (tables, with ``detail="full"``), ``package`` (the directory written,
+    or None when ``out`` was not given), ``escalated`` (the CLI's exit code 3)."""
+
+    def __init__(self, report, credits, contribution, package, escalated):
+        self.report = report
+        self.credits = credits
+        self.contribution = contribution
+        self.package = package
+        self.escalated = escalated
+
+    def __repr__(self):
+        c = self.report.get("campaign", {})
+        return (f"<ascribe.Report {c.get('name')!r} model={self.report.get('model', {}).get('name')!r}"
+                f" package={self.package!r}>")
+
+
+class Comparison:
+    """A ``compare`` run: ``report`` (the comparison as the CLI's JSON), ``table`` (one row per
+    dimension value, one amount and share column per model) and ``package``."""
+
+    def __init__(self, report, table, package):
+        self.report = report
+        self.table = table
+        self.package = package
+
+    def __repr__(self):
+        return f"<ascribe.Comparison models={[m.get('label') for m in self.report.get('models', [])]!r}>"
+
+
+def _campaign_args(campaign, campaigns_dir):
+    campaign = os.fspath(campaign)
+    if campaigns_dir is None and (os.path.isfile(campaign) or campaign.endswith(".toml")):
+        return ["--campaign-file", campaign]
+    args = ["--campaign", campaign]
+    if campaigns_dir is not None:
+        args += ["--campaigns-dir", os.fspath(campaigns_dir)]
+    return args
+
+
+def _global_args(plugin_dirs, cache_dir, state_dir):
+    args = ["ascribe"]
+    for d in _plugins.search(plugin_dirs):
+        args += ["--plugin-dir", d]
+    if cache_dir is not None:
+        args += ["--cache-dir", os.fspath(cache_dir)]
+    if state_dir is not None:
+        args += ["--state-dir", os.fspath(state_dir)]
+    return args
+
+
+def _run(argv, out):
+    """Runs argv with ``--out`` (a temporary directory when ``out`` is None); gives the
+    parsed JSON, the package directory and a function to read its tables."""
+    tmp = None
+    if out is None:
+        tmp = tempfile.mkdtemp(prefix="ascribe-")
+        out = tmp
+    try:
+        text, package, escalated = _native.run_command(argv + ["--out", os.fspath(out)])
+        return json.loads(text), package, escalated, tmp
+    except BaseException:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _read_table(package, stem):
+    if package is None:
+        return None
+    pq = os.path.join(package, f"{stem}.parquet")
+    if os.path.isfile(pq):
+        import pyarrow.parquet as papq
+
+        return papq.read_table(pq)
+    path = os.path.join(package, f"{stem}.csv")
+    if os.path.isfile(path):
+        import pyarrow.csv as pacsv
+
+        return pacsv.read_csv(path)
+    return None
+
+
+def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
+                 detail="full", key="channel", dimensions=None, params=None,
+                 campaigns_dir=None, plugin_dirs=(), cache_dir=None, state_dir=None,
+                 output="arrow"):
+    """``ascribe track-source`` on ``campaign`` (a campaign file, or a name looked up in
+    ``campaigns_dir``). ``window``: ``"7d"``, ``"30d"``, ``"campaign"`` or ``"FROM..TO"``;
+    ``model``: ``first-touch``, ``last-touch``, ``multi-touch``, a model name or a ``.wasm``
+    path; ``as_of``: a date or ``"YYYY-MM-DD"``. With ``out`` the package is written there
+    (``out/<campaign>/<run-id>/``) and kept; without, it is read and removed."""
+    argv = _global_args(plugin_dirs, cache_dir, state_dir) + ["track-source"]
+    argv += _campaign_args(campaign, campaigns_dir)
+    argv += ["--window", str(window), "--detail", str(detail), "--attribution-key", str(key)]
+    if model is not None:
+        argv += ["--attribution-model", os.fspath(model)]
+    if as_of is not None:
+        argv += ["--as-of", str(as_of)]
+    if dimensions is not None:
+        argv += ["--dimensions", ",".join(dimensions) if not isinstance(dimensions, str) else dimensions]
+    for k, v in _params(params):
+        argv += ["--param", f"{k}={v}"]
+    report, package, escalated, tmp = _run(argv, out)
+    try:
+        credits = _read_table(package, "credits")
+        contribution = _read_table(package, "contribution")
+        if credits is not None:
+            credits = _tables.output(credits, output)
+        if contribution is not None:
+            contribution = _tables.output(contribution, output)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return Report(report, credits, contribution, None if tmp else package, escalated)
+
+
+def compare(campaign, models, dimension="channel", measure="pipeline", window="campaign",
+            as_of=None, params=None, key="channel", out=None, jobs=None, campaigns_dir=None,
+            plugin_dirs=(), cache_dir=None, state_dir=None, output="arrow"):
+    """``ascribe compare``: ``models`` side by side on ``campaign``, credit grouped by
+    ``dimension``; returns a :class:`Comparison`."""
+    if isinstance(models, str):
+        models = [models]
+    argv = _global_args(plugin_dirs, cache_dir, state_dir) + ["compare"]
+    argv += _campaign_args(campaign, campaigns_dir)
+    argv += ["--models", ",".join(os.fspath(m) for m in models), "--dimension", str(dimension),
+             "--measure", str(measure), "--window", str(window), "--attribution-key", str(key)]
+    if as_of is not None:
+        argv += ["--as-of", str(as_of)]
+    if jobs is not None:
+        argv += ["--jobs", str(jobs)]
+    for k, v in _params(params):
+        argv += ["--param", f"{k}={v}"]
+    report, package, _, tmp = _run(argv, out)
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Comparison(report, _tables.output(_comparison_table(report), output),
+                      None if tmp else package)
+
+
+def _comparison_table(report):
+    labels = [m.get("label") for m in report.get("models", [])]
+    rows = report.get("rows", [])
+    cols = {report.get("dimension", "value"): pa.array([r.get("value") for r in rows], pa.string())}
+    for i, label in enumerate(labels):
+        cells = [r.get("cells", [None] * len(labels))[i] for r in rows]
+        cols[f"{label}_amount"] = pa.array(
+            [None if c is None else str(c.get("amount")) for c in cells], pa.string())
+        cols[f"{label}_share"] = pa.array(
+            [None if c is None else c.get("share") for c in cells], pa.float64())
+    return pa.table(cols)
