@@ -1,4 +1,4 @@
-//! Project tasks: `cargo xtask plugins | test | demo | bench`.
+//! Project tasks: `cargo xtask plugins | test | python | demo | bench | install`.
 //!
 //! Plugins are separate wasm32-wasip2 builds; cargo cannot build one crate for two targets
 //! in one invocation, so this builds them all in one `cargo build`, then copies each
@@ -328,13 +328,109 @@ fn install(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// What the Python tests need, installed into `target/py-venv` (recreated when this list
+/// changes): maturin to build the wheel, the three table libraries the package accepts,
+/// ChannelAttribution 2.2.5 (with matplotlib, which it imports) as the reference its API
+/// is tested against, and jsonschema for the report's schema.
+const PY_REQUIREMENTS: &[&str] = &[
+    "maturin>=1.5,<2",
+    "pytest",
+    "pandas",
+    "polars",
+    "pyarrow>=14",
+    "jsonschema",
+    "ChannelAttribution==2.2.5",
+    "matplotlib",
+];
+
+/// The Python package's tests: the wheel built (dev profile, plugins from `target/plugins`,
+/// built first), installed into `target/py-venv`, then pytest over `python/tests` with the
+/// CLI binaries they compare against. Every step that fails fails the task: a missing
+/// tool is never a skipped test.
+fn python_tests(pytest_args: &[String]) -> Result<(), String> {
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let venv = target_dir.join("py-venv");
+    let py = venv.join("bin/python");
+    let marker = venv.join(".ascribe-requirements");
+    let wanted = PY_REQUIREMENTS.join("\n");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
+        if !py.is_file() {
+            run(Command::new("python3").arg("-m").arg("venv").arg(&venv)).map_err(|e| {
+                format!("{e}: python3 with venv is needed for the Python tests (on Debian: apt-get install python3-venv)")
+            })?;
+        }
+        run(Command::new(&py)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PY_REQUIREMENTS))
+        .map_err(|e| {
+            format!(
+                "{e}: installing the Python test requirements into {} failed",
+                venv.display()
+            )
+        })?;
+        std::fs::write(&marker, &wanted).map_err(|e| e.to_string())?;
+    }
+    run(cargo().args(["build", "-p", "ascribe", "-p", "ascribe-gen"]))?;
+    let wheels = target_dir.join("wheels/dev");
+    let _ = std::fs::remove_dir_all(&wheels);
+    run(Command::new(venv.join("bin/maturin"))
+        .args([
+            "build",
+            "--quiet",
+            "-m",
+            "python/Cargo.toml",
+            "--profile",
+            "dev",
+            "-o",
+        ])
+        .arg(&wheels)
+        .arg("-i")
+        .arg(&py)
+        .env("ASCRIBE_BUNDLE_PLUGINS", target_dir.join("plugins")))?;
+    let wheel = std::fs::read_dir(&wheels)
+        .map_err(|e| format!("reading {}: {e}", wheels.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or_else(|| format!("maturin wrote no wheel into {}", wheels.display()))?;
+    run(Command::new(&py)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--force-reinstall",
+            "--no-deps",
+        ])
+        .arg(&wheel))?;
+    run(Command::new(&py)
+        .args(["-m", "pytest", "-q", "python/tests"])
+        .args(pytest_args)
+        .env("ASCRIBE_BIN", target_dir.join("debug/ascribe"))
+        .env("ASCRIBE_GEN", target_dir.join("debug/ascribe-gen"))
+        .env("ASCRIBE_PLUGINS", target_dir.join("plugins")))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("plugins") => build_plugins(),
         Some("test") => demo_fixtures()
             .and_then(|_| build_plugins())
-            .and_then(|_| run(cargo().args(["test", "--workspace"]).args(&args[1..]))),
+            .and_then(|_| run(cargo().args(["test", "--workspace"]).args(&args[1..])))
+            .and_then(|_| python_tests(&[])),
+        Some("python") => demo_fixtures()
+            .and_then(|_| build_plugins())
+            .and_then(|_| python_tests(&args[1..])),
         Some("demo") => demo_fixtures().and_then(|_| build_plugins()).and_then(|_| {
             run(cargo()
                 .args([
@@ -359,7 +455,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("install") => install(&args[1..]),
         _ => Err(
-            "usage: cargo xtask plugins | test [cargo test args] | demo [track-source args] | bench [SIZES…] [--no-ca] | install [--prefix DIR]".into(),
+            "usage: cargo xtask plugins | test [cargo test args] | python [pytest args] | demo [track-source args] | bench [SIZES…] [--no-ca] | install [--prefix DIR]".into(),
         ),
     };
     match result {
