@@ -175,7 +175,9 @@ pub fn ascribe_out(dir: &Path, args: &[&str]) -> Command {
 
 /// Runs `cmd` to the end: exit code (-1 for a signal), stdout, stderr.
 pub fn outcome(cmd: &mut Command) -> (i32, String, String) {
+    let started = std::time::SystemTime::now();
     let o: Output = cmd.output().unwrap();
+    check_reports(cmd, started);
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stdout).into(),
@@ -249,4 +251,98 @@ fn copy_dir(from: &Path, to: &Path) {
 /// `track-source` on `file` (with `extra`) in `dir`, as [`run_in`] runs it.
 pub fn track_in(dir: &Path, file: &Path, extra: &[&str]) -> (i32, String, String) {
     run_in(dir, &args(&track(file, extra)), &[])
+}
+
+/// Every `report.json` and `compare.json` written since `since` under the directory `cmd`
+/// writes packages to (its `--out`, else `out` in its working directory) is valid against
+/// its schema: `outcome` calls this after each run, so every report any test reads has
+/// been checked. Older files are not this run's (a test may have altered them on purpose,
+/// as atomic.rs marks a previous package), nor are staging directories (`.tmp-…`,
+/// `.old-…`), where a killed run leaves what it had not finished.
+pub fn check_reports(cmd: &Command, since: std::time::SystemTime) {
+    let mut stack = vec![out_dir_of(cmd)];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for p in entries.flatten().map(|e| e.path()) {
+            let name = p.file_name().unwrap().to_string_lossy();
+            if p.is_dir() && !name.starts_with('.') {
+                stack.push(p);
+            } else if (name == "report.json" || name == "compare.json")
+                && p.metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t >= since)
+            {
+                assert_valid_file(&p);
+            }
+        }
+    }
+}
+
+/// Where `cmd` writes its packages, as the binary resolves `--out`.
+fn out_dir_of(cmd: &Command) -> PathBuf {
+    let cwd = cmd.get_current_dir().unwrap_or(Path::new("."));
+    let args: Vec<&std::ffi::OsStr> = cmd.get_args().collect();
+    let given = args.iter().enumerate().find_map(|(i, a)| {
+        let a = a.to_string_lossy();
+        match a.strip_prefix("--out=") {
+            Some(v) => Some(PathBuf::from(v)),
+            None if a == "--out" => args.get(i + 1).map(PathBuf::from),
+            None => None,
+        }
+    });
+    cwd.join(given.unwrap_or_else(|| PathBuf::from("out")))
+}
+
+/// `path` (a `report.json` or `compare.json`) parsed and validated against its schema.
+pub fn assert_valid_file(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let value: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+    let errors = if path.file_name().is_some_and(|n| n == "compare.json") {
+        comparison_errors(&value)
+    } else {
+        report_errors(&value)
+    };
+    assert!(
+        errors.is_empty(),
+        "{} does not match its schema:\n{}",
+        path.display(),
+        errors.join("\n")
+    );
+}
+
+/// Where `report` breaks docs/report.schema.json, one line per error (none: valid). The
+/// schema is the generated one, which json_schema.rs holds the committed file equal to: a
+/// stale file then fails that one test, with how to regenerate it, and no other.
+pub fn report_errors(report: &serde_json::Value) -> Vec<String> {
+    static V: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    schema_errors(
+        V.get_or_init(|| validator(&ascribe::report::json_schema::report_schema())),
+        report,
+    )
+}
+
+/// Where `comparison` breaks compare.json's schema (`compare_schema()`), one line per error.
+pub fn comparison_errors(comparison: &serde_json::Value) -> Vec<String> {
+    static V: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    schema_errors(
+        V.get_or_init(|| validator(&ascribe::report::json_schema::compare_schema())),
+        comparison,
+    )
+}
+
+/// A 2020-12 validator that checks formats too (`date`), not only structure.
+fn validator(schema: &serde_json::Value) -> jsonschema::Validator {
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap_or_else(|e| panic!("the schema does not compile: {e}"))
+}
+
+fn schema_errors(v: &jsonschema::Validator, instance: &serde_json::Value) -> Vec<String> {
+    v.iter_errors(instance)
+        .map(|e| format!("at {}: {e}", e.instance_path()))
+        .collect()
 }

@@ -4,6 +4,7 @@
 //! never leaves a half-written package, nor none where there was one.
 
 pub mod dashboard;
+pub mod json_schema;
 pub mod markdown;
 pub mod schema;
 

@@ -3,15 +3,23 @@
 //! are views of it. Money is a decimal string in the reporting currency, never a float.
 
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::Serialize;
+
+use super::json_schema::{
+    CURRENCY_PATTERN, DIGEST_PATTERN, DateString, DecimalString, RUN_ID_PATTERN,
+};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Report {
+    #[schemars(extend("const" = SCHEMA_VERSION))]
     pub schema_version: u32,
     /// Derived from the inputs (campaign file, data digests, plugins, window, model,
     /// parameters): the same inputs give the same id and byte-identical files.
+    #[schemars(pattern(RUN_ID_PATTERN))]
     pub run_id: String,
     pub campaign: CampaignRef,
     pub window: WindowRef,
@@ -32,22 +40,30 @@ pub struct Report {
     pub plugins: Vec<PluginRef>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CampaignRef {
     pub id: String,
     pub name: String,
+    #[schemars(with = "DateString")]
     pub start: String,
+    #[schemars(with = "DateString")]
     pub end: String,
+    #[schemars(pattern(CURRENCY_PATTERN))]
     pub currency: String,
     pub partners: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct WindowRef {
     /// As given: `30d`, `campaign`, `2026-09-01..2026-09-30`.
     pub spec: String,
+    #[schemars(with = "DateString")]
     pub from: String,
+    #[schemars(with = "DateString")]
     pub to: String,
+    #[schemars(with = "DateString")]
     pub as_of: String,
     pub lookback_days: i64,
 }
@@ -83,10 +99,12 @@ impl WindowRef {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ModelRef {
     /// `name@version`.
     pub name: String,
+    #[schemars(pattern(DIGEST_PATTERN))]
     pub sha256: String,
     pub attribution_key: String,
     /// Every parameter in force.
@@ -94,23 +112,29 @@ pub struct ModelRef {
     pub notes: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Headline {
     /// Pipeline created in the window: the sum of its opportunities' amounts.
+    #[schemars(with = "DecimalString")]
     pub pipeline: Decimal,
     /// Revenue closed won in the window.
+    #[schemars(with = "DecimalString")]
     pub revenue: Decimal,
     pub opportunities: u64,
     pub won: u64,
     /// Pipeline of opportunities with no touch in the lookback (credited to nothing).
+    #[schemars(with = "DecimalString")]
     pub unattributed_pipeline: Decimal,
+    #[schemars(with = "DecimalString")]
     pub unattributed_revenue: Decimal,
     pub touches: u64,
     pub accounts_touched: u64,
     pub non_converting_journeys: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct DimensionCredit {
     /// `partner`, `channel`, `asset`, `region`, `segment`…
     pub dimension: String,
@@ -118,12 +142,15 @@ pub struct DimensionCredit {
     pub rows: Vec<CreditRow>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CreditRow {
     pub value: String,
+    #[schemars(with = "DecimalString")]
     pub pipeline: Decimal,
     /// Share of attributed pipeline, 0–1.
     pub pipeline_share: f64,
+    #[schemars(with = "DecimalString")]
     pub revenue: Decimal,
     pub revenue_share: f64,
     /// Opportunities with any credit to this value.
@@ -131,21 +158,27 @@ pub struct CreditRow {
     pub won: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct TopRow {
     pub value: String,
+    #[schemars(with = "DecimalString")]
     pub pipeline: Decimal,
+    #[schemars(with = "DecimalString")]
     pub revenue: Decimal,
     pub opportunities: u64,
     /// Spend the campaign file gives for this asset or segment's channel, if any.
+    #[schemars(with = "Option<DecimalString>")]
     pub spend: Option<Decimal>,
     /// Pipeline per unit of spend.
     pub pipeline_per_spend: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Funnel {
     /// `all` (every touched account), `partner` or `channel`.
+    #[schemars(extend("enum" = ["all", "partner", "channel"]))]
     pub group_by: String,
     pub group: String,
     /// Accounts reaching lead, mql, sql, opportunity, closed_won (in that order).
@@ -158,13 +191,17 @@ pub struct Funnel {
 
 pub const FUNNEL_STAGES: [&str; 5] = ["lead", "mql", "sql", "opportunity", "closed_won"];
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Sourcing {
     /// The rule, in words, with its parameter.
     pub rule: String,
+    #[schemars(with = "DecimalString")]
     pub sourced: Decimal,
+    #[schemars(with = "DecimalString")]
     pub influenced: Decimal,
     /// Pipeline with no partner touch at all in its cycle.
+    #[schemars(with = "DecimalString")]
     pub neither: Decimal,
     pub by_partner: Vec<PartnerSourcing>,
     /// Mean days from creation to close for won opportunities with a partner touch in the
@@ -173,33 +210,43 @@ pub struct Sourcing {
     pub days_to_close_without_partner: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct PartnerSourcing {
     pub partner: String,
+    #[schemars(with = "DecimalString")]
     pub sourced: Decimal,
     pub sourced_opportunities: u64,
+    #[schemars(with = "DecimalString")]
     pub influenced: Decimal,
     pub influenced_opportunities: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ContributionRow {
     pub partner: String,
     /// None for the partner's total row.
     pub channel: Option<String>,
+    #[schemars(with = "DecimalString")]
     pub pipeline: Decimal,
+    #[schemars(with = "DecimalString")]
     pub revenue: Decimal,
+    #[schemars(with = "Option<DecimalString>")]
     pub pipeline_target: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
     pub revenue_target: Option<Decimal>,
     /// Percent of target, e.g. 87.5.
     pub pipeline_pct: Option<f64>,
     pub revenue_pct: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Action {
     pub priority: u32,
     /// `asset`, `channel`, `segment` or `partner`.
+    #[schemars(extend("enum" = ["asset", "channel", "segment", "partner"]))]
     pub subject_kind: String,
     pub subject: String,
     pub action: String,
@@ -209,7 +256,8 @@ pub struct Action {
     pub owner: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct DataQuality {
     pub sources: Vec<SourceRow>,
     pub identity_match_rate: f64,
@@ -218,11 +266,13 @@ pub struct DataQuality {
     pub merged_conversions: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SourceRow {
     pub source: String,
     pub partner: String,
     pub file: String,
+    #[schemars(pattern(DIGEST_PATTERN))]
     pub sha256: String,
     pub rows_read: u64,
     pub normalized: u64,
@@ -244,7 +294,8 @@ pub struct SourceRow {
     pub future_dated: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Default)]
+#[derive(Clone, Debug, Serialize, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Guardrails {
     /// 0–1; see docs/guardrails.md.
     pub confidence: f64,
@@ -255,17 +306,20 @@ pub struct Guardrails {
     pub escalation: Option<Escalation>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Escalation {
     pub rung: String,
     pub level: usize,
     pub reasons: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct PluginRef {
     pub role: String,
     pub name: String,
+    #[schemars(pattern(DIGEST_PATTERN))]
     pub sha256: String,
 }
 

@@ -484,20 +484,26 @@ pub fn spreads(shares: &[&[f64]]) -> Vec<(f64, usize, usize)> {
 // ---------------------------------------------------------------------------------------
 // The comparison, as data
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Comparison {
+    #[schemars(extend("const" = SCHEMA_VERSION))]
     pub schema_version: u32,
     /// Derived from the inputs: the same inputs give the same id and identical files.
+    #[schemars(pattern(crate::report::json_schema::RUN_ID_PATTERN))]
     pub run_id: String,
     pub campaign: CampaignRef,
     pub window: WindowRef,
     pub dimension: String,
     /// `pipeline` or `revenue`.
+    #[schemars(extend("enum" = ["pipeline", "revenue"]))]
     pub measure: String,
     pub attribution_key: String,
     /// The measure in the window: every conversion's amount.
+    #[schemars(with = "crate::report::json_schema::DecimalString")]
     pub total: Decimal,
     /// Conversions with no touch in the lookback: credited to nothing by any model.
+    #[schemars(with = "crate::report::json_schema::DecimalString")]
     pub unattributed: Decimal,
     pub conversions: u64,
     pub journeys: u64,
@@ -512,7 +518,8 @@ pub struct Comparison {
     pub disagreements: Vec<Disagreement>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ModelColumn {
     /// The column heading: the model as named, or a path's file stem.
     pub label: String,
@@ -520,13 +527,16 @@ pub struct ModelColumn {
     pub spec: String,
     /// `name@version`.
     pub name: String,
+    #[schemars(pattern(crate::report::json_schema::DIGEST_PATTERN))]
     pub sha256: Option<String>,
     pub params: Vec<(String, String)>,
     pub notes: Vec<String>,
     /// `ok` or `failed`.
+    #[schemars(extend("enum" = ["ok", "failed"]))]
     pub status: String,
     pub error: Option<String>,
     /// What the model credited in all: the total less the unattributed.
+    #[schemars(with = "Option<crate::report::json_schema::DecimalString>")]
     pub credited: Option<Decimal>,
 }
 
@@ -536,7 +546,8 @@ impl ModelColumn {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Row {
     pub value: String,
     /// One per model; None where the model failed.
@@ -546,15 +557,18 @@ pub struct Row {
     pub spread: f64,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Cell {
     /// Exact: a sum of minor units.
+    #[schemars(with = "crate::report::json_schema::DecimalString")]
     pub amount: Decimal,
     /// Of what this model credited.
     pub share: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct PairAgreement {
     pub a: String,
     pub b: String,
@@ -566,7 +580,8 @@ pub struct PairAgreement {
     pub at: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Disagreement {
     pub value: String,
     pub spread: f64,
@@ -574,7 +589,8 @@ pub struct Disagreement {
     pub low: ModelShare,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ModelShare {
     pub model: String,
     pub share: f64,
