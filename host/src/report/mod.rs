@@ -6,6 +6,7 @@
 pub mod dashboard;
 pub mod json_schema;
 pub mod markdown;
+pub mod parquet;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,23 @@ use schema::Report;
 pub enum Detail {
     Summary,
     Full,
+}
+
+/// The formats of a full package's tables (credits, contribution, rejects; Parquet adds
+/// dimension_credit): `--formats csv,parquet`. CSV alone by default: see docs/parquet.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Formats {
+    pub csv: bool,
+    pub parquet: bool,
+}
+
+impl Default for Formats {
+    fn default() -> Formats {
+        Formats {
+            csv: true,
+            parquet: false,
+        }
+    }
 }
 
 pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u8>> {
@@ -55,6 +73,8 @@ pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u
 
 /// One line per credited touch and conversion: identifiers are hashed people and
 /// company domains only. Every text cell is partner text, cleaned and formula-guarded.
+/// `weight` is the model's share of the touch in its conversion, as the plugin gave it
+/// (shortest round-trip decimal), so a reader can check how `amount` was split.
 pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow::Result<Vec<u8>> {
     let cur = c.currency;
     let mut w = CsvCells::new();
@@ -74,9 +94,10 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
         "currency",
         "model",
         "key",
+        "weight",
     ])?;
     for a in runs {
-        for cr in &a.credits {
+        for (cr, &weight) in a.credits.iter().zip(&a.weights) {
             let cv = &ds.conversions[cr.conversion as usize];
             let t = &ds.touches[cr.touch as usize];
             let time = chrono::DateTime::from_timestamp_millis(t.time_ms)
@@ -97,6 +118,7 @@ pub fn credits_csv(c: &Campaign, ds: &Dataset, runs: &[&Attribution]) -> anyhow:
                 .text(cur.code())
                 .text(&a.run.model)
                 .text(&a.journeys.key)
+                .num(weight)
                 .end_row()?;
         }
     }
@@ -126,6 +148,7 @@ pub fn render(
     ds: &Dataset,
     runs: &[&Attribution],
     detail: Detail,
+    formats: Formats,
 ) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
     let mut files: Vec<(&'static str, Vec<u8>)> = vec![
         (
@@ -137,9 +160,21 @@ pub fn render(
     if detail == Detail::Full {
         files.push(("dashboard.html", dashboard::render(r).into_bytes()));
         files.push(("actions.md", markdown::actions(r).into_bytes()));
-        files.push(("contribution.csv", contribution_csv(r)?));
-        files.push(("credits.csv", credits_csv(c, ds, runs)?));
-        files.push(("rejects.csv", rejects_csv(ds)?));
+        if formats.csv {
+            files.push(("contribution.csv", contribution_csv(r)?));
+            files.push(("credits.csv", credits_csv(c, ds, runs)?));
+            files.push(("rejects.csv", rejects_csv(ds)?));
+        }
+        if formats.parquet {
+            let cur = c.currency;
+            files.push(("contribution.parquet", parquet::contribution(r, cur)?));
+            files.push(("credits.parquet", parquet::credits(c, ds, runs)?));
+            files.push((
+                "dimension_credit.parquet",
+                parquet::dimension_credit(r, cur)?,
+            ));
+            files.push(("rejects.parquet", parquet::rejects(ds)?));
+        }
     }
     Ok(files)
 }

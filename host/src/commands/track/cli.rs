@@ -17,6 +17,24 @@ pub enum DetailArg {
     Full,
 }
 
+/// A format of the package's tables.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum TableFormat {
+    Csv,
+    Parquet,
+}
+
+/// The formats `--formats` names; none given: CSV alone.
+pub fn formats(given: Option<&[TableFormat]>) -> crate::report::Formats {
+    match given {
+        None => crate::report::Formats::default(),
+        Some(f) => crate::report::Formats {
+            csv: f.contains(&TableFormat::Csv),
+            parquet: f.contains(&TableFormat::Parquet),
+        },
+    }
+}
+
 /// Which campaign: `--campaign NAME` (searched by id or name in --campaigns-dir) or
 /// `--campaign-file PATH`.
 #[derive(Args, Debug, Clone)]
@@ -64,6 +82,9 @@ pub struct TrackArgs {
     /// summary: the headline table and summary.md; full: every table and the whole package.
     #[arg(long, value_enum, default_value = "summary")]
     pub detail: DetailArg,
+    /// Formats of --detail full's tables, comma-separated: csv, parquet (typed: decimal money, UTC times; adds dimension_credit.parquet). [default: csv]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMATS")]
+    pub formats: Option<Vec<TableFormat>>,
     /// Dimensions to credit, comma-separated: partner, channel, asset, region, segment, campaign, source, medium, touch_type.
     #[arg(long, value_delimiter = ',', default_value = "partner,channel", value_parser = parse_dimension)]
     pub dimensions: Vec<Dimension>,
@@ -138,6 +159,9 @@ pub fn execute(
     a: TrackArgs,
     global: &Global,
 ) -> anyhow::Result<(crate::commands::track::Outcome, Detail)> {
+    if a.formats.is_some() && a.detail != DetailArg::Full {
+        anyhow::bail!("--formats chooses the formats of --detail full's tables: add --detail full");
+    }
     let c = a.campaign.load()?;
     let rt = global.runtime(
         c.sources.iter().any(|s| s.limits.fuel.is_some())
@@ -153,6 +177,7 @@ pub fn execute(
         } else {
             Detail::Summary
         },
+        formats: formats(a.formats.as_deref()),
         dimensions: a.dimensions.clone(),
         model: a.attribution_model.clone(),
         params: a.params.clone(),

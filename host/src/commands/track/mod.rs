@@ -20,6 +20,8 @@ pub struct Options {
     pub window: WindowSpec,
     pub as_of: Option<NaiveDate>,
     pub detail: Detail,
+    /// The formats of a full package's tables.
+    pub formats: report::Formats,
     pub dimensions: Vec<Dimension>,
     /// `first-touch`, `last-touch`, `multi-touch`, a model the campaign lists, a bundled
     /// model's name, or a `.wasm` path. None: the campaign's default model.
@@ -517,7 +519,14 @@ pub fn run(
         Some(out) => {
             progress("writing the report");
             let dir = report::package_dir(out, &c.id, &id);
-            let files = report::render(&report, c, &ds, &[&pipeline, &revenue], opts.detail)?;
+            let files = report::render(
+                &report,
+                c,
+                &ds,
+                &[&pipeline, &revenue],
+                opts.detail,
+                opts.formats,
+            )?;
             report::write_atomically(&dir, &files)?;
             Some(dir)
         }

