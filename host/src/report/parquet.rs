@@ -429,6 +429,27 @@ mod tests {
     }
 
     #[test]
+    fn money_columns_carry_the_currencys_minor_unit_scale() {
+        for (code, scale) in [("USD", 2), ("JPY", 0), ("KWD", 3)] {
+            let cur = Currency::of(code).unwrap();
+            let amount =
+                |s: SchemaRef, name: &str| s.field_with_name(name).unwrap().data_type().clone();
+            assert_eq!(
+                amount(credits_schema(cur), "amount"),
+                DataType::Decimal128(38, scale)
+            );
+            assert_eq!(
+                amount(dimension_credit_schema(cur), "amount"),
+                DataType::Decimal128(38, scale)
+            );
+            assert_eq!(
+                amount(contribution_schema(cur), "revenue_target"),
+                DataType::Decimal128(38, scale)
+            );
+        }
+    }
+
+    #[test]
     fn hostile_text_is_cleaned_and_guarded_as_in_csv() {
         let mut b = Dict::new();
         put(&mut b, "=cmd|'/C calc'!A0");
