@@ -156,8 +156,9 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 /// The benchmark suite (docs/performance.md): the pipeline at each size (normalization
 /// throughput, track-source end to end), the model call path, `paths` with every model and
 /// native against plugin, and ChannelAttribution on the same path tables; then the
-/// generated section of docs/performance.md and its plot. Sizes default to 100k, 1M and
-/// 10M touches; `--no-ca` skips ChannelAttribution (its virtual env needs PyPI once).
+/// generated section of docs/performance.md and its plot; the Python package against
+/// ChannelAttribution in one process. Sizes default to 100k, 1M and 10M touches; `--no-ca`
+/// skips both ChannelAttribution comparisons (its virtual env needs PyPI once).
 fn bench(args: &[String]) -> Result<(), String> {
     demo_fixtures()?;
     build_plugins()?;
@@ -196,8 +197,47 @@ fn bench(args: &[String]) -> Result<(), String> {
             .env("ASCRIBE", target_dir.join("release/ascribe"))
             .env("ASCRIBE_GEN", target_dir.join("release/ascribe-gen")))?;
         report.arg(&ca_json);
+        python_bench(&target_dir)?;
     }
     run(&mut report)
+}
+
+/// The Python package against ChannelAttribution in one process (bench/python_markov.py):
+/// the release wheel, installed into the virtual env channelattribution.sh set up.
+fn python_bench(target_dir: &Path) -> Result<(), String> {
+    let venv = std::env::var_os("BENCH_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir.join("bench-venv"));
+    let py = venv.join("bin/python");
+    run(Command::new(&py).args(["-m", "pip", "install", "--quiet", "maturin>=1.5,<2"]))?;
+    let wheels = target_dir.join("wheels/release");
+    let _ = std::fs::remove_dir_all(&wheels);
+    run(Command::new(venv.join("bin/maturin"))
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-m",
+            "python/Cargo.toml",
+            "-o",
+        ])
+        .arg(&wheels)
+        .arg("-i")
+        .arg(&py)
+        .env("ASCRIBE_BUNDLE_PLUGINS", target_dir.join("plugins")))?;
+    let wheel = std::fs::read_dir(&wheels)
+        .map_err(|e| format!("reading {}: {e}", wheels.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or_else(|| format!("maturin wrote no wheel into {}", wheels.display()))?;
+    run(Command::new(&py)
+        .args(["-m", "pip", "install", "--quiet", "--force-reinstall"])
+        .arg(&wheel))?;
+    run(Command::new(&py)
+        .arg("bench/python_markov.py")
+        .arg(target_dir.join("release/ascribe-gen"))
+        .arg(target_dir.join("bench-data/ca")))
 }
 
 /// The demo's two large exports (3.2 and 2.3 MB) are not in git: the generator writes
