@@ -685,3 +685,91 @@ fn paths_docs_show_what_the_binary_prints() {
         "docs/paths.md should show:\n{out}"
     );
 }
+
+/// The example table as Parquet (the path a list column, counts integers, value a decimal)
+/// and as an Arrow IPC file (the path joined text): the hand-computed credit of the CSV.
+#[test]
+fn paths_reads_parquet_and_arrow_tables_as_it_reads_csv() {
+    use std::sync::Arc;
+
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    use arrow_array::{ArrayRef, Decimal128Array, Int64Array, RecordBatch, StringArray};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut list = ListBuilder::new(StringBuilder::new());
+    for p in [&["a", "b"][..], &["b"], &["a", "c", "a"], &["c"]] {
+        for item in p {
+            list.values().append_value(item);
+        }
+        list.append(true);
+    }
+    let conv: ArrayRef = Arc::new(Int64Array::from(vec![2, 1, 1, 0]));
+    let nulls: ArrayRef = Arc::new(Int64Array::from(vec![2, 1, 0, 2]));
+    // 100.00, 30.00, 50.00, 0.00 as decimal(10, 2).
+    let value: ArrayRef = Arc::new(
+        Decimal128Array::from(vec![10000, 3000, 5000, 0])
+            .with_precision_and_scale(10, 2)
+            .unwrap(),
+    );
+    let batch = RecordBatch::try_from_iter(vec![
+        ("path", Arc::new(list.finish()) as ArrayRef),
+        ("total_conversions", conv.clone()),
+        ("total_conversion_value", value.clone()),
+        ("total_null", nulls.clone()),
+    ])
+    .unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(d.join("paths.parquet")).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let joined: ArrayRef = Arc::new(StringArray::from(vec!["a > b", "b", "a>c>a", "c"]));
+    let batch = RecordBatch::try_from_iter(vec![
+        ("path", joined),
+        ("total_conversions", conv),
+        ("total_conversion_value", value),
+        ("total_null", nulls),
+    ])
+    .unwrap();
+    let mut w = arrow_ipc::writer::FileWriter::try_new(
+        std::fs::File::create(d.join("paths.feather")).unwrap(),
+        &batch.schema(),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    for file in ["paths.parquet", "paths.feather"] {
+        same_csv(&csv_of(d, file, "first-touch", &[]), FIRST);
+        same_csv(&csv_of(d, file, "linear", &[]), LINEAR);
+    }
+    // The format flag overrides the extension, and a wrong guess says how to fix it.
+    std::fs::copy(d.join("paths.parquet"), d.join("export.bin")).unwrap();
+    same_csv(
+        &csv_of(d, "export.bin", "linear", &["--input-format", "parquet"]),
+        LINEAR,
+    );
+    let e = fails(d, &["paths", "export.bin", "--model", "linear"]);
+    assert!(
+        e.contains("export.bin: row 1 (line 1)") || e.contains("export.bin:"),
+        "{e}"
+    );
+    let e = fails(
+        d,
+        &[
+            "paths",
+            "paths.feather",
+            "--model",
+            "linear",
+            "--input-format",
+            "parquet",
+        ],
+    );
+    assert!(
+        e.contains("paths.feather: not a Parquet file") && e.contains("--input-format"),
+        "{e}"
+    );
+}
