@@ -45,7 +45,8 @@ def test_track_source_report_is_the_clis(ascribe_bin, plugin_dir, demo_campaign,
     cli = subprocess.run(
         [ascribe_bin, "--plugin-dir", plugin_dir, "--state-dir", tmp_path / "cli-state",
          "track-source", "--campaign-file", demo_campaign, "--window", "campaign",
-         "--detail", "full", "--format", "json", "--out", tmp_path / "cli-out"],
+         "--detail", "full", "--formats", "csv,parquet", "--format", "json",
+         "--out", tmp_path / "cli-out"],
         capture_output=True, text=True,
     )
     assert cli.returncode in (0, 3), cli.stderr
