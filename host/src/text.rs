@@ -380,10 +380,17 @@ impl Default for CsvCells {
 
 impl CsvCells {
     pub fn new() -> CsvCells {
+        Self::with_capacity(0)
+    }
+
+    /// A writer whose buffer holds `bytes` before it grows. For large files: growing a
+    /// buffer past tens of MiB copies it into one twice its size, and both are resident
+    /// while it does; capacity reserved and never written costs address space, not memory.
+    pub fn with_capacity(bytes: usize) -> CsvCells {
         CsvCells {
             w: csv::WriterBuilder::new()
                 .terminator(csv::Terminator::Any(b'\n'))
-                .from_writer(vec![]),
+                .from_writer(Vec::with_capacity(bytes)),
             row: vec![],
         }
     }
