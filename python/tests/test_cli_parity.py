@@ -79,3 +79,11 @@ def test_compare_is_the_clis(ascribe_bin, plugin_dir, demo_campaign, tmp_path):
     assert c.table.num_rows == len(c.report["rows"])
     assert c.table.column_names[1:] == ["linear_amount", "linear_share", "markov_amount",
                                         "markov_share"]
+
+
+def test_a_wasm_path_is_a_model_like_a_name(plugin_dir, sample_paths):
+    df = pd.read_csv(sample_paths)
+    by_name = ascribe.paths(df, models=["linear"])["linear"]
+    by_path = ascribe.paths(df, models=[str(plugin_dir / "linear.wasm")])["linear"]
+    assert by_name.equals(by_path)
+    assert by_name.schema.metadata[b"model"].startswith(b"linear@")
