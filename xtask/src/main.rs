@@ -209,21 +209,43 @@ fn python_bench(target_dir: &Path) -> Result<(), String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir.join("bench-venv"));
     let py = venv.join("bin/python");
-    run(Command::new(&py).args(["-m", "pip", "install", "--quiet", "maturin>=1.5,<2"]))?;
-    let wheels = target_dir.join("wheels/release");
+    // maturin builds the wheel; pyarrow is the package's one dependency that ChannelAttribution
+    // does not bring (pandas it does).
+    run(Command::new(&py).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "maturin>=1.5,<2",
+        "pyarrow>=14",
+    ]))?;
+    install_wheel(&py, target_dir, "release")?;
+    run(Command::new(&py)
+        .arg("bench/python_markov.py")
+        .arg(target_dir.join("release/ascribe-gen"))
+        .arg(target_dir.join("bench-data/ca")))
+}
+
+/// Builds the package's wheel with cargo's `profile` (the bundled plugins from
+/// `target/plugins`) into `target/wheels/<profile>` and installs it for `py`, replacing
+/// any installed build of the same version.
+fn install_wheel(py: &Path, target_dir: &Path, profile: &str) -> Result<(), String> {
+    let wheels = target_dir.join("wheels").join(profile);
     let _ = std::fs::remove_dir_all(&wheels);
-    run(Command::new(venv.join("bin/maturin"))
+    let maturin = py.with_file_name("maturin");
+    run(Command::new(&maturin)
         .args([
             "build",
             "--quiet",
-            "--release",
             "-m",
             "python/Cargo.toml",
+            "--profile",
+            profile,
             "-o",
         ])
         .arg(&wheels)
         .arg("-i")
-        .arg(&py)
+        .arg(py)
         .env("ASCRIBE_BUNDLE_PLUGINS", target_dir.join("plugins")))?;
     let wheel = std::fs::read_dir(&wheels)
         .map_err(|e| format!("reading {}: {e}", wheels.display()))?
@@ -231,13 +253,16 @@ fn python_bench(target_dir: &Path) -> Result<(), String> {
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
         .ok_or_else(|| format!("maturin wrote no wheel into {}", wheels.display()))?;
-    run(Command::new(&py)
-        .args(["-m", "pip", "install", "--quiet", "--force-reinstall"])
-        .arg(&wheel))?;
-    run(Command::new(&py)
-        .arg("bench/python_markov.py")
-        .arg(target_dir.join("release/ascribe-gen"))
-        .arg(target_dir.join("bench-data/ca")))
+    run(Command::new(py)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--force-reinstall", "--no-deps"])
+        .arg(&wheel))
 }
 
 /// The demo's two large exports (3.2 and 2.3 MB) are not in git: the generator writes
@@ -419,39 +444,7 @@ fn python_tests(pytest_args: &[String]) -> Result<(), String> {
         std::fs::write(&marker, &wanted).map_err(|e| e.to_string())?;
     }
     run(cargo().args(["build", "-p", "ascribe", "-p", "ascribe-gen"]))?;
-    let wheels = target_dir.join("wheels/dev");
-    let _ = std::fs::remove_dir_all(&wheels);
-    run(Command::new(venv.join("bin/maturin"))
-        .args([
-            "build",
-            "--quiet",
-            "-m",
-            "python/Cargo.toml",
-            "--profile",
-            "dev",
-            "-o",
-        ])
-        .arg(&wheels)
-        .arg("-i")
-        .arg(&py)
-        .env("ASCRIBE_BUNDLE_PLUGINS", target_dir.join("plugins")))?;
-    let wheel = std::fs::read_dir(&wheels)
-        .map_err(|e| format!("reading {}: {e}", wheels.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or_else(|| format!("maturin wrote no wheel into {}", wheels.display()))?;
-    run(Command::new(&py)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--force-reinstall",
-            "--no-deps",
-        ])
-        .arg(&wheel))?;
+    install_wheel(&py, &target_dir, "dev")?;
     run(Command::new(&py)
         .args(["-m", "pytest", "-q", "python/tests"])
         .args(pytest_args)
