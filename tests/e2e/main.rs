@@ -22,6 +22,7 @@ mod locale;
 mod params;
 mod parquet_out;
 mod paths;
+mod paths_explain;
 mod pipeline;
 mod plan;
 mod plugin_kit;

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::cli::Global;
 use crate::cli::table::{Left, Right, Table};
+use crate::commands::paths::explain::{self, Explain, PathRow};
 use crate::commands::paths::{self as table, ChannelCredit, ModelResult, PathTable, ReadOptions};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -66,6 +67,12 @@ pub struct PathsArgs {
     pub nulls_col: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: PathsFormat,
+    /// Also show what is behind the credit: the top converting and non-converting paths, the distribution of path length, the channels' numbers, the Markov transition matrix, and each model's scores (markov: its order and removal effects). With --format table or json (json adds an `explain` object); not with csv.
+    #[arg(long)]
+    pub explain: bool,
+    /// How many paths each top list of --explain shows [default: 10].
+    #[arg(long, value_name = "N", requires = "explain", value_parser = parse_top)]
+    pub top: Option<usize>,
 }
 
 fn parse_sep(s: &str) -> Result<char, String> {
@@ -76,6 +83,13 @@ fn parse_sep(s: &str) -> Result<char, String> {
             "{c:?} is whitespace; items are trimmed of spaces, so the separator must be visible"
         )),
         _ => Err(format!("`{s}` is not one character")),
+    }
+}
+
+fn parse_top(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}` is not a number of paths (1 or more)")),
     }
 }
 
@@ -106,6 +120,11 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("the model `{}` is given twice", d.1);
     }
+    if a.explain && a.format == PathsFormat::Csv {
+        anyhow::bail!(
+            "--explain writes several tables with different columns, which one CSV cannot hold: use --format json for machines (its `explain` object), or --format table"
+        );
+    }
     let mut given = a.params.clone();
     if let Some(k) = a.order {
         given.push(("order".into(), k.to_string()));
@@ -135,12 +154,18 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     })?;
     let labels = labels(&results);
+    let explained = a
+        .explain
+        .then(|| table::explain(&t, &results, a.top.unwrap_or(explain::DEFAULT_TOP)));
     // Channel names, notes and labels are the partner's and the plugins' text: CSV cells
     // go through the formula guard, JSON strings and the table through `text::clean`.
     let bytes = match a.format {
         PathsFormat::Csv => csv_bytes(&results, &labels)?,
         PathsFormat::Json => {
             let mut v = to_json(&t, &results, &labels);
+            if let Some(e) = &explained {
+                v["explain"] = explain_json(e, &labels);
+            }
             crate::text::Sanitize::sanitize(&mut v);
             let mut b = serde_json::to_vec_pretty(&v)?;
             b.push(b'\n');
@@ -149,6 +174,9 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
         PathsFormat::Table => {
             let mut b = vec![];
             write_table(&mut b, &t, &results, &labels)?;
+            if let Some(e) = &explained {
+                write_explain(&mut b, e, &labels, a.sep)?;
+            }
             crate::text::clean_lines(&String::from_utf8_lossy(&b))
                 .into_owned()
                 .into_bytes()
@@ -373,4 +401,242 @@ fn trim_num(x: f64) -> String {
     let s = format!("{:.6}", x + 0.0);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
+}
+
+/// A path as the table prints it: the channels joined by the table's separator.
+fn path_text(p: &[String], sep: char) -> String {
+    p.join(&format!(" {sep} "))
+}
+
+/// A state's channels (`None` for `(start)`, `(conversion)`, `(null)`: shown as the label).
+fn state_text(label: &str, channels: &Option<Vec<String>>, sep: char) -> String {
+    match channels {
+        Some(c) => path_text(c, sep),
+        None => label.to_string(),
+    }
+}
+
+/// The `--explain` sections after the credit table. Every name goes through the table's
+/// cells (`text::clean`), and the whole output through `clean_lines` in `run`.
+fn write_explain(
+    out: &mut impl Write,
+    e: &Explain,
+    labels: &[String],
+    sep: char,
+) -> anyhow::Result<()> {
+    let print = |out: &mut dyn Write, tb: Table| -> std::io::Result<()> {
+        for l in tb.lines() {
+            writeln!(out, "{l}")?;
+        }
+        Ok(())
+    };
+    writeln!(out)?;
+    writeln!(out, "explain: {}.", explain::NO_TIMES)?;
+    let paths =
+        |out: &mut dyn Write, title: &str, rows: &[PathRow], of: usize| -> anyhow::Result<()> {
+            writeln!(out)?;
+            writeln!(out, "{title} ({} of {of} paths):", rows.len())?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut tb = Table::new(2, &[Left, Right, Right, Right, Right]);
+            tb.header(["path", "length", "conversions", "value", "nulls"]);
+            for r in rows {
+                tb.row([
+                    path_text(&r.path, sep),
+                    r.path.len().to_string(),
+                    trim_num(r.conversions),
+                    money(r.value),
+                    trim_num(r.nulls),
+                ]);
+            }
+            print(out, tb)?;
+            Ok(())
+        };
+    paths(
+        out,
+        &format!("top {} converting paths, by conversions", e.top),
+        &e.converting,
+        e.converting_paths,
+    )?;
+    paths(
+        out,
+        &format!("top {} non-converting paths, by nulls", e.top),
+        &e.non_converting,
+        e.non_converting_paths,
+    )?;
+
+    writeln!(out)?;
+    writeln!(out, "path length (touches per path, repeats counted):")?;
+    let mut tb = Table::new(2, &[Right, Right, Right, Right, Right]);
+    tb.header(["length", "paths", "conversions", "value", "nulls"]);
+    for l in &e.lengths {
+        tb.row([
+            l.length.to_string(),
+            l.paths.to_string(),
+            trim_num(l.conversions),
+            money(l.value),
+            trim_num(l.nulls),
+        ]);
+    }
+    print(out, tb)?;
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "channels, numbered by first appearance (the transition matrix's states):"
+    )?;
+    let mut tb = Table::new(2, &[Right, Left]);
+    for (i, c) in e.channels.iter().enumerate() {
+        tb.row([(i + 1).to_string(), c.clone()]);
+    }
+    print(out, tb)?;
+
+    for c in &e.chains {
+        writeln!(out)?;
+        let whose = if c.models.is_empty() {
+            String::new()
+        } else {
+            let m: Vec<&str> = c.models.iter().map(|&i| labels[i].as_str()).collect();
+            format!(" ({})", m.join(", "))
+        };
+        writeln!(
+            out,
+            "transition matrix, order {}{whose}; each row's probabilities add up to 1:",
+            c.order
+        )?;
+        let mut tb = Table::new(2, &[Left, Left, Right, Left, Left]);
+        tb.header([
+            "from",
+            "to",
+            "probability",
+            "from (channels)",
+            "to (channels)",
+        ]);
+        let m = &c.transitions;
+        for i in 0..m.from.len() {
+            tb.row([
+                m.from[i].clone(),
+                m.to[i].clone(),
+                conv(m.probability[i]),
+                state_text(&m.from[i], &c.from_channels[i], sep),
+                state_text(&m.to[i], &c.to_channels[i], sep),
+            ]);
+        }
+        print(out, tb)?;
+    }
+
+    for (m, label) in e.models.iter().zip(labels) {
+        writeln!(out)?;
+        if let Some(re) = &m.removal_effects {
+            writeln!(
+                out,
+                "{label}: removal effects, order {} (1 − P(conversion) without the channel / P(conversion)):",
+                m.order.unwrap_or(1)
+            )?;
+            let mut tb = Table::new(2, &[Right, Left, Right, Right]);
+            tb.header(["#", "channel", "removal_effect", "value_removal_effect"]);
+            for r in re {
+                tb.row([
+                    r.number.to_string(),
+                    r.channel.clone(),
+                    conv(r.conversion),
+                    conv(r.value),
+                ]);
+            }
+            print(out, tb)?;
+            continue;
+        }
+        if m.scores.is_empty() {
+            writeln!(
+                out,
+                "{label}: returns no per-channel scores; its credit comes from each path's touch weights"
+            )?;
+            continue;
+        }
+        writeln!(out, "{label}: the scores it returned, per channel:")?;
+        let mut aligns = vec![Right, Left];
+        aligns.extend(std::iter::repeat_n(Right, m.scores.len()));
+        let mut tb = Table::new(2, &aligns);
+        let mut header = vec!["#".to_string(), "channel".to_string()];
+        header.extend(m.scores.iter().map(|(n, _)| n.clone()));
+        tb.header(header);
+        for (i, c) in e.channels.iter().enumerate() {
+            let mut line = vec![(i + 1).to_string(), c.clone()];
+            line.extend(m.scores.iter().map(|(_, v)| conv(v[i].value)));
+            tb.row(line);
+        }
+        print(out, tb)?;
+    }
+    Ok(())
+}
+
+/// The `explain` object of `--format json`. Numbers are exact (shortest round trip); the
+/// caller sanitizes every string.
+fn explain_json(e: &Explain, labels: &[String]) -> serde_json::Value {
+    let path = |r: &PathRow| {
+        json!({
+            "path": r.path,
+            "length": r.path.len(),
+            "conversions": exact_json(r.conversions),
+            "value": exact_json(r.value),
+            "nulls": exact_json(r.nulls),
+        })
+    };
+    json!({
+        "top": e.top,
+        "top_converting": e.converting.iter().map(path).collect::<Vec<_>>(),
+        "converting_paths": e.converting_paths,
+        "top_non_converting": e.non_converting.iter().map(path).collect::<Vec<_>>(),
+        "non_converting_paths": e.non_converting_paths,
+        "path_length": e.lengths.iter().map(|l| json!({
+            "length": l.length,
+            "paths": l.paths,
+            "conversions": exact_json(l.conversions),
+            "value": exact_json(l.value),
+            "nulls": exact_json(l.nulls),
+        })).collect::<Vec<_>>(),
+        "time_to_conversion": serde_json::Value::Null,
+        "notes": [explain::NO_TIMES],
+        "channels": e.channels.iter().enumerate().map(|(i, c)| json!({
+            "number": i + 1,
+            "channel": c,
+        })).collect::<Vec<_>>(),
+        "transition_matrices": e.chains.iter().map(|c| json!({
+            "order": c.order,
+            "models": c.models.iter().map(|&i| &labels[i]).collect::<Vec<_>>(),
+            "transitions": (0..c.transitions.from.len()).map(|i| json!({
+                "from": c.transitions.from[i],
+                "to": c.transitions.to[i],
+                "probability": exact_json(c.transitions.probability[i]),
+                "from_channels": c.from_channels[i],
+                "to_channels": c.to_channels[i],
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "models": e.models.iter().zip(labels).map(|(m, label)| {
+            let mut v = json!({
+                "model": label,
+                "scores": m.scores.iter().map(|(name, values)| json!({
+                    "name": name,
+                    "values": values.iter().map(|s| json!({
+                        "number": s.number,
+                        "channel": s.channel,
+                        "value": exact_json(s.value),
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            if let Some(k) = m.order {
+                v["order"] = json!(k);
+            }
+            if let Some(re) = &m.removal_effects {
+                v["removal_effects"] = re.iter().map(|r| json!({
+                    "number": r.number,
+                    "channel": r.channel,
+                    "removal_effect": exact_json(r.conversion),
+                    "value_removal_effect": exact_json(r.value),
+                })).collect();
+            }
+            v
+        }).collect::<Vec<_>>(),
+    })
 }

@@ -25,6 +25,7 @@ pub mod cli;
 mod columnar;
 mod credit;
 mod dedup;
+pub mod explain;
 mod intern;
 mod number;
 mod read;
@@ -41,6 +42,7 @@ pub use columnar::{InputFormat, read_any, read_batches, read_ipc, read_parquet};
 pub use credit::{
     ChannelCredit, CreditRule, ModelResult, check_model, credit, limits_for, run_model,
 };
+pub use explain::{Explain, explain};
 pub use read::{delimiter_name, detect_delimiter, read, read_from};
 pub use transitions::{Transitions, transitions};
 
