@@ -336,7 +336,7 @@ fn paths_explain_table_prints_the_sections() {
     );
     let conv = section(&out, "top 1 converting paths");
     assert_eq!(conv.len(), 2);
-    assert!(out.contains("(1 of 3 paths)"), "{out}");
+    assert!(out.contains("(1 of 3 paths with conversions)"), "{out}");
     // Without a markov model the matrix is the chain of order 1, credited to no model.
     assert_eq!(
         section(&out, "transition matrix, order 1;").len(),

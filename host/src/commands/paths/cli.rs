@@ -433,9 +433,9 @@ fn write_explain(
     writeln!(out)?;
     writeln!(out, "explain: {}.", explain::NO_TIMES)?;
     let paths =
-        |out: &mut dyn Write, title: &str, rows: &[PathRow], of: usize| -> anyhow::Result<()> {
+        |out: &mut dyn Write, title: &str, rows: &[PathRow], of: &str| -> anyhow::Result<()> {
             writeln!(out)?;
-            writeln!(out, "{title} ({} of {of} paths):", rows.len())?;
+            writeln!(out, "{title} ({} of {of}):", rows.len())?;
             if rows.is_empty() {
                 return Ok(());
             }
@@ -457,13 +457,13 @@ fn write_explain(
         out,
         &format!("top {} converting paths, by conversions", e.top),
         &e.converting,
-        e.converting_paths,
+        &format!("{} paths with conversions", e.converting_paths),
     )?;
     paths(
         out,
         &format!("top {} non-converting paths, by nulls", e.top),
         &e.non_converting,
-        e.non_converting_paths,
+        &format!("{} paths with nulls", e.non_converting_paths),
     )?;
 
     writeln!(out)?;
@@ -531,7 +531,7 @@ fn write_explain(
         if let Some(re) = &m.removal_effects {
             writeln!(
                 out,
-                "{label}: removal effects, order {} (1 − P(conversion) without the channel / P(conversion)):",
+                "{label}: removal effects, order {} (1 − P(conversion without the channel) / P(conversion)):",
                 m.order.unwrap_or(1)
             )?;
             let mut tb = Table::new(2, &[Right, Left, Right, Right]);
