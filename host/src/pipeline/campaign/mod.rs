@@ -2,6 +2,7 @@
 //! then validated into [`Campaign`], which the rest of the pipeline reads.
 
 mod raw;
+pub mod rules;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -248,6 +249,9 @@ pub struct Campaign {
     pub reconcile: Reconcile,
     pub guardrails: Guardrails,
     pub escalation: Escalation,
+    /// The shared channel and asset rules (`[[channels]]`, `[[assets]]`), applied once after
+    /// normalizing.
+    pub taxonomy: rules::Taxonomy,
     /// Salt for hashing person keys. Default: derived from the campaign id, so hashes are
     /// stable across runs (set `privacy.salt` to make them unguessable outside).
     pub salt: String,
@@ -302,6 +306,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
     let reconcile = validate::reconcile(&cx, &raw.reconcile)?;
     let guardrails = validate::guardrails(&cx, &raw.guardrails)?;
     let escalation = validate::escalation(&cx, raw.escalation)?;
+    let taxonomy = rules::taxonomy(&cx, &raw.channels, &raw.assets)?;
     Ok(Campaign {
         file: file.to_path_buf(),
         dir,
@@ -323,6 +328,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
         reconcile,
         guardrails,
         escalation,
+        taxonomy,
     })
 }
 
@@ -442,7 +448,7 @@ timezone = "Europe/Berlin"
                 "currency = \"USD\"",
                 "currency = \"USD\"\ncolour = \"blue\""
             )),
-            "c.toml:6: unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`, `reconcile`"
+            "c.toml:6: unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`, `reconcile`, `channels`, `assets`"
         );
         // The policy for a deal in the window without an FX rate: stop (default) or reject.
         assert_eq!(

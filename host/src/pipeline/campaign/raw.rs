@@ -39,6 +39,10 @@ pub struct RawCampaign {
     pub privacy: RawPrivacy,
     #[serde(default)]
     pub reconcile: RawReconcile,
+    #[serde(default)]
+    pub channels: Vec<S<super::rules::RawRule>>,
+    #[serde(default)]
+    pub assets: Vec<S<super::rules::RawRule>>,
 }
 
 #[derive(Deserialize, Debug)]

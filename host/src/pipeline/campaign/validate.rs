@@ -30,6 +30,10 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    pub(super) fn line_of(&self, span: std::ops::Range<usize>) -> usize {
+        self.line(span)
+    }
+
     fn line(&self, span: std::ops::Range<usize>) -> usize {
         self.text[..span.start.min(self.text.len())]
             .bytes()
@@ -38,7 +42,7 @@ impl Ctx<'_> {
             + 1
     }
 
-    fn err<T>(
+    pub(super) fn err<T>(
         &self,
         span: std::ops::Range<usize>,
         key: &str,

@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod memo;
 pub mod reconcile;
 pub mod source;
+pub mod taxonomy;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ pub struct Dataset {
     /// Touches and conversions merged into another partner's report of the same thing.
     pub merged_touches: u64,
     pub merged_conversions: u64,
+    /// What the campaign's channel and asset rules did.
+    pub taxonomy: taxonomy::TaxonomyOutcome,
 }
 
 /// What a run is about, as far as normalizing needs to know: the analysis window (a deal
@@ -253,6 +256,7 @@ pub fn normalize_in(
     let mut ds = merge(c, outputs, ledgers);
     ds.plugins = plugins_used;
     ds.retries_used = retries_used;
+    ds.taxonomy = taxonomy::apply(c, &mut ds);
     Ok(ds)
 }
 
@@ -468,5 +472,6 @@ fn merge(c: &Campaign, mut outputs: Vec<SourceOutput>, mut ledgers: Vec<SourceLe
         retries_used: 0,
         merged_touches: merged_touches.len() as u64,
         merged_conversions: merged_convs.len() as u64,
+        taxonomy: Default::default(),
     }
 }

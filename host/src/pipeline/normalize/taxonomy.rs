@@ -1,0 +1,154 @@
+//! The campaign's shared taxonomy applied once, after every partner is normalized and
+//! merged: each touch's channel from the first `[[channels]]` rule it matches (or the
+//! built-in GA4 defaults), `unassigned` when none does; its asset from the first
+//! `[[assets]]` rule, kept as spelled when none does (and that spelling counted, so users
+//! see which to add). Rules are in `pipeline/campaign/rules.rs`.
+//!
+//! Touches repeat a few thousand combinations of the fields rules read, so each distinct
+//! combination is judged once (a memo keyed by the fields the rules use at all).
+
+use std::collections::HashMap;
+
+use super::Dataset;
+use crate::data::{Sym, partners_of};
+use crate::pipeline::campaign::Campaign;
+use crate::pipeline::campaign::rules::{Field, Rule, Target, UNASSIGNED};
+
+/// What the taxonomy did, for the report and the plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaxonomyOutcome {
+    /// The channel rules were the built-in defaults.
+    pub default_channels: bool,
+    /// Touches each channel rule gave its channel, in rule order.
+    pub channel_rule_touches: Vec<u64>,
+    /// Touches no channel rule matched.
+    pub unassigned_touches: u64,
+    /// Touches each asset rule renamed, in rule order.
+    pub asset_rule_touches: Vec<u64>,
+    /// Asset spellings no asset rule matched, with their touches, most touches first (only
+    /// when the campaign has asset rules).
+    pub unmatched_assets: Vec<(String, u64)>,
+    /// Each channel's group, from the first rule that gave the channel one.
+    pub channel_groups: Vec<(String, String)>,
+}
+
+/// The fields of a touch the rules read; fields no rule reads are left 0 so that more
+/// touches share a key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    source: Sym,
+    medium: Sym,
+    campaign: Sym,
+    channel: Sym,
+    asset: Sym,
+    partners: crate::data::PartnerSet,
+}
+
+/// The rule indices a key matched, and how many touches had it.
+#[derive(Clone, Copy)]
+struct Judged {
+    channel: Option<usize>,
+    asset: Option<usize>,
+    touches: u64,
+}
+
+pub fn apply(c: &Campaign, ds: &mut Dataset) -> TaxonomyOutcome {
+    let tx = &c.taxonomy;
+    let mut used = [false; 6];
+    for r in tx.channels.iter().chain(&tx.assets) {
+        for (f, _) in &r.when {
+            used[Field::ALL.iter().position(|g| g == f).expect("a field")] = true;
+        }
+    }
+    // Unmatched spellings are counted by the key's asset.
+    used[5] |= !tx.assets.is_empty();
+    let sym_of = |ds: &mut Dataset, rules: &[Rule]| -> Vec<Option<Sym>> {
+        rules
+            .iter()
+            .map(|r| match &r.set {
+                Target::Name(n) => Some(ds.symbols.intern(n)),
+                Target::Raw => None,
+            })
+            .collect()
+    };
+    let channel_syms = sym_of(ds, &tx.channels);
+    let asset_syms = sym_of(ds, &tx.assets);
+    let unassigned = ds.symbols.intern(UNASSIGNED);
+    let Dataset {
+        symbols, touches, ..
+    } = ds;
+    let mut memo: HashMap<Key, Judged, foldhash::fast::RandomState> = HashMap::default();
+    for t in touches.iter_mut() {
+        let pick = |on: bool, v: Sym| if on { v } else { 0 };
+        let key = Key {
+            source: pick(used[0], t.source),
+            medium: pick(used[1], t.medium),
+            campaign: pick(used[2], t.campaign),
+            partners: if used[3] { t.partners } else { 0 },
+            channel: pick(used[4], t.channel),
+            asset: pick(used[5], t.asset),
+        };
+        let judged = memo.entry(key).or_insert_with(|| {
+            let get = |f: Field| -> Vec<&str> {
+                match f {
+                    Field::Source => vec![symbols.name(t.source)],
+                    Field::Medium => vec![symbols.name(t.medium)],
+                    Field::Campaign => vec![symbols.name(t.campaign)],
+                    Field::Partner => partners_of(t.partners)
+                        .map(|p| c.partners[p].name.as_str())
+                        .collect(),
+                    Field::RawChannel => vec![symbols.name(t.channel)],
+                    Field::RawAsset => vec![symbols.name(t.asset)],
+                }
+            };
+            Judged {
+                channel: tx.channels.iter().position(|r| r.matches(&get)),
+                asset: tx.assets.iter().position(|r| r.matches(&get)),
+                touches: 0,
+            }
+        });
+        judged.touches += 1;
+        t.channel = match judged.channel {
+            Some(i) => channel_syms[i].unwrap_or(t.channel),
+            None => unassigned,
+        };
+        if let Some(i) = judged.asset {
+            t.asset = asset_syms[i].unwrap_or(t.asset);
+        }
+    }
+    let mut out = TaxonomyOutcome {
+        default_channels: tx.default_channels,
+        channel_rule_touches: vec![0; tx.channels.len()],
+        asset_rule_touches: vec![0; tx.assets.len()],
+        ..Default::default()
+    };
+    let mut unmatched: HashMap<Sym, u64> = HashMap::new();
+    for (k, j) in &memo {
+        match j.channel {
+            Some(i) => out.channel_rule_touches[i] += j.touches,
+            None => out.unassigned_touches += j.touches,
+        }
+        match j.asset {
+            Some(i) => out.asset_rule_touches[i] += j.touches,
+            // The key's asset is the raw spelling when asset rules read it; rules that
+            // never read the asset match all spellings or none.
+            None if !tx.assets.is_empty() => *unmatched.entry(k.asset).or_default() += j.touches,
+            None => {}
+        }
+    }
+    let mut unmatched: Vec<(String, u64)> = unmatched
+        .into_iter()
+        .map(|(s, n)| (symbols.name(s).to_string(), n))
+        .collect();
+    unmatched.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.unmatched_assets = unmatched;
+    for (r, &n) in tx.channels.iter().zip(&out.channel_rule_touches) {
+        if let (Some(g), Target::Name(ch), true) = (&r.group, &r.set, n > 0)
+            && !out.channel_groups.iter().any(|(c, _)| c == ch)
+        {
+            out.channel_groups.push((ch.clone(), g.clone()));
+        }
+    }
+    out.channel_groups.sort();
+    out
+}
