@@ -367,6 +367,7 @@ fn sample() -> Report {
             touches_unresolved: 388,
             merged_touches: 26,
             merged_conversions: 1,
+            taxonomy: Default::default(),
         },
         guardrails: Guardrails {
             confidence: 0.57,

@@ -28,6 +28,7 @@ mod plan;
 mod plugin_kit;
 mod report_facts;
 mod runtime;
+mod taxonomy;
 mod times;
 mod track_source;
 mod untrusted_text;

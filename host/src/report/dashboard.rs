@@ -1301,6 +1301,7 @@ mod tests {
                 touches_unresolved: 412,
                 merged_touches: 30,
                 merged_conversions: 2,
+                taxonomy: Default::default(),
             },
             guardrails: Guardrails {
                 confidence: 0.58,

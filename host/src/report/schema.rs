@@ -264,6 +264,52 @@ pub struct DataQuality {
     pub touches_unresolved: u64,
     pub merged_touches: u64,
     pub merged_conversions: u64,
+    /// What the campaign's channel and asset rules did.
+    pub taxonomy: TaxonomyUse,
+}
+
+/// The shared taxonomy of a run (`[[channels]]`, `[[assets]]`; docs/campaign-file.md).
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TaxonomyUse {
+    /// `campaign` (the file's `[[channels]]`) or `default` (GA4's groups, then the
+    /// normalizers' own channel).
+    #[schemars(extend("enum" = ["campaign", "default"]))]
+    pub channel_rules: String,
+    /// Each channel rule, in order, with the touches it gave their channel.
+    pub channels: Vec<RuleUse>,
+    /// Touches no channel rule matched: their channel is `unassigned`.
+    pub unassigned_touches: u64,
+    /// Each asset rule, in order, with the touches it renamed.
+    pub assets: Vec<RuleUse>,
+    /// Asset spellings no asset rule matched (at most 50, most touches first), so that
+    /// rules can be added for them; empty without asset rules.
+    pub unmatched_assets: Vec<Spelling>,
+    /// Each channel's group, from the first rule that gave it one.
+    pub channel_groups: Vec<ChannelGroup>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RuleUse {
+    /// The rule's line in the campaign file; null for a built-in default.
+    pub line: Option<u64>,
+    pub rule: String,
+    pub touches: u64,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Spelling {
+    pub asset: String,
+    pub touches: u64,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ChannelGroup {
+    pub channel: String,
+    pub group: String,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -355,7 +401,11 @@ crate::sanitize_fields! {
     PartnerSourcing { partner, sourced, sourced_opportunities, influenced, influenced_opportunities }
     ContributionRow { partner, channel, pipeline, revenue, pipeline_target, revenue_target, pipeline_pct, revenue_pct }
     Action { priority, subject_kind, subject, action, evidence, owner }
-    DataQuality { sources, identity_match_rate, touches_unresolved, merged_touches, merged_conversions }
+    DataQuality { sources, identity_match_rate, touches_unresolved, merged_touches, merged_conversions, taxonomy }
+    TaxonomyUse { channel_rules, channels, unassigned_touches, assets, unmatched_assets, channel_groups }
+    RuleUse { line, rule, touches }
+    Spelling { asset, touches }
+    ChannelGroup { channel, group }
     SourceRow { source, partner, file, sha256, rows_read, normalized, merged, rejected, empty_amounts, out_of_window, first_rejects, freshness_hours, freshness_sla_hours, within_sla, future_dated }
     Guardrails { confidence, confidence_parts, min_confidence, open_disputes, escalation }
     Escalation { rung, level, reasons }

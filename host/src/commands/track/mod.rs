@@ -502,6 +502,7 @@ pub fn run(
             touches_unresolved: ds.identity.unresolved,
             merged_touches: ds.merged_touches,
             merged_conversions: ds.merged_conversions,
+            taxonomy: crate::pipeline::normalize::taxonomy::report(c, &ds.taxonomy),
         },
         guardrails: Guardrails {
             confidence: conf,

@@ -152,3 +152,47 @@ pub fn apply(c: &Campaign, ds: &mut Dataset) -> TaxonomyOutcome {
     out.channel_groups.sort();
     out
 }
+
+/// The report's account of the taxonomy.
+pub fn report(c: &Campaign, o: &TaxonomyOutcome) -> crate::report::schema::TaxonomyUse {
+    use crate::report::schema::{ChannelGroup, RuleUse, Spelling, TaxonomyUse};
+    let uses = |rules: &[Rule], touches: &[u64], what: &str| -> Vec<RuleUse> {
+        rules
+            .iter()
+            .zip(touches)
+            .map(|(r, &n)| RuleUse {
+                line: (r.line > 0).then_some(r.line as u64),
+                rule: r.describe(what),
+                touches: n,
+            })
+            .collect()
+    };
+    TaxonomyUse {
+        channel_rules: if o.default_channels {
+            "default"
+        } else {
+            "campaign"
+        }
+        .into(),
+        channels: uses(&c.taxonomy.channels, &o.channel_rule_touches, "channel"),
+        unassigned_touches: o.unassigned_touches,
+        assets: uses(&c.taxonomy.assets, &o.asset_rule_touches, "asset"),
+        unmatched_assets: o
+            .unmatched_assets
+            .iter()
+            .take(50)
+            .map(|(a, n)| Spelling {
+                asset: a.clone(),
+                touches: *n,
+            })
+            .collect(),
+        channel_groups: o
+            .channel_groups
+            .iter()
+            .map(|(c, g)| ChannelGroup {
+                channel: c.clone(),
+                group: g.clone(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,195 @@
+//! The campaign's `[[channels]]` and `[[assets]]` rules: one taxonomy across partners,
+//! with hand-computed credit.
+
+use crate::report_facts::{package_file, three_partner_campaign};
+use crate::support::run_in;
+
+/// The three-partner campaign with Gamma's touches respelled and a third one added, and the
+/// rules below appended to its file.
+fn campaign_with(dir: &std::path::Path, rules: &str) -> std::path::PathBuf {
+    let file = three_partner_campaign(dir);
+    std::fs::write(
+        dir.join("data/gamma-touches.csv"),
+        "email,company,time,channel,asset\n\
+         ann@a1.example,a1.example,2026-03-03 10:00,Event,roadshow\n\
+         bob@a2.example,a2.example,2026-03-04 11:00,Event,/roadshow/\n\
+         bob@a2.example,a2.example,2026-03-05 09:00,Webinar,recording\n",
+    )
+    .unwrap();
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(rules);
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+const RULES: &str = r#"
+[[channels]]
+channel = "field_events"
+group = "events"
+raw_channel = { regex = "(?i)^event$" }
+
+[[channels]]
+channel = "beta_email"
+partner = "beta"
+
+[[assets]]
+asset = "roadshow"
+raw_asset = { regex = "^/?roadshow/?$" }
+"#;
+
+fn report(dir: &std::path::Path, file: &std::path::Path) -> serde_json::Value {
+    let (code, _, stderr) = run_in(
+        dir,
+        &[
+            "track-source",
+            "--campaign-file",
+            file.to_str().unwrap(),
+            "--attribution-model",
+            "linear",
+            "--dimensions",
+            "channel,asset",
+            "--detail",
+            "full",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&package_file(dir, "report.json")).unwrap()
+}
+
+fn credit(r: &serde_json::Value, dimension: &str) -> Vec<(String, String)> {
+    let d = r["credit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dimension"] == dimension)
+        .unwrap();
+    let mut rows: Vec<(String, String)> = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["value"].as_str().unwrap().to_string(),
+                row["pipeline"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn channel_and_asset_rules_give_one_taxonomy_with_the_hand_computed_credit() {
+    let d = tempfile::tempdir().unwrap();
+    let file = campaign_with(d.path(), RULES);
+    let r = report(d.path(), &file);
+    // By hand, linear. O1 (1,000.00, a1.example): Beta's 03-02 email (rule 2: beta_email)
+    // and Gamma's 03-03 Event (rule 1: field_events), 500.00 each. O2 (600.00, a2.example):
+    // Gamma's 03-04 Event (field_events) and 03-05 Webinar (no rule: unassigned), 300.00
+    // each. Channels: field_events 800.00, beta_email 500.00, unassigned 300.00.
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        credit(&r, "channel"),
+        vec![
+            s("beta_email", "500.00"),
+            s("field_events", "800.00"),
+            s("unassigned", "300.00")
+        ]
+    );
+    // Assets: `roadshow` and `/roadshow/` are one asset (500.00 + 300.00); `invite` and
+    // `recording` match no asset rule and keep their spelling.
+    assert_eq!(
+        credit(&r, "asset"),
+        vec![
+            s("invite", "500.00"),
+            s("recording", "300.00"),
+            s("roadshow", "800.00")
+        ]
+    );
+    let t = &r["data"]["taxonomy"];
+    assert_eq!(t["channel_rules"], "campaign");
+    // Rule 1 gave 2 touches their channel, rule 2 one; the webinar matched none.
+    let touches = |k: &str| -> Vec<u64> {
+        t[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["touches"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(touches("channels"), vec![2, 1]);
+    assert_eq!(t["unassigned_touches"], 1);
+    assert_eq!(touches("assets"), vec![2]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let line = text.lines().position(|l| l == "[[channels]]").unwrap() as u64 + 1;
+    assert_eq!(t["channels"][0]["line"].as_u64(), Some(line));
+    assert_eq!(
+        t["channels"][0]["rule"],
+        "raw_channel regex \"(?i)^event$\" → channel \"field_events\" (group \"events\")"
+    );
+    let unmatched: Vec<(String, u64)> = t["unmatched_assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["asset"].as_str().unwrap().to_string(),
+                u["touches"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        unmatched,
+        vec![("invite".into(), 1), ("recording".into(), 1)]
+    );
+    assert_eq!(t["channel_groups"][0]["channel"], "field_events");
+    assert_eq!(t["channel_groups"][0]["group"], "events");
+}
+
+#[test]
+fn without_rules_the_defaults_keep_the_normalizers_channels() {
+    let d = tempfile::tempdir().unwrap();
+    let file = campaign_with(d.path(), "");
+    let r = report(d.path(), &file);
+    let t = &r["data"]["taxonomy"];
+    assert_eq!(t["channel_rules"], "default");
+    // These touches carry no web medium: the last default rule keeps their own channel.
+    let channels: Vec<String> = credit(&r, "channel").into_iter().map(|c| c.0).collect();
+    assert!(
+        !channels.contains(&"unassigned".to_string()),
+        "{channels:?}"
+    );
+    assert_eq!(t["unassigned_touches"], 0);
+    assert_eq!(t["unmatched_assets"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_bad_rule_is_refused_with_its_line() {
+    for (rules, want) in [
+        (
+            "\n[[channels]]\nchannel = \"x\"\nmedium = { regex = \"(cpc\" }\n",
+            "`medium`: invalid regex \"(cpc\"",
+        ),
+        (
+            "\n[[channels]]\nchannel = \"x\"\nreferrer = \"a\"\n",
+            "unknown field `referrer`",
+        ),
+        (
+            "\n[[channels]]\nchannel = \"all\"\n\n[[channels]]\nchannel = \"x\"\nmedium = \"cpc\"\n",
+            "`channels`: this rule can never match: the rule at line",
+        ),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let file = campaign_with(d.path(), rules);
+        let (code, _, stderr) = run_in(
+            d.path(),
+            &["track-source", "--campaign-file", file.to_str().unwrap()],
+            &[],
+        );
+        assert_ne!(code, 0);
+        assert!(
+            stderr.contains("three.toml:") && stderr.contains(want),
+            "{stderr}"
+        );
+    }
+}
