@@ -193,3 +193,62 @@ fn a_bad_rule_is_refused_with_its_line() {
         );
     }
 }
+
+#[test]
+fn the_plan_shows_the_rules_and_logs_a_change_of_them() {
+    let d = tempfile::tempdir().unwrap();
+    let file = campaign_with(d.path(), RULES);
+    report(d.path(), &file);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("(?i)^event$", "(?i)^events?$")).unwrap();
+    report(d.path(), &file);
+    let plans: Vec<_> = walk(&d.path().join("state"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plans[0]).unwrap()).unwrap();
+    let runs = plan["runs"].as_array().unwrap();
+    let line = text.lines().position(|l| l == "[[channels]]").unwrap() + 1;
+    assert_eq!(
+        runs[1]["channel_rules"][0],
+        format!(
+            "line {line}: raw_channel regex \"(?i)^events?$\" → channel \"field_events\" (group \"events\")"
+        )
+    );
+    assert_eq!(
+        runs[1]["asset_rules"][0].as_str().unwrap(),
+        format!(
+            "line {}: raw_asset regex \"^/?roadshow/?$\" → asset \"roadshow\"",
+            text.lines().position(|l| l == "[[assets]]").unwrap() + 1
+        )
+    );
+    let log = plan["change_log"].as_array().unwrap();
+    let change = log.iter().find(|c| c["what"] == "channel rules").unwrap();
+    assert!(
+        change["from"].as_str().unwrap().contains("^event$"),
+        "{change}"
+    );
+    assert!(
+        change["to"].as_str().unwrap().contains("^events?$"),
+        "{change}"
+    );
+    assert!(!log.iter().any(|c| c["what"] == "asset rules"), "{log:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

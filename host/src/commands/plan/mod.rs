@@ -109,12 +109,20 @@ pub struct RunEntry {
     pub source_digests: BTreeMap<String, String>,
     pub plugin_digests: BTreeMap<String, String>,
     pub reporting_cadence: Option<String>,
+    /// The campaign's channel and asset rules in force, one line each (`campaign/rules.rs`):
+    /// a change of rules changes the credit, so it is a change-log entry. Absent in plans
+    /// written before the rules existed.
+    #[serde(default)]
+    pub channel_rules: Vec<String>,
+    #[serde(default)]
+    pub asset_rules: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Change {
     pub run_id: String,
-    /// `model`, `params`, `source <id>`, `plugin <role>`, `reporting_cadence`.
+    /// `model`, `params`, `source <id>`, `plugin <role>`, `channel rules`, `asset rules`,
+    /// `reporting_cadence`.
     pub what: String,
     pub from: String,
     pub to: String,
@@ -459,6 +467,8 @@ impl State {
                 .map(|p| (p.role.clone(), format!("{} {}", p.name, p.sha256)))
                 .collect(),
             reporting_cadence: c.reporting_cadence.clone(),
+            channel_rules: rule_lines(&c.taxonomy.channels, "channel"),
+            asset_rules: rule_lines(&c.taxonomy.assets, "asset"),
         };
         if let Some(prev) = plan
             .runs
@@ -510,6 +520,8 @@ impl State {
             source_digests: BTreeMap::new(),
             plugin_digests: BTreeMap::new(),
             reporting_cadence: c.reporting_cadence.clone(),
+            channel_rules: rule_lines(&c.taxonomy.channels, "channel"),
+            asset_rules: rule_lines(&c.taxonomy.assets, "asset"),
         });
         self.write(&plan)
     }
@@ -527,6 +539,17 @@ impl State {
         self.write(&plan)?;
         Ok(plan)
     }
+}
+
+/// Each rule as the plan shows it: its line (or `default`) and what it does.
+fn rule_lines(rules: &[crate::pipeline::campaign::rules::Rule], what: &str) -> Vec<String> {
+    rules
+        .iter()
+        .map(|r| match r.line {
+            0 => format!("default: {}", r.describe(what)),
+            l => format!("line {l}: {}", r.describe(what)),
+        })
+        .collect()
 }
 
 fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
@@ -570,6 +593,22 @@ fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
             );
         }
     }
+    // A plan from before the rules has none recorded: nothing to compare with.
+    for (what, from, to) in [
+        ("channel rules", &prev.channel_rules, &now.channel_rules),
+        ("asset rules", &prev.asset_rules, &now.asset_rules),
+    ] {
+        if !(from.is_empty() && what == "channel rules") {
+            let show = |r: &Vec<String>| {
+                if r.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    r.join("; ")
+                }
+            };
+            push(what.into(), show(from), show(to));
+        }
+    }
     push(
         "reporting_cadence".into(),
         prev.reporting_cadence
@@ -593,7 +632,7 @@ crate::sanitize_fields! {
     Policy { retry_limit, escalation_ladder, fallbacks, min_confidence }
     Metrics { attribution_confidence, confidence_parts, sla, open_disputes }
     SlaEntry { source, freshness_hours, sla_hours, within_sla }
-    RunEntry { run_id, window, as_of, model, params, confidence, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence }
+    RunEntry { run_id, window, as_of, model, params, confidence, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules }
     Change { run_id, what, from, to }
     Dispute { id, opportunity, partner, reason, status, resolution }
 }
