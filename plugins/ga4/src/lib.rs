@@ -123,6 +123,7 @@ struct Event<'a> {
     user_id: Option<Str<'a>>,
     user_pseudo_id: Option<Str<'a>>,
     event_params: Option<Vec<EventParam<'a>>>,
+    session_traffic_source_last_click: Option<SessionLastClick<'a>>,
     collected_traffic_source: Option<CollectedTrafficSource<'a>>,
     traffic_source: Option<TrafficSource<'a>>,
     geo: Option<Geo<'a>>,
@@ -174,6 +175,12 @@ impl<'de, 'c> Visitor<'de> for EventSeed<'c> {
                 "user_id" => put(&mut map, f, "user_id", &mut ev.user_id)?,
                 "user_pseudo_id" => put(&mut map, f, "user_pseudo_id", &mut ev.user_pseudo_id)?,
                 "event_params" => put(&mut map, f, "event_params", &mut ev.event_params)?,
+                "session_traffic_source_last_click" => put(
+                    &mut map,
+                    f,
+                    "session_traffic_source_last_click",
+                    &mut ev.session_traffic_source_last_click,
+                )?,
                 "collected_traffic_source" => put(
                     &mut map,
                     f,
@@ -265,17 +272,39 @@ impl ParamValue<'_> {
 }
 
 json_object! {
-    /// The event's own UTM tags (absent or null on most events).
+    /// The session's traffic source as Google attributes it (last click, session scope),
+    /// written on every event of the session; in exports since 2024. Of its records
+    /// (`google_ads_campaign`, `sa360_campaign`, … too) only these two are read.
+    struct SessionLastClick<'a> {
+        cross_channel_campaign: SessionCampaign<'a>,
+        manual_campaign: SessionCampaign<'a>,
+    }
+}
+
+json_object! {
+    /// `cross_channel_campaign` or `manual_campaign` of the session record (the first has
+    /// no `content`).
+    struct SessionCampaign<'a> {
+        source: Str<'a>,
+        medium: Str<'a>,
+        campaign_name: Str<'a>,
+        content: Str<'a>,
+    }
+}
+
+json_object! {
+    /// The event's own UTM tags and click ids (absent or null on most events).
     struct CollectedTrafficSource<'a> {
         manual_source: Str<'a>,
         manual_medium: Str<'a>,
         manual_campaign_name: Str<'a>,
         manual_content: Str<'a>,
+        gclid: Str<'a>,
     }
 }
 
 json_object! {
-    /// The user's first acquisition.
+    /// The user's first acquisition (never the session's).
     struct TrafficSource<'a> {
         source: Str<'a>,
         medium: Str<'a>,
@@ -444,8 +473,8 @@ impl Config {
         let account = account.trim();
 
         if is_touch {
-            // Content only decides which place the traffic comes from: the asset is the page or file.
-            let (source, medium, campaign, _content) = traffic(&ev, &param);
+            // Which field won is `t.origin`; the touch has no column for it.
+            let t = traffic(&ev, &param);
             let file_name = param(P_FILE_NAME);
             let page = param(P_PAGE_LOCATION);
             let asset = if !file_name.trim().is_empty() {
@@ -459,10 +488,10 @@ impl Config {
                     person,
                     account,
                     time,
-                    channel: default_channel(&source, &medium),
-                    source: source.trim(),
-                    medium: medium.trim(),
-                    campaign: campaign.trim(),
+                    channel: default_channel(&t.source, &t.medium),
+                    source: &t.source,
+                    medium: &t.medium,
+                    campaign: &t.campaign,
                     asset,
                     region: ev.geo.as_ref().map_or("", |g| s(&g.country)),
                     segment: "",
@@ -490,50 +519,172 @@ impl Config {
     }
 }
 
-type Traffic<'x> = (Cow<'x, str>, Cow<'x, str>, Cow<'x, str>, Cow<'x, str>);
+/// Which field of the row a touch's source, medium and campaign came from, in the order
+/// they are tried (see `docs/normalizers/ga4.md`, "Source, medium and campaign"). The SDK's
+/// touch has no provenance column, so this is not written out; the unit tests check it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `session_traffic_source_last_click.cross_channel_campaign`: the session's source as
+    /// Google attributes it across channels (UTM tags, Google Ads auto-tagging, search
+    /// engines, referrers, direct).
+    SessionCrossChannel,
+    /// `session_traffic_source_last_click.manual_campaign`: the session's UTM-tagged source
+    /// (for records without `cross_channel_campaign`, which Google added later).
+    SessionManual,
+    /// `collected_traffic_source.gclid`: a Google Ads click (auto-tagging), `google` /
+    /// `cpc` with no campaign; it outranks the event's UTM tags as in Google's reports.
+    CollectedGclid,
+    /// `collected_traffic_source.manual_*`: the UTM tags collected with this event.
+    Collected,
+    /// The event's `source` / `medium` / `campaign` / `content` parameters (also the
+    /// event's own tags; older exports and server-side tagging write them here).
+    EventParams,
+    /// `traffic_source`: the user's *first* acquisition, used only when the row says
+    /// nothing about this session or event.
+    FirstUser,
+    /// None of them: source, medium and campaign are empty.
+    Nothing,
+}
 
-/// Source, medium, campaign and content, all four from the first place that has any:
-/// `collected_traffic_source`, else the event's `source`/`medium`/`campaign`/`content`
-/// parameters, else `traffic_source` (the user's first acquisition).
-fn traffic<'x>(ev: &'x Event, param: &dyn Fn(usize) -> Cow<'x, str>) -> Traffic<'x> {
-    let any = |t: &Traffic| {
-        [&t.0, &t.1, &t.2, &t.3]
-            .iter()
-            .any(|v| !v.trim().is_empty())
+/// A touch's source, medium and campaign, and where they came from.
+pub struct Traffic<'x> {
+    pub source: Cow<'x, str>,
+    pub medium: Cow<'x, str>,
+    pub campaign: Cow<'x, str>,
+    pub origin: Origin,
+}
+
+/// A traffic value as Google defines it: empty, null and `(not set)` (Google's placeholder
+/// when Analytics received no value for a dimension) are absent and become ""; every other value is kept, trimmed.
+/// `(direct)` and `(none)` are values, not absences: they say the visit came straight to
+/// the site, so a session recorded as direct is direct and does not fall through to the
+/// user's first acquisition.
+fn known<'x>(v: Cow<'x, str>) -> Cow<'x, str> {
+    let absent = |t: &str| t.is_empty() || t.eq_ignore_ascii_case("(not set)");
+    match v {
+        Cow::Borrowed(b) => Cow::Borrowed(if absent(b.trim()) { "" } else { b.trim() }),
+        Cow::Owned(o) => {
+            let t = o.trim();
+            if absent(t) {
+                Cow::Borrowed("")
+            } else if t.len() == o.len() {
+                Cow::Owned(o)
+            } else {
+                Cow::Owned(t.to_owned())
+            }
+        }
+    }
+}
+
+/// The place's source, medium and campaign when it has any known value among them and
+/// `content` (which only decides whether the place speaks; the asset is the page or file).
+fn place<'x>(
+    origin: Origin,
+    source: Cow<'x, str>,
+    medium: Cow<'x, str>,
+    campaign: Cow<'x, str>,
+    content: Cow<'x, str>,
+) -> Option<Traffic<'x>> {
+    let t = Traffic {
+        source: known(source),
+        medium: known(medium),
+        campaign: known(campaign),
+        origin,
     };
+    let any = !t.source.is_empty() || !t.medium.is_empty() || !t.campaign.is_empty();
+    (any || !known(content).is_empty()).then_some(t)
+}
+
+/// Source, medium and campaign, all three from the first place that has any known value,
+/// session first, then the event, then the user (Google's scopes: the session's source is
+/// `session_traffic_source_last_click`, `traffic_source` is the user's first acquisition):
+///
+/// 1. `session_traffic_source_last_click.cross_channel_campaign` (`source`, `medium`,
+///    `campaign_name`), else its `manual_campaign` (the same, and `content`);
+/// 2. `collected_traffic_source`: its `gclid` as `google` / `cpc`, else `manual_source`,
+///    `manual_medium`, `manual_campaign_name` (and `manual_content`);
+/// 3. the event's `source` / `medium` / `campaign` / `content` parameters;
+/// 4. `traffic_source` (`source`, `medium`, `name`).
+///
+/// Taken together, never field by field, so an event-level `linkedin` source is not paired
+/// with a first-acquisition `organic` medium. What counts as known: see [`known`].
+fn traffic<'x>(ev: &'x Event, param: &dyn Fn(usize) -> Cow<'x, str>) -> Traffic<'x> {
+    let b = |v: &'x Option<Str<'_>>| Cow::Borrowed(s(v));
+    let session = ev.session_traffic_source_last_click.as_ref();
+    let sessions = [
+        (
+            Origin::SessionCrossChannel,
+            session.and_then(|l| l.cross_channel_campaign.as_ref()),
+        ),
+        (
+            Origin::SessionManual,
+            session.and_then(|l| l.manual_campaign.as_ref()),
+        ),
+    ];
+    for (origin, c) in sessions {
+        if let Some(c) = c {
+            let t = place(
+                origin,
+                b(&c.source),
+                b(&c.medium),
+                b(&c.campaign_name),
+                b(&c.content),
+            );
+            if let Some(t) = t {
+                return t;
+            }
+        }
+    }
     if let Some(c) = &ev.collected_traffic_source {
-        let t = (
-            Cow::Borrowed(s(&c.manual_source)),
-            Cow::Borrowed(s(&c.manual_medium)),
-            Cow::Borrowed(s(&c.manual_campaign_name)),
-            Cow::Borrowed(s(&c.manual_content)),
+        // Google: with both auto-tagging and UTM tags, source, medium and the other
+        // classification dimensions take the auto-tagged values. The Google Ads campaign's
+        // name is not in the event's record, so the campaign is left empty.
+        if !known(b(&c.gclid)).is_empty() {
+            return Traffic {
+                source: Cow::Borrowed("google"),
+                medium: Cow::Borrowed("cpc"),
+                campaign: Cow::Borrowed(""),
+                origin: Origin::CollectedGclid,
+            };
+        }
+        let t = place(
+            Origin::Collected,
+            b(&c.manual_source),
+            b(&c.manual_medium),
+            b(&c.manual_campaign_name),
+            b(&c.manual_content),
         );
-        if any(&t) {
+        if let Some(t) = t {
             return t;
         }
     }
-    let t = (
+    let t = place(
+        Origin::EventParams,
         param(P_SOURCE),
         param(P_MEDIUM),
         param(P_CAMPAIGN),
         param(P_CONTENT),
     );
-    if any(&t) {
+    if let Some(t) = t {
         return t;
     }
-    match &ev.traffic_source {
-        Some(ts) => (
-            Cow::Borrowed(s(&ts.source)),
-            Cow::Borrowed(s(&ts.medium)),
-            Cow::Borrowed(s(&ts.name)),
-            Cow::Borrowed(""),
-        ),
-        None => (
-            Cow::Borrowed(""),
-            Cow::Borrowed(""),
-            Cow::Borrowed(""),
-            Cow::Borrowed(""),
-        ),
+    if let Some(ts) = &ev.traffic_source {
+        let empty = Cow::Borrowed("");
+        if let Some(t) = place(
+            Origin::FirstUser,
+            b(&ts.source),
+            b(&ts.medium),
+            b(&ts.name),
+            empty,
+        ) {
+            return t;
+        }
+    }
+    Traffic {
+        source: Cow::Borrowed(""),
+        medium: Cow::Borrowed(""),
+        campaign: Cow::Borrowed(""),
+        origin: Origin::Nothing,
     }
 }
 

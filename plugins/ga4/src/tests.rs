@@ -2,6 +2,7 @@ use super::*;
 use ascribe_sdk::normalizer::{run_file, touch_col};
 use ascribe_sdk::testing::{event, rejects, touch};
 use ascribe_sdk::time::Time;
+use std::borrow::Cow;
 
 const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
 
@@ -575,9 +576,291 @@ fn bad_params_are_refused() {
 fn sample_file_reads_cleanly() {
     let data = include_str!("../../../fixtures/samples/ga4/events.ndjson");
     let b = run(data, &[]);
-    assert!(b.rows_read >= 5);
+    assert_eq!(b.rows_read, 11);
     assert!(b.rejects.is_empty(), "{:?}", b.rejects);
     assert_eq!((b.touches() + b.stage_events()) as u64, b.rows_read);
+    // Each touch's row, channel, source, medium, campaign and the field that won.
+    let lines: Vec<&str> = data.lines().collect();
+    let want = [
+        // The LinkedIn ad's session: its event-level tags.
+        (
+            1,
+            "paid_social",
+            "linkedin",
+            "paid_social",
+            "ai-launch-tour",
+            Origin::Collected,
+        ),
+        // The same session, no tags on the event, no session record: the user's first channel.
+        (
+            2,
+            "paid_social",
+            "linkedin",
+            "paid_social",
+            "ai-launch-tour",
+            Origin::FirstUser,
+        ),
+        (
+            4,
+            "email",
+            "nimbus-newsletter",
+            "email",
+            "september-digest",
+            Origin::EventParams,
+        ),
+        (
+            5,
+            "direct",
+            "(direct)",
+            "(none)",
+            "(direct)",
+            Origin::FirstUser,
+        ),
+        (
+            6,
+            "organic_search",
+            "google",
+            "organic",
+            "(organic)",
+            Origin::FirstUser,
+        ),
+        // Acme's visitor back untagged: the session is direct, not the user's LinkedIn channel.
+        (
+            8,
+            "direct",
+            "(direct)",
+            "(none)",
+            "(direct)",
+            Origin::SessionCrossChannel,
+        ),
+        (
+            9,
+            "direct",
+            "(direct)",
+            "(none)",
+            "(direct)",
+            Origin::SessionCrossChannel,
+        ),
+        // Back through a Google Ads click: the session's paid search, not the first organic visit.
+        (
+            10,
+            "paid_search",
+            "google",
+            "cpc",
+            "ai-launch-tour-search",
+            Origin::SessionCrossChannel,
+        ),
+        // No session record (an older export): the event's tags, not the first direct visit.
+        (
+            11,
+            "email",
+            "quantia-newsletter",
+            "email",
+            "ai-launch-tour",
+            Origin::Collected,
+        ),
+    ];
+    assert_eq!(b.touch_row, want.iter().map(|w| w.0).collect::<Vec<u64>>());
+    for (i, &(row, channel, source, medium, campaign, origin)) in want.iter().enumerate() {
+        let t = touch(&b, i);
+        assert_eq!(&t[2..6], [channel, source, medium, campaign], "row {row}");
+        assert_eq!(traffic_of(lines[row as usize - 1]).3, origin, "row {row}");
+    }
+    assert_eq!(b.event_row, vec![3, 7]);
+}
+
+/// The source, medium, campaign and origin [`traffic`] finds for one line.
+fn traffic_of(line: &str) -> (String, String, String, Origin) {
+    let field = Cell::new("");
+    let mut de = serde_json::Deserializer::from_str(line);
+    let ev = EventSeed { field: &field }.deserialize(&mut de).unwrap();
+    let mut p: [Option<&ParamValue>; 7] = [None; 7];
+    for ep in ev.event_params.iter().flatten() {
+        let (Some(k), Some(v)) = (&ep.key, &ep.value) else {
+            continue;
+        };
+        let slot = match &*k.0 {
+            "source" => P_SOURCE,
+            "medium" => P_MEDIUM,
+            "campaign" => P_CAMPAIGN,
+            "content" => P_CONTENT,
+            _ => continue,
+        };
+        p[slot].get_or_insert(v);
+    }
+    let param = |i: usize| p[i].map_or(Cow::Borrowed(""), |v| v.text());
+    let t = traffic(&ev, &param);
+    (
+        t.source.into_owned(),
+        t.medium.into_owned(),
+        t.campaign.into_owned(),
+        t.origin,
+    )
+}
+
+/// One page_view line of user `u` with the given traffic fields (JSON members, or "").
+fn line_with(u: &str, fields: &str) -> String {
+    let sep = if fields.is_empty() { "" } else { "," };
+    format!(
+        r#"{{"event_timestamp":{TS},"event_name":"page_view","user_pseudo_id":"{u}"{sep}{fields}}}"#
+    )
+}
+
+const FIRST_LINKEDIN: &str =
+    r#""traffic_source":{"source":"linkedin","medium":"paid_social","name":"ai-launch"}"#;
+const TAGGED_EVENT: &str = r#""collected_traffic_source":{"manual_source":"newsletter","manual_medium":"email","manual_campaign_name":"march","manual_content":"cta-1","gclid":null}"#;
+const TAGGED_PARAMS: &str = r#""event_params":[{"key":"source","value":{"string_value":"partner.example"}},{"key":"medium","value":{"string_value":"referral"}}]"#;
+
+/// Session fields first (cross-channel, then manual), then the event's own tags
+/// (collected_traffic_source, its gclid, the event parameters), then the user's first
+/// acquisition; `(not set)` and empty are absent, `(direct)` / `(none)` are direct.
+#[test]
+fn traffic_precedence_session_then_event_then_user() {
+    let session = |cross: &str, manual: &str| {
+        format!(
+            r#""session_traffic_source_last_click":{{"manual_campaign":{manual},"google_ads_campaign":null,"cross_channel_campaign":{cross}}}"#
+        )
+    };
+    let camp = |source: &str, medium: &str, name: &str| {
+        format!(r#"{{"source":{source},"medium":{medium},"campaign_name":{name}}}"#)
+    };
+    let q = |v: &str| format!("\"{v}\"");
+    let direct = camp(&q("(direct)"), &q("(none)"), &q("(direct)"));
+    let not_set = camp(&q("(not set)"), &q("(not set)"), &q("(not set)"));
+    let cpc = camp(&q("google"), &q("cpc"), &q("brand"));
+    let utm = camp(&q("linkedin"), &q("paid_social"), &q("spring"));
+    let all = |s: &str| [s, TAGGED_EVENT, TAGGED_PARAMS, FIRST_LINKEDIN].join(",");
+    let cases: Vec<(String, [&str; 5], Origin)> = vec![
+        // The session's cross-channel source wins over the event's tags and the user's first.
+        (
+            all(&session(&cpc, &utm)),
+            ["paid_search", "google", "cpc", "brand", ""],
+            Origin::SessionCrossChannel,
+        ),
+        // No cross-channel record (an export from before it was added): the session's UTM source.
+        (
+            all(&session("null", &utm)),
+            ["paid_social", "linkedin", "paid_social", "spring", ""],
+            Origin::SessionManual,
+        ),
+        // A cross-channel record that says nothing ((not set), null) does not count.
+        (
+            all(&session(&not_set, &utm)),
+            ["paid_social", "linkedin", "paid_social", "spring", ""],
+            Origin::SessionManual,
+        ),
+        (
+            all(&session(&camp("null", "null", "null"), &utm)),
+            ["paid_social", "linkedin", "paid_social", "spring", ""],
+            Origin::SessionManual,
+        ),
+        // An untagged, direct session is direct: it does not inherit the user's first channel.
+        (
+            [session(&direct, &direct).as_str(), FIRST_LINKEDIN].join(","),
+            ["direct", "(direct)", "(none)", "(direct)", ""],
+            Origin::SessionCrossChannel,
+        ),
+        // Session fields all absent: the event's own tags (collected_traffic_source).
+        (
+            all(&session(&not_set, &not_set)),
+            ["email", "newsletter", "email", "march", ""],
+            Origin::Collected,
+        ),
+        (
+            all(r#""session_traffic_source_last_click":null"#),
+            ["email", "newsletter", "email", "march", ""],
+            Origin::Collected,
+        ),
+        // A Google Ads click (gclid): google / cpc, over the event's UTM tags too.
+        (
+            [
+                r#""collected_traffic_source":{"manual_source":null,"manual_medium":"(not set)","gclid":"Cj0KCQjw"}"#,
+                TAGGED_PARAMS,
+                FIRST_LINKEDIN,
+            ]
+            .join(","),
+            ["paid_search", "google", "cpc", "", ""],
+            Origin::CollectedGclid,
+        ),
+        (
+            [
+                r#""collected_traffic_source":{"manual_source":"linkedin","manual_medium":"paid_social","manual_campaign_name":"spring","gclid":"Cj0KCQjw"}"#,
+                TAGGED_PARAMS,
+                FIRST_LINKEDIN,
+            ]
+            .join(","),
+            ["paid_search", "google", "cpc", "", ""],
+            Origin::CollectedGclid,
+        ),
+        // No collected tags: the event's source/medium parameters.
+        (
+            [
+                r#""collected_traffic_source":{"manual_source":"","gclid":null}"#,
+                TAGGED_PARAMS,
+                FIRST_LINKEDIN,
+            ]
+            .join(","),
+            ["referral", "partner.example", "referral", "", ""],
+            Origin::EventParams,
+        ),
+        // Nothing about the session or the event: the user's first acquisition, last resort.
+        (
+            FIRST_LINKEDIN.to_string(),
+            ["paid_social", "linkedin", "paid_social", "ai-launch", ""],
+            Origin::FirstUser,
+        ),
+        // (not set) inside the place that wins is written as empty.
+        (
+            session(
+                &camp(&q("partner.example"), &q("referral"), &q("(not set)")),
+                "null",
+            ),
+            ["referral", "partner.example", "referral", "", ""],
+            Origin::SessionCrossChannel,
+        ),
+        // traffic_source of only (not set): nothing known at all.
+        (
+            r#""traffic_source":{"source":"(not set)","medium":"(not set)","name":"(not set)"}"#
+                .to_string(),
+            ["other", "", "", "", ""],
+            Origin::Nothing,
+        ),
+        (String::new(), ["other", "", "", "", ""], Origin::Nothing),
+    ];
+    let lines: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| line_with(&i.to_string(), &c.0))
+        .collect();
+    let b = run(&(lines.join("\n") + "\n"), &[]);
+    assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+    assert_eq!(b.touches(), cases.len());
+    for (i, (fields, want, origin)) in cases.iter().enumerate() {
+        let t = touch(&b, i);
+        assert_eq!(&t[2..6], &want[..4], "case {i}: {fields}");
+        assert_eq!(traffic_of(&lines[i]).3, *origin, "case {i}: {fields}");
+    }
+}
+
+/// Before the fix, an untagged visit of a returning user took the user's first channel
+/// from traffic_source; now the session record decides, and the first channel is used only
+/// when the row has no session or event traffic fields at all.
+#[test]
+fn returning_untagged_visit_does_not_take_the_first_channel() {
+    let direct = r#""session_traffic_source_last_click":{"manual_campaign":{"source":"(direct)","medium":"(none)","campaign_name":"(direct)"},"cross_channel_campaign":{"source":"(direct)","medium":"(none)","campaign_name":"(direct)","default_channel_group":"Direct"}}"#;
+    let organic = r#""session_traffic_source_last_click":{"cross_channel_campaign":{"source":"google","medium":"organic","campaign_name":"(organic)","default_channel_group":"Organic Search"}}"#;
+    let data = [
+        line_with("1.1", &[TAGGED_EVENT, FIRST_LINKEDIN].join(",")),
+        line_with(
+            "1.1",
+            &[direct, r#""collected_traffic_source":null"#, FIRST_LINKEDIN].join(","),
+        ),
+        line_with("1.1", &[organic, FIRST_LINKEDIN].join(",")),
+    ]
+    .join("\n");
+    let b = run(&data, &[]);
+    let channels: Vec<&str> = (0..3).map(|i| b.touch[touch_col::CHANNEL].get(i)).collect();
+    assert_eq!(channels, ["email", "direct", "organic_search"]);
 }
 
 /// The demo campaign's GA4 file (`fixtures/campaigns`, written by `ascribe-gen` with
