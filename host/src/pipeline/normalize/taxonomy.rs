@@ -132,7 +132,10 @@ pub fn apply(c: &Campaign, ds: &mut Dataset) -> TaxonomyOutcome {
             Some(i) => out.asset_rule_touches[i] += j.touches,
             // The key's asset is the raw spelling when asset rules read it; rules that
             // never read the asset match all spellings or none.
-            None if !tx.assets.is_empty() => *unmatched.entry(k.asset).or_default() += j.touches,
+            // A touch without an asset has no spelling to map.
+            None if !tx.assets.is_empty() && !symbols.name(k.asset).is_empty() => {
+                *unmatched.entry(k.asset).or_default() += j.touches
+            }
             None => {}
         }
     }
