@@ -130,6 +130,16 @@ def _global_args(plugin_dirs, cache_dir, state_dir):
     return args
 
 
+def _filter_args(exclude, include):
+    args = []
+    for flag, items in [("--exclude", exclude), ("--include", include)]:
+        if isinstance(items, str):
+            items = [items]
+        for item in items:
+            args += [flag, str(item)]
+    return args
+
+
 def _run(argv, out):
     """Runs argv with ``--out`` (a temporary directory when ``out`` is None); gives the
     parsed JSON, the package directory and a function to read its tables."""
@@ -165,12 +175,14 @@ def _read_table(package, stem):
 def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
                  detail="full", key="channel", dimensions=None, params=None,
                  campaigns_dir=None, plugin_dirs=(), cache_dir=None, state_dir=None,
-                 formats="csv,parquet", output="arrow"):
+                 formats="csv,parquet", exclude=(), include=(), output="arrow"):
     """``ascribe track-source`` on ``campaign`` (a campaign file, or a name looked up in
     ``campaigns_dir``). ``window``: ``"7d"``, ``"30d"``, ``"campaign"`` or ``"FROM..TO"``;
     ``model``: ``first-touch``, ``last-touch``, ``multi-touch``, a model name or a ``.wasm``
     path; ``as_of``: a date or ``"YYYY-MM-DD"``. With ``out`` the package is written there
-    (``out/<campaign>/<run-id>/``) and kept; without, it is read and removed. ``formats``:
+    (``out/<campaign>/<run-id>/``) and kept; without, it is read and removed.
+    ``exclude``/``include``: touch filters as ``"channel=direct"`` (``--exclude``,
+    ``--include``), beside the campaign's ``[filters]``. ``formats``:
     the package's table formats with ``detail="full"`` (``--formats``); ``credits`` and
     ``contribution`` are read from the Parquet files, typed (docs/parquet.md)."""
     argv = _global_args(plugin_dirs, cache_dir, state_dir) + ["track-source"]
@@ -188,6 +200,7 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
         argv += ["--dimensions", ",".join(dimensions) if not isinstance(dimensions, str) else dimensions]
     for k, v in _params(params):
         argv += ["--param", f"{k}={v}"]
+    argv += _filter_args(exclude, include)
     report, package, escalated, tmp = _run(argv, out)
     try:
         credits = _read_table(package, "credits")
@@ -204,7 +217,8 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
 
 def compare(campaign, models, dimension="channel", measure="pipeline", window="campaign",
             as_of=None, params=None, key="channel", out=None, jobs=None, campaigns_dir=None,
-            plugin_dirs=(), cache_dir=None, state_dir=None, output="arrow"):
+            plugin_dirs=(), cache_dir=None, state_dir=None, exclude=(), include=(),
+            output="arrow"):
     """``ascribe compare``: ``models`` side by side on ``campaign``, credit grouped by
     ``dimension``; returns a :class:`Comparison`."""
     if isinstance(models, str):
@@ -219,6 +233,7 @@ def compare(campaign, models, dimension="channel", measure="pipeline", window="c
         argv += ["--jobs", str(jobs)]
     for k, v in _params(params):
         argv += ["--param", f"{k}={v}"]
+    argv += _filter_args(exclude, include)
     report, package, _, tmp = _run(argv, out)
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -87,3 +87,17 @@ def test_a_wasm_path_is_a_model_like_a_name(plugin_dir, sample_paths):
     by_path = ascribe.paths(df, models=[str(plugin_dir / "linear.wasm")])["linear"]
     assert by_name.equals(by_path)
     assert by_name.schema.metadata[b"model"].startswith(b"linear@")
+
+
+def test_filters_reach_the_run_as_flags_do(ascribe_bin, plugin_dir, demo_campaign, tmp_path):
+    cli = subprocess.run(
+        [ascribe_bin, "--plugin-dir", plugin_dir, "--state-dir", tmp_path / "cli-state",
+         "track-source", "--campaign-file", demo_campaign, "--exclude", "channel=direct",
+         "--format", "json", "--out", tmp_path / "cli-out"],
+        capture_output=True, text=True,
+    )
+    assert cli.returncode in (0, 3), cli.stderr
+    r = ascribe.track_source(demo_campaign, detail="summary", exclude=["channel=direct"],
+                             state_dir=tmp_path / "py-state", plugin_dirs=[plugin_dir])
+    assert r.report == json.loads(cli.stdout)
+    assert r.report["data"]["filters"]["touches_removed"] > 0

@@ -421,7 +421,7 @@ fn campaign_file_errors_name_the_file_line_and_key() {
             "reporting_cadence = \"weekly\"\n",
             "reporting_cadence = \"weekly\"\ncolour = \"red\"\n",
             "colour",
-            "unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`, `reconcile`, `channels`, `assets`",
+            "unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`, `reconcile`, `channels`, `assets`, `filters`",
         ),
         (
             "file = \"data/nimbus/opportunities.csv\"\n",

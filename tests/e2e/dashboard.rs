@@ -15,9 +15,11 @@ use rust_decimal::Decimal;
 use crate::support::workspace;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const CHART_IDS: [&str; 5] = [
+const CHART_IDS: [&str; 7] = [
     "chart-partner",
     "chart-channel",
+    "chart-trend-partner",
+    "chart-trend-channel",
     "chart-contribution",
     "chart-funnel",
     "chart-assets",
@@ -270,6 +272,74 @@ fn source(
 }
 
 /// A campaign with two partners, every chart filled, and an escalation.
+/// `total` spread over the periods in proportion to `shape`, exactly (the last period
+/// takes the remainder).
+fn spread(total: i64, shape: &[i64]) -> Vec<Decimal> {
+    let sum: i64 = shape.iter().sum();
+    let mut left = total;
+    shape
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let v = if i + 1 == shape.len() {
+                left
+            } else {
+                total * w / sum
+            };
+            left -= v;
+            Decimal::from(v)
+        })
+        .collect()
+}
+
+fn trend_row(value: &str, pipeline: Vec<Decimal>, revenue: Vec<Decimal>) -> TrendRow {
+    TrendRow {
+        value: value.into(),
+        pipeline,
+        revenue,
+    }
+}
+
+/// Per period, the sum of the rows: the period's attributed total.
+fn period_totals(rows: &[TrendRow], pick: fn(&TrendRow) -> &Vec<Decimal>) -> Vec<Decimal> {
+    (0..pick(&rows[0]).len())
+        .map(|i| rows.iter().map(|r| pick(r)[i]).sum())
+        .collect()
+}
+
+/// Weekly credit over the campaign's 14 ISO weeks (2026-W27 to 2026-W40): pipeline ramps up
+/// and tails off, revenue lags it by a few weeks.
+fn trends(partners: &[(&str, i64, i64)], channels: &[(&str, i64, i64)]) -> Trends {
+    const SHAPES: [[i64; 14]; 4] = [
+        [2, 3, 5, 8, 10, 12, 11, 9, 8, 7, 6, 5, 4, 3],
+        [1, 2, 2, 4, 6, 9, 12, 12, 10, 8, 6, 4, 3, 2],
+        [0, 0, 1, 2, 3, 5, 7, 9, 10, 11, 10, 9, 8, 7],
+        [4, 4, 5, 5, 6, 6, 6, 7, 6, 5, 5, 4, 4, 3],
+    ];
+    let rows = |v: &[(&str, i64, i64)]| -> Vec<TrendRow> {
+        v.iter()
+            .enumerate()
+            .map(|(i, (name, p, r))| {
+                trend_row(
+                    name,
+                    spread(*p, &SHAPES[i % 2 * 3 % 4]),
+                    spread(*r, &SHAPES[(i + 2) % 4]),
+                )
+            })
+            .collect()
+    };
+    let partner = rows(partners);
+    let channel = rows(channels);
+    Trends {
+        granularity: "week".into(),
+        periods: (27..=40).map(|w| format!("2026-W{w:02}")).collect(),
+        pipeline: period_totals(&partner, |r| &r.pipeline),
+        revenue: period_totals(&partner, |r| &r.revenue),
+        partner,
+        channel,
+    }
+}
+
 fn sample() -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
@@ -338,6 +408,10 @@ fn sample() -> Report {
             days_to_close_without_partner: Some(61.5),
         },
         contribution: vec![target("Nimbus Cloud", "2016000", "570000", "2500000", Some("800000")), target("Stratus & Co", "1344000", "301500", "1200000", None)],
+        trends: trends(
+            &[("Nimbus Cloud", 2016000, 570000), ("Stratus & Co", 1344000, 301500)],
+            &[("webinar", 1310000, 361000), ("paid-social", 890000, 222000), ("email", 705000, 170000), ("events", 455000, 118500)],
+        ),
         insights: vec![
             "Nimbus Cloud earns 60.0% of pipeline credit but is at 80.6% of its pipeline target.".into(),
             "The biggest funnel drop is opportunity → closed_won: 47 of 248 accounts (19.0%).".into(),
@@ -368,6 +442,7 @@ fn sample() -> Report {
             merged_touches: 26,
             merged_conversions: 1,
             taxonomy: Default::default(),
+            filters: Default::default(),
         },
         guardrails: Guardrails {
             confidence: 0.57,
@@ -407,4 +482,45 @@ fn browser_check_catches_script_errors() {
         .expect_err("a page that throws must fail the check");
     assert!(err.contains("Uncaught Error: deliberate"), "{err}");
     assert!(!err.contains("DOM"), "only the console should fail: {err}");
+}
+
+/// The trend charts alone, for a screenshot of them at a size people can read: the page's
+/// own head and stylesheet, and its `trends` section as rendered.
+#[test]
+fn trend_charts_render_in_chromium() {
+    let page = render(&ascribe::text::seal(sample()));
+    let start = page
+        .find("<section id=\"trends\">")
+        .expect("a trends section");
+    let end = start + page[start..].find("</section>").unwrap() + "</section>".len();
+    let head = &page[..page.find("<main>").unwrap() + "<main>".len()];
+    let html = format!("{head}\n{}\n</main>\n</body>\n</html>\n", &page[start..end]);
+    for id in ["chart-trend-partner", "chart-trend-channel"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trends.html");
+    std::fs::write(&path, html).unwrap();
+    if !Path::new(CHROMIUM).is_file() {
+        panic!("{CHROMIUM} is missing: install Debian's `chromium` package");
+    }
+    let shot: PathBuf = workspace()
+        .join("target")
+        .join("screenshots")
+        .join("dashboard-trends.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&shot);
+    let url = format!("file://{}", path.canonicalize().unwrap().display());
+    let run = chromium(
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1366,1000".into(),
+            "--hide-scrollbars".into(),
+        ],
+        &url,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("{}: {e}", shot.display()));
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000);
+    assert_eq!(console_errors(&run.stderr), Vec::<String>::new());
 }

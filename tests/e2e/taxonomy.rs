@@ -252,3 +252,99 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+fn report_with(dir: &std::path::Path, file: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "track-source",
+        "--campaign-file",
+        file.to_str().unwrap(),
+        "--attribution-model",
+        "linear",
+        "--dimensions",
+        "channel",
+        "--detail",
+        "full",
+    ];
+    args.extend_from_slice(extra);
+    let (code, _, stderr) = run_in(dir, &args, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let out = dir.join("out");
+    let newest = walk(&out)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "report.json"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .unwrap();
+    serde_json::from_str(&std::fs::read_to_string(newest).unwrap()).unwrap()
+}
+
+#[test]
+fn filters_leave_touches_out_before_attribution_and_say_how_many() {
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    // --exclude channel=unassigned: O2 keeps only Gamma's 03-04 Event, which takes all of
+    // its 600.00; O1 is as before (500.00 each). field_events 500 + 600 = 1,100.00.
+    let d = tempfile::tempdir().unwrap();
+    let file = campaign_with(d.path(), RULES);
+    let r = report_with(d.path(), &file, &["--exclude", "channel=unassigned"]);
+    assert_eq!(
+        credit(&r, "channel"),
+        vec![s("beta_email", "500.00"), s("field_events", "1100.00")]
+    );
+    let f = &r["data"]["filters"];
+    assert_eq!(f["touches_removed"], 1);
+    assert_eq!(
+        f["filters"][0]["filter"],
+        "exclude channel \"unassigned\" (--exclude)"
+    );
+    assert_eq!(f["filters"][0]["touches"], 1);
+
+    // The campaign's own filter: Beta's touches out. O1 then has Gamma's Event alone
+    // (1,000.00); O2 splits 300.00 / 300.00 as before. field_events 1,300.00.
+    let d = tempfile::tempdir().unwrap();
+    let file = campaign_with(
+        d.path(),
+        &format!("{RULES}\n[filters]\nexclude = [{{ partner = \"Beta\" }}]\n"),
+    );
+    let r = report_with(d.path(), &file, &[]);
+    assert_eq!(
+        credit(&r, "channel"),
+        vec![s("field_events", "1300.00"), s("unassigned", "300.00")]
+    );
+    assert_eq!(r["data"]["filters"]["touches_removed"], 1);
+    // --include partner=Gamma keeps the same touches, counted as not included.
+    let d2 = tempfile::tempdir().unwrap();
+    let file2 = campaign_with(d2.path(), RULES);
+    let r2 = report_with(d2.path(), &file2, &["--include", "partner=gamma"]);
+    assert_eq!(credit(&r2, "channel"), credit(&r, "channel"));
+    assert_eq!(r2["data"]["filters"]["not_included"], 1);
+    // A flag filter is part of the run's identity: a different package.
+    assert_ne!(r2["run_id"], report_with(d2.path(), &file2, &[])["run_id"]);
+
+    // Bad flags and filters say what is wrong.
+    let (code, _, stderr) = run_in(
+        d.path(),
+        &[
+            "track-source",
+            "--campaign-file",
+            file.to_str().unwrap(),
+            "--exclude",
+            "colour=red",
+        ],
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("`colour` is not a field a filter can match"),
+        "{stderr}"
+    );
+    let bad = campaign_with(d.path(), "\n[filters]\nexclude = [{}]\n");
+    let (code, _, stderr) = run_in(
+        d.path(),
+        &["track-source", "--campaign-file", bad.to_str().unwrap()],
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("`filters.exclude`: the filter names no field"),
+        "{stderr}"
+    );
+}

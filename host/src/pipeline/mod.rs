@@ -8,7 +8,8 @@
 //! | step | function | gives |
 //! | --- | --- | --- |
 //! | window | [`when`] | the analysis window, `--as-of`, and what normalizing needs of them |
-//! | dataset | [`dataset`] | every partner's rows, normalized, reconciled and deduped |
+//! | dataset | [`dataset`] | every partner's rows, normalized, reconciled and deduped, in the campaign's taxonomy |
+//! | filter | [`filter`] | the touches the campaign's and the command's filters leave out, removed |
 //! | journeys | [`attribute::journeys::build`] | each conversion's touches in its lookback |
 //! | attribution | [`attribute::attribute`] | a model's weights, turned into money exactly |
 //! | insights | [`insights::compute`] | the findings of a run |
@@ -70,6 +71,13 @@ pub fn dataset(
     )?)
 }
 
+/// Leaves out the touches the campaign's `[filters]` and the command's `--exclude` /
+/// `--include` flags filter out, before any journey is built; what was left out is in
+/// `ds.filtered` (and so in the report, the plan and the run id).
+pub fn filter(c: &Campaign, ds: &mut Dataset, flags: &[campaign::rules::Filter]) {
+    ds.filtered = normalize::taxonomy::filter(c, ds, flags);
+}
+
 /// The identity of a run: the campaign file's bytes, each source's data and normalizer
 /// digests, then what the command adds (window, model, parameters…). The same inputs give
 /// the same id, and so byte-identical packages.
@@ -85,6 +93,10 @@ impl RunId {
         for l in &ds.ledgers {
             h.update(l.sha256.as_bytes());
             h.update(l.plugin_sha256.as_bytes());
+        }
+        // Filters from flags change the output; the campaign's are in its bytes above.
+        for f in &ds.filtered.from_flags {
+            h.update(format!("|filter={f}"));
         }
         Ok(RunId(h))
     }

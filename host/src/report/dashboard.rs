@@ -223,6 +223,8 @@ struct Rect {
     w: String,
     h: String,
     rx: Option<&'static str>,
+    /// A tooltip: the figure a segment stands for.
+    title: Option<String>,
 }
 
 /// A vertical line (the only kind the charts draw).
@@ -281,7 +283,15 @@ impl Svg {
             w: num(w),
             h: num(h),
             rx,
+            title: None,
         }));
+    }
+    /// A rectangle with a tooltip.
+    fn rect_titled(&mut self, class: &'static str, x: f64, y: f64, w: f64, h: f64, title: String) {
+        self.rect(class, x, y, w, h, None);
+        if let Some(Shape::Rect(r)) = self.shapes.last_mut() {
+            r.title = Some(title);
+        }
     }
     fn vline(&mut self, class: &'static str, x: f64, y1: f64, y2: f64) {
         self.shapes.push(Shape::Line(Line {
@@ -530,6 +540,192 @@ fn sourcing_svg(id: &str, so: &Sourcing, cur: &str) -> Svg {
     }
     s
 }
+/// Series of a trend chart beyond these are summed into one `Other` series: more colours
+/// than this cannot be told apart.
+const MAX_SERIES: usize = 7;
+/// The series colours (CSS classes `t0`…`t6`, then `t-other`), in the order of `credit`.
+const SERIES: [&str; MAX_SERIES] = ["t0", "t1", "t2", "t3", "t4", "t5", "t6"];
+
+/// A "nice" axis step (1, 2 or 5 × 10ⁿ) giving about `ticks` steps up to `max`.
+fn nice_step(max: f64, ticks: f64) -> f64 {
+    if !(max.is_finite() && max > 0.0) {
+        return 1.0;
+    }
+    let raw = max / ticks;
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let m = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    m * mag
+}
+
+/// One measure's stacked bars, period by period, in a panel of a trend chart.
+struct TrendPanel<'a> {
+    title: &'static str,
+    /// Per series, its value per period.
+    series: Vec<Vec<Decimal>>,
+    totals: &'a [Decimal],
+}
+
+/// Credit per period, stacked by value (partner or channel): one bar per period whose parts
+/// are the values' credit, so the bar's height is the period's attributed total and the
+/// mix is read off its parts. Pipeline and revenue side by side, each on its own scale.
+fn trend_svg(r: &Report, dimension: &str) -> Svg {
+    let t = &r.trends;
+    let cur = &r.campaign.currency;
+    let id = format!("chart-trend-{dimension}");
+    let label = format!("Credit by {dimension} per {}", t.granularity);
+    let rows = match dimension {
+        "partner" => &t.partner,
+        _ => &t.channel,
+    };
+    let n = t.periods.len();
+    let any = |v: &[Decimal]| v.iter().any(|d| *d > Decimal::ZERO);
+    if n == 0 || rows.is_empty() || !(any(&t.pipeline) || any(&t.revenue)) {
+        return no_data(&id, &label, "No credit in this window.");
+    }
+    // The series: the head of the rows, then the rest summed as `Other`.
+    let mut names: Vec<String> = rows
+        .iter()
+        .take(MAX_SERIES)
+        .map(|r| r.value.clone())
+        .collect();
+    let mut classes: Vec<&'static str> = SERIES[..names.len()].to_vec();
+    let sum_rest = |pick: fn(&TrendRow) -> &Vec<Decimal>| -> Vec<Decimal> {
+        (0..n)
+            .map(|i| {
+                rows[MAX_SERIES..]
+                    .iter()
+                    .map(|r| pick(r).get(i).copied().unwrap_or_default())
+                    .sum()
+            })
+            .collect()
+    };
+    let take = |pick: fn(&TrendRow) -> &Vec<Decimal>| -> Vec<Vec<Decimal>> {
+        let mut v: Vec<Vec<Decimal>> = rows
+            .iter()
+            .take(MAX_SERIES)
+            .map(|r| pick(r).clone())
+            .collect();
+        if rows.len() > MAX_SERIES {
+            v.push(sum_rest(pick));
+        }
+        v
+    };
+    if rows.len() > MAX_SERIES {
+        names.push(format!("Other ({})", rows.len() - MAX_SERIES));
+        classes.push("t-other");
+    }
+    let panels = [
+        TrendPanel {
+            title: "Pipeline credit",
+            series: take(|r| &r.pipeline),
+            totals: &t.pipeline,
+        },
+        TrendPanel {
+            title: "Revenue credit",
+            series: take(|r| &r.revenue),
+            totals: &t.revenue,
+        },
+    ];
+
+    // The legend, wrapped to the width.
+    const LEG_ROW: f64 = 20.0;
+    let mut legend = vec![];
+    let (mut lx, mut ly) = (0.0, 12.0);
+    for (name, cls) in names.iter().zip(&classes) {
+        let shown = clip(name, 28);
+        let w = 18.0 + text_w(&shown) + 22.0;
+        if lx > 0.0 && lx + w > W {
+            lx = 0.0;
+            ly += LEG_ROW;
+        }
+        legend.push((lx, ly, shown, name.clone(), *cls));
+        lx += w;
+    }
+    const GAP: f64 = 36.0;
+    const AX: f64 = 74.0;
+    const PH: f64 = 190.0;
+    let top = ly + 40.0;
+    let h = top + PH + 44.0;
+    let panel_w = (W - GAP) / 2.0;
+    let mut s = Svg::new(&id, &label, h);
+    for (x, y, shown, full, cls) in legend {
+        s.rect(cls, x, y - 10.0, 12.0, 12.0, Some("2"));
+        s.text("lg", x + 18.0, y, None, shown.clone()).title = (shown != full).then_some(full);
+    }
+    let unit = match t.granularity.as_str() {
+        "month" => "Month",
+        _ => "ISO week (Monday to Sunday)",
+    };
+    // Period labels: as many as fit, evenly spaced.
+    let label_w = t.periods.iter().map(|p| text_w(p)).fold(0.0, f64::max) + 10.0;
+    for (k, p) in panels.iter().enumerate() {
+        let x0 = k as f64 * (panel_w + GAP);
+        let px = x0 + AX;
+        let pw = panel_w - AX;
+        let max = p.totals.iter().map(|d| float(*d)).fold(0.0, f64::max);
+        let step = nice_step(max, 4.0);
+        let top_v = (max / step).ceil().max(1.0) * step;
+        let scale = PH / top_v;
+        s.text("ptitle", x0, top - 18.0, None, p.title.into());
+        let ticks = (top_v / step).round() as usize;
+        for i in 0..=ticks {
+            let v = step * i as f64;
+            let y = top + PH - v * scale;
+            s.rect(if i == 0 { "axis-h" } else { "grid" }, px, y, pw, 1.0, None);
+            let d = Decimal::try_from(v).unwrap_or_default();
+            s.text("tick", px - 6.0, y + 4.0, Some("end"), money_short(d, cur));
+        }
+        let slot = pw / n as f64;
+        let bw = (slot * 0.72).min(44.0);
+        let every = (label_w / slot).ceil().max(1.0) as usize;
+        for i in 0..n {
+            let cx = px + slot * (i as f64 + 0.5);
+            let mut y = top + PH;
+            for (si, series) in p.series.iter().enumerate() {
+                let v = series.get(i).copied().unwrap_or_default();
+                let bh = float(v).max(0.0) * scale;
+                if bh > 0.0 {
+                    y -= bh;
+                    s.rect_titled(
+                        classes[si],
+                        cx - bw / 2.0,
+                        y,
+                        bw,
+                        bh,
+                        format!("{} · {} · {}", names[si], t.periods[i], money(v, cur)),
+                    );
+                }
+            }
+            if i % every == 0 {
+                s.text(
+                    "tick",
+                    cx,
+                    top + PH + 16.0,
+                    Some("middle"),
+                    t.periods[i].clone(),
+                );
+            }
+        }
+        s.text(
+            "axis-title",
+            px + pw / 2.0,
+            top + PH + 36.0,
+            Some("middle"),
+            unit.into(),
+        );
+    }
+    s
+}
+
 // ---------------------------------------------------------------------------------------
 // The page
 
@@ -543,6 +739,9 @@ struct Page<'a> {
     cards: Vec<Card>,
     contribution: Svg,
     credit: Vec<CreditChart>,
+    trends: Vec<TrendChart>,
+    /// `week` or `month`, for the caption.
+    granularity: &'static str,
     funnel_group: &'a str,
     funnel_caption: &'static str,
     funnel_chart: Svg,
@@ -574,6 +773,11 @@ struct CreditChart {
     chart: Svg,
     /// Rows past the chart's head, listed in report.json.
     more: Option<usize>,
+}
+
+struct TrendChart {
+    title: &'static str,
+    chart: Svg,
 }
 
 struct Heading {
@@ -714,6 +918,17 @@ fn page(r: &Report) -> Page<'_> {
             .into_iter()
             .map(|(dim, title)| credit_chart(r, dim, title))
             .collect(),
+        trends: [("partner", "By partner"), ("channel", "By channel")]
+            .into_iter()
+            .map(|(dim, title)| TrendChart {
+                title,
+                chart: trend_svg(r, dim),
+            })
+            .collect(),
+        granularity: match r.trends.granularity.as_str() {
+            "month" => "month",
+            _ => "ISO week",
+        },
         funnel_group,
         funnel_caption,
         funnel_chart,
@@ -1160,6 +1375,74 @@ mod tests {
 
     const HOSTILE: &str = "<script>alert(1)</script>";
 
+    /// `total` spread over the periods in proportion to `shape`, exactly (the last period
+    /// takes the remainder).
+    fn spread(total: i64, shape: &[i64]) -> Vec<Decimal> {
+        let sum: i64 = shape.iter().sum();
+        let mut left = total;
+        shape
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let v = if i + 1 == shape.len() {
+                    left
+                } else {
+                    total * w / sum
+                };
+                left -= v;
+                Decimal::from(v)
+            })
+            .collect()
+    }
+
+    fn trend_row(value: &str, pipeline: Vec<Decimal>, revenue: Vec<Decimal>) -> TrendRow {
+        TrendRow {
+            value: value.into(),
+            pipeline,
+            revenue,
+        }
+    }
+
+    /// Per period, the sum of the rows: the period's attributed total.
+    fn period_totals(rows: &[TrendRow], pick: fn(&TrendRow) -> &Vec<Decimal>) -> Vec<Decimal> {
+        (0..pick(&rows[0]).len())
+            .map(|i| rows.iter().map(|r| pick(r)[i]).sum())
+            .collect()
+    }
+
+    /// Weekly credit over the campaign's 14 ISO weeks (2026-W27 to 2026-W40): pipeline ramps up
+    /// and tails off, revenue lags it by a few weeks.
+    fn trends(partners: &[(&str, i64, i64)], channels: &[(&str, i64, i64)]) -> Trends {
+        const SHAPES: [[i64; 14]; 4] = [
+            [2, 3, 5, 8, 10, 12, 11, 9, 8, 7, 6, 5, 4, 3],
+            [1, 2, 2, 4, 6, 9, 12, 12, 10, 8, 6, 4, 3, 2],
+            [0, 0, 1, 2, 3, 5, 7, 9, 10, 11, 10, 9, 8, 7],
+            [4, 4, 5, 5, 6, 6, 6, 7, 6, 5, 5, 4, 4, 3],
+        ];
+        let rows = |v: &[(&str, i64, i64)]| -> Vec<TrendRow> {
+            v.iter()
+                .enumerate()
+                .map(|(i, (name, p, r))| {
+                    trend_row(
+                        name,
+                        spread(*p, &SHAPES[i % 2 * 3 % 4]),
+                        spread(*r, &SHAPES[(i + 2) % 4]),
+                    )
+                })
+                .collect()
+        };
+        let partner = rows(partners);
+        let channel = rows(channels);
+        Trends {
+            granularity: "week".into(),
+            periods: (27..=40).map(|w| format!("2026-W{w:02}")).collect(),
+            pipeline: period_totals(&partner, |r| &r.pipeline),
+            revenue: period_totals(&partner, |r| &r.revenue),
+            partner,
+            channel,
+        }
+    }
+
     /// Two partners, four channels, a hostile asset name, targets and an escalation.
     fn sample() -> Report {
         Report {
@@ -1237,6 +1520,21 @@ mod tests {
                 contribution("Nimbus Cloud", Some("webinar"), "900000", "240000", Some("600000"), Some("150000")),
                 contribution("Stratus & Co", None, "1501456.78", "325654.32", Some("1200000"), None),
             ],
+            // Nine channels: the last three are summed as `Other (2)`; one name is hostile.
+            trends: trends(
+                &[("Nimbus Cloud", 2210000, 610000), ("Stratus & Co", 1501456, 325654)],
+                &[
+                    ("webinar", 1620000, 402000),
+                    ("paid-social", 980000, 251000),
+                    ("email", 702000, 190000),
+                    ("events", 209456, 42654),
+                    (HOSTILE, 100000, 30000),
+                    ("direct", 50000, 10000),
+                    ("organic-search", 30000, 6000),
+                    ("referral", 15000, 3000),
+                    ("display", 5000, 0),
+                ],
+            ),
             insights: vec![
                 "Nimbus Cloud carries 59.7% of pipeline credit but is at 88.4% of its pipeline target.".into(),
                 "The biggest funnel drop is sql → opportunity for Stratus & Co.".into(),
@@ -1302,6 +1600,7 @@ mod tests {
                 merged_touches: 30,
                 merged_conversions: 2,
                 taxonomy: Default::default(),
+                filters: Default::default(),
             },
             guardrails: Guardrails {
                 confidence: 0.58,
@@ -1314,9 +1613,11 @@ mod tests {
         }
     }
 
-    const CHART_IDS: [&str; 5] = [
+    const CHART_IDS: [&str; 7] = [
         "chart-partner",
         "chart-channel",
+        "chart-trend-partner",
+        "chart-trend-channel",
         "chart-contribution",
         "chart-funnel",
         "chart-assets",
@@ -1422,6 +1723,7 @@ mod tests {
         r.funnel.clear();
         r.contribution.clear();
         r.top_assets.clear();
+        r.trends = Trends::default();
         let html = render(&r);
         for id in CHART_IDS {
             let at = html
@@ -1449,6 +1751,39 @@ mod tests {
         // Stratus & Co: 250 → 96 is its weakest step (38.4%).
         assert!(html.contains("<span class=\"drop\">MQL → SQL</span> (38.4%)"));
         assert!(html.contains("biggest drop"));
+    }
+
+    #[test]
+    fn trend_chart_stacks_every_period_with_a_legend() {
+        let r = sample();
+        let html = render(&r);
+        let chart = |id: &str| {
+            let at = html.find(&format!("id=\"{id}\"")).unwrap();
+            html[at..at + html[at..].find("</svg>").unwrap()].to_string()
+        };
+        let p = chart("chart-trend-partner");
+        // A segment per partner and period with credit, each with its figure as a tooltip.
+        assert!(p.contains("<title>Nimbus Cloud · 2026-W33 · USD "), "{p}");
+        assert_eq!(p.matches("class=\"t0\"").count(), 1 + 2 * 14 - 2, "{p}");
+        // Axis labels: the first period, the axis title and a money tick.
+        assert!(p.contains(">2026-W27</text>"));
+        assert!(p.contains("ISO week (Monday to Sunday)"));
+        assert!(p.contains(">USD 0</text>"));
+        // Nine channels: seven series, then the rest as one, in grey.
+        let c = chart("chart-trend-channel");
+        assert!(c.contains(">Other (2)</text>"));
+        assert!(c.contains("class=\"t-other\""));
+        assert!(c.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        let mut m = r.clone();
+        m.trends.granularity = "month".into();
+        assert!(render(&m).contains("per month, stacked"));
+    }
+
+    #[test]
+    fn trend_steps_are_nice() {
+        assert_eq!(nice_step(1000.0, 4.0), 500.0);
+        assert_eq!(nice_step(3_650_000.0, 4.0), 1_000_000.0);
+        assert_eq!(nice_step(0.0, 4.0), 1.0);
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct Report {
     pub funnel: Vec<Funnel>,
     pub sourcing: Sourcing,
     pub contribution: Vec<ContributionRow>,
+    /// Credit per partner and per channel, period by period over the window.
+    pub trends: Trends,
     /// The three most important findings, in order.
     pub insights: Vec<String>,
     pub actions: Vec<Action>,
@@ -241,6 +243,42 @@ pub struct ContributionRow {
     pub revenue_pct: Option<f64>,
 }
 
+/// Credit per period of the window (`--granularity`; docs/insights.md). A conversion's
+/// credit falls in the period of the UTC date its measure counts it on: pipeline, the
+/// opportunity's creation; revenue, its close. Per period, a dimension's values sum
+/// exactly to `pipeline`/`revenue`; a value's periods sum to its row in `credit`.
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Trends {
+    /// `week` (ISO weeks from Monday, `2026-W37`) or `month` (`2026-09`).
+    #[schemars(extend("enum" = ["week", "month"]))]
+    pub granularity: String,
+    /// Every period the window touches, in order, including those with no credit.
+    pub periods: Vec<String>,
+    /// Attributed pipeline per period (one per label in `periods`).
+    #[schemars(with = "Vec<DecimalString>")]
+    pub pipeline: Vec<Decimal>,
+    /// Attributed revenue per period.
+    #[schemars(with = "Vec<DecimalString>")]
+    pub revenue: Vec<Decimal>,
+    /// One row per partner, in the order of `credit`'s partner rows.
+    pub partner: Vec<TrendRow>,
+    /// One row per channel, in the order of `credit`'s channel rows.
+    pub channel: Vec<TrendRow>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TrendRow {
+    pub value: String,
+    /// Pipeline credit per period, one per label in `periods`.
+    #[schemars(with = "Vec<DecimalString>")]
+    pub pipeline: Vec<Decimal>,
+    /// Revenue credit per period.
+    #[schemars(with = "Vec<DecimalString>")]
+    pub revenue: Vec<Decimal>,
+}
+
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Action {
@@ -266,6 +304,28 @@ pub struct DataQuality {
     pub merged_conversions: u64,
     /// What the campaign's channel and asset rules did.
     pub taxonomy: TaxonomyUse,
+    /// The touches the filters left out of attribution.
+    pub filters: FiltersUse,
+}
+
+/// The touch filters of a run: the campaign's `[filters]`, then `--exclude`/`--include`.
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FiltersUse {
+    /// Each filter, with the touches it left out (a touch counts for the first exclude that
+    /// matched it).
+    pub filters: Vec<FilterUse>,
+    /// Touches no include filter matched (when there are include filters).
+    pub not_included: u64,
+    /// Touches left out in all.
+    pub touches_removed: u64,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FilterUse {
+    pub filter: String,
+    pub touches: u64,
 }
 
 /// The shared taxonomy of a run (`[[channels]]`, `[[assets]]`; docs/campaign-file.md).
@@ -388,7 +448,7 @@ mod tests {
 // Every view renders a `text::Sealed<Report>`: each string below has been through
 // `text::clean` (addresses scrubbed, control characters escaped) before any view sees it.
 crate::sanitize_fields! {
-    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, insights, actions, data, guardrails, plugins }
+    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, trends, insights, actions, data, guardrails, plugins }
     CampaignRef { id, name, start, end, currency, partners }
     WindowRef { spec, from, to, as_of, lookback_days }
     ModelRef { name, sha256, attribution_key, params, notes }
@@ -400,12 +460,16 @@ crate::sanitize_fields! {
     Sourcing { rule, sourced, influenced, neither, by_partner, days_to_close_with_partner, days_to_close_without_partner }
     PartnerSourcing { partner, sourced, sourced_opportunities, influenced, influenced_opportunities }
     ContributionRow { partner, channel, pipeline, revenue, pipeline_target, revenue_target, pipeline_pct, revenue_pct }
+    Trends { granularity, periods, pipeline, revenue, partner, channel }
+    TrendRow { value, pipeline, revenue }
     Action { priority, subject_kind, subject, action, evidence, owner }
-    DataQuality { sources, identity_match_rate, touches_unresolved, merged_touches, merged_conversions, taxonomy }
+    DataQuality { sources, identity_match_rate, touches_unresolved, merged_touches, merged_conversions, taxonomy, filters }
     TaxonomyUse { channel_rules, channels, unassigned_touches, assets, unmatched_assets, channel_groups }
     RuleUse { line, rule, touches }
     Spelling { asset, touches }
     ChannelGroup { channel, group }
+    FiltersUse { filters, not_included, touches_removed }
+    FilterUse { filter, touches }
     SourceRow { source, partner, file, sha256, rows_read, normalized, merged, rejected, empty_amounts, out_of_window, first_rejects, freshness_hours, freshness_sla_hours, within_sla, future_dated }
     Guardrails { confidence, confidence_parts, min_confidence, open_disputes, escalation }
     Escalation { rung, level, reasons }

@@ -53,6 +53,8 @@ pub struct CompareArgs {
     /// --param markov.order=2 for one (repeatable; overrides the campaign file).
     #[arg(long = "param", value_name = "[MODEL.]K=V", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+    #[command(flatten)]
+    pub filters: crate::commands::track::cli::FilterArgs,
     /// What a Markov state or Shapley player is: channel, partner:channel, asset, campaign…
     #[arg(long, default_value = "channel", value_parser = parse_key)]
     pub attribution_key: Key,
@@ -118,6 +120,7 @@ pub fn execute(
         key: a.attribution_key.clone(),
         models: a.models.iter().map(|m| m.trim().to_string()).collect(),
         params: a.params.clone(),
+        filters: a.filters.filters(),
         out: Some(a.out.clone()),
         plugin_dirs: global.plugin_dir.clone(),
         jobs: a.jobs.map(usize::from),

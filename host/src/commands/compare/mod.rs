@@ -61,6 +61,8 @@ pub struct Options {
     /// `MODEL.NAME` → value, from `--param MODEL.NAME=VALUE`; laid over the campaign's
     /// parameters for that model.
     pub params: Vec<(String, String)>,
+    /// Touch filters from the command line, beside the campaign's `[filters]`.
+    pub filters: Vec<crate::pipeline::campaign::rules::Filter>,
     /// Where the package goes: `OUT/<campaign>/compare-<run-id>/`. None: write nothing.
     pub out: Option<PathBuf>,
     pub plugin_dirs: Vec<PathBuf>,
@@ -919,7 +921,8 @@ pub fn run(
     let started = Instant::now();
     let when = crate::pipeline::when(c, &opts.window, opts.as_of);
     let window = when.window;
-    let ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
+    let mut ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
+    crate::pipeline::filter(c, &mut ds, &opts.filters);
     let normalize_time = started.elapsed();
 
     progress("building journeys");

@@ -116,6 +116,9 @@ pub struct RunEntry {
     pub channel_rules: Vec<String>,
     #[serde(default)]
     pub asset_rules: Vec<String>,
+    /// The touch filters in force (the campaign's and the command's).
+    #[serde(default)]
+    pub filters: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -469,6 +472,7 @@ impl State {
             reporting_cadence: c.reporting_cadence.clone(),
             channel_rules: rule_lines(&c.taxonomy.channels, "channel"),
             asset_rules: rule_lines(&c.taxonomy.assets, "asset"),
+            filters: ds.filtered.filters.iter().map(|f| f.0.clone()).collect(),
         };
         if let Some(prev) = plan
             .runs
@@ -522,6 +526,12 @@ impl State {
             reporting_cadence: c.reporting_cadence.clone(),
             channel_rules: rule_lines(&c.taxonomy.channels, "channel"),
             asset_rules: rule_lines(&c.taxonomy.assets, "asset"),
+            filters: c
+                .filters
+                .iter()
+                .chain(&opts.filters)
+                .map(|f| f.describe())
+                .collect(),
         });
         self.write(&plan)
     }
@@ -597,6 +607,7 @@ fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
     for (what, from, to) in [
         ("channel rules", &prev.channel_rules, &now.channel_rules),
         ("asset rules", &prev.asset_rules, &now.asset_rules),
+        ("filters", &prev.filters, &now.filters),
     ] {
         if !(from.is_empty() && what == "channel rules") {
             let show = |r: &Vec<String>| {
@@ -632,7 +643,7 @@ crate::sanitize_fields! {
     Policy { retry_limit, escalation_ladder, fallbacks, min_confidence }
     Metrics { attribution_confidence, confidence_parts, sla, open_disputes }
     SlaEntry { source, freshness_hours, sla_hours, within_sla }
-    RunEntry { run_id, window, as_of, model, params, confidence, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules }
+    RunEntry { run_id, window, as_of, model, params, confidence, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters }
     Change { run_id, what, from, to }
     Dispute { id, opportunity, partner, reason, status, resolution }
 }

@@ -88,6 +88,9 @@ pub struct TrackArgs {
     /// Dimensions to credit, comma-separated: partner, channel, asset, region, segment, campaign, source, medium, touch_type.
     #[arg(long, value_delimiter = ',', default_value = "partner,channel", value_parser = parse_dimension)]
     pub dimensions: Vec<Dimension>,
+    /// The period of the trends (report.json's `trends`, trends.csv, the dashboard's trend charts): week (ISO weeks from Monday) or month.
+    #[arg(long, value_name = "week|month", default_value = "week", value_parser = crate::pipeline::insights::trends::Granularity::parse)]
+    pub granularity: crate::pipeline::insights::trends::Granularity,
     /// first-touch, last-touch, multi-touch (the campaign's default multi-touch model), any model name, or a .wasm path.
     #[arg(long, value_name = "NAME|PATH")]
     pub attribution_model: Option<String>,
@@ -96,6 +99,8 @@ pub struct TrackArgs {
     /// declare is an error).
     #[arg(long = "param", value_name = "K=V", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// What a Markov state or Shapley player is: channel, partner:channel, asset, campaign…
     #[arg(long, default_value = "channel", value_parser = parse_key)]
     pub attribution_key: Key,
@@ -107,6 +112,32 @@ pub struct TrackArgs {
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+/// Touch filters on the command line, beside the campaign file's `[filters]`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FilterArgs {
+    /// Leave out touches whose FIELD is VALUE (channel, partner, asset or touch_type; exact,
+    /// ignoring case), e.g. --exclude channel=direct (repeatable).
+    #[arg(long, value_name = "FIELD=VALUE", value_parser = parse_exclude)]
+    pub exclude: Vec<crate::pipeline::campaign::rules::Filter>,
+    /// Keep only touches whose FIELD is VALUE (repeatable: a touch any of them matches is kept).
+    #[arg(long, value_name = "FIELD=VALUE", value_parser = parse_include)]
+    pub include: Vec<crate::pipeline::campaign::rules::Filter>,
+}
+
+impl FilterArgs {
+    pub fn filters(&self) -> Vec<crate::pipeline::campaign::rules::Filter> {
+        self.exclude.iter().chain(&self.include).cloned().collect()
+    }
+}
+
+fn parse_exclude(s: &str) -> Result<crate::pipeline::campaign::rules::Filter, String> {
+    crate::pipeline::campaign::rules::Filter::from_flag(s, true)
+}
+
+fn parse_include(s: &str) -> Result<crate::pipeline::campaign::rules::Filter, String> {
+    crate::pipeline::campaign::rules::Filter::from_flag(s, false)
 }
 
 pub fn parse_window(s: &str) -> Result<WindowSpec, String> {
@@ -179,8 +210,10 @@ pub fn execute(
         },
         formats: formats(a.formats.as_deref()),
         dimensions: a.dimensions.clone(),
+        granularity: a.granularity,
         model: a.attribution_model.clone(),
         params: a.params.clone(),
+        filters: a.filters.filters(),
         key: a.attribution_key.clone(),
         out: Some(a.out.clone()),
         plugin_dirs: global.plugin_dir.clone(),

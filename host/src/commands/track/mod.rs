@@ -23,10 +23,15 @@ pub struct Options {
     /// The formats of a full package's tables.
     pub formats: report::Formats,
     pub dimensions: Vec<Dimension>,
+    /// The period of `trends`: ISO weeks or calendar months (`--granularity`).
+    pub granularity: insights::trends::Granularity,
     /// `first-touch`, `last-touch`, `multi-touch`, a model the campaign lists, a bundled
     /// model's name, or a `.wasm` path. None: the campaign's default model.
     pub model: Option<String>,
     pub params: Vec<(String, String)>,
+    /// Touch filters from the command line (`--exclude`, `--include`), beside the
+    /// campaign's `[filters]`.
+    pub filters: Vec<crate::pipeline::campaign::rules::Filter>,
     pub key: Key,
     /// Where packages go: `OUT/<campaign>/<run-id>/`. None: write nothing.
     pub out: Option<PathBuf>,
@@ -189,6 +194,12 @@ fn run_id(
             model.sha256
         ))
         .with_params(params)
+        // Only a granularity other than the default is part of the id, so that the ids
+        // of runs from before `--granularity` existed stay what they were.
+        .with(match opts.granularity {
+            insights::trends::Granularity::Week => String::new(),
+            g => format!("granularity={g}"),
+        })
         .finish())
 }
 
@@ -408,7 +419,8 @@ pub fn run(
 
     let when = crate::pipeline::when(c, &opts.window, opts.as_of);
     let window = when.window;
-    let ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
+    let mut ds = crate::pipeline::dataset(c, rt, &opts.plugin_dirs, &when, progress)?;
+    crate::pipeline::filter(c, &mut ds, &opts.filters);
     crate::fail_point("track:after-normalize")?;
 
     progress("building journeys");
@@ -454,7 +466,7 @@ pub fn run(
         window,
         dimensions: &opts.dimensions,
     };
-    let found = insights::compute(&inp);
+    let found = insights::compute_with(&inp, opts.granularity);
 
     let escalation = escalation(c, opts, conf);
 
@@ -494,6 +506,7 @@ pub fn run(
         funnel: found.funnel,
         sourcing: found.sourcing,
         contribution: found.contribution,
+        trends: found.trends,
         insights: found.insights,
         actions: found.actions,
         data: DataQuality {
@@ -503,6 +516,7 @@ pub fn run(
             merged_touches: ds.merged_touches,
             merged_conversions: ds.merged_conversions,
             taxonomy: crate::pipeline::normalize::taxonomy::report(c, &ds.taxonomy),
+            filters: crate::pipeline::normalize::taxonomy::report_filters(&ds.filtered),
         },
         guardrails: Guardrails {
             confidence: conf,

@@ -252,6 +252,8 @@ pub struct Campaign {
     /// The shared channel and asset rules (`[[channels]]`, `[[assets]]`), applied once after
     /// normalizing.
     pub taxonomy: rules::Taxonomy,
+    /// `[filters]`: touches left out of attribution (after the taxonomy).
+    pub filters: Vec<rules::Filter>,
     /// Salt for hashing person keys. Default: derived from the campaign id, so hashes are
     /// stable across runs (set `privacy.salt` to make them unguessable outside).
     pub salt: String,
@@ -307,6 +309,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
     let guardrails = validate::guardrails(&cx, &raw.guardrails)?;
     let escalation = validate::escalation(&cx, raw.escalation)?;
     let taxonomy = rules::taxonomy(&cx, &raw.channels, &raw.assets)?;
+    let filters = rules::filters(&cx, &raw.filters)?;
     Ok(Campaign {
         file: file.to_path_buf(),
         dir,
@@ -329,6 +332,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Campaign, CampaignError> {
         guardrails,
         escalation,
         taxonomy,
+        filters,
     })
 }
 
@@ -448,7 +452,7 @@ timezone = "Europe/Berlin"
                 "currency = \"USD\"",
                 "currency = \"USD\"\ncolour = \"blue\""
             )),
-            "c.toml:6: unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`, `reconcile`, `channels`, `assets`"
+            "c.toml:6: unknown field `colour`, expected one of `id`, `name`, `start`, `end`, `currency`, `lookback_days`, `reporting_cadence`, `fx`, `partners`, `targets`, `spend`, `models`, `dedupe`, `guardrails`, `escalation`, `privacy`, `reconcile`, `channels`, `assets`, `filters`"
         );
         // The policy for a deal in the window without an FX rate: stop (default) or reject.
         assert_eq!(

@@ -43,6 +43,8 @@ pub struct RawCampaign {
     pub channels: Vec<S<super::rules::RawRule>>,
     #[serde(default)]
     pub assets: Vec<S<super::rules::RawRule>>,
+    #[serde(default)]
+    pub filters: super::rules::RawFilters,
 }
 
 #[derive(Deserialize, Debug)]

@@ -215,6 +215,149 @@ pub struct RawOp {
     pub regex: Option<String>,
 }
 
+/// What a touch filter can match: the touch after the taxonomy (its final channel and
+/// asset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterField {
+    Channel,
+    Partner,
+    Asset,
+    TouchType,
+}
+
+impl FilterField {
+    pub const ALL: [FilterField; 4] = [
+        FilterField::Channel,
+        FilterField::Partner,
+        FilterField::Asset,
+        FilterField::TouchType,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FilterField::Channel => "channel",
+            FilterField::Partner => "partner",
+            FilterField::Asset => "asset",
+            FilterField::TouchType => "touch_type",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FilterField> {
+        FilterField::ALL.into_iter().find(|f| f.name() == s)
+    }
+}
+
+/// One touch filter: `[filters] exclude = [{ channel = "direct" }]` in the campaign file, or
+/// `--exclude channel=direct` on the command line. Touches an `exclude` matches are left out
+/// of attribution; when there are `include` filters, so is every touch none of them matches.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub exclude: bool,
+    /// Where it was given: `line N` of the campaign file, or the flag.
+    pub origin: String,
+    pub when: Vec<(FilterField, Matcher)>,
+}
+
+impl Filter {
+    pub fn matches<'a>(&self, get: &impl Fn(FilterField) -> Vec<&'a str>) -> bool {
+        self.when
+            .iter()
+            .all(|(f, m)| get(*f).iter().any(|v| m.matches(v)))
+    }
+
+    /// `exclude channel "direct" (--exclude)`, for the report and the plan.
+    pub fn describe(&self) -> String {
+        let when: Vec<String> = self
+            .when
+            .iter()
+            .map(|(f, m)| format!("{} {}", f.name(), m.describe()))
+            .collect();
+        format!(
+            "{} {} ({})",
+            if self.exclude { "exclude" } else { "include" },
+            when.join(" and "),
+            self.origin
+        )
+    }
+
+    /// A filter from a flag: `channel=direct` (exact, ignoring ASCII case).
+    pub fn from_flag(text: &str, exclude: bool) -> Result<Filter, String> {
+        let flag = if exclude { "--exclude" } else { "--include" };
+        let (k, v) = text.split_once('=').ok_or_else(|| {
+            format!("{flag} takes FIELD=VALUE (fields: channel, partner, asset, touch_type), not `{text}`")
+        })?;
+        let field = FilterField::parse(k.trim()).ok_or_else(|| {
+            format!("{flag}: `{}` is not a field a filter can match: channel, partner, asset or touch_type", k.trim())
+        })?;
+        if v.trim().is_empty() {
+            return Err(format!("{flag} {k}=: the value is empty"));
+        }
+        Ok(Filter {
+            exclude,
+            origin: flag.to_string(),
+            when: vec![(field, Matcher::Exact(v.trim().to_string()))],
+        })
+    }
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFilters {
+    #[serde(default)]
+    pub exclude: Vec<S<RawFilter>>,
+    #[serde(default)]
+    pub include: Vec<S<RawFilter>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawFilter {
+    pub channel: Option<S<RawMatch>>,
+    pub partner: Option<S<RawMatch>>,
+    pub asset: Option<S<RawMatch>>,
+    pub touch_type: Option<S<RawMatch>>,
+}
+
+/// Validates `[filters]`: each filter names at least one field.
+pub(super) fn filters(cx: &Ctx, raw: &RawFilters) -> Result<Vec<Filter>, CampaignError> {
+    let mut out = vec![];
+    for (list, exclude) in [(&raw.exclude, true), (&raw.include, false)] {
+        for f in list {
+            let r = f.get_ref();
+            let mut when = vec![];
+            for field in FilterField::ALL {
+                let m = match field {
+                    FilterField::Channel => &r.channel,
+                    FilterField::Partner => &r.partner,
+                    FilterField::Asset => &r.asset,
+                    FilterField::TouchType => &r.touch_type,
+                };
+                if let Some(m) = m {
+                    when.push((field, matcher(cx, m, field.name())?));
+                }
+            }
+            let key = if exclude {
+                "filters.exclude"
+            } else {
+                "filters.include"
+            };
+            if when.is_empty() {
+                return cx.err(
+                    f.span(),
+                    key,
+                    "the filter names no field: give channel, partner, asset or touch_type",
+                );
+            }
+            out.push(Filter {
+                exclude,
+                origin: format!("line {}", cx.line_of(f.span())),
+                when,
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Defaults {
@@ -356,7 +499,7 @@ fn one_rule(cx: &Ctx, r: &S<RawRule>, kind: Kind) -> Result<Rule, CampaignError>
             Field::RawAsset => &rule.raw_asset,
         };
         if let Some(m) = m {
-            when.push((f, matcher(cx, m, f)?));
+            when.push((f, matcher(cx, m, f.name())?));
         }
     }
     Ok(Rule {
@@ -367,8 +510,7 @@ fn one_rule(cx: &Ctx, r: &S<RawRule>, kind: Kind) -> Result<Rule, CampaignError>
     })
 }
 
-fn matcher(cx: &Ctx, m: &S<RawMatch>, f: Field) -> Result<Matcher, CampaignError> {
-    let key = f.name();
+fn matcher(cx: &Ctx, m: &S<RawMatch>, key: &str) -> Result<Matcher, CampaignError> {
     match m.get_ref() {
         RawMatch::Exact(s) => Ok(Matcher::Exact(s.clone())),
         RawMatch::Op(op) => match (&op.exact, &op.prefix, &op.regex) {

@@ -69,6 +69,8 @@ pub struct Dataset {
     pub merged_conversions: u64,
     /// What the campaign's channel and asset rules did.
     pub taxonomy: taxonomy::TaxonomyOutcome,
+    /// What the touch filters left out ([`crate::pipeline::filter`]).
+    pub filtered: taxonomy::FilterOutcome,
 }
 
 /// What a run is about, as far as normalizing needs to know: the analysis window (a deal
@@ -473,5 +475,6 @@ fn merge(c: &Campaign, mut outputs: Vec<SourceOutput>, mut ledgers: Vec<SourceLe
         merged_touches: merged_touches.len() as u64,
         merged_conversions: merged_convs.len() as u64,
         taxonomy: Default::default(),
+        filtered: Default::default(),
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::Dataset;
 use crate::data::{Sym, partners_of};
 use crate::pipeline::campaign::Campaign;
-use crate::pipeline::campaign::rules::{Field, Rule, Target, UNASSIGNED};
+use crate::pipeline::campaign::rules::{Field, Filter, FilterField, Rule, Target, UNASSIGNED};
 
 /// What the taxonomy did, for the report and the plan.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -197,5 +197,98 @@ pub fn report(c: &Campaign, o: &TaxonomyOutcome) -> crate::report::schema::Taxon
                 group: g.clone(),
             })
             .collect(),
+    }
+}
+
+/// What the touch filters did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FilterOutcome {
+    /// Each filter in force (the campaign's, then the flags'), described, with the touches
+    /// it left out: a touch is counted by the first exclude that matched it.
+    pub filters: Vec<(String, u64)>,
+    /// Touches that no `include` filter matched, when there are include filters.
+    pub not_included: u64,
+    /// Touches left out in all.
+    pub removed: u64,
+    /// The filters given by flags (they are not in the campaign file's bytes, so the run id
+    /// takes them from here).
+    pub from_flags: Vec<String>,
+}
+
+/// Leaves out of the dataset the touches the campaign's `[filters]` and `flags` exclude
+/// (or, with include filters, do not include). Matched on the touch after the taxonomy.
+pub fn filter(c: &Campaign, ds: &mut Dataset, flags: &[Filter]) -> FilterOutcome {
+    let all: Vec<&Filter> = c.filters.iter().chain(flags).collect();
+    let mut out = FilterOutcome {
+        filters: all.iter().map(|f| (f.describe(), 0)).collect(),
+        from_flags: flags.iter().map(Filter::describe).collect(),
+        ..Default::default()
+    };
+    if all.is_empty() {
+        return out;
+    }
+    let any_include = all.iter().any(|f| !f.exclude);
+    #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+    struct Key(Sym, Sym, Sym, crate::data::PartnerSet);
+    // Which filter left a key out (its index), `usize::MAX` for "not included", or None.
+    let mut memo: HashMap<Key, Option<usize>, foldhash::fast::RandomState> = HashMap::default();
+    let Dataset {
+        symbols, touches, ..
+    } = ds;
+    let mut counts = vec![0u64; all.len()];
+    touches.retain(|t| {
+        let key = Key(t.channel, t.asset, t.touch_type, t.partners);
+        let verdict = *memo.entry(key).or_insert_with(|| {
+            let get = |f: FilterField| -> Vec<&str> {
+                match f {
+                    FilterField::Channel => vec![symbols.name(t.channel)],
+                    FilterField::Asset => vec![symbols.name(t.asset)],
+                    FilterField::TouchType => vec![symbols.name(t.touch_type)],
+                    FilterField::Partner => partners_of(t.partners)
+                        .map(|p| c.partners[p].name.as_str())
+                        .collect(),
+                }
+            };
+            if let Some(i) = all.iter().position(|f| f.exclude && f.matches(&get)) {
+                Some(i)
+            } else if any_include && !all.iter().any(|f| !f.exclude && f.matches(&get)) {
+                Some(usize::MAX)
+            } else {
+                None
+            }
+        });
+        match verdict {
+            Some(usize::MAX) => {
+                out.not_included += 1;
+                false
+            }
+            Some(i) => {
+                counts[i] += 1;
+                false
+            }
+            None => true,
+        }
+    });
+    for ((_, n), c) in out.filters.iter_mut().zip(counts) {
+        *n = c;
+    }
+    out.removed = out.not_included + out.filters.iter().map(|f| f.1).sum::<u64>();
+    out
+}
+
+/// The report's account of the filters.
+pub fn report_filters(o: &FilterOutcome) -> crate::report::schema::FiltersUse {
+    use crate::report::schema::{FilterUse, FiltersUse};
+    FiltersUse {
+        filters: o
+            .filters
+            .iter()
+            .map(|(f, n)| FilterUse {
+                filter: f.clone(),
+                touches: *n,
+            })
+            .collect(),
+        not_included: o.not_included,
+        touches_removed: o.removed,
     }
 }
