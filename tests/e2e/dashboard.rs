@@ -412,6 +412,7 @@ fn sample() -> Report {
             &[("Nimbus Cloud", 2016000, 570000), ("Stratus & Co", 1344000, 301500)],
             &[("webinar", 1310000, 361000), ("paid-social", 890000, 222000), ("email", 705000, 170000), ("events", 455000, 118500)],
         ),
+        paths: None,
         insights: vec![
             "Nimbus Cloud earns 60.0% of pipeline credit but is at 80.6% of its pipeline target.".into(),
             "The biggest funnel drop is opportunity → closed_won: 47 of 248 accounts (19.0%).".into(),

@@ -6,7 +6,7 @@ use crate::support::run_in;
 
 /// The three-partner campaign with Gamma's touches respelled and a third one added, and the
 /// rules below appended to its file.
-fn campaign_with(dir: &std::path::Path, rules: &str) -> std::path::PathBuf {
+pub(crate) fn campaign_with(dir: &std::path::Path, rules: &str) -> std::path::PathBuf {
     let file = three_partner_campaign(dir);
     std::fs::write(
         dir.join("data/gamma-touches.csv"),
@@ -22,7 +22,7 @@ fn campaign_with(dir: &std::path::Path, rules: &str) -> std::path::PathBuf {
     file
 }
 
-const RULES: &str = r#"
+pub(crate) const RULES: &str = r#"
 [[channels]]
 channel = "field_events"
 group = "events"
@@ -253,7 +253,11 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-fn report_with(dir: &std::path::Path, file: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+pub(crate) fn report_with(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    extra: &[&str],
+) -> serde_json::Value {
     let mut args = vec![
         "track-source",
         "--campaign-file",

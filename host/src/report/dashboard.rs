@@ -1535,6 +1535,7 @@ mod tests {
                     ("display", 5000, 0),
                 ],
             ),
+            paths: None,
             insights: vec![
                 "Nimbus Cloud carries 59.7% of pipeline credit but is at 88.4% of its pipeline target.".into(),
                 "The biggest funnel drop is sql → opportunity for Stratus & Co.".into(),

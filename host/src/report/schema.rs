@@ -34,6 +34,8 @@ pub struct Report {
     pub contribution: Vec<ContributionRow>,
     /// Credit per partner and per channel, period by period over the window.
     pub trends: Trends,
+    /// The journeys' paths (`--detail full`; null with `--detail summary`).
+    pub paths: Option<PathsReport>,
     /// The three most important findings, in order.
     pub insights: Vec<String>,
     pub actions: Vec<Action>,
@@ -328,6 +330,57 @@ pub struct FilterUse {
     pub touches: u64,
 }
 
+/// Path analytics of the pipeline journeys (`pipeline/attribute/analytics.rs`).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PathsReport {
+    /// The attribution key the paths are written in (`channel`, `channel:asset`…).
+    pub key: String,
+    /// The ten most walked paths of converting journeys, and of journeys that did not
+    /// convert (most journeys first, ties by path).
+    pub top_converting: Vec<PathRow>,
+    pub top_non_converting: Vec<PathRow>,
+    /// Journeys per number of touches (repeats counted).
+    pub lengths: Vec<LengthRow>,
+    /// Converting journeys by days from the first touch to the opportunity.
+    pub days_to_conversion: Vec<DaysRow>,
+    /// The order-1 Markov chain of the journeys (docs/models.md): each state's transitions,
+    /// with `(start)`, `(conversion)` and `(null)`.
+    pub transitions: Vec<TransitionRow>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PathRow {
+    pub path: String,
+    pub journeys: u64,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LengthRow {
+    pub touches: u64,
+    pub converting: u64,
+    pub non_converting: u64,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct DaysRow {
+    pub from_days: u64,
+    /// Null: and more.
+    pub to_days: Option<u64>,
+    pub journeys: u64,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TransitionRow {
+    pub from: String,
+    pub to: String,
+    pub probability: f64,
+}
+
 /// The shared taxonomy of a run (`[[channels]]`, `[[assets]]`; docs/campaign-file.md).
 #[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -448,7 +501,12 @@ mod tests {
 // Every view renders a `text::Sealed<Report>`: each string below has been through
 // `text::clean` (addresses scrubbed, control characters escaped) before any view sees it.
 crate::sanitize_fields! {
-    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, trends, insights, actions, data, guardrails, plugins }
+    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, trends, paths, insights, actions, data, guardrails, plugins }
+    PathsReport { key, top_converting, top_non_converting, lengths, days_to_conversion, transitions }
+    PathRow { path, journeys }
+    LengthRow { touches, converting, non_converting }
+    DaysRow { from_days, to_days, journeys }
+    TransitionRow { from, to, probability }
     CampaignRef { id, name, start, end, currency, partners }
     WindowRef { spec, from, to, as_of, lookback_days }
     ModelRef { name, sha256, attribution_key, params, notes }

@@ -31,20 +31,19 @@ mod number;
 mod read;
 mod rows;
 mod scan;
-mod transitions;
 
 use std::path::PathBuf;
 
 use crate::runtime::PluginError;
 use crate::runtime::model::JourneyColumns;
 
+pub use crate::pipeline::attribute::transitions::Transitions;
 pub use columnar::{InputFormat, read_any, read_batches, read_ipc, read_parquet};
 pub use credit::{
     ChannelCredit, CreditRule, ModelResult, check_model, credit, limits_for, run_model,
 };
 pub use explain::{Explain, explain};
 pub use read::{delimiter_name, detect_delimiter, read, read_from};
-pub use transitions::{Transitions, transitions};
 
 /// Default column names (ChannelAttribution's).
 pub const PATH_COL: &str = "path";
@@ -152,6 +151,12 @@ impl PathTable {
         let names: u64 = self.cols.keys.iter().map(|k| k.len() as u64 + 8).sum();
         t * (4 + 8 + 1 + 4) + (n + 1) * 4 + n * (8 * 4) + names
     }
+}
+
+/// The table's Markov transition matrix of order `order`, as ChannelAttribution names it.
+pub fn transitions(t: &PathTable, order: usize) -> Transitions {
+    use crate::pipeline::attribute::transitions as tr;
+    tr::transitions(&t.cols, &t.first_seen, order, tr::Labels::Numbers)
 }
 
 /// Finds each model on the plugin search path (`plugin_dirs` first) and loads it.

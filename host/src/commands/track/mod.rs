@@ -507,6 +507,7 @@ pub fn run(
         sourcing: found.sourcing,
         contribution: found.contribution,
         trends: found.trends,
+        paths: (opts.detail == Detail::Full).then(|| paths_report(&ds, &pipeline.journeys)),
         insights: found.insights,
         actions: found.actions,
         data: DataQuality {
@@ -585,5 +586,50 @@ mod tests {
         assert_eq!(super::confidence(1_000_000, 250_000, 0.9, None).0, 0.825);
         // Nothing converted: nothing is uncovered.
         assert_eq!(super::confidence(0, 0, 1.0, None).0, 1.0);
+    }
+}
+
+/// The report's path analytics of the pipeline journeys.
+fn paths_report(ds: &Dataset, js: &attribute::journeys::JourneySet) -> PathsReport {
+    let a = attribute::analytics::analyse(ds, js, 10);
+    let rows = |v: Vec<attribute::analytics::PathCount>| -> Vec<PathRow> {
+        v.into_iter()
+            .map(|p| PathRow {
+                path: p.path,
+                journeys: p.journeys,
+            })
+            .collect()
+    };
+    PathsReport {
+        key: js.key.clone(),
+        top_converting: rows(a.top_converting),
+        top_non_converting: rows(a.top_non_converting),
+        lengths: a
+            .lengths
+            .into_iter()
+            .map(|l| LengthRow {
+                touches: l.touches as u64,
+                converting: l.converting,
+                non_converting: l.non_converting,
+            })
+            .collect(),
+        days_to_conversion: a
+            .days_to_conversion
+            .into_iter()
+            .map(|d| DaysRow {
+                from_days: d.from_days as u64,
+                to_days: d.to_days.map(u64::from),
+                journeys: d.journeys,
+            })
+            .collect(),
+        transitions: a
+            .transitions
+            .into_iter()
+            .map(|(from, to, probability)| TransitionRow {
+                from,
+                to,
+                probability,
+            })
+            .collect(),
     }
 }

@@ -1,7 +1,9 @@
 //! attribute: journeys in the analysis window, a model plugin's weights, and the host's
 //! exact conversion of weights into money.
 
+pub mod analytics;
 pub mod journeys;
+pub mod transitions;
 pub mod window;
 
 use serde::Serialize;

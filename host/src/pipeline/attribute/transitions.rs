@@ -1,7 +1,8 @@
-//! The Markov chain's transition matrix of a path table, as ChannelAttribution reports it
-//! (`markov_model(..., out_more=True)["transition_matrix"]`): states named by channel
-//! numbers in order of first appearance (`1`, `2`; `1 2` for a state of order 2), plus
-//! `(start)`, `(conversion)` and `(null)`, each row normalized.
+//! The Markov chain's transition matrix of a set of journeys (a path table's, or a run's),
+//! as ChannelAttribution reports it (`markov_model(..., out_more=True)["transition_matrix"]`):
+//! states named by channel numbers in order of first appearance (`1`, `2`; `1 2` for a state
+//! of order 2) or by the channels' names (`email`, `email > event`), plus `(start)`,
+//! `(conversion)` and `(null)`, each row normalized.
 //!
 //! The chain is the one of `models.md` (Markov, steps 1–2): windows of `order` channels,
 //! consecutive identical states collapsed; start → first state and each step weighted by
@@ -11,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use super::PathTable;
+use crate::runtime::model::JourneyColumns;
 
 /// One matrix, as three columns.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -25,16 +26,51 @@ const START: &str = "(start)";
 const CONVERSION: &str = "(conversion)";
 const NULL: &str = "(null)";
 
-/// The transition matrix of the order-`order` chain (order ≥ 1). Rows are grouped by their
-/// from-state, `(start)` first and the others in order of first appearance; within a group,
-/// in order of first appearance of the transition.
-pub fn transitions(t: &PathTable, order: usize) -> Transitions {
+/// How states are named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Labels {
+    /// ChannelAttribution's: channel numbers by first appearance, joined by a space.
+    Numbers,
+    /// The keys' names, joined by ` > `.
+    Names,
+}
+
+/// The key ids of `cols` in order of first appearance.
+pub fn first_seen(cols: &JourneyColumns) -> Vec<u32> {
+    let mut seen = vec![false; cols.keys.len()];
+    let mut out = vec![];
+    for &k in &cols.touch_key {
+        if !std::mem::replace(&mut seen[k as usize], true) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+/// The transition matrix of the order-`order` chain (order ≥ 1) of `cols`, whose keys
+/// first appear in the order `first_seen`. Rows are grouped by their from-state, `(start)`
+/// first and the others in order of first appearance; within a group, in order of first
+/// appearance of the transition.
+pub fn transitions(
+    cols: &JourneyColumns,
+    first_seen: &[u32],
+    order: usize,
+    labels: Labels,
+) -> Transitions {
     let order = order.max(1);
     // Channel numbers as ChannelAttribution gives them: 1, 2, … by first appearance.
-    let mut number = vec![0usize; t.cols.keys.len()];
-    for (i, &k) in t.first_seen.iter().enumerate() {
+    let mut number = vec![0usize; cols.keys.len()];
+    for (i, &k) in first_seen.iter().enumerate() {
         number[k as usize] = i + 1;
     }
+    let label = |k: u32| match labels {
+        Labels::Numbers => number[k as usize].to_string(),
+        Labels::Names => cols.keys[k as usize].clone(),
+    };
+    let joiner = match labels {
+        Labels::Numbers => " ",
+        Labels::Names => " > ",
+    };
     let mut names: Vec<String> = vec![START.into(), CONVERSION.into(), NULL.into()];
     let mut ids: HashMap<Vec<u32>, usize> = HashMap::new();
     // (from, to) → (weight, first seen); from-state → first seen as a from-state.
@@ -47,12 +83,16 @@ pub fn transitions(t: &PathTable, order: usize) -> Transitions {
         from_seen.entry(from).or_insert(m);
     };
     let mut states: Vec<usize> = vec![];
-    for j in 0..t.paths() {
-        let (c, u) = (t.cols.conversions[j], t.cols.nulls[j]);
+    for j in 0..cols.journeys() {
+        let (c, u) = (cols.conversions[j], cols.nulls[j]);
         if c + u <= 0.0 {
             continue;
         }
-        let path = &t.cols.touch_key[t.cols.range(j)];
+        let path = &cols.touch_key[cols.range(j)];
+        // A conversion with no touch in its lookback walks no chain.
+        if path.is_empty() {
+            continue;
+        }
         states.clear();
         let windows: Box<dyn Iterator<Item = &[u32]>> = if path.len() < order {
             Box::new(std::iter::once(path))
@@ -64,9 +104,8 @@ pub fn transitions(t: &PathTable, order: usize) -> Transitions {
                 Some(&id) => id,
                 None => {
                     let id = names.len();
-                    let label: Vec<String> =
-                        w.iter().map(|&k| number[k as usize].to_string()).collect();
-                    names.push(label.join(" "));
+                    let parts: Vec<String> = w.iter().map(|&k| label(k)).collect();
+                    names.push(parts.join(joiner));
                     ids.insert(w.to_vec(), id);
                     id
                 }
@@ -104,13 +143,16 @@ pub fn transitions(t: &PathTable, order: usize) -> Transitions {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::commands::paths::ReadOptions;
-    use crate::commands::paths::testing::parse;
+    use crate::commands::paths::{ReadOptions, read_from};
 
     fn matrix(text: &str, order: usize) -> Vec<(String, String, f64)> {
-        let t = parse(text, &ReadOptions::default()).unwrap();
-        let m = transitions(&t, order);
+        let t = read_from(
+            text.as_bytes(),
+            std::path::Path::new("t.csv"),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        let m = crate::commands::paths::transitions(&t, order);
         let mut rows: Vec<_> = (0..m.from.len())
             .map(|i| (m.from[i].clone(), m.to[i].clone(), m.probability[i]))
             .collect();
