@@ -566,29 +566,6 @@ pub fn package_path(out: &Path, c: &Campaign, run_id: &str) -> PathBuf {
     report::package_dir(out, &c.id, run_id)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn confidence_by_hand() {
-        // Pipeline 10,000.00 of which 2,500.00 has no touch: coverage 0.75. Identity 0.9,
-        // agreement 0.6: (0.75 + 0.9 + 0.6) / 3 = 0.75.
-        let (c, parts) = super::confidence(1_000_000, 250_000, 0.9, Some(0.6));
-        assert_eq!(c, 0.75);
-        assert_eq!(
-            parts,
-            vec![
-                ("coverage".to_string(), 0.75),
-                ("identity_match".to_string(), 0.9),
-                ("model_agreement".to_string(), 0.6)
-            ]
-        );
-        // Without a reference model the mean is over two parts: (0.75 + 0.9) / 2 = 0.825.
-        assert_eq!(super::confidence(1_000_000, 250_000, 0.9, None).0, 0.825);
-        // Nothing converted: nothing is uncovered.
-        assert_eq!(super::confidence(0, 0, 1.0, None).0, 1.0);
-    }
-}
-
 /// The report's path analytics of the pipeline journeys.
 fn paths_report(ds: &Dataset, js: &attribute::journeys::JourneySet) -> PathsReport {
     let a = attribute::analytics::analyse(ds, js, 10);
@@ -631,5 +608,28 @@ fn paths_report(ds: &Dataset, js: &attribute::journeys::JourneySet) -> PathsRepo
                 probability,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn confidence_by_hand() {
+        // Pipeline 10,000.00 of which 2,500.00 has no touch: coverage 0.75. Identity 0.9,
+        // agreement 0.6: (0.75 + 0.9 + 0.6) / 3 = 0.75.
+        let (c, parts) = super::confidence(1_000_000, 250_000, 0.9, Some(0.6));
+        assert_eq!(c, 0.75);
+        assert_eq!(
+            parts,
+            vec![
+                ("coverage".to_string(), 0.75),
+                ("identity_match".to_string(), 0.9),
+                ("model_agreement".to_string(), 0.6)
+            ]
+        );
+        // Without a reference model the mean is over two parts: (0.75 + 0.9) / 2 = 0.825.
+        assert_eq!(super::confidence(1_000_000, 250_000, 0.9, None).0, 0.825);
+        // Nothing converted: nothing is uncovered.
+        assert_eq!(super::confidence(0, 0, 1.0, None).0, 1.0);
     }
 }
