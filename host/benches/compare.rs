@@ -182,6 +182,7 @@ fn bench(name: &str, file: &Path, reps: usize) {
         key: key.clone(),
         models,
         params: vec![],
+        filters: vec![],
         out: None,
         plugin_dirs: dirs.clone(),
         jobs: None,
