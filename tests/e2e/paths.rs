@@ -16,7 +16,7 @@ use crate::support::{bundled, workspace};
 /// | c         | 0           | 0     | 2     |
 ///
 /// Totals: 4 conversions, value 180, 5 nulls (9 journeys).
-const EXAMPLE: &str = "\
+pub(crate) const EXAMPLE: &str = "\
 path,total_conversions,total_conversion_value,total_null
 a > b,2,100,2
 b,1,30,1
@@ -122,14 +122,14 @@ fn ascribe(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
-fn ok(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(dir: &Path, args: &[&str]) -> String {
     let r = ascribe(dir, args);
     assert!(r.ok, "ascribe {args:?} failed:\n{}", r.stderr);
     r.stdout
 }
 
 /// Runs and expects failure; returns stderr.
-fn fails(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn fails(dir: &Path, args: &[&str]) -> String {
     let r = ascribe(dir, args);
     assert!(
         !r.ok,

@@ -3,69 +3,10 @@
 //! number is computed by hand in the comments (the Markov algebra is `paths.rs`'s).
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::bundled;
-
-/// `paths.rs`'s example table (copied: that file keeps it private).
-///
-/// | path      | conversions | value | nulls |
-/// | --------- | ----------: | ----: | ----: |
-/// | a > b     | 2           | 100   | 2     |
-/// | b         | 1           | 30    | 1     |
-/// | a > c > a | 1           | 50    | 0     |
-/// | c         | 0           | 0     | 2     |
-const EXAMPLE: &str = "\
-path,total_conversions,total_conversion_value,total_null
-a > b,2,100,2
-b,1,30,1
-a > c > a,1,50,0
-c,0,0,2
-";
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-fn ascribe(dir: &Path, args: &[&str]) -> Run {
-    let plugins = bundled("linear").parent().unwrap().to_path_buf();
-    let out = Command::new(env!("CARGO_BIN_EXE_ascribe"))
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .arg("--plugin-dir")
-        .arg(&plugins)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("ASCRIBE_PLUGIN_PATH")
-        .env_remove("ASCRIBE_CACHE_DIR")
-        .output()
-        .expect("running ascribe");
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let r = ascribe(dir, args);
-    assert!(r.ok, "ascribe {args:?} failed:\n{}", r.stderr);
-    r.stdout
-}
-
-fn fails(dir: &Path, args: &[&str]) -> String {
-    let r = ascribe(dir, args);
-    assert!(
-        !r.ok,
-        "ascribe {args:?} should fail; it printed:\n{}",
-        r.stdout
-    );
-    r.stderr
-}
+use crate::paths::{EXAMPLE, fails, ok};
 
 fn example() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
