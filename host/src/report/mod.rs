@@ -71,6 +71,27 @@ pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u
     w.into_bytes()
 }
 
+/// One line per value of a dimension (partner, then channel) and period: the trends of
+/// report.json, long, so a spreadsheet can pivot it. Every period is there, zeros too.
+pub fn trends_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u8>> {
+    let t = &r.trends;
+    let mut w = CsvCells::new();
+    w.header(&["dimension", "value", "period", "pipeline", "revenue"])?;
+    for (dim, rows) in [("partner", &t.partner), ("channel", &t.channel)] {
+        for row in rows {
+            for (i, period) in t.periods.iter().enumerate() {
+                w.text(dim)
+                    .text(&row.value)
+                    .text(period)
+                    .num(row.pipeline.get(i).copied().unwrap_or_default())
+                    .num(row.revenue.get(i).copied().unwrap_or_default())
+                    .end_row()?;
+            }
+        }
+    }
+    w.into_bytes()
+}
+
 /// One line per credited touch and conversion: identifiers are hashed people and
 /// company domains only. Every text cell is partner text, cleaned and formula-guarded.
 /// `weight` is the model's share of the touch in its conversion, as the plugin gave it
@@ -165,6 +186,7 @@ pub fn render(
         files.push(("actions.md", markdown::actions(r).into_bytes()));
         if formats.csv {
             files.push(("contribution.csv", contribution_csv(r)?));
+            files.push(("trends.csv", trends_csv(r)?));
             files.push(("credits.csv", credits_csv(c, ds, runs)?));
             files.push(("rejects.csv", rejects_csv(ds)?));
         }

@@ -2,6 +2,7 @@
 //! shares and rates are the only floats. Rules are documented in docs/insights.md.
 
 mod actions;
+pub mod trends;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -23,6 +24,48 @@ pub struct Inputs<'a> {
     pub dimensions: &'a [Dimension],
 }
 
+/// Calls `add(key, units, credit)` for each credit's share of a value of a dimension: the
+/// touch's symbol, or for the partner, each partner of the touch with an even (and exact)
+/// split of the credit between the partners a touch both reported. Every share of a credit
+/// sums to its units, so groupings by this agree to the unit whatever else they key on.
+#[inline]
+pub(crate) fn each_share(
+    inp: &Inputs,
+    a: &Attribution,
+    dim: Dimension,
+    mut add: impl FnMut(Sym, i128, &crate::pipeline::attribute::Credit),
+) {
+    for cr in &a.credits {
+        let t = &inp.ds.touches[cr.touch as usize];
+        if dim == Dimension::Partner {
+            if t.partners.count_ones() == 1 {
+                add(t.partners.trailing_zeros(), cr.units as i128, cr);
+            } else {
+                let ps: Vec<usize> = partners_of(t.partners).collect();
+                for (p, units) in ps
+                    .iter()
+                    .zip(split_units(cr.units as i128, &vec![1.0; ps.len()]))
+                {
+                    add(*p as Sym, units, cr);
+                }
+            }
+        } else {
+            add(dim.sym(t), cr.units as i128, cr);
+        }
+    }
+}
+
+/// The name a key of [`each_share`] is shown by, cleaned: three addresses are one
+/// `<e-mail>` row, as in compare, not three rows of the same name.
+pub(crate) fn share_name(inp: &Inputs, dim: Dimension, key: Sym) -> String {
+    let name = if dim == Dimension::Partner {
+        inp.c.partners[key as usize].name.clone()
+    } else {
+        dim.sym_value(key, inp.ds)
+    };
+    crate::text::clean(&name).into_owned()
+}
+
 /// Units credited per value of a dimension, split evenly (and exactly) between the
 /// partners of a touch both reported, when the dimension is the partner.
 fn credit_by(
@@ -35,41 +78,17 @@ fn credit_by(
     let mut groups: FastMap<Sym, (i128, Vec<u32>)> = FastMap::default();
     // A conversion counts for a value only where the value got some of its money: under
     // first- or last-touch, the other touches of a journey are in it with zero credit.
-    let mut add = |key: Sym, units: i128, conversion: u32| {
+    each_share(inp, a, dim, |key, units, cr| {
         let e = groups.entry(key).or_default();
         e.0 += units;
         if units > 0 {
-            e.1.push(conversion);
+            e.1.push(cr.conversion);
         }
-    };
-    for cr in &a.credits {
-        let t = &inp.ds.touches[cr.touch as usize];
-        if dim == Dimension::Partner {
-            if t.partners.count_ones() == 1 {
-                add(t.partners.trailing_zeros(), cr.units as i128, cr.conversion);
-            } else {
-                let ps: Vec<usize> = partners_of(t.partners).collect();
-                for (p, units) in ps
-                    .iter()
-                    .zip(split_units(cr.units as i128, &vec![1.0; ps.len()]))
-                {
-                    add(*p as Sym, units, cr.conversion);
-                }
-            }
-        } else {
-            add(dim.sym(t), cr.units as i128, cr.conversion);
-        }
-    }
+    });
     let mut out: BTreeMap<String, (i128, BTreeSet<u32>)> = BTreeMap::new();
     for (key, (units, mut conversions)) in groups {
-        let name = if dim == Dimension::Partner {
-            inp.c.partners[key as usize].name.clone()
-        } else {
-            dim.sym_value(key, inp.ds)
-        };
-        // Grouped as they will be shown: three addresses are one `<e-mail>` row, as in
-        // compare, not three rows of the same name.
-        let name = crate::text::clean(&name).into_owned();
+        // Grouped as they will be shown.
+        let name = share_name(inp, dim, key);
         conversions.sort_unstable();
         conversions.dedup();
         let e = out.entry(name).or_default();
@@ -485,9 +504,16 @@ pub struct Found {
     pub contribution: Vec<ContributionRow>,
     pub insights: Vec<String>,
     pub actions: Vec<Action>,
+    pub trends: Trends,
 }
 
+/// Every insight, trends by ISO week.
 pub fn compute(inp: &Inputs) -> Found {
+    compute_with(inp, trends::Granularity::Week)
+}
+
+/// Every insight, trends by `granularity`.
+pub fn compute_with(inp: &Inputs, granularity: trends::Granularity) -> Found {
     let credit: Vec<DimensionCredit> = inp
         .dimensions
         .iter()
@@ -506,7 +532,9 @@ pub fn compute(inp: &Inputs) -> Found {
         &sourcing,
         &contribution,
     );
+    let trends = trends::trends(inp, granularity);
     Found {
+        trends,
         credit,
         top_assets,
         top_segments,
