@@ -227,3 +227,77 @@ fn an_unknown_granularity_is_refused() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("use week or month"), "{stderr}");
 }
+
+/// Exact sums where a split makes cents: O1 is 1,000.01 and Beta's email is reported by
+/// Gamma too (one touch, both partners), so under linear O1's money is split over two
+/// touches and the email's share again between two partners. Per period, the partners
+/// sum to the period's total to the cent, and each partner's periods to its credit.
+#[test]
+fn split_cents_sum_exactly() {
+    let d = tempfile::tempdir().unwrap();
+    let file = three_partner_campaign(d.path());
+    let data = d.path().join("data");
+    std::fs::write(
+        data.join("gamma-touches.csv"),
+        "email,company,time,channel,asset\n\
+         ann@a1.example,a1.example,2026-03-02 10:00,Email,invite\n\
+         ann@a1.example,a1.example,2026-03-03 10:00,Event,roadshow\n\
+         bob@a2.example,a2.example,2026-03-04 11:00,Event,roadshow\n",
+    )
+    .unwrap();
+    let deals = std::fs::read_to_string(data.join("deals.csv"))
+        .unwrap()
+        .replace("O1,a1.example,open,1000.00", "O1,a1.example,open,1000.01");
+    std::fs::write(data.join("deals.csv"), deals).unwrap();
+    let (code, _, stderr) = run_in(
+        d.path(),
+        &[
+            "track-source",
+            "--campaign-file",
+            file.to_str().unwrap(),
+            "--attribution-model",
+            "linear",
+            "--detail",
+            "full",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let r: serde_json::Value =
+        serde_json::from_str(&package_file(d.path(), "report.json")).unwrap();
+    let dec = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    let totals: Vec<rust_decimal::Decimal> = strings(&r["trends"]["pipeline"])
+        .iter()
+        .map(|s| dec(s))
+        .collect();
+    assert_eq!(totals[2], dec("1600.01"), "W11 holds both opportunities");
+    for dim in ["partner", "channel"] {
+        let rows = rows(&r, dim);
+        for (i, total) in totals.iter().enumerate() {
+            let sum: rust_decimal::Decimal = rows.iter().map(|row| dec(&row.1[i])).sum();
+            assert_eq!(sum, *total, "{dim}, period {i}");
+        }
+        let credit = r["credit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["dimension"] == dim)
+            .unwrap();
+        for c in credit["rows"].as_array().unwrap() {
+            let row = rows
+                .iter()
+                .find(|row| row.0 == c["value"].as_str().unwrap())
+                .unwrap();
+            let sum: rust_decimal::Decimal = row.1.iter().map(|s| dec(s)).sum();
+            assert_eq!(sum, dec(c["pipeline"].as_str().unwrap()), "{dim} {}", row.0);
+        }
+    }
+    // By hand: O1's 1,000.01 is about half the email's (split between Beta and Gamma) and
+    // half Gamma's event; O2's 600.00 is Gamma's. Beta has a quarter of O1, give or take
+    // the cent.
+    let partners = rows(&r, "partner");
+    assert_eq!(partners[0].0, "Gamma");
+    let beta = dec(&partners[1].1[2]);
+    assert!(beta == dec("250.00") || beta == dec("250.01"), "{beta}");
+    assert_eq!(dec(&partners[0].1[2]) + beta, dec("1600.01"));
+}
