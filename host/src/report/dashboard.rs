@@ -670,7 +670,10 @@ fn trend_svg(r: &Report, dimension: &str) -> Svg {
     for (k, p) in panels.iter().enumerate() {
         let x0 = k as f64 * (panel_w + GAP);
         let px = x0 + AX;
-        let pw = panel_w - AX;
+        // The last period's label is centred under its bar: keep room for its half that
+        // would stick out past the panel (and past the page, in the right one).
+        let pad = (label_w / 2.0 - (panel_w - AX) / n as f64 / 2.0).max(0.0);
+        let pw = panel_w - AX - pad;
         let max = p.totals.iter().map(|d| float(*d)).fold(0.0, f64::max);
         let step = nice_step(max, 4.0);
         let top_v = (max / step).ceil().max(1.0) * step;
