@@ -173,7 +173,7 @@ def _read_table(package, stem):
 
 
 def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
-                 detail="full", key="channel", dimensions=None, params=None,
+                 detail="full", key="channel", dimensions=None, params=None, granularity="week",
                  campaigns_dir=None, plugin_dirs=(), cache_dir=None, state_dir=None,
                  formats="csv,parquet", exclude=(), include=(), output="arrow"):
     """``ascribe track-source`` on ``campaign`` (a campaign file, or a name looked up in
@@ -181,13 +181,15 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
     ``model``: ``first-touch``, ``last-touch``, ``multi-touch``, a model name or a ``.wasm``
     path; ``as_of``: a date or ``"YYYY-MM-DD"``. With ``out`` the package is written there
     (``out/<campaign>/<run-id>/``) and kept; without, it is read and removed.
+    ``granularity``: ``"week"`` or ``"month"``, the periods of ``report["trends"]``.
     ``exclude``/``include``: touch filters as ``"channel=direct"`` (``--exclude``,
     ``--include``), beside the campaign's ``[filters]``. ``formats``:
     the package's table formats with ``detail="full"`` (``--formats``); ``credits`` and
     ``contribution`` are read from the Parquet files, typed (docs/parquet.md)."""
     argv = _global_args(plugin_dirs, cache_dir, state_dir) + ["track-source"]
     argv += _campaign_args(campaign, campaigns_dir)
-    argv += ["--window", str(window), "--detail", str(detail), "--attribution-key", str(key)]
+    argv += ["--window", str(window), "--detail", str(detail), "--attribution-key", str(key),
+             "--granularity", str(granularity)]
     if detail == "full":
         # The typed tables (decimal money, UTC times) are what the Arrow results are read
         # from; the CSV beside them keeps the package what the CLI writes by default.

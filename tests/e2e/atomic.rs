@@ -53,7 +53,7 @@ fn first_run() -> (
     let fresh = tree(&out);
     let packages: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().collect();
     assert_eq!(packages.len(), 1);
-    assert_eq!(fresh.len(), 7, "{:?}", fresh.keys());
+    assert_eq!(fresh.len(), 8, "{:?}", fresh.keys());
     (dir, file, out, fresh)
 }
 

@@ -725,7 +725,8 @@ fn a_failure_between_any_two_steps_leaves_the_previous_plan_and_package() {
                     "dashboard.html",
                     "rejects.csv",
                     "report.json",
-                    "summary.md"
+                    "summary.md",
+                    "trends.csv"
                 ]
             );
             assert_state_intact(dir.path(), &before, None);
