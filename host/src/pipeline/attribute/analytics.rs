@@ -12,7 +12,7 @@ use crate::pipeline::normalize::Dataset;
 /// One path and how often it was walked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PathCount {
-    /// The keys in time order, joined by ` > `.
+    /// The keys in time order, consecutive repeats collapsed, joined by ` > `.
     pub path: String,
     pub journeys: u64,
 }
@@ -49,8 +49,8 @@ const DAY_EDGES: [u32; 6] = [0, 7, 14, 30, 60, 90];
 
 pub fn analyse(ds: &Dataset, js: &JourneySet, top: usize) -> PathAnalytics {
     let cols = &js.cols;
-    let mut converting: HashMap<&[u32], u64> = HashMap::new();
-    let mut non_converting: HashMap<&[u32], u64> = HashMap::new();
+    let mut converting: HashMap<Vec<u32>, u64> = HashMap::new();
+    let mut non_converting: HashMap<Vec<u32>, u64> = HashMap::new();
     let mut lengths: HashMap<usize, (u64, u64)> = HashMap::new();
     let mut days = [0u64; DAY_EDGES.len()];
     for j in 0..cols.journeys() {
@@ -60,9 +60,13 @@ pub fn analyse(ds: &Dataset, js: &JourneySet, top: usize) -> PathAnalytics {
             continue;
         }
         let len = lengths.entry(path.len()).or_default();
+        // Paths are compared with consecutive repeats collapsed (a > a > b is a > b), as
+        // the Markov chain sees them: an account's fifth e-mail in a row is not a new step.
+        let mut steps: Vec<u32> = path.to_vec();
+        steps.dedup();
         match js.conversion_of[j] {
             Some(cv) => {
-                *converting.entry(path).or_default() += 1;
+                *converting.entry(steps).or_default() += 1;
                 len.0 += 1;
                 let first = ds.touches[js.touch_index[range.start] as usize].time_ms;
                 let took = (ds.conversions[cv].created_ms - first).max(0) / 86_400_000;
@@ -73,7 +77,7 @@ pub fn analyse(ds: &Dataset, js: &JourneySet, top: usize) -> PathAnalytics {
                 days[bucket] += 1;
             }
             None => {
-                *non_converting.entry(path).or_default() += 1;
+                *non_converting.entry(steps).or_default() += 1;
                 len.1 += 1;
             }
         }
@@ -85,11 +89,11 @@ pub fn analyse(ds: &Dataset, js: &JourneySet, top: usize) -> PathAnalytics {
             .join(" > ")
     };
     // Most journeys first; ties by the path's text, so the order never depends on hashing.
-    let ranked = |m: HashMap<&[u32], u64>| -> Vec<PathCount> {
+    let ranked = |m: HashMap<Vec<u32>, u64>| -> Vec<PathCount> {
         let mut v: Vec<PathCount> = m
             .into_iter()
             .map(|(p, n)| PathCount {
-                path: name(p),
+                path: name(&p),
                 journeys: n,
             })
             .collect();
