@@ -51,7 +51,7 @@ fn timestamp_constant_is_2026_03_04_15_30_utc() {
 fn info_declares_params_and_accepts() {
     let i = Ga4::info();
     assert_eq!(i.name, "ga4");
-    assert_eq!(i.version, "1.0.0");
+    assert_eq!(i.version, "1.1.0");
     let params: Vec<(&str, &str)> = i
         .params
         .iter()
