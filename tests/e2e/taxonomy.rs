@@ -352,3 +352,17 @@ fn filters_leave_touches_out_before_attribution_and_say_how_many() {
         "{stderr}"
     );
 }
+
+#[test]
+fn credit_by_channel_group_follows_the_rules_groups() {
+    let d = tempfile::tempdir().unwrap();
+    let file = campaign_with(d.path(), RULES);
+    let r = report_with(d.path(), &file, &["--dimensions", "channel,channel_group"]);
+    // By hand, from the channel credit above: field_events (group "events") 800.00;
+    // beta_email (a rule without a group) 500.00 and unassigned (no rule) 300.00 have none.
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        credit(&r, "channel_group"),
+        vec![s("(none)", "800.00"), s("events", "800.00")]
+    );
+}

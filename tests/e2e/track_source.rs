@@ -483,7 +483,7 @@ fn command_errors_say_what_and_where() {
     let f = f.to_str().unwrap();
     let (code, e) = track_err(f, &["--dimensions", "partner,colour"]);
     assert_eq!(code, 2);
-    assert!(e.contains("`colour` is not a dimension; valid dimensions: partner, channel, asset, campaign, region, segment, source, medium, touch_type"), "{e}");
+    assert!(e.contains("`colour` is not a dimension; valid dimensions: partner, channel, asset, campaign, region, segment, source, medium, touch_type, channel_group"), "{e}");
 
     let (code, e) = track_err(f, &["--window", "fortnight"]);
     assert_eq!(code, 2);

@@ -37,7 +37,7 @@ pub struct CompareArgs {
     /// Models to compare, comma-separated, in column order: bundled or campaign model names, first-touch, last-touch, multi-touch, or .wasm paths.
     #[arg(long, value_delimiter = ',', required = true, value_name = "MODEL,…")]
     pub models: Vec<String>,
-    /// The dimension credit is grouped by: channel, partner, asset, region, segment, campaign, source, medium, touch_type.
+    /// The dimension credit is grouped by: channel, partner, asset, region, segment, campaign, source, medium, touch_type, channel_group.
     #[arg(long, default_value = "channel", value_parser = parse_dimension)]
     pub dimension: Dimension,
     /// What is credited: pipeline (opportunities created in the window) or revenue (won in it).

@@ -85,7 +85,7 @@ pub struct TrackArgs {
     /// Formats of --detail full's tables, comma-separated: csv, parquet (typed: decimal money, UTC times; adds dimension_credit.parquet). [default: csv]
     #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMATS")]
     pub formats: Option<Vec<TableFormat>>,
-    /// Dimensions to credit, comma-separated: partner, channel, asset, region, segment, campaign, source, medium, touch_type.
+    /// Dimensions to credit, comma-separated: partner, channel, asset, region, segment, campaign, source, medium, touch_type, channel_group.
     #[arg(long, value_delimiter = ',', default_value = "partner,channel", value_parser = parse_dimension)]
     pub dimensions: Vec<Dimension>,
     /// The period of the trends (report.json's `trends`, trends.csv, the dashboard's trend charts): week (ISO weeks from Monday) or month.

@@ -50,10 +50,12 @@ pub enum Dimension {
     Source,
     Medium,
     TouchType,
+    /// The group the campaign's channel rules gave the touch's channel.
+    ChannelGroup,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 9] = [
+    pub const ALL: [Dimension; 10] = [
         Dimension::Partner,
         Dimension::Channel,
         Dimension::Asset,
@@ -63,6 +65,7 @@ impl Dimension {
         Dimension::Source,
         Dimension::Medium,
         Dimension::TouchType,
+        Dimension::ChannelGroup,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,6 +79,7 @@ impl Dimension {
             Dimension::Source => "source",
             Dimension::Medium => "medium",
             Dimension::TouchType => "touch_type",
+            Dimension::ChannelGroup => "channel_group",
         }
     }
 
@@ -107,6 +111,7 @@ impl Dimension {
             Dimension::Source => t.source,
             Dimension::Medium => t.medium,
             Dimension::TouchType => t.touch_type,
+            Dimension::ChannelGroup => t.channel_group,
         }
     }
 

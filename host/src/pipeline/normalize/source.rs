@@ -427,6 +427,7 @@ impl Cx<'_> {
                 region: memo.sym(t.region.bytes(i), Clean::Trim),
                 segment: memo.sym(t.segment.bytes(i), Clean::Trim),
                 touch_type: memo.sym(t.touch_type.bytes(i), Clean::Lower),
+                channel_group: 0,
                 origin: Origin {
                     source: self.source_index as u16,
                     row,

@@ -72,6 +72,12 @@ pub fn apply(c: &Campaign, ds: &mut Dataset) -> TaxonomyOutcome {
             .collect()
     };
     let channel_syms = sym_of(ds, &tx.channels);
+    let empty = ds.symbols.intern("");
+    let group_syms: Vec<Sym> = tx
+        .channels
+        .iter()
+        .map(|r| r.group.as_deref().map_or(empty, |g| ds.symbols.intern(g)))
+        .collect();
     let asset_syms = sym_of(ds, &tx.assets);
     let unassigned = ds.symbols.intern(UNASSIGNED);
     let Dataset {
@@ -112,6 +118,7 @@ pub fn apply(c: &Campaign, ds: &mut Dataset) -> TaxonomyOutcome {
             Some(i) => channel_syms[i].unwrap_or(t.channel),
             None => unassigned,
         };
+        t.channel_group = judged.channel.map_or(empty, |i| group_syms[i]);
         if let Some(i) = judged.asset {
             t.asset = asset_syms[i].unwrap_or(t.asset);
         }
