@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ascribe::report::dashboard::render;
+use ascribe::report::dashboard::sample::sample_trends;
 use ascribe::report::schema::*;
 use rust_decimal::Decimal;
 
@@ -272,74 +273,6 @@ fn source(
 }
 
 /// A campaign with two partners, every chart filled, and an escalation.
-/// `total` spread over the periods in proportion to `shape`, exactly (the last period
-/// takes the remainder).
-fn spread(total: i64, shape: &[i64]) -> Vec<Decimal> {
-    let sum: i64 = shape.iter().sum();
-    let mut left = total;
-    shape
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let v = if i + 1 == shape.len() {
-                left
-            } else {
-                total * w / sum
-            };
-            left -= v;
-            Decimal::from(v)
-        })
-        .collect()
-}
-
-fn trend_row(value: &str, pipeline: Vec<Decimal>, revenue: Vec<Decimal>) -> TrendRow {
-    TrendRow {
-        value: value.into(),
-        pipeline,
-        revenue,
-    }
-}
-
-/// Per period, the sum of the rows: the period's attributed total.
-fn period_totals(rows: &[TrendRow], pick: fn(&TrendRow) -> &Vec<Decimal>) -> Vec<Decimal> {
-    (0..pick(&rows[0]).len())
-        .map(|i| rows.iter().map(|r| pick(r)[i]).sum())
-        .collect()
-}
-
-/// Weekly credit over the campaign's 14 ISO weeks (2026-W27 to 2026-W40): pipeline ramps up
-/// and tails off, revenue lags it by a few weeks.
-fn trends(partners: &[(&str, i64, i64)], channels: &[(&str, i64, i64)]) -> Trends {
-    const SHAPES: [[i64; 14]; 4] = [
-        [2, 3, 5, 8, 10, 12, 11, 9, 8, 7, 6, 5, 4, 3],
-        [1, 2, 2, 4, 6, 9, 12, 12, 10, 8, 6, 4, 3, 2],
-        [0, 0, 1, 2, 3, 5, 7, 9, 10, 11, 10, 9, 8, 7],
-        [4, 4, 5, 5, 6, 6, 6, 7, 6, 5, 5, 4, 4, 3],
-    ];
-    let rows = |v: &[(&str, i64, i64)]| -> Vec<TrendRow> {
-        v.iter()
-            .enumerate()
-            .map(|(i, (name, p, r))| {
-                trend_row(
-                    name,
-                    spread(*p, &SHAPES[i % 2 * 3 % 4]),
-                    spread(*r, &SHAPES[(i + 2) % 4]),
-                )
-            })
-            .collect()
-    };
-    let partner = rows(partners);
-    let channel = rows(channels);
-    Trends {
-        granularity: "week".into(),
-        periods: (27..=40).map(|w| format!("2026-W{w:02}")).collect(),
-        pipeline: period_totals(&partner, |r| &r.pipeline),
-        revenue: period_totals(&partner, |r| &r.revenue),
-        partner,
-        channel,
-    }
-}
-
 fn sample() -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
@@ -408,7 +341,7 @@ fn sample() -> Report {
             days_to_close_without_partner: Some(61.5),
         },
         contribution: vec![target("Nimbus Cloud", "2016000", "570000", "2500000", Some("800000")), target("Stratus & Co", "1344000", "301500", "1200000", None)],
-        trends: trends(
+        trends: sample_trends(
             &[("Nimbus Cloud", 2016000, 570000), ("Stratus & Co", 1344000, 301500)],
             &[("webinar", 1310000, 361000), ("paid-social", 890000, 222000), ("email", 705000, 170000), ("events", 455000, 118500)],
         ),

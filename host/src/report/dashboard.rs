@@ -1293,8 +1293,86 @@ fn source(src: &SourceRow) -> Source<'_> {
     }
 }
 
+/// Weekly trends for a sample report: what the dashboard's unit tests and its browser test
+/// (tests/e2e/dashboard.rs) draw, from one source. Test data, not used by any command.
+#[doc(hidden)]
+pub mod sample {
+    use rust_decimal::Decimal;
+
+    use crate::report::schema::{TrendRow, Trends};
+
+    /// `total` spread over the periods in proportion to `shape`, exactly (the last period
+    /// takes the remainder).
+    fn spread(total: i64, shape: &[i64]) -> Vec<Decimal> {
+        let sum: i64 = shape.iter().sum();
+        let mut left = total;
+        shape
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let v = if i + 1 == shape.len() {
+                    left
+                } else {
+                    total * w / sum
+                };
+                left -= v;
+                Decimal::from(v)
+            })
+            .collect()
+    }
+
+    fn trend_row(value: &str, pipeline: Vec<Decimal>, revenue: Vec<Decimal>) -> TrendRow {
+        TrendRow {
+            value: value.into(),
+            pipeline,
+            revenue,
+        }
+    }
+
+    /// Per period, the sum of the rows: the period's attributed total.
+    fn period_totals(rows: &[TrendRow], pick: fn(&TrendRow) -> &Vec<Decimal>) -> Vec<Decimal> {
+        (0..pick(&rows[0]).len())
+            .map(|i| rows.iter().map(|r| pick(r)[i]).sum())
+            .collect()
+    }
+
+    /// Weekly credit over the campaign's 14 ISO weeks (2026-W27 to 2026-W40): pipeline ramps up
+    /// and tails off, revenue lags it by a few weeks.
+    pub fn sample_trends(partners: &[(&str, i64, i64)], channels: &[(&str, i64, i64)]) -> Trends {
+        const SHAPES: [[i64; 14]; 4] = [
+            [2, 3, 5, 8, 10, 12, 11, 9, 8, 7, 6, 5, 4, 3],
+            [1, 2, 2, 4, 6, 9, 12, 12, 10, 8, 6, 4, 3, 2],
+            [0, 0, 1, 2, 3, 5, 7, 9, 10, 11, 10, 9, 8, 7],
+            [4, 4, 5, 5, 6, 6, 6, 7, 6, 5, 5, 4, 4, 3],
+        ];
+        let rows = |v: &[(&str, i64, i64)]| -> Vec<TrendRow> {
+            v.iter()
+                .enumerate()
+                .map(|(i, (name, p, r))| {
+                    trend_row(
+                        name,
+                        spread(*p, &SHAPES[i % 2 * 3 % 4]),
+                        spread(*r, &SHAPES[(i + 2) % 4]),
+                    )
+                })
+                .collect()
+        };
+        let partner = rows(partners);
+        let channel = rows(channels);
+        Trends {
+            granularity: "week".into(),
+            periods: (27..=40).map(|w| format!("2026-W{w:02}")).collect(),
+            pipeline: period_totals(&partner, |r| &r.pipeline),
+            revenue: period_totals(&partner, |r| &r.revenue),
+            partner,
+            channel,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::sample::sample_trends;
     use super::*;
 
     /// The page of a report, sealed as the pipeline seals it.
@@ -1378,74 +1456,6 @@ mod tests {
 
     const HOSTILE: &str = "<script>alert(1)</script>";
 
-    /// `total` spread over the periods in proportion to `shape`, exactly (the last period
-    /// takes the remainder).
-    fn spread(total: i64, shape: &[i64]) -> Vec<Decimal> {
-        let sum: i64 = shape.iter().sum();
-        let mut left = total;
-        shape
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let v = if i + 1 == shape.len() {
-                    left
-                } else {
-                    total * w / sum
-                };
-                left -= v;
-                Decimal::from(v)
-            })
-            .collect()
-    }
-
-    fn trend_row(value: &str, pipeline: Vec<Decimal>, revenue: Vec<Decimal>) -> TrendRow {
-        TrendRow {
-            value: value.into(),
-            pipeline,
-            revenue,
-        }
-    }
-
-    /// Per period, the sum of the rows: the period's attributed total.
-    fn period_totals(rows: &[TrendRow], pick: fn(&TrendRow) -> &Vec<Decimal>) -> Vec<Decimal> {
-        (0..pick(&rows[0]).len())
-            .map(|i| rows.iter().map(|r| pick(r)[i]).sum())
-            .collect()
-    }
-
-    /// Weekly credit over the campaign's 14 ISO weeks (2026-W27 to 2026-W40): pipeline ramps up
-    /// and tails off, revenue lags it by a few weeks.
-    fn trends(partners: &[(&str, i64, i64)], channels: &[(&str, i64, i64)]) -> Trends {
-        const SHAPES: [[i64; 14]; 4] = [
-            [2, 3, 5, 8, 10, 12, 11, 9, 8, 7, 6, 5, 4, 3],
-            [1, 2, 2, 4, 6, 9, 12, 12, 10, 8, 6, 4, 3, 2],
-            [0, 0, 1, 2, 3, 5, 7, 9, 10, 11, 10, 9, 8, 7],
-            [4, 4, 5, 5, 6, 6, 6, 7, 6, 5, 5, 4, 4, 3],
-        ];
-        let rows = |v: &[(&str, i64, i64)]| -> Vec<TrendRow> {
-            v.iter()
-                .enumerate()
-                .map(|(i, (name, p, r))| {
-                    trend_row(
-                        name,
-                        spread(*p, &SHAPES[i % 2 * 3 % 4]),
-                        spread(*r, &SHAPES[(i + 2) % 4]),
-                    )
-                })
-                .collect()
-        };
-        let partner = rows(partners);
-        let channel = rows(channels);
-        Trends {
-            granularity: "week".into(),
-            periods: (27..=40).map(|w| format!("2026-W{w:02}")).collect(),
-            pipeline: period_totals(&partner, |r| &r.pipeline),
-            revenue: period_totals(&partner, |r| &r.revenue),
-            partner,
-            channel,
-        }
-    }
-
     /// Two partners, four channels, a hostile asset name, targets and an escalation.
     fn sample() -> Report {
         Report {
@@ -1524,7 +1534,7 @@ mod tests {
                 contribution("Stratus & Co", None, "1501456.78", "325654.32", Some("1200000"), None),
             ],
             // Nine channels: the last three are summed as `Other (2)`; one name is hostile.
-            trends: trends(
+            trends: sample_trends(
                 &[("Nimbus Cloud", 2210000, 610000), ("Stratus & Co", 1501456, 325654)],
                 &[
                     ("webinar", 1620000, 402000),
