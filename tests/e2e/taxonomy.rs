@@ -181,12 +181,7 @@ fn a_bad_rule_is_refused_with_its_line() {
     ] {
         let d = tempfile::tempdir().unwrap();
         let file = campaign_with(d.path(), rules);
-        let (code, _, stderr) = run_in(
-            d.path(),
-            &["track-source", "--campaign-file", file.to_str().unwrap()],
-            &[],
-        );
-        assert_ne!(code, 0);
+        let stderr = refused(d.path(), &file, &[]);
         assert!(
             stderr.contains("three.toml:") && stderr.contains(want),
             "{stderr}"
@@ -324,29 +319,13 @@ fn filters_leave_touches_out_before_attribution_and_say_how_many() {
     assert_ne!(r2["run_id"], report_with(d2.path(), &file2, &[])["run_id"]);
 
     // Bad flags and filters say what is wrong.
-    let (code, _, stderr) = run_in(
-        d.path(),
-        &[
-            "track-source",
-            "--campaign-file",
-            file.to_str().unwrap(),
-            "--exclude",
-            "colour=red",
-        ],
-        &[],
-    );
-    assert_ne!(code, 0);
+    let stderr = refused(d.path(), &file, &["--exclude", "colour=red"]);
     assert!(
         stderr.contains("`colour` is not a field a filter can match"),
         "{stderr}"
     );
     let bad = campaign_with(d.path(), "\n[filters]\nexclude = [{}]\n");
-    let (code, _, stderr) = run_in(
-        d.path(),
-        &["track-source", "--campaign-file", bad.to_str().unwrap()],
-        &[],
-    );
-    assert_ne!(code, 0);
+    let stderr = refused(d.path(), &bad, &[]);
     assert!(
         stderr.contains("`filters.exclude`: the filter names no field"),
         "{stderr}"
@@ -365,4 +344,13 @@ fn credit_by_channel_group_follows_the_rules_groups() {
         credit(&r, "channel_group"),
         vec![s("(none)", "800.00"), s("events", "800.00")]
     );
+}
+
+/// Runs track-source on `file` with `extra`, expects a refusal; gives stderr.
+fn refused(dir: &std::path::Path, file: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec!["track-source", "--campaign-file", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let (code, _, stderr) = run_in(dir, &args, &[]);
+    assert_ne!(code, 0, "{args:?} should be refused");
+    stderr
 }
