@@ -43,6 +43,7 @@ def paths(table, models=("linear",), params=None, path_col="path",
     if isinstance(models, str):
         models = [models]
     models = [str(m) for m in models]
+    table = _tables.as_table(table)
     have = _tables._columns_of(table)
     named = {path_col: "path_col", conversions_col: "conversions_col"}
     for given, default, arg in [
@@ -51,7 +52,7 @@ def paths(table, models=("linear",), params=None, path_col="path",
     ]:
         if given is not None:
             named[given] = arg
-        elif have is not None and default in have:
+        elif default in have:
             named[default] = arg
     arrow = _tables.to_arrow(table, list(named), named)
     if not isinstance(sep, str) or len(sep) != 1:

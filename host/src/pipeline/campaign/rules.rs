@@ -93,7 +93,7 @@ impl Matcher {
     fn covers(&self, other: &Matcher) -> bool {
         match (self, other) {
             (_, Matcher::Exact(e)) => self.matches(e),
-            (Matcher::Prefix(p), Matcher::Prefix(q)) => Matcher::Prefix(p.clone()).matches(q),
+            (Matcher::Prefix(_), Matcher::Prefix(q)) => self.matches(q),
             (Matcher::Regex(a), Matcher::Regex(b)) => a.as_str() == b.as_str(),
             _ => false,
         }
