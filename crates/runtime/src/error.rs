@@ -253,6 +253,7 @@ pub fn wrong_types(package: &str, err: &wasmtime::Error) -> String {
         "ascribe:normalizer@0.1.0" => "ascribe:normalizer/normalize@0.1.0",
         "ascribe:model@0.1.0" => "ascribe:model/attribution@0.1.0",
         "ascribe:model@0.2.0" => "ascribe:model/attribution@0.2.0",
+        "ascribe:model@0.3.0" => "ascribe:model/attribution@0.3.0",
         other => other,
     };
     format!(

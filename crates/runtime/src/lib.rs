@@ -30,7 +30,8 @@
 //!    parameters as `(name, value)` text pairs. Only the columns the model declared
 //!    ([`model::ModelInfo::inputs`]) are sent; the others are lent back untouched. The
 //!    answer ([`model::ModelOutput`]) is checked: one finite, non-negative weight per touch, a
-//!    converting journey's weights summing to 1, bounded notes and scores.
+//!    converting journey's weights summing to 1, bounded notes, scores and internal tables
+//!    ([`model::table_limits`]).
 //! 4. **Or run a normalizer** over a file: [`Plugin::open`] with a
 //!    [`normalizer::SourceInfo`], then [`Session::push`] each chunk as it is read and
 //!    [`Session::finish`] at the end. Each returns a checked [`normalizer::Batch`] of
@@ -523,7 +524,7 @@ impl Plugin {
         store.set_hostcall_fuel(error::MAX_INFO_BYTES);
         let linker = &self.rt.inner.linker;
         let info = match self.contract {
-            Contract::ModelV0_1 | Contract::ModelV0_2 => {
+            Contract::ModelV0_1 | Contract::ModelV0_2 | Contract::ModelV0_3 => {
                 contracts::ModelInstance::new(self.contract, &mut store, &self.component, linker)
                     .map_err(|e| self.instantiate_failed(&store, e))?
                     .info(&mut store)

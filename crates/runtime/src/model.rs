@@ -54,7 +54,7 @@ impl ModelInfo {
     }
 }
 
-/// The optional journey columns (`inputs` in `wit/model-0.2.0/model.wit`). `keys`,
+/// The optional journey columns (`inputs` in `wit/model-0.3.0/model.wit`). `keys`,
 /// `journey_offsets` and `conversions` are always sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Inputs {
@@ -111,7 +111,7 @@ pub mod flags {
     pub const CLOSED_WON: u8 = 8;
 }
 
-/// Journeys as columns (see `wit/model-0.2.0/model.wit` for each column's meaning).
+/// Journeys as columns (see `wit/model-0.3.0/model.wit` for each column's meaning).
 ///
 /// `keys`, `touch_key`, `journey_offsets` and `conversions` are always built. The other
 /// columns are full length or empty: empty where the host has no such data (a path table
@@ -306,6 +306,208 @@ pub struct ModelOutput {
     pub scores: Vec<(String, Vec<f64>)>,
     /// Short remarks for the report (at most [`MAX_NOTES`] of [`MAX_NOTE_BYTES`]).
     pub notes: Vec<String>,
+    /// The model's internals, for people to read (`model@0.3.0` on; empty before): markov's
+    /// transition probabilities, shapley's coalition values. Checked against the
+    /// [`table_limits`] bounds; they never change the credit.
+    pub tables: Vec<InternalTable>,
+}
+
+/// One table of a model's internals (`internal-table` in `wit/model-0.3.0/model.wit`).
+/// Once validated: its name and each column's name follow [`is_table_name`], every
+/// column has [`InternalTable::rows`] cells, and every number is finite.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InternalTable {
+    /// `transition-probabilities`, `coalition-values`: it names exported files.
+    pub name: String,
+    /// What a row is, from the model.
+    pub description: String,
+    /// Its columns, in the model's order (the order they are shown and exported in).
+    pub columns: Vec<InternalColumn>,
+}
+
+/// One named column of an [`InternalTable`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InternalColumn {
+    /// A CSV header and Parquet field name.
+    pub name: String,
+    /// Its cells, one per row.
+    pub values: ColumnValues,
+}
+
+/// A column's cells: all text or all numbers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnValues {
+    /// Text from the plugin: untrusted, shown only through an embedder's sanitizing exits.
+    Text(Vec<String>),
+    /// Finite numbers.
+    Numbers(Vec<f64>),
+}
+
+impl ColumnValues {
+    /// Its number of cells.
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnValues::Text(v) => v.len(),
+            ColumnValues::Numbers(v) => v.len(),
+        }
+    }
+
+    /// Whether it has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl InternalTable {
+    /// Its number of rows: the length of its columns (equal once validated).
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.values.len())
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnValues> {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| &c.values)
+    }
+}
+
+/// Bounds on a model's internal tables: the host prints them, writes them to files and
+/// keeps the pipeline model's in report.json, so a hostile model must not make any of that
+/// unbounded. Generous for what they are for: shapley's 2¹⁶ − 1 coalitions of 16 keys are
+/// 262,140 cells; a markov chain of order 1 over 50 channels is at most 2,652
+/// transitions. A model past them should leave the table out and say so in a note.
+pub mod table_limits {
+    /// Tables in one answer.
+    pub const TABLES: usize = 16;
+    /// Columns in one table.
+    pub const COLUMNS: usize = 16;
+    /// Cells over all tables of one answer.
+    pub const CELLS: usize = 1_000_000;
+    /// Bytes of one text cell.
+    pub const CELL_BYTES: usize = 1024;
+    /// Bytes of all text cells of one answer together.
+    pub const TEXT_BYTES: usize = 16 << 20;
+    /// Bytes of a table's or a column's name.
+    pub const NAME_BYTES: usize = 64;
+    /// Bytes of a table's description.
+    pub const DESCRIPTION_BYTES: usize = super::MAX_NOTE_BYTES;
+}
+
+/// A table or column name: 1 to 64 lower-case ASCII letters, digits and `-`, starting with
+/// a letter. Names become file names, CSV headers and Parquet fields, so they carry no
+/// path separator, space, quote or escape to clean.
+pub fn is_table_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= table_limits::NAME_BYTES
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Checks a model's internal tables against the contract and [`table_limits`].
+pub fn validate_tables(tables: &[InternalTable]) -> Result<(), String> {
+    use table_limits as lim;
+    const NAME_RULE: &str = "1 to 64 lower-case letters, digits and '-', starting with a letter";
+    if tables.len() > lim::TABLES {
+        return Err(format!(
+            "{} internal tables (at most {})",
+            tables.len(),
+            lim::TABLES
+        ));
+    }
+    let (mut cells, mut text) = (0usize, 0usize);
+    for (i, t) in tables.iter().enumerate() {
+        if !is_table_name(&t.name) {
+            return Err(format!(
+                "internal table {} is named {:?}: a table name is {NAME_RULE}",
+                i + 1,
+                truncate(&t.name, 64)
+            ));
+        }
+        let name = &t.name;
+        if tables[..i].iter().any(|u| u.name == *name) {
+            return Err(format!("two internal tables are named `{name}`"));
+        }
+        if t.description.len() > lim::DESCRIPTION_BYTES {
+            return Err(format!(
+                "the description of internal table `{name}` has {} bytes (at most {})",
+                t.description.len(),
+                lim::DESCRIPTION_BYTES
+            ));
+        }
+        if t.columns.is_empty() || t.columns.len() > lim::COLUMNS {
+            return Err(format!(
+                "internal table `{name}` has {} columns (1 to {})",
+                t.columns.len(),
+                lim::COLUMNS
+            ));
+        }
+        let rows = t.rows();
+        for (j, c) in t.columns.iter().enumerate() {
+            if !is_table_name(&c.name) {
+                return Err(format!(
+                    "column {} of internal table `{name}` is named {:?}: a column name is {NAME_RULE}",
+                    j + 1,
+                    truncate(&c.name, 64)
+                ));
+            }
+            let col = &c.name;
+            if t.columns[..j].iter().any(|d| d.name == *col) {
+                return Err(format!(
+                    "internal table `{name}` has two columns named `{col}`"
+                ));
+            }
+            if c.values.len() != rows {
+                return Err(format!(
+                    "internal table `{name}`: column `{col}` has {} rows where column `{}` has {rows}",
+                    c.values.len(),
+                    t.columns[0].name
+                ));
+            }
+            cells = cells.saturating_add(rows);
+            if cells > lim::CELLS {
+                return Err(format!(
+                    "the internal tables hold more than {} cells",
+                    lim::CELLS
+                ));
+            }
+            match &c.values {
+                ColumnValues::Numbers(v) => {
+                    if let Some(r) = v.iter().position(|x| !x.is_finite()) {
+                        return Err(format!(
+                            "internal table `{name}`: column `{col}` row {} is {}; numbers must be finite",
+                            r + 1,
+                            v[r]
+                        ));
+                    }
+                }
+                ColumnValues::Text(v) => {
+                    for (r, s) in v.iter().enumerate() {
+                        if s.len() > lim::CELL_BYTES {
+                            return Err(format!(
+                                "internal table `{name}`: column `{col}` row {} has {} bytes (at most {} a cell)",
+                                r + 1,
+                                s.len(),
+                                lim::CELL_BYTES
+                            ));
+                        }
+                        text += s.len();
+                    }
+                    if text > lim::TEXT_BYTES {
+                        return Err(format!(
+                            "the internal tables' text cells take more than {} MiB",
+                            lim::TEXT_BYTES >> 20
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Bounds on what a model may return beyond the weights, so a hostile plugin cannot make
@@ -496,7 +698,7 @@ pub fn validate_output(
             "notes exceed {MAX_NOTES} entries of {MAX_NOTE_BYTES} bytes"
         ));
     }
-    Ok(())
+    validate_tables(&out.tables)
 }
 
 /// `s` cut to at most `n` bytes at a character boundary, with `…` when cut: how a
@@ -683,6 +885,146 @@ mod weight_check_tests {
         assert_eq!(
             validate_output(&input, &out, &info),
             Err("the weights of converting journey 5 sum to 0.75, not 1".into())
+        );
+    }
+}
+
+#[cfg(test)]
+mod table_check_tests {
+    use super::*;
+
+    fn table(name: &str, columns: Vec<(&str, ColumnValues)>) -> InternalTable {
+        InternalTable {
+            name: name.into(),
+            description: "what a row is".into(),
+            columns: columns
+                .into_iter()
+                .map(|(n, values)| InternalColumn {
+                    name: n.into(),
+                    values,
+                })
+                .collect(),
+        }
+    }
+
+    fn text(cells: &[&str]) -> ColumnValues {
+        ColumnValues::Text(cells.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn good() -> InternalTable {
+        table(
+            "transition-probabilities",
+            vec![
+                ("from-state", text(&["(start)", "a"])),
+                ("to-state", text(&["a", "(conversion)"])),
+                ("probability", ColumnValues::Numbers(vec![1.0, 0.5])),
+            ],
+        )
+    }
+
+    #[test]
+    fn tables_within_the_contract_pass() {
+        assert_eq!(validate_tables(&[]), Ok(()));
+        assert_eq!(validate_tables(&[good()]), Ok(()));
+        assert_eq!(good().rows(), 2);
+        let empty = table("chain", vec![("order", ColumnValues::Numbers(vec![]))]);
+        assert_eq!(validate_tables(&[good(), empty]), Ok(()), "no rows is fine");
+        for ok in ["a", "coalition-values", "x9-2"] {
+            assert!(is_table_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "A",
+            "9a",
+            "a b",
+            "a_b",
+            "../x",
+            "a/b",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_table_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_broken_rule_is_named() {
+        let mut ragged = good();
+        ragged.columns[2].values = ColumnValues::Numbers(vec![1.0]);
+        let mut nan = good();
+        nan.columns[2].values = ColumnValues::Numbers(vec![0.5, f64::NAN]);
+        let mut dup_col = good();
+        dup_col.columns[1].name = "from-state".into();
+        let mut long_cell = good();
+        long_cell.columns[0].values = text(&["a", &"x".repeat(1025)]);
+        let mut long_description = good();
+        long_description.description = "d".repeat(2049);
+        let cases: Vec<(Vec<InternalTable>, &str)> = vec![
+            (
+                vec![ragged],
+                "internal table `transition-probabilities`: column `probability` has 1 rows where column `from-state` has 2",
+            ),
+            (
+                vec![nan],
+                "internal table `transition-probabilities`: column `probability` row 2 is NaN; numbers must be finite",
+            ),
+            (
+                vec![dup_col],
+                "internal table `transition-probabilities` has two columns named `from-state`",
+            ),
+            (
+                vec![good(), good()],
+                "two internal tables are named `transition-probabilities`",
+            ),
+            (
+                vec![table("../../etc", vec![("a", text(&[]))])],
+                "internal table 1 is named \"../../etc\": a table name is 1 to 64 lower-case letters, digits and '-', starting with a letter",
+            ),
+            (
+                vec![table("t", vec![("From State", text(&[]))])],
+                "column 1 of internal table `t` is named \"From State\": a column name is 1 to 64 lower-case letters, digits and '-', starting with a letter",
+            ),
+            (
+                vec![table("t", vec![])],
+                "internal table `t` has 0 columns (1 to 16)",
+            ),
+            (
+                vec![long_cell],
+                "internal table `transition-probabilities`: column `from-state` row 2 has 1025 bytes (at most 1024 a cell)",
+            ),
+            (
+                vec![long_description],
+                "the description of internal table `transition-probabilities` has 2049 bytes (at most 2048)",
+            ),
+            (
+                (0..17)
+                    .map(|i| table(&format!("t{i}"), vec![("a", text(&[]))]))
+                    .collect(),
+                "17 internal tables (at most 16)",
+            ),
+            (
+                vec![table(
+                    "big",
+                    vec![
+                        ("a", ColumnValues::Numbers(vec![0.0; 500_001])),
+                        ("b", ColumnValues::Numbers(vec![0.0; 500_001])),
+                    ],
+                )],
+                "the internal tables hold more than 1000000 cells",
+            ),
+        ];
+        for (tables, want) in cases {
+            assert_eq!(validate_tables(&tables), Err(want.to_string()));
+        }
+        // 16,384 cells of 1,024 bytes fill the 16 MiB of text; one byte more is refused.
+        let mut cells = vec!["x".repeat(1024); 16 * 1024];
+        let fits = table("t", vec![("a", ColumnValues::Text(cells.clone()))]);
+        assert_eq!(validate_tables(&[fits]), Ok(()));
+        cells.push("y".into());
+        let over = table("t", vec![("a", ColumnValues::Text(cells))]);
+        assert_eq!(
+            validate_tables(&[over]),
+            Err("the internal tables' text cells take more than 16 MiB".into())
         );
     }
 }

@@ -1,10 +1,11 @@
 //! One module per contract version. The latest version of each contract converts its
 //! generated bindings into the runtime's own types ([`crate::model`],
 //! [`crate::normalizer`]); an older version converts its bindings into the latest's and
-//! reuses that conversion, as Zed's extension host does (`model_v0_1` into `model_v0_2`),
-//! so a rule about what a model returns lives in one place. Adding `model@0.3.0` means a
-//! new module here that becomes the one conversion, `model_v0_2` converting into it, and
-//! a new arm in [`detect`]; nothing above the runtime changes.
+//! reuses that conversion, as Zed's extension host does (`model_v0_1` into `model_v0_2`,
+//! `model_v0_2` into `model_v0_3`), so a rule about what a model returns lives in one
+//! place. Adding `model@0.4.0` means a new module here that becomes the one conversion,
+//! `model_v0_3` converting into it, and a new arm in [`detect`]; nothing above the
+//! runtime changes.
 
 /// Moves every column of one journeys record into another of the same shape: the
 /// runtime's [`JourneyColumns`] and each model contract's generated `journeys` have the
@@ -57,6 +58,7 @@ macro_rules! instance {
 
 pub mod model_v0_1;
 pub mod model_v0_2;
+pub mod model_v0_3;
 pub mod normalizer_v0_1;
 
 /// What a call returned: the plugin's answer, or its typed refusal (the error's kind as
@@ -74,8 +76,10 @@ use crate::sandbox::StoreState;
 pub enum Contract {
     /// `ascribe:model@0.1.0`: frozen; every column is sent.
     ModelV0_1,
-    /// `ascribe:model@0.2.0`: a model names the columns it reads.
+    /// `ascribe:model@0.2.0`: frozen; a model names the columns it reads.
     ModelV0_2,
+    /// `ascribe:model@0.3.0`: as 0.2.0, and a model may return its internals as tables.
+    ModelV0_3,
     /// `ascribe:normalizer@0.1.0`.
     NormalizerV0_1,
 }
@@ -84,7 +88,7 @@ impl Contract {
     /// `model` or `normalizer`, for messages and `plugin list`.
     pub fn kind(self) -> &'static str {
         match self {
-            Contract::ModelV0_1 | Contract::ModelV0_2 => "model",
+            Contract::ModelV0_1 | Contract::ModelV0_2 | Contract::ModelV0_3 => "model",
             Contract::NormalizerV0_1 => "normalizer",
         }
     }
@@ -98,17 +102,19 @@ impl Contract {
         }
     }
 
-    /// The WIT package this contract is, with its version (`ascribe:model@0.2.0`).
+    /// The WIT package this contract is, with its version (`ascribe:model@0.3.0`).
     pub fn package(self) -> &'static str {
         match self {
             Contract::ModelV0_1 => "ascribe:model@0.1.0",
             Contract::ModelV0_2 => "ascribe:model@0.2.0",
+            Contract::ModelV0_3 => "ascribe:model@0.3.0",
             Contract::NormalizerV0_1 => "ascribe:normalizer@0.1.0",
         }
     }
 }
 
 const SUPPORTED: &[(&str, Contract)] = &[
+    ("ascribe:model/attribution@0.3.0", Contract::ModelV0_3),
     ("ascribe:model/attribution@0.2.0", Contract::ModelV0_2),
     ("ascribe:model/attribution@0.1.0", Contract::ModelV0_1),
     (
@@ -123,6 +129,8 @@ pub enum ModelInstance {
     V0_1(model_v0_1::Instance),
     /// A model built against 0.2.0.
     V0_2(model_v0_2::Instance),
+    /// A model built against 0.3.0.
+    V0_3(model_v0_3::Instance),
 }
 
 impl ModelInstance {
@@ -140,6 +148,9 @@ impl ModelInstance {
             Contract::ModelV0_2 => {
                 ModelInstance::V0_2(model_v0_2::Instance::new(store, component, linker)?)
             }
+            Contract::ModelV0_3 => {
+                ModelInstance::V0_3(model_v0_3::Instance::new(store, component, linker)?)
+            }
             Contract::NormalizerV0_1 => unreachable!("a normalizer is not a model"),
         })
     }
@@ -149,6 +160,7 @@ impl ModelInstance {
         match self {
             ModelInstance::V0_1(i) => i.info(store),
             ModelInstance::V0_2(i) => i.info(store),
+            ModelInstance::V0_3(i) => i.info(store),
         }
     }
 
@@ -164,6 +176,7 @@ impl ModelInstance {
         let (cols, answer) = match self {
             ModelInstance::V0_1(i) => i.attribute(store, cols, params),
             ModelInstance::V0_2(i) => i.attribute(store, cols, params),
+            ModelInstance::V0_3(i) => i.attribute(store, cols, params),
         };
         repay(loan, cols, input);
         answer
@@ -186,7 +199,8 @@ pub fn detect(engine: &Engine, component: &Component) -> Result<Contract, String
         .iter()
         .filter(|e| e.starts_with("ascribe:"))
         .collect();
-    let supported = "ascribe:model@0.2.0, ascribe:model@0.1.0, ascribe:normalizer@0.1.0";
+    let supported =
+        "ascribe:model@0.3.0, ascribe:model@0.2.0, ascribe:model@0.1.0, ascribe:normalizer@0.1.0";
     Err(if ours.is_empty() {
         format!(
             "it exports no ascribe contract (exports: {}); this host supports {supported}",

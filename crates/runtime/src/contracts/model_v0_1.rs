@@ -1,14 +1,15 @@
 //! `ascribe:model@0.1.0`: every column is sent, zeros where the host has no data. Kept
-//! so models built against it keep running (frozen; new models use 0.2.0).
+//! so models built against it keep running (frozen; new models use 0.3.0).
 //!
 //! Nothing here converts into the runtime's types: 0.1.0's bindings convert into 0.2.0's
-//! (the `From` impls below), and 0.2.0's one conversion does the rest. The columns sent
+//! (the `From` impls below), 0.2.0's into 0.3.0's, and 0.3.0's one conversion does the
+//! rest. The columns sent
 //! are [`Contract::columns_sent`](super::Contract::columns_sent)'s business: every one.
 
 use wasmtime::Store;
 
 use super::Answer;
-use super::model_v0_2::{self as latest, wit as next};
+use super::model_v0_2::{self as v0_2, wit as next};
 use crate::model::{JourneyColumns, ModelInfo, ModelOutput};
 use crate::sandbox::StoreState;
 
@@ -27,7 +28,7 @@ impl Instance {
     /// Asks the model what it is; its three `needs-*` answers become 0.2.0's inputs.
     pub fn info(&self, store: &mut Store<StoreState>) -> wasmtime::Result<ModelInfo> {
         let i = self.plugin.ascribe_model_attribution().call_info(store)?;
-        Ok(latest::model_info(i.into()))
+        Ok(v0_2::model_info(i.into()))
     }
 
     /// Calls the model with the columns `lend` prepared, and hands them back with its
@@ -38,7 +39,7 @@ impl Instance {
         cols: JourneyColumns,
         params: &[(String, String)],
     ) -> (JourneyColumns, wasmtime::Result<Answer<ModelOutput>>) {
-        latest::call(cols, |j: &wit::Journeys| {
+        v0_2::call(cols, |j: &wit::Journeys| {
             self.plugin
                 .ascribe_model_attribution()
                 .call_attribute(&mut *store, j, params)
