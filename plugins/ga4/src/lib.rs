@@ -380,6 +380,35 @@ const P_PAGE_LOCATION: usize = 4;
 const P_FILE_NAME: usize = 5;
 const P_ACCOUNT: usize = 6;
 
+/// One pass over an event's `event_params` for every key this plugin reads: the first value
+/// of each, by its `P_*` slot (`account_param` names the account's key, if any).
+fn event_params<'x>(ev: &'x Event<'x>, account_param: &str) -> [Option<&'x ParamValue<'x>>; 7] {
+    let mut p: [Option<&ParamValue>; 7] = [None; 7];
+    for ep in ev.event_params.iter().flatten() {
+        let (Some(k), Some(v)) = (&ep.key, &ep.value) else {
+            continue;
+        };
+        let slot = match &*k.0 {
+            "source" => P_SOURCE,
+            "medium" => P_MEDIUM,
+            "campaign" => P_CAMPAIGN,
+            "content" => P_CONTENT,
+            "page_location" => P_PAGE_LOCATION,
+            "file_name" => P_FILE_NAME,
+            k if k == account_param => P_ACCOUNT,
+            _ => continue,
+        };
+        if p[slot].is_none() {
+            p[slot] = Some(v);
+        }
+        // The account parameter may share a name with one read above.
+        if *k.0 == *account_param && p[P_ACCOUNT].is_none() {
+            p[P_ACCOUNT] = Some(v);
+        }
+    }
+    p
+}
+
 impl Config {
     fn event(&mut self, row: u64, line: &[u8], out: &mut Batch) {
         let field = Cell::new("");
@@ -440,30 +469,7 @@ impl Config {
             Some(Ok(t)) => t,
         };
 
-        // One pass over event_params for every key this plugin reads.
-        let mut p: [Option<&ParamValue>; 7] = [None; 7];
-        for ep in ev.event_params.iter().flatten() {
-            let (Some(k), Some(v)) = (&ep.key, &ep.value) else {
-                continue;
-            };
-            let slot = match &*k.0 {
-                "source" => P_SOURCE,
-                "medium" => P_MEDIUM,
-                "campaign" => P_CAMPAIGN,
-                "content" => P_CONTENT,
-                "page_location" => P_PAGE_LOCATION,
-                "file_name" => P_FILE_NAME,
-                k if k == self.account_param => P_ACCOUNT,
-                _ => continue,
-            };
-            if p[slot].is_none() {
-                p[slot] = Some(v);
-            }
-            // The account parameter may share a name with one read above.
-            if *k.0 == *self.account_param && p[P_ACCOUNT].is_none() {
-                p[P_ACCOUNT] = Some(v);
-            }
-        }
+        let p = event_params(&ev, &self.account_param);
         let param = |i: usize| p[i].map_or(Cow::Borrowed(""), |v| v.text());
         let account = if self.account_param.is_empty() {
             Cow::Borrowed("")

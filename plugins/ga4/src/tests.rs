@@ -1,34 +1,15 @@
 use super::*;
 use ascribe_sdk::normalizer::{run_file, touch_col};
-use ascribe_sdk::testing::{event, rejects, touch};
+use ascribe_sdk::testing::{CHUNKS, event, rejects, run_batch_in, touch};
 use ascribe_sdk::time::Time;
 use std::borrow::Cow;
 
-const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
-
-/// Runs `data` through the plugin at every chunk size in `chunks`, checks the results agree
-/// and that every row read is accounted for, and returns one of them.
+/// Runs `data` through the plugin at every chunk size in `chunks` ([`run_batch_in`]: all
+/// agree, every row accounted for) and returns the batch, which holds no conversions.
 fn run_in(data: &[u8], params: &[(&str, &str)], chunks: &[usize]) -> Batch {
-    let mut first: Option<Batch> = None;
-    for &chunk in chunks {
-        let b = run_file::<Ga4>("analytics", "events.ndjson", params, data, chunk).unwrap();
-        for row in 1..=b.rows_read {
-            let seen = b.touch_row.contains(&row)
-                || b.event_row.contains(&row)
-                || b.rejects.iter().any(|r| r.0 == row);
-            assert!(seen, "row {row} was dropped (chunk size {chunk})");
-        }
-        assert_eq!(b.conversions(), 0);
-        match &first {
-            None => first = Some(b),
-            Some(f) => assert_eq!(
-                format!("{b:?}"),
-                format!("{f:?}"),
-                "chunk size {chunk} differs"
-            ),
-        }
-    }
-    first.unwrap()
+    let b = run_batch_in::<Ga4>("analytics", "events.ndjson", params, data, chunks);
+    assert_eq!(b.conversions(), 0);
+    b
 }
 
 fn run(data: &str, params: &[(&str, &str)]) -> Batch {
@@ -674,20 +655,7 @@ fn traffic_of(line: &str) -> (String, String, String, Origin) {
     let field = Cell::new("");
     let mut de = serde_json::Deserializer::from_str(line);
     let ev = EventSeed { field: &field }.deserialize(&mut de).unwrap();
-    let mut p: [Option<&ParamValue>; 7] = [None; 7];
-    for ep in ev.event_params.iter().flatten() {
-        let (Some(k), Some(v)) = (&ep.key, &ep.value) else {
-            continue;
-        };
-        let slot = match &*k.0 {
-            "source" => P_SOURCE,
-            "medium" => P_MEDIUM,
-            "campaign" => P_CAMPAIGN,
-            "content" => P_CONTENT,
-            _ => continue,
-        };
-        p[slot].get_or_insert(v);
-    }
+    let p = event_params(&ev, "");
     let param = |i: usize| p[i].map_or(Cow::Borrowed(""), |v| v.text());
     let t = traffic(&ev, &param);
     (

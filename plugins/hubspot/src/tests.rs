@@ -1,50 +1,20 @@
 use super::*;
-use ascribe_sdk::normalizer::{NormalizeError, conv_col, run_file, touch_col};
-use ascribe_sdk::testing::{conv, event, rejects, touch};
+use ascribe_sdk::normalizer::{NormalizeError, conv_col, touch_col};
+use ascribe_sdk::testing::{CHUNKS, conv, event, rejects, run_batch_in, run_err_chunks, touch};
 use ascribe_sdk::time::days_from_civil;
 
-const CHUNKS: [usize; 4] = [1, 7, 4096, 1 << 20];
-
-/// Runs `data` through the plugin at every chunk size, checks the results agree and that
-/// every row read is accounted for, and returns one of them.
+/// Runs `data` through the plugin at every chunk size ([`run_batch_in`]: all agree, every
+/// row accounted for) and returns the batch.
 fn run(data: &str, params: &[(&str, &str)]) -> Batch {
     run_bytes(data.as_bytes(), params)
 }
 
 fn run_bytes(data: &[u8], params: &[(&str, &str)]) -> Batch {
-    let mut first: Option<Batch> = None;
-    for chunk in CHUNKS {
-        let b = run_file::<Plugin>("crm", "export.csv", params, data, chunk).unwrap();
-        assert_accounted(&b);
-        match &first {
-            None => first = Some(b),
-            Some(f) => assert_eq!(
-                format!("{b:?}"),
-                format!("{f:?}"),
-                "chunk size {chunk} differs"
-            ),
-        }
-    }
-    first.unwrap()
+    run_batch_in::<Plugin>("crm", "export.csv", params, data, &CHUNKS)
 }
 
 fn run_err(data: &str, params: &[(&str, &str)]) -> NormalizeError {
-    let mut errs = CHUNKS
-        .iter()
-        .map(|&c| run_file::<Plugin>("crm", "export.csv", params, data.as_bytes(), c).unwrap_err());
-    let e = errs.next().unwrap();
-    assert!(errs.all(|x| x == e));
-    e
-}
-
-fn assert_accounted(b: &Batch) {
-    for row in 1..=b.rows_read {
-        let seen = b.touch_row.contains(&row)
-            || b.conv_row.contains(&row)
-            || b.event_row.contains(&row)
-            || b.rejects.iter().any(|r| r.0 == row);
-        assert!(seen, "row {row} was dropped");
-    }
+    run_err_chunks::<Plugin>("crm", "export.csv", params, data.as_bytes())
 }
 
 fn wall(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> i64 {
@@ -879,17 +849,8 @@ fn demo_campaign_files_match_the_manifest() {
             "no demo campaign under {dir}: `cargo xtask test` generates it (fixtures/README.md)"
         );
     };
-    let run_big = |data: &[u8]| {
-        let runs: Vec<Batch> = [997, 1 << 20]
-            .iter()
-            .map(|&c| run_file::<Plugin>("crm", "demo.csv", &[], data, c).unwrap())
-            .collect();
-        for b in &runs {
-            assert_accounted(b);
-            assert_eq!(format!("{b:?}"), format!("{:?}", runs[0]));
-        }
-        runs.into_iter().next().unwrap()
-    };
+    let run_big =
+        |data: &[u8]| run_batch_in::<Plugin>("crm", "demo.csv", &[], data, &[997, 1 << 20]);
 
     // The manifest: 2,568 rows, 2,568 touches and 4,253 stage events, rows 1280 (no e-mail)
     // and 1919 (2026-02-30) invalid; the file starts with a BOM; row 646 holds a quoted

@@ -297,6 +297,33 @@ pub fn run_chunks<N: Normalizer>(
     first.unwrap()
 }
 
+/// Runs `data` through `N` in every chunk size of `chunks`, checks every row is accounted
+/// for and that every size gives the same batch, and returns it: for tests that read the
+/// batch's columns rather than its [`dump`].
+pub fn run_batch_in<N: Normalizer>(
+    kind: &str,
+    file_name: &str,
+    params: &[(&str, &str)],
+    data: &[u8],
+    chunks: &[usize],
+) -> Batch {
+    let mut first: Option<Batch> = None;
+    for &chunk in chunks {
+        let b = run_file::<N>(kind, file_name, params, data, chunk)
+            .unwrap_or_else(|e| panic!("chunk {chunk}: {e:?}"));
+        assert_every_row_accounted(&b);
+        match &first {
+            None => first = Some(b),
+            Some(f) => assert_eq!(
+                format!("{b:?}"),
+                format!("{f:?}"),
+                "chunk size {chunk} differs"
+            ),
+        }
+    }
+    first.unwrap()
+}
+
 /// The error `N` refuses `data` with, the same in every chunk size of [`CHUNKS`].
 pub fn run_err_chunks<N: Normalizer>(
     kind: &str,
