@@ -213,6 +213,50 @@ impl Times {
     }
 }
 
+/// Lists a record kind's text columns once, for the checks, sizing and cleaning that walk
+/// them all: `texts` with each column's name in the contract, `texts_mut` to change them.
+macro_rules! text_columns {
+    ($kind:ty, $prefix:literal: $($field:ident = $name:literal),+ $(,)?) => {
+        impl $kind {
+            fn texts(&self) -> impl Iterator<Item = (&Strings, &'static str)> {
+                [$((&self.$field, concat!($prefix, ".", $name))),+].into_iter()
+            }
+
+            fn texts_mut(&mut self) -> impl Iterator<Item = &mut Strings> {
+                [$(&mut self.$field),+].into_iter()
+            }
+        }
+    };
+}
+
+text_columns!(TouchCols, "touches":
+    person = "person",
+    account = "account",
+    channel = "channel",
+    source = "source",
+    medium = "medium",
+    campaign = "campaign",
+    asset = "asset",
+    region = "region",
+    segment = "segment",
+    touch_type = "touch-type",
+);
+text_columns!(ConversionCols, "conversions":
+    id = "id",
+    account = "account",
+    account_domain = "account-domain",
+    stage = "stage",
+    amount = "amount",
+    currency = "currency",
+    lead_source = "lead-source",
+    campaign = "campaign",
+);
+text_columns!(StageEventCols, "stage-events":
+    subject = "subject",
+    account = "account",
+    stage = "stage",
+);
+
 /// One row per touchpoint, as columns (the contract's `touches`; every column has one
 /// entry per touch). Text is as the export has it: the host normalizes and hashes people
 /// and accounts before anything else sees them.
@@ -317,6 +361,22 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Every text column of every record kind, with its contract name.
+    fn texts(&self) -> impl Iterator<Item = (&Strings, &'static str)> {
+        let (t, c, e) = (&self.touches, &self.conversions, &self.stage_events);
+        t.texts().chain(c.texts()).chain(e.texts())
+    }
+
+    /// Every text column of every record kind, to change in place.
+    fn texts_mut(&mut self) -> impl Iterator<Item = &mut Strings> {
+        let (t, c, e) = (
+            &mut self.touches,
+            &mut self.conversions,
+            &mut self.stage_events,
+        );
+        t.texts_mut().chain(c.texts_mut()).chain(e.texts_mut())
+    }
+
     /// What this batch's records cost the host if it keeps them all: every text's bytes,
     /// [`HOST_BYTES_PER_TEXT`] for each non-empty one, and [`HOST_BYTES_PER_RECORD`] for
     /// each record and reject. An estimate from above for real data (the host interns
@@ -325,32 +385,7 @@ impl Batch {
         let t = &self.touches;
         let c = &self.conversions;
         let e = &self.stage_events;
-        let text: u64 = [
-            &t.person,
-            &t.account,
-            &t.channel,
-            &t.source,
-            &t.medium,
-            &t.campaign,
-            &t.asset,
-            &t.region,
-            &t.segment,
-            &t.touch_type,
-            &c.id,
-            &c.account,
-            &c.account_domain,
-            &c.stage,
-            &c.amount,
-            &c.currency,
-            &c.lead_source,
-            &c.campaign,
-            &e.subject,
-            &e.account,
-            &e.stage,
-        ]
-        .iter()
-        .map(|s| s.host_bytes())
-        .sum();
+        let text: u64 = self.texts().map(|(s, _)| s.host_bytes()).sum();
         let rejects: u64 = self
             .rejects
             .iter()
@@ -362,32 +397,7 @@ impl Batch {
 
     /// Stores every text clean ([`clean_text`]). Run after [`Batch::validate`].
     pub fn clean(&mut self) {
-        let t = &mut self.touches;
-        let c = &mut self.conversions;
-        let e = &mut self.stage_events;
-        for s in [
-            &mut t.person,
-            &mut t.account,
-            &mut t.channel,
-            &mut t.source,
-            &mut t.medium,
-            &mut t.campaign,
-            &mut t.asset,
-            &mut t.region,
-            &mut t.segment,
-            &mut t.touch_type,
-            &mut c.id,
-            &mut c.account,
-            &mut c.account_domain,
-            &mut c.stage,
-            &mut c.amount,
-            &mut c.currency,
-            &mut c.lead_source,
-            &mut c.campaign,
-            &mut e.subject,
-            &mut e.account,
-            &mut e.stage,
-        ] {
+        for s in self.texts_mut() {
             s.clean();
         }
         for r in &mut self.rejects {
@@ -410,33 +420,13 @@ impl Batch {
         }
         let t = &self.touches;
         let n = t.row.len();
-        for (c, name) in [
-            (&t.person, "touches.person"),
-            (&t.account, "touches.account"),
-            (&t.channel, "touches.channel"),
-            (&t.source, "touches.source"),
-            (&t.medium, "touches.medium"),
-            (&t.campaign, "touches.campaign"),
-            (&t.asset, "touches.asset"),
-            (&t.region, "touches.region"),
-            (&t.segment, "touches.segment"),
-            (&t.touch_type, "touches.touch-type"),
-        ] {
-            c.check(n, name)?;
+        for (s, name) in t.texts() {
+            s.check(n, name)?;
         }
         t.time.check(n, "touches.time")?;
         let c = &self.conversions;
         let m = c.row.len();
-        for (s, name) in [
-            (&c.id, "conversions.id"),
-            (&c.account, "conversions.account"),
-            (&c.account_domain, "conversions.account-domain"),
-            (&c.stage, "conversions.stage"),
-            (&c.amount, "conversions.amount"),
-            (&c.currency, "conversions.currency"),
-            (&c.lead_source, "conversions.lead-source"),
-            (&c.campaign, "conversions.campaign"),
-        ] {
+        for (s, name) in c.texts() {
             s.check(m, name)?;
         }
         c.created.check(m, "conversions.created")?;
@@ -454,9 +444,9 @@ impl Batch {
                 "stage-events.subject-kind {v} is neither 0 (person) nor 1 (deal)"
             ));
         }
-        e.subject.check(k, "stage-events.subject")?;
-        e.account.check(k, "stage-events.account")?;
-        e.stage.check(k, "stage-events.stage")?;
+        for (s, name) in e.texts() {
+            s.check(k, name)?;
+        }
         e.time.check(k, "stage-events.time")?;
         let new_rows = self.rows_read - prev_rows_read;
         let records = (n + m + k + self.rejects.len()) as u64;
@@ -589,36 +579,7 @@ mod tests {
             rows_read,
             ..Default::default()
         };
-        let t = &mut b.touches;
-        for c in [
-            &mut t.person,
-            &mut t.account,
-            &mut t.channel,
-            &mut t.source,
-            &mut t.medium,
-            &mut t.campaign,
-            &mut t.asset,
-            &mut t.region,
-            &mut t.segment,
-            &mut t.touch_type,
-        ] {
-            *c = s();
-        }
-        let c = &mut b.conversions;
-        for x in [
-            &mut c.id,
-            &mut c.account,
-            &mut c.account_domain,
-            &mut c.stage,
-            &mut c.amount,
-            &mut c.currency,
-            &mut c.lead_source,
-            &mut c.campaign,
-        ] {
-            *x = s();
-        }
-        let e = &mut b.stage_events;
-        for x in [&mut e.subject, &mut e.account, &mut e.stage] {
+        for x in b.texts_mut() {
             *x = s();
         }
         b
@@ -633,18 +594,7 @@ mod tests {
             wall_ms: vec![0; rows.len()],
             offset_min: vec![0; rows.len()],
         };
-        for c in [
-            &mut t.person,
-            &mut t.account,
-            &mut t.channel,
-            &mut t.source,
-            &mut t.medium,
-            &mut t.campaign,
-            &mut t.asset,
-            &mut t.region,
-            &mut t.segment,
-            &mut t.touch_type,
-        ] {
+        for c in t.texts_mut() {
             *c = Strings {
                 offsets: (0..=rows.len() as u32).map(|i| i * 2).collect(),
                 data: b"ab".repeat(rows.len()),
