@@ -64,11 +64,17 @@ pub fn money(d: Decimal, currency: &str) -> String {
         }
         grouped.push(ch);
     }
-    format!(
-        "{currency} {}{grouped}{}",
+    let number = format!(
+        "{}{grouped}{}",
         if neg { "-" } else { "" },
         frac.map(|f| format!(".{f}")).unwrap_or_default()
-    )
+    );
+    // Milestone counts (`Currency::MILESTONES`) are plain numbers.
+    if currency == crate::money::Currency::MILESTONES.code() {
+        number
+    } else {
+        format!("{currency} {number}")
+    }
 }
 
 /// Short money for chart labels: `USD 1.2M`, `USD 350k`.

@@ -22,6 +22,20 @@ pub struct Currency {
 }
 
 impl Currency {
+    /// Not a currency: milestones (leads, MQLs, SQLs) counted in thousandths, so that a
+    /// lead split over three touches is 0.334 + 0.333 + 0.333 and sums to one exactly, by
+    /// the same largest-remainder split as money. Its code is lower case, so it is never
+    /// an ISO code a campaign could name.
+    pub const MILESTONES: Currency = Currency {
+        code: *b"cnt",
+        scale: 3,
+    };
+
+    /// Whether this counts milestones rather than money.
+    pub fn is_count(&self) -> bool {
+        *self == Currency::MILESTONES
+    }
+
     /// The currency of an ISO code (upper case, as campaign validation leaves it); `None`
     /// for a code this version does not know: guessing two decimals for JPY would misstate
     /// every yen amount a hundredfold.
@@ -145,6 +159,9 @@ impl fmt::Display for Money {
 /// Minor units of a currency (ISO 4217 exponent); `None` for a code this version does not
 /// know.
 pub fn minor_units(code: &str) -> Option<u32> {
+    if code == Currency::MILESTONES.code() {
+        return Some(Currency::MILESTONES.scale());
+    }
     const ZERO: &[&str] = &[
         "JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF", "UGX", "PYG",
     ];

@@ -176,7 +176,7 @@ def _read_table(package, stem):
 def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
                  detail="full", key="channel", dimensions=None, params=None, granularity="week",
                  campaigns_dir=None, plugin_dirs=(), cache_dir=None, state_dir=None,
-                 formats="csv,parquet", exclude=(), include=(), output="arrow"):
+                 formats="csv,parquet", exclude=(), include=(), stage=None, output="arrow"):
     """``ascribe track-source`` on ``campaign`` (a campaign file, or a name looked up in
     ``campaigns_dir``). ``window``: ``"7d"``, ``"30d"``, ``"campaign"`` or ``"FROM..TO"``;
     ``model``: ``first-touch``, ``last-touch``, ``multi-touch``, a model name or a ``.wasm``
@@ -184,7 +184,9 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
     (``out/<campaign>/<run-id>/``) and kept; without, it is read and removed.
     ``granularity``: ``"week"`` or ``"month"``, the periods of ``report["trends"]``.
     ``exclude``/``include``: touch filters as ``"channel=direct"`` (``--exclude``,
-    ``--include``), beside the campaign's ``[filters]``. ``formats``:
+    ``--include``), beside the campaign's ``[filters]``. ``stage``: a milestone or a list
+    of them (``lead``, ``mql``, ``sql``, ``opportunity``, ``closed_won``) for
+    ``report["stages"]`` (``--stage``; all five with ``detail="full"``). ``formats``:
     the package's table formats with ``detail="full"`` (``--formats``); ``credits`` and
     ``contribution`` are read from the Parquet files, typed (docs/parquet.md)."""
     argv = _global_args(plugin_dirs, cache_dir, state_dir) + ["track-source"]
@@ -200,10 +202,12 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
     if as_of is not None:
         argv += ["--as-of", str(as_of)]
     if dimensions is not None:
-        argv += ["--dimensions", ",".join(dimensions) if not isinstance(dimensions, str) else dimensions]
+        argv += ["--dimensions", _joined(dimensions)]
     for k, v in _params(params):
         argv += ["--param", f"{k}={v}"]
     argv += _filter_args(exclude, include)
+    if stage is not None:
+        argv += ["--stage", _joined(stage)]
     report, package, escalated, tmp = _run(argv, out)
     try:
         credits = _read_table(package, "credits")
@@ -221,15 +225,18 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
 def compare(campaign, models, dimension="channel", measure="pipeline", window="campaign",
             as_of=None, params=None, key="channel", out=None, jobs=None, campaigns_dir=None,
             plugin_dirs=(), cache_dir=None, state_dir=None, exclude=(), include=(),
-            output="arrow"):
+            stage=None, output="arrow"):
     """``ascribe compare``: ``models`` side by side on ``campaign``, credit grouped by
-    ``dimension``; returns a :class:`Comparison`."""
+    ``dimension``; returns a :class:`Comparison`. ``stage`` (``lead``, ``mql``, ``sql``,
+    ``opportunity``, ``closed_won``) credits that milestone's journeys instead of
+    ``measure``: the counted ones in thousandths, ``report["unit"]`` ``"cnt"``."""
     if isinstance(models, str):
         models = [models]
     argv = _global_args(plugin_dirs, cache_dir, state_dir) + ["compare"]
     argv += _campaign_args(campaign, campaigns_dir)
     argv += ["--models", ",".join(os.fspath(m) for m in models), "--dimension", str(dimension),
-             "--measure", str(measure), "--window", str(window), "--attribution-key", str(key)]
+             "--window", str(window), "--attribution-key", str(key)]
+    argv += ["--measure", str(measure)] if stage is None else ["--stage", str(stage)]
     if as_of is not None:
         argv += ["--as-of", str(as_of)]
     if jobs is not None:
@@ -242,6 +249,11 @@ def compare(campaign, models, dimension="channel", measure="pipeline", window="c
         shutil.rmtree(tmp, ignore_errors=True)
     return Comparison(report, _tables.output(_comparison_table(report), output),
                       None if tmp else package)
+
+
+def _joined(values):
+    """A flag's comma-separated list from a string or any iterable of strings."""
+    return values if isinstance(values, str) else ",".join(values)
 
 
 def _comparison_table(report):

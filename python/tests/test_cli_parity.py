@@ -101,3 +101,27 @@ def test_filters_reach_the_run_as_flags_do(ascribe_bin, plugin_dir, demo_campaig
                              state_dir=tmp_path / "py-state", plugin_dirs=[plugin_dir])
     assert r.report == json.loads(cli.stdout)
     assert r.report["data"]["filters"]["touches_removed"] > 0
+
+
+def test_stages_reach_the_run_as_flags_do(ascribe_bin, plugin_dir, demo_campaign, tmp_path):
+    cli = subprocess.run(
+        [ascribe_bin, "--plugin-dir", plugin_dir, "--state-dir", tmp_path / "cli-state",
+         "track-source", "--campaign-file", demo_campaign, "--stage", "lead,mql",
+         "--format", "json", "--out", tmp_path / "cli-out"],
+        capture_output=True, text=True,
+    )
+    assert cli.returncode in (0, 3), cli.stderr
+    r = ascribe.track_source(demo_campaign, detail="summary", stage=["lead", "mql"],
+                             state_dir=tmp_path / "py-state", plugin_dirs=[plugin_dir])
+    assert r.report == json.loads(cli.stdout)
+    assert [t["stage"] for t in r.report["stages"]] == ["lead", "mql"]
+    # A counted stage: its partners' credit sums to the milestones with a touch.
+    lead = r.report["stages"][0]
+    assert lead["measure"] == "count"
+    total = sum(float(p["credit"]) for p in lead["by_partner"])
+    assert abs(total - (lead["milestones"] - lead["unattributed"])) < 1e-9
+
+    c = ascribe.compare(demo_campaign, ["linear", "first-touch"], stage="mql",
+                        plugin_dirs=[plugin_dir])
+    assert c.report["measure"] == "mql" and c.report["unit"] == "cnt"
+    assert c.report["total"] == f'{r.report["stages"][1]["milestones"]}.000'

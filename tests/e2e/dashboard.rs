@@ -9,18 +9,20 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ascribe::report::dashboard::render;
-use ascribe::report::dashboard::sample::sample_trends;
+use ascribe::report::dashboard::sample::{sample_stages, sample_trends};
 use ascribe::report::schema::*;
 use rust_decimal::Decimal;
 
 use crate::support::workspace;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const CHART_IDS: [&str; 7] = [
+const CHART_IDS: [&str; 9] = [
     "chart-partner",
     "chart-channel",
     "chart-trend-partner",
     "chart-trend-channel",
+    "chart-stages-partner",
+    "chart-stages-channel",
     "chart-contribution",
     "chart-funnel",
     "chart-assets",
@@ -346,6 +348,7 @@ fn sample() -> Report {
             &[("webinar", 1310000, 361000), ("paid-social", 890000, 222000), ("email", 705000, 170000), ("events", 455000, 118500)],
         ),
         paths: None,
+        stages: sample_stages(&["Nimbus Cloud", "Stratus & Co"], &["webinar", "email", HOSTILE]),
         insights: vec![
             "Nimbus Cloud earns 60.0% of pipeline credit but is at 80.6% of its pipeline target.".into(),
             "The biggest funnel drop is opportunity → closed_won: 47 of 248 accounts (19.0%).".into(),
@@ -418,30 +421,28 @@ fn browser_check_catches_script_errors() {
     assert!(!err.contains("DOM"), "only the console should fail: {err}");
 }
 
-/// The trend charts alone, for a screenshot of them at a size people can read: the page's
-/// own head and stylesheet, and its `trends` section as rendered.
-#[test]
-fn trend_charts_render_in_chromium() {
+/// One section of the sample's page alone, for a screenshot of its charts at a size
+/// people can read: the page's own head and stylesheet, and the section as rendered. The
+/// screenshot goes to `target/screenshots/<shot>`.
+fn section_renders_in_chromium(section: &str, ids: &[&str], shot: &str) {
     let page = render(&ascribe::text::seal(sample()));
+    let open = format!("<section id=\"{section}\">");
     let start = page
-        .find("<section id=\"trends\">")
-        .expect("a trends section");
+        .find(&open)
+        .unwrap_or_else(|| panic!("a {section} section"));
     let end = start + page[start..].find("</section>").unwrap() + "</section>".len();
     let head = &page[..page.find("<main>").unwrap() + "<main>".len()];
     let html = format!("{head}\n{}\n</main>\n</body>\n</html>\n", &page[start..end]);
-    for id in ["chart-trend-partner", "chart-trend-channel"] {
+    for id in ids {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("trends.html");
+    let path = dir.path().join(format!("{section}.html"));
     std::fs::write(&path, html).unwrap();
     if !Path::new(CHROMIUM).is_file() {
         panic!("{CHROMIUM} is missing: install Debian's `chromium` package");
     }
-    let shot: PathBuf = workspace()
-        .join("target")
-        .join("screenshots")
-        .join("dashboard-trends.png");
+    let shot: PathBuf = workspace().join("target").join("screenshots").join(shot);
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
     let _ = std::fs::remove_file(&shot);
     let url = format!("file://{}", path.canonicalize().unwrap().display());
@@ -457,4 +458,22 @@ fn trend_charts_render_in_chromium() {
     let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("{}: {e}", shot.display()));
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000);
     assert_eq!(console_errors(&run.stderr), Vec::<String>::new());
+}
+
+#[test]
+fn trend_charts_render_in_chromium() {
+    section_renders_in_chromium(
+        "trends",
+        &["chart-trend-partner", "chart-trend-channel"],
+        "dashboard-trends.png",
+    );
+}
+
+#[test]
+fn stage_charts_render_in_chromium() {
+    section_renders_in_chromium(
+        "stages",
+        &["chart-stages-partner", "chart-stages-channel"],
+        "dashboard-stages.png",
+    );
 }

@@ -29,6 +29,7 @@ mod plan;
 mod plugin_kit;
 mod report_facts;
 mod runtime;
+mod stages;
 mod taxonomy;
 mod times;
 mod track_source;

@@ -636,31 +636,15 @@ fn trend_svg(r: &Report, dimension: &str) -> Svg {
         },
     ];
 
-    // The legend, wrapped to the width.
-    const LEG_ROW: f64 = 20.0;
-    let mut legend = vec![];
-    let (mut lx, mut ly) = (0.0, 12.0);
-    for (name, cls) in names.iter().zip(&classes) {
-        let shown = clip(name, 28);
-        let w = 18.0 + text_w(&shown) + 22.0;
-        if lx > 0.0 && lx + w > W {
-            lx = 0.0;
-            ly += LEG_ROW;
-        }
-        legend.push((lx, ly, shown, name.clone(), *cls));
-        lx += w;
-    }
+    let legend = Legend::new(&names, &classes);
     const GAP: f64 = 36.0;
     const AX: f64 = 74.0;
     const PH: f64 = 190.0;
-    let top = ly + 40.0;
+    let top = legend.bottom + 40.0;
     let h = top + PH + 44.0;
     let panel_w = (W - GAP) / 2.0;
     let mut s = Svg::new(&id, &label, h);
-    for (x, y, shown, full, cls) in legend {
-        s.rect(cls, x, y - 10.0, 12.0, 12.0, Some("2"));
-        s.text("lg", x + 18.0, y, None, shown.clone()).title = (shown != full).then_some(full);
-    }
+    legend.draw(&mut s);
     let unit = match t.granularity.as_str() {
         "month" => "Month",
         _ => "ISO week (Monday to Sunday)",
@@ -729,6 +713,178 @@ fn trend_svg(r: &Report, dimension: &str) -> Svg {
     s
 }
 
+/// A chart's series legend, wrapped to the width: a swatch and a name (clipped, the whole
+/// name in its tooltip) per series.
+struct Legend {
+    items: Vec<(f64, f64, String, String, &'static str)>,
+    /// The baseline of its last row.
+    bottom: f64,
+}
+
+impl Legend {
+    fn new(names: &[String], classes: &[&'static str]) -> Legend {
+        const LEG_ROW: f64 = 20.0;
+        let mut items = vec![];
+        let (mut lx, mut ly) = (0.0, 12.0);
+        for (name, cls) in names.iter().zip(classes) {
+            let shown = clip(name, 28);
+            let w = 18.0 + text_w(&shown) + 22.0;
+            if lx > 0.0 && lx + w > W {
+                lx = 0.0;
+                ly += LEG_ROW;
+            }
+            items.push((lx, ly, shown, name.clone(), *cls));
+            lx += w;
+        }
+        Legend { items, bottom: ly }
+    }
+
+    fn draw(self, s: &mut Svg) {
+        for (x, y, shown, full, cls) in self.items {
+            s.rect(cls, x, y - 10.0, 12.0, 12.0, Some("2"));
+            s.text("lg", x + 18.0, y, None, shown.clone()).title = (shown != full).then_some(full);
+        }
+    }
+}
+
+/// The stage chart: for each funnel milestone, one bar of the credit's split between the
+/// values of `dimension` (partners or channels), as shares, so that counted milestones
+/// (leads) and money (opportunities) read on one scale. The figures are in the table below
+/// it and in report.json's `stages`.
+fn stage_svg(r: &Report, dimension: &str) -> Svg {
+    let id = format!("chart-stages-{dimension}");
+    let label = format!("Credit by {dimension} at each funnel stage");
+    let rows_of = |t: &'_ StageTable| -> Vec<(String, f64)> {
+        let rows = match dimension {
+            "partner" => &t.by_partner,
+            _ => &t.by_channel,
+        };
+        rows.iter().map(|x| (x.value.clone(), x.share)).collect()
+    };
+    let stages: Vec<&StageTable> = r
+        .stages
+        .iter()
+        .filter(|t| t.credited > Decimal::ZERO)
+        .collect();
+    if stages.is_empty() {
+        return no_data(&id, &label, "No stage credit in this window.");
+    }
+    // The series: values by their summed share over the stages, the tail as `Other`.
+    let mut weight: std::collections::BTreeMap<String, f64> = Default::default();
+    for t in &stages {
+        for (v, sh) in rows_of(t) {
+            *weight.entry(v).or_default() += sh;
+        }
+    }
+    let mut ranked: Vec<(String, f64)> = weight.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let more = ranked.len() > MAX_SERIES;
+    let mut names: Vec<String> = ranked
+        .iter()
+        .take(MAX_SERIES)
+        .map(|x| x.0.clone())
+        .collect();
+    let mut classes: Vec<&'static str> = SERIES[..names.len()].to_vec();
+    if more {
+        names.push(format!("Other ({})", ranked.len() - MAX_SERIES));
+        classes.push("t-other");
+    }
+    let series_of = |v: &str| names.iter().position(|n| n == v).unwrap_or(names.len() - 1);
+
+    let legend = Legend::new(&names, &classes);
+    const LABEL: f64 = 170.0;
+    const ROW: f64 = 34.0;
+    const BAR: f64 = 24.0;
+    let top = legend.bottom + 22.0;
+    let h = top + ROW * stages.len() as f64 + 4.0;
+    let mut s = Svg::new(&id, &label, h);
+    legend.draw(&mut s);
+    let bw = W - LABEL;
+    for (i, t) in stages.iter().enumerate() {
+        let y = top + ROW * i as f64;
+        let reached = if t.measure == "money" {
+            format!(
+                "{} · {}",
+                stage_label(&t.stage),
+                money_short(t.credited, &r.campaign.currency)
+            )
+        } else {
+            format!(
+                "{} · {}",
+                stage_label(&t.stage),
+                int(t.milestones - t.unattributed)
+            )
+        };
+        s.text("vl", 0.0, y + BAR / 2.0 + 4.0, None, reached);
+        let mut shares = vec![0.0; names.len()];
+        for (v, sh) in rows_of(t) {
+            shares[series_of(&v)] += sh;
+        }
+        let mut x = LABEL;
+        for (si, sh) in shares.iter().enumerate() {
+            let w = sh.max(0.0) * bw;
+            if w <= 0.0 {
+                continue;
+            }
+            s.rect_titled(
+                classes[si],
+                x,
+                y,
+                w,
+                BAR,
+                format!("{} · {} · {}", stage_label(&t.stage), names[si], share(*sh)),
+            );
+            if w >= 40.0 {
+                s.text(
+                    "fin",
+                    x + w / 2.0,
+                    y + BAR / 2.0 + 4.0,
+                    Some("middle"),
+                    share(*sh),
+                );
+            }
+            x += w;
+        }
+    }
+    s
+}
+
+/// One row of the stage table under the stage charts.
+struct StageLine<'a> {
+    stage: &'a str,
+    reached: String,
+    unattributed: String,
+    credited: String,
+    /// The partners' shares, `Quantia AI 62.0% · Nimbus Cloud 38.0%`.
+    partners: String,
+}
+
+fn stage_lines(r: &Report) -> Vec<StageLine<'_>> {
+    r.stages
+        .iter()
+        .map(|t| StageLine {
+            stage: stage_label(&t.stage),
+            reached: int(t.milestones),
+            unattributed: int(t.unattributed),
+            credited: if t.measure == "money" {
+                money(t.credited, &r.campaign.currency)
+            } else {
+                // Counted in thousandths: whole milestones unless some are split.
+                money(t.credited, crate::money::Currency::MILESTONES.code())
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .to_string()
+            },
+            partners: t
+                .by_partner
+                .iter()
+                .map(|p| format!("{} {}", p.value, share(p.share)))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------
 // The page
 
@@ -743,6 +899,9 @@ struct Page<'a> {
     contribution: Svg,
     credit: Vec<CreditChart>,
     trends: Vec<TrendChart>,
+    /// The stage charts (by partner, by channel) and table; empty without stages.
+    stages: Vec<TrendChart>,
+    stage_lines: Vec<StageLine<'a>>,
     /// `week` or `month`, for the caption.
     granularity: &'static str,
     funnel_group: &'a str,
@@ -928,6 +1087,18 @@ fn page(r: &Report) -> Page<'_> {
                 chart: trend_svg(r, dim),
             })
             .collect(),
+        stages: if r.stages.is_empty() {
+            vec![]
+        } else {
+            [("partner", "By partner"), ("channel", "By channel")]
+                .into_iter()
+                .map(|(dim, title)| TrendChart {
+                    title,
+                    chart: stage_svg(r, dim),
+                })
+                .collect()
+        },
+        stage_lines: stage_lines(r),
         granularity: match r.trends.granularity.as_str() {
             "month" => "month",
             _ => "ISO week",
@@ -1299,7 +1470,7 @@ fn source(src: &SourceRow) -> Source<'_> {
 pub mod sample {
     use rust_decimal::Decimal;
 
-    use crate::report::schema::{TrendRow, Trends};
+    use crate::report::schema::{StageRow, StageTable, TrendRow, Trends};
 
     /// `total` spread over the periods in proportion to `shape`, exactly (the last period
     /// takes the remainder).
@@ -1334,6 +1505,45 @@ pub mod sample {
         (0..pick(&rows[0]).len())
             .map(|i| rows.iter().map(|r| pick(r)[i]).sum())
             .collect()
+    }
+
+    /// The five milestones' tables, credit split 60/40 between the first two partners and
+    /// 50/30/20 over the first three channels: leads, MQLs and SQLs counted, opportunities
+    /// and won deals in money.
+    pub fn sample_stages(partners: &[&str], channels: &[&str]) -> Vec<StageTable> {
+        let stage = |stage: &str, reached: u64, credited: &str| -> StageTable {
+            let money = matches!(stage, "opportunity" | "closed_won");
+            let total: Decimal = credited.parse().unwrap();
+            let rows = |names: &[&str], parts: &[i64]| -> Vec<StageRow> {
+                names
+                    .iter()
+                    .zip(parts)
+                    .map(|(n, p)| StageRow {
+                        value: n.to_string(),
+                        credit: total * Decimal::new(*p, 2),
+                        share: *p as f64 / 100.0,
+                        milestones: reached,
+                    })
+                    .collect()
+            };
+            StageTable {
+                stage: stage.into(),
+                measure: if money { "money" } else { "count" }.into(),
+                milestones: reached,
+                unattributed: 0,
+                total,
+                credited: total,
+                by_partner: rows(partners, &[60, 40]),
+                by_channel: rows(channels, &[50, 30, 20]),
+            }
+        };
+        vec![
+            stage("lead", 1200, "1200.000"),
+            stage("mql", 640, "640.000"),
+            stage("sql", 250, "250.000"),
+            stage("opportunity", 248, "3650000.00"),
+            stage("closed_won", 47, "912500.00"),
+        ]
     }
 
     /// Weekly credit over the campaign's 14 ISO weeks (2026-W27 to 2026-W40): pipeline ramps up
@@ -1372,7 +1582,7 @@ pub mod sample {
 
 #[cfg(test)]
 mod tests {
-    use super::sample::sample_trends;
+    use super::sample::{sample_stages, sample_trends};
     use super::*;
 
     /// The page of a report, sealed as the pipeline seals it.
@@ -1549,6 +1759,7 @@ mod tests {
                 ],
             ),
             paths: None,
+            stages: sample_stages(&["Nimbus Cloud", HOSTILE], &["webinar", "email", HOSTILE]),
             insights: vec![
                 "Nimbus Cloud carries 59.7% of pipeline credit but is at 88.4% of its pipeline target.".into(),
                 "The biggest funnel drop is sql → opportunity for Stratus & Co.".into(),
@@ -1627,11 +1838,13 @@ mod tests {
         }
     }
 
-    const CHART_IDS: [&str; 7] = [
+    const CHART_IDS: [&str; 9] = [
         "chart-partner",
         "chart-channel",
         "chart-trend-partner",
         "chart-trend-channel",
+        "chart-stages-partner",
+        "chart-stages-channel",
         "chart-contribution",
         "chart-funnel",
         "chart-assets",
@@ -1738,6 +1951,11 @@ mod tests {
         r.contribution.clear();
         r.top_assets.clear();
         r.trends = Trends::default();
+        // Stages asked for, none credited (a stage list left empty drops the section:
+        // `no_stages_no_section`).
+        for t in &mut r.stages {
+            t.credited = Decimal::ZERO;
+        }
         let html = render(&r);
         for id in CHART_IDS {
             let at = html
@@ -1747,6 +1965,26 @@ mod tests {
             assert!(html[at..end].contains("no data"), "{id} says no data");
         }
         assert!(html.contains("Credit by channel was not requested"));
+    }
+
+    #[test]
+    fn no_stages_no_section() {
+        let mut r = sample();
+        r.stages.clear();
+        let html = render(&r);
+        assert!(!html.contains("id=\"stages\""));
+        assert!(!html.contains("chart-stages-"));
+    }
+
+    #[test]
+    fn stage_bars_split_each_stage_by_share() {
+        let html = render(&sample());
+        let at = html.find("id=\"chart-stages-partner\"").unwrap();
+        let svg = &html[at..at + html[at..].find("</svg>").unwrap()];
+        // Five stages, each split 60/40 between the two partners (sample_stages).
+        assert_eq!(svg.matches("60.0%</text>").count(), 5, "{svg}");
+        assert_eq!(svg.matches("40.0%</text>").count(), 5);
+        assert!(svg.contains("Lead · 1,200") && svg.contains("Opportunity · USD 3.6M"));
     }
 
     #[test]

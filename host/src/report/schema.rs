@@ -36,6 +36,9 @@ pub struct Report {
     pub trends: Trends,
     /// The journeys' paths (`--detail full`; null with `--detail summary`).
     pub paths: Option<PathsReport>,
+    /// Credit per funnel milestone (`--stage`, or all five with `--detail full`; empty
+    /// otherwise), each from its own journeys (docs/attribution.md, "Stage journeys").
+    pub stages: Vec<StageTable>,
     /// The three most important findings, in order.
     pub insights: Vec<String>,
     pub actions: Vec<Action>,
@@ -330,6 +333,46 @@ pub struct FilterUse {
     pub touches: u64,
 }
 
+/// One funnel milestone's attribution: how many were reached in the window and the
+/// credit per partner and per channel. Lead, MQL and SQL count (`measure` `count`: each
+/// milestone is 1, split over its touches in thousandths); an opportunity and a won deal
+/// carry their amount (`money`, in the campaign's currency).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StageTable {
+    /// `lead`, `mql`, `sql`, `opportunity` or `closed_won`.
+    #[schemars(extend("enum" = ["lead", "mql", "sql", "opportunity", "closed_won"]))]
+    pub stage: String,
+    #[schemars(extend("enum" = ["count", "money"]))]
+    pub measure: String,
+    /// Milestones reached in the window.
+    pub milestones: u64,
+    /// Of them, those with no touch in the lookback: credited to nothing.
+    pub unattributed: u64,
+    /// Every milestone's worth: their number, or their amount.
+    #[schemars(with = "DecimalString")]
+    pub total: Decimal,
+    /// What the touches were credited: `total` less the unattributed milestones' worth.
+    #[schemars(with = "DecimalString")]
+    pub credited: Decimal,
+    /// Sorted by credit, descending, then by value.
+    pub by_partner: Vec<StageRow>,
+    pub by_channel: Vec<StageRow>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StageRow {
+    pub value: String,
+    /// Milestones (in thousandths) or money credited to this value.
+    #[schemars(with = "DecimalString")]
+    pub credit: Decimal,
+    /// Share of `credited`, 0–1.
+    pub share: f64,
+    /// Milestones with any credit to this value.
+    pub milestones: u64,
+}
+
 /// Path analytics of the pipeline journeys (`pipeline/attribute/analytics.rs`).
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -501,7 +544,7 @@ mod tests {
 // Every view renders a `text::Sealed<Report>`: each string below has been through
 // `text::clean` (addresses scrubbed, control characters escaped) before any view sees it.
 crate::sanitize_fields! {
-    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, trends, paths, insights, actions, data, guardrails, plugins }
+    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, trends, paths, stages, insights, actions, data, guardrails, plugins }
     PathsReport { key, top_converting, top_non_converting, lengths, days_to_conversion, transitions }
     PathRow { path, journeys }
     LengthRow { touches, converting, non_converting }
@@ -520,6 +563,8 @@ crate::sanitize_fields! {
     ContributionRow { partner, channel, pipeline, revenue, pipeline_target, revenue_target, pipeline_pct, revenue_pct }
     Trends { granularity, periods, pipeline, revenue, partner, channel }
     TrendRow { value, pipeline, revenue }
+    StageTable { stage, measure, milestones, unattributed, total, credited, by_partner, by_channel }
+    StageRow { value, credit, share, milestones }
     Action { priority, subject_kind, subject, action, evidence, owner }
     DataQuality { sources, identity_match_rate, touches_unresolved, merged_touches, merged_conversions, taxonomy, filters }
     TaxonomyUse { channel_rules, channels, unassigned_touches, assets, unmatched_assets, channel_groups }

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::Global;
 use crate::commands::compare::Comparison;
 use crate::commands::track::cli::{
-    CampaignArgs, parse_dimension, parse_key, parse_param, parse_window,
+    CampaignArgs, parse_dimension, parse_key, parse_param, parse_stage, parse_window,
 };
 use crate::pipeline::attribute::{Dimension, Key, Kind, WindowSpec};
 use crate::report::schema::{money, pct};
@@ -41,8 +41,13 @@ pub struct CompareArgs {
     #[arg(long, default_value = "channel", value_parser = parse_dimension)]
     pub dimension: Dimension,
     /// What is credited: pipeline (opportunities created in the window) or revenue (won in it).
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, conflicts_with = "stage")]
     pub measure: Measure,
+    /// The milestone whose journeys are credited: lead, mql, sql (counted: each person's
+    /// first reaching of the stage), opportunity (= --measure pipeline) or closed_won
+    /// (= --measure revenue). See docs/attribution.md, "Stage journeys".
+    #[arg(long, value_parser = parse_stage)]
+    pub stage: Option<Kind>,
     /// Analysis window: 7d, 30d, any Nd (ending at --as-of), campaign, or FROM..TO.
     #[arg(long, default_value = "campaign", value_parser = parse_window)]
     pub window: WindowSpec,
@@ -113,9 +118,10 @@ pub fn execute(
         window: a.window.clone(),
         as_of: a.as_of,
         dimension: a.dimension,
-        measure: match a.measure {
-            Measure::Pipeline => Kind::Pipeline,
-            Measure::Revenue => Kind::Revenue,
+        measure: match (a.stage, a.measure) {
+            (Some(k), _) => k,
+            (None, Measure::Pipeline) => Kind::Pipeline,
+            (None, Measure::Revenue) => Kind::Revenue,
         },
         key: a.attribution_key.clone(),
         models: a.models.iter().map(|m| m.trim().to_string()).collect(),
@@ -143,7 +149,7 @@ fn amount(d: rust_decimal::Decimal, cur: &str) -> String {
 /// The comparison on the terminal: the models side by side, agreement and disagreements.
 /// Long because it is the whole screen in reading order; it only formats sealed fields.
 fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
-    let cur = &cmp.campaign.currency;
+    let cur = &cmp.unit;
     crate::outln!(
         "{} — {} to {} (as of {}): {} by {}, {} {} from {} conversions ({} unattributed)",
         cmp.campaign.name,

@@ -194,7 +194,7 @@ struct ChartBar<'a> {
 /// Renders `compare.html`.
 pub fn render(cmp: &crate::text::Sealed<Comparison>) -> String {
     let cmp: &Comparison = cmp;
-    let cur = &cmp.campaign.currency;
+    let cur = &cmp.unit;
     let ok = cmp.models.iter().filter(|m| m.ok()).count();
     let page = Page {
         cmp,
@@ -280,7 +280,7 @@ pub fn render(cmp: &crate::text::Sealed<Comparison>) -> String {
 }
 
 fn credit_rows(cmp: &Comparison) -> Vec<CreditRow<'_>> {
-    let cur = &cmp.campaign.currency;
+    let cur = &cmp.unit;
     let error = |i: usize, first: bool| CreditCell {
         value: None,
         error: first.then(|| cmp.models[i].error.as_deref().unwrap_or("")),

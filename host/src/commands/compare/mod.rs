@@ -497,9 +497,13 @@ pub struct Comparison {
     pub campaign: CampaignRef,
     pub window: WindowRef,
     pub dimension: String,
-    /// `pipeline` or `revenue`.
-    #[schemars(extend("enum" = ["pipeline", "revenue"]))]
+    /// `pipeline` or `revenue` (money), or the counted milestone `lead`, `mql`, `sql`
+    /// (`--stage`).
+    #[schemars(extend("enum" = ["pipeline", "revenue", "lead", "mql", "sql"]))]
     pub measure: String,
+    /// What every amount is in: the campaign's currency, or `cnt` for milestones counted
+    /// (three decimals: a lead split over three touches is 0.334 + 0.333 + 0.333).
+    pub unit: String,
     pub attribution_key: String,
     /// The measure in the window: every conversion's amount.
     #[schemars(with = "crate::report::json_schema::DecimalString")]
@@ -631,7 +635,7 @@ fn labels(columns: &[Column]) -> Vec<String> {
 
 /// The comparison of finished columns: rows, shares, agreement and disagreements.
 pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<Comparison> {
-    let cur = cx.c.currency;
+    let cur = cx.measure.unit(cx.c);
     let labels = labels(columns);
     let ok: Vec<usize> = (0..columns.len())
         .filter(|&m| columns[m].result.is_ok())
@@ -757,6 +761,7 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<C
         window: cx.window.clone(),
         dimension: cx.dimension.name().to_string(),
         measure: cx.measure.name().to_string(),
+        unit: cur.code().to_string(),
         attribution_key: cx.key.name(),
         total: cur.units(cx.total_units).decimal(),
         unattributed: cur.units(cx.unattributed_units).decimal(),
@@ -794,7 +799,7 @@ pub fn csv(cmp: &Sealed<Comparison>) -> anyhow::Result<Vec<u8>> {
             .text(&m.label)
             .text(&cmp.measure)
             .num(cell.map(|c| c.amount.to_string()).unwrap_or_default())
-            .text(&cmp.campaign.currency)
+            .text(&cmp.unit)
             .num(cell.map(|c| format!("{:.6}", c.share)).unwrap_or_default())
             .text(&m.status)
             .text(m.error.as_deref().unwrap_or(""))
@@ -947,11 +952,12 @@ pub fn run(
     );
     let attribute_time = started.elapsed();
 
-    let cur = c.currency;
     let (mut total, mut unattributed, mut conversions) = (0i128, 0i128, 0u64);
     for (j, conv) in journeys.conversion_of.iter().enumerate() {
-        let Some(ci) = *conv else { continue };
-        let u = cur.amount(ds.conversions[ci].amount).units();
+        if conv.is_none() {
+            continue;
+        }
+        let u = journeys.amount(j, c, &ds).units();
         total += u;
         conversions += 1;
         if journeys.cols.range(j).is_empty() {
@@ -1095,7 +1101,7 @@ mod tests {
 }
 
 crate::sanitize_fields! {
-    Comparison { schema_version, run_id, campaign, window, dimension, measure, attribution_key, total, unattributed, conversions, journeys, touches, models, rows, agreement, disagreements }
+    Comparison { schema_version, run_id, campaign, window, dimension, measure, unit, attribution_key, total, unattributed, conversions, journeys, touches, models, rows, agreement, disagreements }
     ModelColumn { label, spec, name, sha256, params, notes, status, error, credited }
     Row { value, cells, mean_share, spread }
     PairAgreement { a, b, spearman, max_share_difference, at }

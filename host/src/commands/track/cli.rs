@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use crate::cli::{Format, Global};
-use crate::pipeline::attribute::{Dimension, Key, WindowSpec};
+use crate::pipeline::attribute::{Dimension, Key, Kind, WindowSpec};
 use crate::report::Detail;
 use crate::report::schema::*;
 
@@ -91,6 +91,9 @@ pub struct TrackArgs {
     /// The period of the trends (report.json's `trends`, trends.csv, the dashboard's trend charts): week (ISO weeks from Monday) or month.
     #[arg(long, value_name = "week|month", default_value = "week", value_parser = crate::pipeline::insights::trends::Granularity::parse)]
     pub granularity: crate::pipeline::insights::trends::Granularity,
+    /// Milestones of the stage table (report.json's `stages`), comma-separated: lead, mql, sql, opportunity, closed_won; each with its own journeys (docs/attribution.md, "Stage journeys"). Default: all five with --detail full, none with summary.
+    #[arg(long = "stage", value_delimiter = ',', value_name = "STAGE,…", value_parser = parse_stage)]
+    pub stages: Vec<Kind>,
     /// first-touch, last-touch, multi-touch (the campaign's default multi-touch model), any model name, or a .wasm path.
     #[arg(long, value_name = "NAME|PATH")]
     pub attribution_model: Option<String>,
@@ -146,6 +149,10 @@ pub fn parse_window(s: &str) -> Result<WindowSpec, String> {
 
 pub fn parse_dimension(s: &str) -> Result<Dimension, String> {
     Dimension::parse(s)
+}
+
+pub fn parse_stage(s: &str) -> Result<Kind, String> {
+    Kind::parse_stage(s)
 }
 
 pub fn parse_key(s: &str) -> Result<Key, String> {
@@ -211,6 +218,7 @@ pub fn execute(
         formats: formats(a.formats.as_deref()),
         dimensions: a.dimensions.clone(),
         granularity: a.granularity,
+        stages: a.stages.clone(),
         model: a.attribution_model.clone(),
         params: a.params.clone(),
         filters: a.filters.filters(),

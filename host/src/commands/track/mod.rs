@@ -25,6 +25,9 @@ pub struct Options {
     pub dimensions: Vec<Dimension>,
     /// The period of `trends`: ISO weeks or calendar months (`--granularity`).
     pub granularity: insights::trends::Granularity,
+    /// The milestones of the stage table (`--stage`); empty: all of them with --detail
+    /// full, none with summary.
+    pub stages: Vec<Kind>,
     /// `first-touch`, `last-touch`, `multi-touch`, a model the campaign lists, a bundled
     /// model's name, or a `.wasm` path. None: the campaign's default model.
     pub model: Option<String>,
@@ -199,6 +202,12 @@ fn run_id(
         .with(match opts.granularity {
             insights::trends::Granularity::Week => String::new(),
             g => format!("granularity={g}"),
+        })
+        // Likewise `--stage`, only when given.
+        .with(if opts.stages.is_empty() {
+            String::new()
+        } else {
+            format!("stages={:?}", opts.stages)
         })
         .finish())
 }
@@ -457,6 +466,10 @@ pub fn run(
         agree,
     );
 
+    let stages = stage_tables(
+        c, &ds, window, opts, &model, &params, &pipeline, &revenue, progress,
+    )?;
+
     progress("computing insights");
     let inp = insights::Inputs {
         c,
@@ -508,6 +521,7 @@ pub fn run(
         contribution: found.contribution,
         trends: found.trends,
         paths: (opts.detail == Detail::Full).then(|| paths_report(&ds, &pipeline.journeys)),
+        stages,
         insights: found.insights,
         actions: found.actions,
         data: DataQuality {
@@ -564,6 +578,56 @@ pub fn is_escalated(o: &Outcome) -> bool {
 
 pub fn package_path(out: &Path, c: &Campaign, run_id: &str) -> PathBuf {
     report::package_dir(out, &c.id, run_id)
+}
+
+/// The stage table (`--stage`, or every milestone with --detail full): opportunity and
+/// closed won are the run's pipeline and revenue attributions; lead, MQL and SQL each get
+/// their own journeys and a call of the same model.
+#[allow(clippy::too_many_arguments)]
+fn stage_tables(
+    c: &Campaign,
+    ds: &Dataset,
+    window: Window,
+    opts: &Options,
+    model: &Plugin,
+    params: &[(String, String)],
+    pipeline: &Attribution,
+    revenue: &Attribution,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<Vec<StageTable>> {
+    let mut kinds: Vec<Kind> = match (opts.stages.is_empty(), opts.detail) {
+        (true, Detail::Full) => Kind::STAGES.to_vec(),
+        _ => opts.stages.clone(),
+    };
+    // In funnel order, each once, whatever order the flag gave.
+    kinds.sort_by_key(|k| k.stage().index());
+    kinds.dedup();
+    let inp = |a: &Attribution| -> StageTable {
+        insights::stages::table(
+            &insights::Inputs {
+                c,
+                ds,
+                pipeline,
+                revenue,
+                window,
+                dimensions: &opts.dimensions,
+            },
+            a,
+        )
+    };
+    let mut out = vec![];
+    for k in kinds {
+        out.push(match k {
+            Kind::Pipeline => inp(pipeline),
+            Kind::Revenue => inp(revenue),
+            k => {
+                progress(&format!("attributing {}", k.stage().name()));
+                let js = attribute::journeys::build(c, ds, k, window, &opts.key);
+                inp(&attribute::attribute(c, ds, js, model, params)?)
+            }
+        });
+    }
+    Ok(out)
 }
 
 /// The report's path analytics of the pipeline journeys.

@@ -16,23 +16,82 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::window::Window;
-use crate::data::{FastMap, Subject, Sym, Touch, partners_of};
+use crate::data::{FastMap, PersonId, Subject, Sym, Touch, partners_of};
 use crate::pipeline::campaign::{Campaign, Stage};
 use crate::pipeline::normalize::Dataset;
 use crate::runtime::model::{JourneyColumns, flags};
 
+/// What a journey leads to: a funnel milestone. `Pipeline` (an opportunity created) and
+/// `Revenue` (closed won) carry the opportunity's money; `Lead`, `Mql` and `Sql` are a
+/// person reaching that lifecycle stage, and carry a count (one milestone each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Hash, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Pipeline,
     Revenue,
+    Lead,
+    Mql,
+    Sql,
 }
 
 impl Kind {
+    /// The milestones in funnel order, as `--stage` names them.
+    pub const STAGES: [Kind; 5] = [
+        Kind::Lead,
+        Kind::Mql,
+        Kind::Sql,
+        Kind::Pipeline,
+        Kind::Revenue,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::Pipeline => "pipeline",
             Kind::Revenue => "revenue",
+            Kind::Lead => "lead",
+            Kind::Mql => "mql",
+            Kind::Sql => "sql",
+        }
+    }
+
+    /// The milestone's funnel stage: `opportunity` for pipeline, `closed_won` for revenue.
+    pub fn stage(self) -> Stage {
+        match self {
+            Kind::Pipeline => Stage::Opportunity,
+            Kind::Revenue => Stage::ClosedWon,
+            Kind::Lead => Stage::Lead,
+            Kind::Mql => Stage::Mql,
+            Kind::Sql => Stage::Sql,
+        }
+    }
+
+    /// `--stage`: a funnel stage (`lead`, `mql`, `sql`, `opportunity`, `closed_won`), or
+    /// the measure it is the milestone of (`pipeline`, `revenue`).
+    pub fn parse_stage(s: &str) -> Result<Kind, String> {
+        let t = s.trim().to_ascii_lowercase().replace('-', "_");
+        Kind::STAGES
+            .into_iter()
+            .find(|k| k.stage().name() == t || k.name() == t)
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a stage; valid stages: {}",
+                    Kind::STAGES.map(|k| k.stage().name()).join(", ")
+                )
+            })
+    }
+
+    /// Whether the milestone carries money (an opportunity's amount); the others count.
+    pub fn has_money(self) -> bool {
+        matches!(self, Kind::Pipeline | Kind::Revenue)
+    }
+
+    /// The unit credit is split in: the campaign's currency, or milestones counted in
+    /// thousandths ([`crate::money::Currency::MILESTONES`]).
+    pub fn unit(self, c: &Campaign) -> crate::money::Currency {
+        if self.has_money() {
+            c.currency
+        } else {
+            crate::money::Currency::MILESTONES
         }
     }
 }
@@ -187,7 +246,9 @@ impl Key {
 pub struct JourneySet {
     pub kind: Kind,
     pub cols: JourneyColumns,
-    /// Journey → index into `Dataset::conversions` (None: a non-converting journey).
+    /// Journey → its milestone: an index into `Dataset::conversions` for pipeline and
+    /// revenue, into `Dataset::person_events` for lead, MQL and SQL (None: a journey that
+    /// reached no milestone).
     pub conversion_of: Vec<Option<usize>>,
     /// Column touch → index into `Dataset::touches`.
     pub touch_index: Vec<u32>,
@@ -196,6 +257,17 @@ pub struct JourneySet {
 }
 
 impl JourneySet {
+    /// What journey `j`'s milestone is worth, in [`Kind::unit`]: its opportunity's amount,
+    /// or one milestone; zero for a journey that reached none.
+    pub fn amount(&self, j: usize, c: &Campaign, ds: &Dataset) -> crate::money::Money {
+        let unit = self.kind.unit(c);
+        match self.conversion_of[j] {
+            None => unit.zero(),
+            Some(ci) if self.kind.has_money() => unit.amount(ds.conversions[ci].amount),
+            Some(_) => unit.units(10i128.pow(unit.scale())),
+        }
+    }
+
     pub fn converting(&self) -> usize {
         self.conversion_of.iter().filter(|c| c.is_some()).count()
     }
@@ -253,117 +325,290 @@ impl ByAccount {
     }
 }
 
-/// Builds the journey of every conversion of `kind` in `window`: the touches of its subject
-/// in the lookback, in time order, with milestone flags. Long because it is two passes
-/// over one flat column (count, then place; docs/performance.md, "journeys") whose
-/// offsets must agree: split, the passes would each repeat the filtering rules.
+/// Each known person's touches, as indices into `Dataset::touches` in time order: only
+/// the people a milestone names, so the index is as large as the stage's journeys.
+struct ByPerson(FastMap<PersonId, Vec<u32>>);
+
+impl ByPerson {
+    fn new(ds: &Dataset, people: impl Iterator<Item = PersonId>) -> ByPerson {
+        let mut m: FastMap<PersonId, Vec<u32>> = people.map(|p| (p, vec![])).collect();
+        if !m.is_empty() {
+            for (i, t) in ds.touches.iter().enumerate() {
+                if t.person != 0
+                    && let Some(v) = m.get_mut(&t.person)
+                {
+                    v.push(i as u32);
+                }
+            }
+        }
+        ByPerson(m)
+    }
+
+    fn of(&self, p: PersonId) -> &[u32] {
+        self.0.get(&p).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// One milestone a journey leads to.
+struct Milestone {
+    /// Index into `Dataset::conversions` (pipeline, revenue) or `Dataset::person_events`
+    /// (lead, MQL, SQL).
+    index: usize,
+    /// Whose touches make the journey: a person's own, or the account's.
+    person: Option<PersonId>,
+    account: Sym,
+    /// The lookback is counted back from here (an opportunity's creation, also for its
+    /// close).
+    from_ms: i64,
+    /// The milestone itself: the journey takes touches up to it, inclusive.
+    at_ms: i64,
+    /// When the opportunity closed won (revenue journeys' closed-won flag).
+    closed_ms: Option<i64>,
+    value: f64,
+}
+
+/// The milestones of `kind` in `window`, in a fixed order, and the accounts they leave
+/// out of the non-converting journeys.
+fn milestones(ds: &Dataset, kind: Kind, window: Window) -> Vec<Milestone> {
+    let mut out = vec![];
+    if kind.has_money() {
+        for (index, cv) in ds.conversions.iter().enumerate() {
+            let at = match kind {
+                Kind::Revenue => {
+                    if cv.stage != Stage::ClosedWon {
+                        continue;
+                    }
+                    let Some(closed) = cv.closed_ms else { continue };
+                    closed
+                }
+                _ => cv.created_ms,
+            };
+            if window.contains(at) {
+                out.push(Milestone {
+                    index,
+                    person: None,
+                    account: cv.account,
+                    from_ms: cv.created_ms,
+                    at_ms: at,
+                    closed_ms: (kind == Kind::Revenue).then_some(at),
+                    value: cv.amount.try_into().unwrap_or(0.0),
+                });
+            }
+        }
+        return out;
+    }
+    // A person reaches a stage once: at its first event of that stage (events are in time
+    // order). An event with no person is its account's milestone.
+    let mut seen: std::collections::HashSet<(PersonId, Sym), foldhash::fast::RandomState> =
+        Default::default();
+    for (index, e) in ds.person_events.iter().enumerate() {
+        if e.stage != kind.stage() {
+            continue;
+        }
+        let person = match e.subject {
+            Subject::Person(p) => Some(p),
+            Subject::Deal => None,
+        };
+        if !seen.insert((
+            person.unwrap_or(0),
+            if person.is_some() { 0 } else { e.account },
+        )) {
+            continue;
+        }
+        if window.contains(e.time_ms) {
+            out.push(Milestone {
+                index,
+                person,
+                account: e.account,
+                from_ms: e.time_ms,
+                at_ms: e.time_ms,
+                closed_ms: None,
+                value: 0.0,
+            });
+        }
+    }
+    out
+}
+
+/// The journeys' columns as they are filled, with each touch's key interned once.
+struct Builder<'a> {
+    c: &'a Campaign,
+    ds: &'a Dataset,
+    key: &'a Key,
+    cols: JourneyColumns,
+    conversion_of: Vec<Option<usize>>,
+    touch_index: Vec<u32>,
+    keys: BTreeMap<String, u32>,
+    key_names: Vec<String>,
+    // The key's raw parts (a symbol or partner set per dimension) → key id: one small
+    // lookup per touch, the key's text made once per distinct key.
+    key_cache: FastMap<Box<[u32]>, u32>,
+    raw: Vec<u32>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(c: &'a Campaign, ds: &'a Dataset, key: &'a Key) -> Builder<'a> {
+        Builder {
+            c,
+            ds,
+            key,
+            cols: JourneyColumns {
+                partners: c.partners.iter().map(|p| p.name.clone()).collect(),
+                journey_offsets: vec![0],
+                ..Default::default()
+            },
+            conversion_of: vec![],
+            touch_index: vec![],
+            keys: BTreeMap::new(),
+            key_names: vec![],
+            key_cache: FastMap::default(),
+            raw: Vec::with_capacity(key.0.len()),
+        }
+    }
+
+    fn key_id(&mut self, ti: u32) -> u32 {
+        let t = &self.ds.touches[ti as usize];
+        self.key.raw_into(t, &mut self.raw);
+        if let Some(&k) = self.key_cache.get(&self.raw[..]) {
+            return k;
+        }
+        let v = self.key.value(t, self.ds, self.c);
+        let k = match self.keys.get(&v) {
+            Some(&k) => k,
+            None => {
+                let k = self.key_names.len() as u32;
+                self.keys.insert(v.clone(), k);
+                self.key_names.push(v);
+                k
+            }
+        };
+        self.key_cache.insert(self.raw[..].into(), k);
+        k
+    }
+
+    /// Appends the touches of one journey (time order) and flags its first; returns where
+    /// the journey starts in the touch columns, for the milestone flags.
+    fn touches(&mut self, sel: &[u32]) -> usize {
+        let start = self.cols.touch_key.len();
+        let last_partner = self.c.partners.len() as u32 - 1;
+        for &ti in sel {
+            let k = self.key_id(ti);
+            let t = &self.ds.touches[ti as usize];
+            self.cols.touch_key.push(k);
+            self.cols.touch_time_ms.push(t.time_ms);
+            self.cols.touch_flags.push(0);
+            self.cols
+                .touch_partner
+                .push(t.partners.trailing_zeros().min(last_partner));
+            self.touch_index.push(ti);
+        }
+        if !sel.is_empty() {
+            self.cols.touch_flags[start] |= flags::FIRST_TOUCH;
+        }
+        start
+    }
+
+    /// Sets `flag` on the journey's last touch at or before `at` (from `start`).
+    fn flag_last_at(&mut self, start: usize, at: i64, flag: u8) {
+        let times = &self.cols.touch_time_ms[start..];
+        if let Some(i) = times.partition_point(|&x| x <= at).checked_sub(1) {
+            self.cols.touch_flags[start + i] |= flag;
+        }
+    }
+
+    fn end(&mut self, milestone: Option<usize>, value: f64, at: i64) {
+        let converted = milestone.is_some() as u8 as f64;
+        self.cols
+            .journey_offsets
+            .push(self.cols.touch_key.len() as u32);
+        self.cols.conversions.push(converted);
+        self.cols.nulls.push(1.0 - converted);
+        self.cols.value.push(value);
+        self.cols.conversion_time_ms.push(at);
+        self.conversion_of.push(milestone);
+    }
+
+    fn finish(mut self, kind: Kind) -> JourneySet {
+        // Key ids in first-seen order depend on conversion order, which is fixed; but give
+        // the model keys in sorted order so its scores line up the same way in every run.
+        let mut order: Vec<u32> = (0..self.key_names.len() as u32).collect();
+        order.sort_by(|&a, &b| self.key_names[a as usize].cmp(&self.key_names[b as usize]));
+        let mut remap = vec![0u32; self.key_names.len()];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old as usize] = new as u32;
+        }
+        for k in &mut self.cols.touch_key {
+            *k = remap[*k as usize];
+        }
+        self.cols.keys = order
+            .iter()
+            .map(|&o| std::mem::take(&mut self.key_names[o as usize]))
+            .collect();
+        JourneySet {
+            kind,
+            cols: self.cols,
+            conversion_of: self.conversion_of,
+            touch_index: self.touch_index,
+            key: self.key.name(),
+        }
+    }
+}
+
+/// Builds the journey of every milestone of `kind` in `window` (docs/attribution.md,
+/// "Journeys"): the touches of its person or account in the lookback, in time order, with
+/// milestone flags; then the journeys of accounts touched in the window that reached no
+/// such milestone in it. Touches are read from one flat column per subject (count, then
+/// place; docs/performance.md, "journeys").
 pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) -> JourneySet {
     let lookback = c.lookback_days * 86_400_000;
     let by_account = ByAccount::new(ds);
-    let mut lead_at: FastMap<Sym, i64> = FastMap::default();
+    let found = milestones(ds, kind, window);
+    let by_person = ByPerson::new(ds, found.iter().filter_map(|m| m.person));
+    // Lead creation, for the lead-creation flag: an account's first lead (of any person),
+    // and each person's own.
+    let mut account_lead: FastMap<Sym, i64> = FastMap::default();
+    let mut person_lead: FastMap<PersonId, i64> = FastMap::default();
     for e in &ds.person_events {
-        if e.stage == Stage::Lead && e.account != 0 && matches!(e.subject, Subject::Person(_)) {
-            let v = lead_at.entry(e.account).or_insert(e.time_ms);
-            *v = (*v).min(e.time_ms);
+        if let (Stage::Lead, Subject::Person(p)) = (e.stage, e.subject) {
+            if e.account != 0 {
+                account_lead.entry(e.account).or_insert(e.time_ms);
+            }
+            person_lead.entry(p).or_insert(e.time_ms);
         }
     }
-    let mut keys: BTreeMap<String, u32> = BTreeMap::new();
-    // The key's raw parts (a symbol or partner set per dimension) → key id: one small
-    // lookup per touch, the key's text made once per distinct key.
-    let mut key_cache: FastMap<Box<[u32]>, u32> = FastMap::default();
-    let mut raw: Vec<u32> = Vec::with_capacity(key.0.len());
-    let mut cols = JourneyColumns {
-        partners: c.partners.iter().map(|p| p.name.clone()).collect(),
-        journey_offsets: vec![0],
-        ..Default::default()
-    };
-    let mut conversion_of = vec![];
-    let mut touch_index = vec![];
-    let mut key_names: Vec<String> = vec![];
-    let mut key_id =
-        |ti: u32, keys: &mut BTreeMap<String, u32>, key_names: &mut Vec<String>| -> u32 {
-            let t = &ds.touches[ti as usize];
-            key.raw_into(t, &mut raw);
-            if let Some(&k) = key_cache.get(&raw[..]) {
-                return k;
-            }
-            let v = key.value(t, ds, c);
-            let k = match keys.get(&v) {
-                Some(&k) => k,
-                None => {
-                    let k = key_names.len() as u32;
-                    keys.insert(v.clone(), k);
-                    key_names.push(v);
-                    k
-                }
-            };
-            key_cache.insert(raw[..].into(), k);
-            k
-        };
-
-    let mut converted_accounts: std::collections::HashSet<Sym, foldhash::fast::RandomState> =
+    let mut b = Builder::new(c, ds, key);
+    let mut reached: std::collections::HashSet<Sym, foldhash::fast::RandomState> =
         Default::default();
-    for (ci, cv) in ds.conversions.iter().enumerate() {
-        let (at, end) = match kind {
-            Kind::Pipeline => (cv.created_ms, cv.created_ms),
-            Kind::Revenue => {
-                if cv.stage != Stage::ClosedWon {
-                    continue;
-                }
-                let Some(closed) = cv.closed_ms else { continue };
-                (closed, closed)
-            }
+    for m in &found {
+        reached.insert(m.account);
+        let list = match m.person {
+            Some(p) => by_person.of(p),
+            None => by_account.of(m.account),
         };
-        if !window.contains(at) {
-            continue;
-        }
-        converted_accounts.insert(cv.account);
-        let from = cv.created_ms.saturating_sub(lookback);
-        let list = by_account.of(cv.account);
+        let from = m.from_ms.saturating_sub(lookback);
         let lo = list.partition_point(|&i| ds.touches[i as usize].time_ms < from);
-        let hi = list.partition_point(|&i| ds.touches[i as usize].time_ms <= end);
-        let sel = &list[lo..hi];
-        let start = cols.touch_key.len();
-        for &ti in sel {
-            let t = &ds.touches[ti as usize];
-            cols.touch_key.push(key_id(ti, &mut keys, &mut key_names));
-            cols.touch_time_ms.push(t.time_ms);
-            cols.touch_flags.push(0);
-            cols.touch_partner
-                .push(t.partners.trailing_zeros().min(c.partners.len() as u32 - 1));
-            touch_index.push(ti);
+        let hi = list.partition_point(|&i| ds.touches[i as usize].time_ms <= m.at_ms);
+        let start = b.touches(&list[lo..hi]);
+        let lead = match m.person {
+            Some(p) => person_lead.get(&p),
+            None => account_lead.get(&m.account),
+        };
+        if let Some(&lead) = lead {
+            b.flag_last_at(start, lead, flags::LEAD_CREATION);
         }
-        let n = sel.len();
-        if n > 0 {
-            let times = &cols.touch_time_ms[start..start + n];
-            cols.touch_flags[start] |= flags::FIRST_TOUCH;
-            let last_at = |t: i64| times.partition_point(|&x| x <= t).checked_sub(1);
-            if let Some(&lead) = lead_at.get(&cv.account)
-                && let Some(i) = last_at(lead)
-            {
-                cols.touch_flags[start + i] |= flags::LEAD_CREATION;
-            }
-            if let Some(i) = last_at(cv.created_ms) {
-                cols.touch_flags[start + i] |= flags::OPPORTUNITY_CREATION;
-            }
-            if kind == Kind::Revenue
-                && let Some(i) = cv.closed_ms.and_then(last_at)
-            {
-                cols.touch_flags[start + i] |= flags::CLOSED_WON;
-            }
+        if kind.has_money() {
+            b.flag_last_at(start, m.from_ms, flags::OPPORTUNITY_CREATION);
         }
-        cols.journey_offsets.push(cols.touch_key.len() as u32);
-        cols.conversions.push(1.0);
-        cols.nulls.push(0.0);
-        cols.value.push(cv.amount.try_into().unwrap_or(0.0));
-        cols.conversion_time_ms.push(at);
-        conversion_of.push(Some(ci));
+        if let Some(closed) = m.closed_ms {
+            b.flag_last_at(start, closed, flags::CLOSED_WON);
+        }
+        b.end(Some(m.index), m.value, m.at_ms);
     }
 
     // Non-converting journeys, in account order for determinism.
     let mut accounts: Vec<(&str, Sym)> = by_account
         .accounts()
-        .filter(|a| !converted_accounts.contains(a))
+        .filter(|a| !reached.contains(a))
         .map(|a| (ds.symbols.name(a), a))
         .collect();
     accounts.sort();
@@ -380,49 +625,10 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
         let lo =
             list.partition_point(|&i| ds.touches[i as usize].time_ms < we.saturating_sub(lookback));
         let hi = list.partition_point(|&i| ds.touches[i as usize].time_ms < we);
-        for &ti in &list[lo..hi] {
-            let t = &ds.touches[ti as usize];
-            cols.touch_key.push(key_id(ti, &mut keys, &mut key_names));
-            cols.touch_time_ms.push(t.time_ms);
-            cols.touch_flags.push(0);
-            cols.touch_partner
-                .push(t.partners.trailing_zeros().min(c.partners.len() as u32 - 1));
-            touch_index.push(ti);
-        }
-        if hi > lo {
-            let first = cols.touch_key.len() - (hi - lo);
-            cols.touch_flags[first] |= flags::FIRST_TOUCH;
-        }
-        cols.journey_offsets.push(cols.touch_key.len() as u32);
-        cols.conversions.push(0.0);
-        cols.nulls.push(1.0);
-        cols.value.push(0.0);
-        cols.conversion_time_ms.push(we.saturating_sub(1));
-        conversion_of.push(None);
+        b.touches(&list[lo..hi]);
+        b.end(None, 0.0, we.saturating_sub(1));
     }
-
-    // Key ids in first-seen order depend on conversion order, which is fixed; but give the
-    // model keys in sorted order so its scores line up the same way in every run.
-    let mut order: Vec<u32> = (0..key_names.len() as u32).collect();
-    order.sort_by(|&a, &b| key_names[a as usize].cmp(&key_names[b as usize]));
-    let mut remap = vec![0u32; key_names.len()];
-    for (new, &old) in order.iter().enumerate() {
-        remap[old as usize] = new as u32;
-    }
-    for k in &mut cols.touch_key {
-        *k = remap[*k as usize];
-    }
-    cols.keys = order
-        .iter()
-        .map(|&o| key_names[o as usize].clone())
-        .collect();
-    JourneySet {
-        kind,
-        cols,
-        conversion_of,
-        touch_index,
-        key: key.name(),
-    }
+    b.finish(kind)
 }
 
 /// Identical paths merged, for models that need no timestamps or milestones: the model

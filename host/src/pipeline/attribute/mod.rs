@@ -122,7 +122,7 @@ pub fn weights(
 /// journey's touches by largest remainder, so a conversion's credits sum to its amount
 /// exactly.
 pub fn allocate(c: &Campaign, ds: &Dataset, journeys: &JourneySet, weights: &[f64]) -> Allocation {
-    let cur = c.currency;
+    let cur = journeys.kind.unit(c);
     let mut a = Allocation {
         credits: vec![],
         conversions: vec![],
@@ -132,8 +132,7 @@ pub fn allocate(c: &Campaign, ds: &Dataset, journeys: &JourneySet, weights: &[f6
     };
     for (j, conv) in journeys.conversion_of.iter().enumerate() {
         let Some(ci) = *conv else { continue };
-        let cv = &ds.conversions[ci];
-        let amount = cur.amount(cv.amount);
+        let amount = journeys.amount(j, c, ds);
         a.total += amount;
         a.conversions.push(ci as u32);
         let r = journeys.cols.range(j);
@@ -202,7 +201,7 @@ pub fn attribute(
         credits: a.credits,
         weights,
         conversions: a.conversions,
-        currency: c.currency,
+        currency: a.total.currency(),
         total: a.total,
         unattributed: a.unattributed,
         unattributed_total: a.unattributed_total,

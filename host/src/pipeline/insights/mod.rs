@@ -2,6 +2,7 @@
 //! shares and rates are the only floats. Rules are documented in docs/insights.md.
 
 mod actions;
+pub mod stages;
 pub mod trends;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -68,7 +69,7 @@ pub(crate) fn share_name(inp: &Inputs, dim: Dimension, key: Sym) -> String {
 
 /// Units credited per value of a dimension, split evenly (and exactly) between the
 /// partners of a touch both reported, when the dimension is the partner.
-fn credit_by(
+pub(crate) fn credit_by(
     inp: &Inputs,
     a: &Attribution,
     dim: Dimension,

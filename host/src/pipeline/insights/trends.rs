@@ -136,8 +136,9 @@ impl Periods {
 fn counted_ms(inp: &Inputs, a: &Attribution, conversion: u32) -> i64 {
     let cv = &inp.ds.conversions[conversion as usize];
     match a.kind {
-        Kind::Pipeline => cv.created_ms,
         Kind::Revenue => cv.closed_ms.unwrap_or(cv.created_ms),
+        // Trends are of the two money measures; a count milestone never reaches here.
+        _ => cv.created_ms,
     }
 }
 
