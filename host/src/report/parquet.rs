@@ -70,8 +70,9 @@ fn time_type() -> DataType {
 }
 
 /// The fixed writer settings every file shares; anything left to a default could change
-/// with the crate and, with it, the bytes of a package of unchanged inputs.
-fn properties() -> WriterProperties {
+/// with the crate and, with it, the bytes of a package of unchanged inputs. (`paths
+/// --explain-out` writes its Parquet files with them too.)
+pub(crate) fn properties() -> WriterProperties {
     WriterProperties::builder()
         .set_created_by(format!("ascribe {}", env!("CARGO_PKG_VERSION")))
         .set_writer_version(WriterVersion::PARQUET_1_0)

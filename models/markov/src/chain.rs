@@ -218,6 +218,12 @@ pub struct Chain {
     pub start: Vec<f64>,
     /// P(s → conversion).
     pub conv: Vec<f64>,
+    /// P(s → null).
+    pub null: Vec<f64>,
+    /// Each state's code (one base-`base` digit per key, oldest first): its window of keys
+    /// in order, which `state_keys` (sorted, deduplicated) no longer says.
+    pub codes: Vec<u64>,
+    pub base: u64,
     /// P(s → conversion) · μ_s, μ_s the mean value per conversion of paths ending at s.
     pub value: Vec<f64>,
     /// Outgoing transitions of state s: `col[row[s]..row[s + 1]]`, probabilities in `prob`.
@@ -234,6 +240,18 @@ pub struct Chain {
 impl Chain {
     pub fn states(&self) -> usize {
         self.start.len()
+    }
+
+    /// The keys of state `s`'s window, oldest first.
+    pub fn window(&self, s: usize) -> Vec<u32> {
+        let mut keys = Vec::with_capacity(self.order);
+        let mut c = self.codes[s];
+        while c > 0 {
+            keys.push((c % self.base - 1) as u32);
+            c /= self.base;
+        }
+        keys.reverse();
+        keys
     }
 
     pub fn transitions(&self) -> usize {
@@ -314,6 +332,7 @@ impl Chain {
             // r_s = P(s → conv); the value rate P(s → conv) · Σv/Σc simplifies to Σv / out.
             value[s] = if conv[s] > 0.0 { value[s] / out } else { 0.0 };
             conv[s] /= out;
+            null[s] /= out;
             start[s] /= start_total;
         }
 
@@ -337,6 +356,9 @@ impl Chain {
             state_keys,
             start,
             conv,
+            null,
+            codes,
+            base: b,
             value,
             row,
             col,

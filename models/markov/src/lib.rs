@@ -14,11 +14,20 @@
 //!    REV(x) uses P(s → conv) · μ_s in place of P(s → conv).
 //! 7. A journey's touches get weights proportional to RE of their keys (each touch counts,
 //!    repeats included), normalized within the journey; all zero → an even split.
+//!
+//! Besides the weights and the removal effects (scores), the model returns its internals
+//! (`model@0.3.0` tables): `transition-probabilities`, step 2's chain of the order it used
+//! (from-state, to-state, probability; states named as `ascribe paths --explain` names them
+//! by key: `(start)`, `(conversion)`, `(null)`, a window of keys joined by ` > `), and
+//! `chain`, one row saying what was solved (order, states, transitions, journeys,
+//! P(conversion)). One row rather than a table per fact keeps the order beside the numbers
+//! it explains, in every export format. A chain too large for the host's table bounds is
+//! left out, with a note.
 
 mod chain;
 pub mod solve;
 
-use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output, TABLE_LIMITS, Table};
 use ascribe_sdk::{ParamSpec, Params};
 
 use chain::Chain;
@@ -39,6 +48,93 @@ pub struct Effects {
     pub journeys_used: usize,
     pub empty_journeys: usize,
     pub empty_conversions: f64,
+    /// The `transition-probabilities` table, or why it is left out.
+    pub matrix: Result<Table, String>,
+}
+
+/// How the explain output names the chain's three special states.
+pub const START: &str = "(start)";
+pub const CONVERSION: &str = "(conversion)";
+pub const NULL: &str = "(null)";
+
+/// Step 2's transition probabilities as a table: rows grouped by from-state, `(start)`
+/// first and then the states in the chain's canonical order; within a group the states
+/// reached in that order, then `(conversion)` and `(null)`. Only transitions with a
+/// positive probability. `Err` says why the table is left out when it would break the
+/// host's bounds (a cell too long or too many cells or bytes).
+fn transition_table(keys: &[String], chain: &Chain) -> Result<Table, String> {
+    let n = chain.states();
+    let rows = chain.start.iter().filter(|&&p| p > 0.0).count()
+        + chain.transitions()
+        + chain.conv.iter().filter(|&&p| p > 0.0).count()
+        + chain.null.iter().filter(|&&p| p > 0.0).count();
+    let l = &TABLE_LIMITS;
+    // Three columns here and a one-row `chain` table of five.
+    if 3 * rows + 5 > l.cells {
+        return Err(format!(
+            "its {rows} transitions are more than the {} cells a model may return",
+            l.cells
+        ));
+    }
+    let names: Vec<String> = (0..n)
+        .map(|s| {
+            let w: Vec<&str> = chain
+                .window(s)
+                .iter()
+                .map(|&k| keys[k as usize].as_str())
+                .collect();
+            w.join(" > ")
+        })
+        .collect();
+    if let Some(long) = names.iter().find(|s| s.len() > l.cell_bytes) {
+        return Err(format!(
+            "a state's name has {} bytes, more than the {} of a table cell",
+            long.len(),
+            l.cell_bytes
+        ));
+    }
+    let (mut from, mut to, mut p) = (
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+    );
+    let mut push = |f: &str, t: &str, x: f64| {
+        from.push(f.to_string());
+        to.push(t.to_string());
+        p.push(x);
+    };
+    for (s, &x) in chain.start.iter().enumerate() {
+        if x > 0.0 {
+            push(START, &names[s], x);
+        }
+    }
+    for s in 0..n {
+        for e in chain.row[s]..chain.row[s + 1] {
+            push(&names[s], &names[chain.col[e] as usize], chain.prob[e]);
+        }
+        if chain.conv[s] > 0.0 {
+            push(&names[s], CONVERSION, chain.conv[s]);
+        }
+        if chain.null[s] > 0.0 {
+            push(&names[s], NULL, chain.null[s]);
+        }
+    }
+    let bytes: usize = from.iter().chain(&to).map(String::len).sum();
+    if bytes > l.text_bytes {
+        return Err(format!(
+            "its state names take {bytes} bytes, more than the {} a model may return",
+            l.text_bytes
+        ));
+    }
+    Ok(Table::new(
+        "transition-probabilities",
+        "The Markov chain the removal effects were computed on: the probability of each \
+         transition between states (windows of `order` consecutive channels), from (start) \
+         and into (conversion) and (null). Each from-state's probabilities sum to 1.",
+    )
+    .text("from-state", from)
+    .text("to-state", to)
+    .numbers("probability", p))
 }
 
 /// Removal effects of every key, for a chain of `order`, solving components of up to
@@ -49,6 +145,7 @@ pub fn removal_effects(
     dense_max: usize,
 ) -> Result<Effects, ModelError> {
     let chain = Chain::build(input, order)?;
+    let matrix = transition_table(&input.keys, &chain);
     let n = chain.states();
     let mut solver = Solver::new(&chain, dense_max);
     let mut kept = vec![true; n];
@@ -94,6 +191,7 @@ pub fn removal_effects(
         journeys_used: chain.journeys_used,
         empty_journeys: chain.empty_journeys,
         empty_conversions: chain.empty_conversions,
+        matrix,
     })
 }
 
@@ -180,6 +278,25 @@ impl Model for Markov {
         if fx.p_conv <= 0.0 {
             notes.push("markov: no conversions in the chain; all removal effects are 0".into());
         }
+        let summary = Table::new(
+            "chain",
+            "What was solved, in one row: the order of the chain (a state is a window of this \
+             many consecutive channels), its states and transitions besides (start), \
+             (conversion) and (null), the journeys that entered it, and the probability of \
+             conversion from (start).",
+        )
+        .numbers("order", vec![order as f64])
+        .numbers("states", vec![fx.states as f64])
+        .numbers("transitions", vec![fx.transitions as f64])
+        .numbers("journeys", vec![fx.journeys_used as f64])
+        .numbers("conversion-probability", vec![fx.p_conv]);
+        let mut tables = vec![summary];
+        match fx.matrix {
+            Ok(t) => tables.insert(0, t),
+            Err(why) => notes.push(format!(
+                "markov: the transition probabilities are not returned: {why}"
+            )),
+        }
         Ok(Output {
             weights,
             scores: vec![
@@ -187,6 +304,7 @@ impl Model for Markov {
                 ("value-removal-effect".into(), fx.value_removal),
             ],
             notes,
+            tables,
         })
     }
 }

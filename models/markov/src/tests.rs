@@ -492,3 +492,153 @@ fn bench_one_million_paths() {
         );
     }
 }
+
+/// The rows of the `transition-probabilities` table, in its order.
+fn matrix(out: &Output) -> Vec<(String, String, f64)> {
+    let t = out
+        .tables
+        .iter()
+        .find(|t| t.name == "transition-probabilities")
+        .expect("a transition-probabilities table");
+    assert_eq!(t.check(), Ok(()));
+    let (Some(Column::Text(from)), Some(Column::Text(to)), Some(Column::Numbers(p))) = (
+        t.column("from-state"),
+        t.column("to-state"),
+        t.column("probability"),
+    ) else {
+        panic!("from-state, to-state and probability columns")
+    };
+    (0..t.rows())
+        .map(|i| (from[i].clone(), to[i].clone(), p[i]))
+        .collect()
+}
+
+fn chain_row(out: &Output) -> Vec<(String, f64)> {
+    let t = out.tables.iter().find(|t| t.name == "chain").unwrap();
+    assert_eq!((t.rows(), t.check()), (1, Ok(())));
+    t.columns
+        .iter()
+        .map(|(n, c)| match c {
+            Column::Numbers(v) => (n.clone(), v[0]),
+            Column::Text(_) => panic!("numbers only"),
+        })
+        .collect()
+}
+
+use ascribe_sdk::model::{Column, Output};
+
+#[test]
+fn the_transition_table_is_the_hand_computed_chain_of_two_channels() {
+    // The chain of `hand_computed_order_1_with_a_cycle` (two channels):
+    //   start → a 4/6 = 2/3, start → b 2/6 = 1/3
+    //   a → b 2/5, a → conv 1/5, a → null 2/5
+    //   b → a 1/4, b → conv 2/4 = 1/2, b → null 1/4
+    // Rows: (start) first, then the states in key order, each's states before
+    // (conversion) and (null). P(conversion) = 1/2 from that test's absorption.
+    let j = JourneysBuilder::new()
+        .path("a > b", 1.0, 1.0, 100.0)
+        .path("b", 1.0, 0.0, 50.0)
+        .path("a", 0.0, 2.0, 0.0)
+        .path("b > a", 1.0, 0.0, 300.0)
+        .build();
+    let out = run::<Markov>(&j, &[]).unwrap();
+    let s = |x: &str| x.to_string();
+    let want = [
+        (s("(start)"), s("a"), 2.0 / 3.0),
+        (s("(start)"), s("b"), 1.0 / 3.0),
+        (s("a"), s("b"), 2.0 / 5.0),
+        (s("a"), s("(conversion)"), 1.0 / 5.0),
+        (s("a"), s("(null)"), 2.0 / 5.0),
+        (s("b"), s("a"), 1.0 / 4.0),
+        (s("b"), s("(conversion)"), 1.0 / 2.0),
+        (s("b"), s("(null)"), 1.0 / 4.0),
+    ];
+    let got = matrix(&out);
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!((&g.0, &g.1), (&w.0, &w.1));
+        close(g.2, w.2, 1e-15);
+    }
+    // 2 states (a, b), 2 transitions between them (a → b, b → a), 4 journeys.
+    let row = chain_row(&out);
+    let names: Vec<&str> = row.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "order",
+            "states",
+            "transitions",
+            "journeys",
+            "conversion-probability"
+        ]
+    );
+    assert_eq!(
+        row[..4].iter().map(|r| r.1).collect::<Vec<_>>(),
+        [1.0, 2.0, 2.0, 4.0]
+    );
+    close(row[4].1, 0.5, 1e-15);
+    // The removal effects are still the scores.
+    close(by_key(&j, &out, "removal-effect", "a"), 2.0 / 3.0, 1e-15);
+}
+
+#[test]
+fn order_2_states_are_windows_named_oldest_first() {
+    // Order 2 over two channels:
+    //   1. b > a    c=1 n=0  w=1  state (b,a)
+    //   2. a        c=0 n=1  w=1  state (a): shorter than the order, its own state
+    //   3. a > b > a  c=1 n=1  w=2  (a,b) → (b,a)
+    // start: (b,a) 1/4, (a) 1/4, (a,b) 2/4
+    // (a,b) → (b,a) 1;  (b,a): → conv 2 of 3 (paths 1, 3), → null 1 of 3;  (a) → null 1
+    // States in key order (a: 1, b: 2; codes a=1, a b=1·3+2=5, b a=2·3+1=7): a, a > b, b > a.
+    let j = JourneysBuilder::new()
+        .with_key("a")
+        .with_key("b")
+        .path("b > a", 1.0, 0.0, 0.0)
+        .path("a", 0.0, 1.0, 0.0)
+        .path("a > b > a", 1.0, 1.0, 0.0)
+        .build();
+    let out = run::<Markov>(&j, &[("order", "2")]).unwrap();
+    let s = |x: &str| x.to_string();
+    let want = [
+        (s("(start)"), s("a"), 0.25),
+        (s("(start)"), s("a > b"), 0.5),
+        (s("(start)"), s("b > a"), 0.25),
+        (s("a"), s("(null)"), 1.0),
+        (s("a > b"), s("b > a"), 1.0),
+        (s("b > a"), s("(conversion)"), 2.0 / 3.0),
+        (s("b > a"), s("(null)"), 1.0 / 3.0),
+    ];
+    let got = matrix(&out);
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!((&g.0, &g.1), (&w.0, &w.1));
+        close(g.2, w.2, 1e-15);
+    }
+    assert_eq!(chain_row(&out)[0], ("order".to_string(), 2.0));
+}
+
+#[test]
+fn a_chain_past_the_table_bounds_is_left_out_with_a_note() {
+    // A channel name of 1,100 bytes: its state's name is longer than a table cell may be,
+    // so the host would refuse the answer; the model leaves the table out instead.
+    let long = "x".repeat(1100);
+    let j = JourneysBuilder::new()
+        .path(&format!("a > {long}"), 1.0, 0.0, 0.0)
+        .build();
+    let out = run::<Markov>(&j, &[]).unwrap();
+    assert!(
+        out.tables
+            .iter()
+            .all(|t| t.name != "transition-probabilities")
+    );
+    assert_eq!(chain_row(&out)[1], ("states".to_string(), 2.0));
+    assert!(
+        out.notes.contains(
+            &"markov: the transition probabilities are not returned: a state's name has 1100 \
+              bytes, more than the 1024 of a table cell"
+                .to_string()
+        ),
+        "{:?}",
+        out.notes
+    );
+}

@@ -33,10 +33,16 @@
 //! Touch weights: each distinct key of a journey gets max(φ, 0), normalized over the
 //! journey's distinct keys, and a key's share is split evenly among its repeated touches;
 //! all zero → an even split over the touches.
+//!
+//! Internals (`model@0.3.0` tables): when exact, `coalition-values`, one row per non-empty
+//! coalition S (its keys joined by ` + ` in key order; rows in the order of S's bit mask,
+//! bit i being the i-th player in key order) with C(S), N(S) and v(S): what every φ above
+//! is a weighted sum of differences of. Sampled values come from no coalition table, so
+//! none is returned then (the sampling note says how they were computed).
 
 use std::collections::HashMap;
 
-use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output, TABLE_LIMITS, Table};
 use ascribe_sdk::{ParamSpec, Params};
 
 pub struct Shapley;
@@ -98,6 +104,62 @@ pub struct Values {
     pub sampled: Option<u32>,
     /// Conversions of journeys with touches (what the credits add up to).
     pub total_conversions: f64,
+    /// When exact: C(S), N(S) and v(S) of every coalition, indexed by bit mask.
+    pub coalitions: Option<Coalitions>,
+    /// Key ids of the players, in player order (bit i of a mask is `player_keys[i]`).
+    pub player_keys: Vec<u32>,
+}
+
+/// The characteristic function over all 2ⁿ coalitions, indexed by bit mask.
+pub struct Coalitions {
+    pub conversions: Vec<f64>,
+    pub nulls: Vec<f64>,
+    pub value: Vec<f64>,
+}
+
+/// The `coalition-values` table of an exact game: every non-empty coalition by mask, or
+/// why it is left out (its text would break the host's bounds on a model's tables).
+pub fn coalition_table(
+    keys: &[String],
+    player_keys: &[u32],
+    game: &Coalitions,
+) -> Result<Table, String> {
+    let l = &TABLE_LIMITS;
+    let size = game.value.len();
+    let mut names = Vec::with_capacity(size.saturating_sub(1));
+    let mut bytes = 0usize;
+    for s in 1..size {
+        let members: Vec<&str> = (0..player_keys.len())
+            .filter(|i| s & (1 << i) != 0)
+            .map(|i| keys[player_keys[i] as usize].as_str())
+            .collect();
+        let name = members.join(" + ");
+        if name.len() > l.cell_bytes {
+            return Err(format!(
+                "a coalition's name has {} bytes, more than the {} of a table cell",
+                name.len(),
+                l.cell_bytes
+            ));
+        }
+        bytes += name.len();
+        if bytes > l.text_bytes {
+            return Err(format!(
+                "the coalitions' names take more than the {} bytes a model may return",
+                l.text_bytes
+            ));
+        }
+        names.push(name);
+    }
+    Ok(Table::new(
+        "coalition-values",
+        "The game the Shapley values are computed from: for each coalition S of channels, \
+         the conversions C(S) and nulls N(S) of the journeys whose channels all lie in S, and \
+         v(S) = C(S) / (C(S) + N(S)) (0 when both are 0).",
+    )
+    .text("coalition", names)
+    .numbers("conversions", game.conversions[1..].to_vec())
+    .numbers("nulls", game.nulls[1..].to_vec())
+    .numbers("value", game.value[1..].to_vec()))
 }
 
 /// Shapley values, exact up to `exact_max` players and sampled with `samples` permutations
@@ -135,15 +197,16 @@ pub fn shapley_values(
         players += 1;
     }
     let mut phi_players = vec![0.0; players];
-    let sampled = if players == 0 {
-        None
-    } else if players <= exact_max {
-        exact(input, &player_of, players, &mut phi_players);
-        None
+    let (sampled, coalitions) = if players <= exact_max {
+        let game = exact(input, &player_of, players, &mut phi_players);
+        (None, Some(game))
     } else {
         sample(input, &player_of, players, samples, &mut phi_players);
-        Some(samples)
+        (Some(samples), None)
     };
+    let player_keys = (0..player_of.len() as u32)
+        .filter(|&k| player_of[k as usize] != NONE)
+        .collect();
     let phi = player_of
         .iter()
         .map(|&p| {
@@ -159,11 +222,13 @@ pub fn shapley_values(
         players,
         sampled,
         total_conversions: total.get(),
+        coalitions,
+        player_keys,
     })
 }
 
-/// Exact Shapley values over all coalitions of `n` ≤ 31 players.
-fn exact(input: &Journeys, player_of: &[u32], n: usize, phi: &mut [f64]) {
+/// Exact Shapley values over all coalitions of `n` ≤ 31 players; returns the game.
+fn exact(input: &Journeys, player_of: &[u32], n: usize, phi: &mut [f64]) -> Coalitions {
     let size = 1usize << n;
     let mut cn = vec![[Sum::default(); 2]; size];
     for j in input.iter() {
@@ -208,6 +273,11 @@ fn exact(input: &Journeys, player_of: &[u32], n: usize, phi: &mut [f64]) {
                 *p += w * (v[s | 1 << i] - v[s]);
             }
         }
+    }
+    Coalitions {
+        conversions: c,
+        nulls: nl,
+        value: v,
     }
 }
 
@@ -451,6 +521,18 @@ impl Model for Shapley {
             )),
         }
 
+        let mut tables = Vec::new();
+        // Sampled values come from no table of coalitions: the sampling note says how
+        // they were computed instead.
+        if let Some(game) = &values.coalitions {
+            match coalition_table(&input.keys, &values.player_keys, game) {
+                Ok(t) => tables.push(t),
+                Err(why) => notes.push(format!(
+                    "shapley: the coalition values are not returned: {why}"
+                )),
+            }
+        }
+
         // Credits: φ scaled to the total conversions, or a linear split.
         let phi_sum: f64 = phi.iter().sum();
         let credits: Vec<f64> = if phi_sum > 0.0 {
@@ -505,6 +587,7 @@ impl Model for Shapley {
                 ("conversions".into(), credits),
             ],
             notes,
+            tables,
         })
     }
 }

@@ -1,4 +1,4 @@
-use ascribe_sdk::model::{JourneysBuilder, ModelError, run};
+use ascribe_sdk::model::{Column, JourneysBuilder, ModelError, run};
 
 use super::*;
 use ascribe_sdk::testing::*;
@@ -178,4 +178,57 @@ fn mask_and_list_samplers_agree() {
         c / (c + nl),
         1e-12,
     );
+}
+
+#[test]
+fn coalition_values_of_two_keys_by_hand() {
+    // The journeys of `hand_computed_two_keys`:
+    //   {a}: c=1 n=3;  {b}: c=2 n=2;  {a,b}: a > b c=3 n=1 and b > a > b c=1 n=1
+    // C and N of a coalition count every journey whose keys lie in it:
+    //   {a}:     C = 1, N = 3,                 v = 1/4
+    //   {b}:     C = 2, N = 2,                 v = 1/2
+    //   {a, b}:  C = 1 + 2 + 4 = 7, N = 3 + 2 + 2 = 7, v = 1/2
+    // Rows by bit mask (a is bit 0, b bit 1): a, b, a + b; the empty coalition is left out.
+    let j = JourneysBuilder::new()
+        .path("a", 1.0, 3.0, 10.0)
+        .path("b", 2.0, 2.0, 10.0)
+        .path("a > b", 3.0, 1.0, 10.0)
+        .path("b > a > b", 1.0, 1.0, 10.0)
+        .build();
+    let out = run::<Shapley>(&j, &[]).unwrap();
+    assert_eq!(out.tables.len(), 1);
+    let t = &out.tables[0];
+    assert_eq!(
+        (t.name.as_str(), t.rows(), t.check()),
+        ("coalition-values", 3, Ok(()))
+    );
+    let names: Vec<&str> = t.columns.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(names, ["coalition", "conversions", "nulls", "value"]);
+    assert_eq!(
+        t.column("coalition"),
+        Some(&Column::Text(vec!["a".into(), "b".into(), "a + b".into()]))
+    );
+    assert_eq!(
+        t.column("conversions"),
+        Some(&Column::Numbers(vec![1.0, 2.0, 7.0]))
+    );
+    assert_eq!(
+        t.column("nulls"),
+        Some(&Column::Numbers(vec![3.0, 2.0, 7.0]))
+    );
+    assert_eq!(
+        t.column("value"),
+        Some(&Column::Numbers(vec![0.25, 0.5, 0.5]))
+    );
+}
+
+#[test]
+fn sampled_values_return_no_coalition_table() {
+    // 17 keys, one journey each: more than EXACT_MAX, so φ is sampled.
+    let mut b = JourneysBuilder::new();
+    for i in 0..17 {
+        b = b.path(&format!("k{i}"), 1.0, 1.0, 0.0);
+    }
+    let out = run::<Shapley>(&b.build(), &[("samples", "8")]).unwrap();
+    assert!(out.tables.is_empty());
 }

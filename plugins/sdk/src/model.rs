@@ -2,11 +2,11 @@
 
 use crate::params::{ParamSpec, Params};
 
-/// The raw contract bindings (`ascribe:model@0.2.0`). Plugin authors do not need them.
+/// The raw contract bindings (`ascribe:model@0.3.0`). Plugin authors do not need them.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/model-0.2.0",
+        path: "../../wit/model-0.3.0",
         world: "model-plugin",
         pub_export_macro: true,
         export_macro_name: "__ascribe_export_model_world",
@@ -314,6 +314,9 @@ pub struct Output {
     /// Per-key scores aligned with [`Journeys::keys`], by name.
     pub scores: Vec<(String, Vec<f64>)>,
     pub notes: Vec<String>,
+    /// The model's internals, for people to read (`ascribe paths --explain`, report.json):
+    /// what it computed on the way to the weights that is not one number per key. Optional.
+    pub tables: Vec<Table>,
 }
 
 impl Output {
@@ -322,6 +325,169 @@ impl Output {
             weights,
             ..Default::default()
         }
+    }
+
+    /// This output with `table` added.
+    pub fn table(mut self, table: Table) -> Self {
+        self.tables.push(table);
+        self
+    }
+}
+
+/// One table of a model's internals: named columns of text or numbers, all of one length.
+///
+/// ```ignore
+/// let t = Table::new("coalition-values", "v(S) of every coalition S of channels")
+///     .text("coalition", vec!["a".into(), "a + b".into()])
+///     .numbers("value", vec![0.25, 0.5]);
+/// assert_eq!(t.check(), Ok(()));
+/// ```
+///
+/// The host refuses an answer whose tables break a rule ([`Table::check`] checks one table;
+/// [`TABLE_LIMITS`] are the bounds over all of them), so a model whose internals could
+/// grow past the bounds leaves the table out and says so in a note.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    /// 1 to 64 lower-case letters, digits and `-`, starting with a letter; names files.
+    pub name: String,
+    /// What a row is.
+    pub description: String,
+    /// `(name, cells)`, names following the table name's rule.
+    pub columns: Vec<(String, Column)>,
+}
+
+/// A column's cells.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Column {
+    Text(Vec<String>),
+    /// Finite numbers only.
+    Numbers(Vec<f64>),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Text(v) => v.len(),
+            Column::Numbers(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The host's bounds on one answer's tables (`internal-table` in the contract).
+pub struct TableLimits {
+    pub tables: usize,
+    pub columns: usize,
+    /// Cells over all tables.
+    pub cells: usize,
+    /// Bytes of one text cell.
+    pub cell_bytes: usize,
+    /// Bytes of all text cells.
+    pub text_bytes: usize,
+    pub name_bytes: usize,
+    pub description_bytes: usize,
+}
+
+/// What the host accepts (the contract states the same numbers).
+pub const TABLE_LIMITS: TableLimits = TableLimits {
+    tables: 16,
+    columns: 16,
+    cells: 1_000_000,
+    cell_bytes: 1024,
+    text_bytes: 16 << 20,
+    name_bytes: 64,
+    description_bytes: 2048,
+};
+
+impl Table {
+    pub fn new(name: &str, description: &str) -> Table {
+        Table {
+            name: name.into(),
+            description: description.into(),
+            columns: Vec::new(),
+        }
+    }
+
+    /// This table with a text column added.
+    pub fn text(mut self, name: &str, cells: Vec<String>) -> Table {
+        self.columns.push((name.into(), Column::Text(cells)));
+        self
+    }
+
+    /// This table with a column of numbers added.
+    pub fn numbers(mut self, name: &str, cells: Vec<f64>) -> Table {
+        self.columns.push((name.into(), Column::Numbers(cells)));
+        self
+    }
+
+    /// Its number of rows (its first column's length).
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.1.len())
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.0 == name).map(|c| &c.1)
+    }
+
+    /// The rules the host holds one table to: names, column count, equal lengths, finite
+    /// numbers, cell and description sizes. (The bounds over all tables of an answer are
+    /// the host's to check too: see [`TABLE_LIMITS`].)
+    pub fn check(&self) -> Result<(), String> {
+        let l = &TABLE_LIMITS;
+        let name_ok = |n: &str| {
+            !n.is_empty()
+                && n.len() <= l.name_bytes
+                && n.starts_with(|c: char| c.is_ascii_lowercase())
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if !name_ok(&self.name) {
+            return Err(format!("table name {:?} breaks the naming rule", self.name));
+        }
+        if self.description.len() > l.description_bytes {
+            return Err(format!("table `{}`: description too long", self.name));
+        }
+        if self.columns.is_empty() || self.columns.len() > l.columns {
+            return Err(format!(
+                "table `{}` has {} columns (1 to {})",
+                self.name,
+                self.columns.len(),
+                l.columns
+            ));
+        }
+        for (i, (n, c)) in self.columns.iter().enumerate() {
+            if !name_ok(n) || self.columns[..i].iter().any(|d| d.0 == *n) {
+                return Err(format!(
+                    "table `{}`: column name {n:?} is not a unique name",
+                    self.name
+                ));
+            }
+            if c.len() != self.rows() {
+                return Err(format!(
+                    "table `{}`: column `{n}` has {} rows, not {}",
+                    self.name,
+                    c.len(),
+                    self.rows()
+                ));
+            }
+            match c {
+                Column::Numbers(v) if v.iter().any(|x| !x.is_finite()) => {
+                    return Err(format!("table `{}`: column `{n}` is not finite", self.name));
+                }
+                Column::Text(v) if v.iter().any(|s| s.len() > l.cell_bytes) => {
+                    return Err(format!(
+                        "table `{}`: column `{n}` has a cell over {} bytes",
+                        self.name, l.cell_bytes
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
 
@@ -437,6 +603,25 @@ pub fn wit_attribute<M: Model>(
                 .map(|(name, values)| wit::ScoreColumn { name, values })
                 .collect(),
             notes: o.notes,
+            tables: o
+                .tables
+                .into_iter()
+                .map(|t| wit::InternalTable {
+                    name: t.name,
+                    description: t.description,
+                    columns: t
+                        .columns
+                        .into_iter()
+                        .map(|(name, c)| wit::InternalColumn {
+                            name,
+                            values: match c {
+                                Column::Text(v) => wit::ColumnValues::Text(v),
+                                Column::Numbers(v) => wit::ColumnValues::Numbers(v),
+                            },
+                        })
+                        .collect(),
+                })
+                .collect(),
         }),
         Err(ModelError::InvalidParam(s)) => Err(wit::ModelError::InvalidParam(s)),
         Err(ModelError::UnsupportedInput(s)) => Err(wit::ModelError::UnsupportedInput(s)),
@@ -444,7 +629,7 @@ pub fn wit_attribute<M: Model>(
     }
 }
 
-/// Exports a [`Model`] implementation as the plugin's `ascribe:model@0.2.0` world.
+/// Exports a [`Model`] implementation as the plugin's `ascribe:model@0.3.0` world.
 ///
 /// ```ignore
 /// struct Linear;
@@ -500,6 +685,31 @@ mod tests {
         assert!((Inputs::NULLS | Inputs::VALUES).contains(Inputs::VALUES));
         assert!(!(Inputs::NULLS | Inputs::VALUES).contains(Inputs::TOUCH_KEYS));
         assert!(Inputs::ALL.contains(Inputs::TIMES | Inputs::PARTNERS));
+    }
+
+    #[test]
+    fn a_table_is_built_column_by_column_and_checked() {
+        let t = Table::new("coalition-values", "v(S) of each coalition")
+            .text("coalition", vec!["a".into(), "a + b".into()])
+            .numbers("value", vec![0.25, 0.5]);
+        assert_eq!((t.rows(), t.check()), (2, Ok(())));
+        assert_eq!(t.column("value"), Some(&Column::Numbers(vec![0.25, 0.5])));
+        let out = Output::weights(vec![]).table(t.clone());
+        assert_eq!(out.tables, vec![t.clone()]);
+        let ragged = t.clone().numbers("conversions", vec![1.0]);
+        assert_eq!(
+            ragged.check(),
+            Err("table `coalition-values`: column `conversions` has 1 rows, not 2".into())
+        );
+        let nan = Table::new("t", "").numbers("x", vec![f64::NAN]);
+        assert!(nan.check().is_err());
+        assert!(
+            Table::new("Bad Name", "")
+                .numbers("x", vec![])
+                .check()
+                .is_err()
+        );
+        assert!(Table::new("t", "").check().is_err(), "no columns");
     }
 
     #[test]

@@ -67,11 +67,14 @@ pub struct PathsArgs {
     pub nulls_col: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: PathsFormat,
-    /// Also show what is behind the credit: the top converting and non-converting paths, the distribution of path length, the channels' numbers, the Markov transition matrix, and each model's scores (markov: its order and removal effects). With --format table or json (json adds an `explain` object); not with csv.
+    /// Also show what is behind the credit: the top converting and non-converting paths, the distribution of path length, the channels' numbers, the Markov transition matrix, each model's scores (markov: its order and removal effects) and the internals each model returns (markov: its transition probabilities; shapley: its coalition values). With --format table or json (json adds an `explain` object); not with csv.
     #[arg(long)]
     pub explain: bool,
-    /// How many paths each top list of --explain shows [default: 10].
-    #[arg(long, value_name = "N", requires = "explain", value_parser = parse_top)]
+    /// Write every table of the explanation into DIR (created if missing), each as CSV, JSON and Parquet: paths-converting, paths-non-converting, path-lengths, channels, transitions-order-K, and per model MODEL.removal-effects or MODEL.scores and MODEL.TABLE for each table of internals it returns. Files of the same names are replaced; nothing else in DIR is touched.
+    #[arg(long, value_name = "DIR")]
+    pub explain_out: Option<PathBuf>,
+    /// How many paths each top list of --explain and --explain-out holds [default: 10].
+    #[arg(long, value_name = "N", value_parser = parse_top)]
     pub top: Option<usize>,
 }
 
@@ -120,6 +123,11 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("the model `{}` is given twice", d.1);
     }
+    if a.top.is_some() && !a.explain && a.explain_out.is_none() {
+        anyhow::bail!(
+            "--top sets the length of --explain's top lists: give --explain or --explain-out too"
+        );
+    }
     if a.explain && a.format == PathsFormat::Csv {
         anyhow::bail!(
             "--explain writes several tables with different columns, which one CSV cannot hold: use --format json for machines (its `explain` object), or --format table"
@@ -154,9 +162,12 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     })?;
     let labels = labels(&results);
-    let explained = a
-        .explain
+    let explained = (a.explain || a.explain_out.is_some())
         .then(|| table::explain(&t, &results, a.top.unwrap_or(explain::DEFAULT_TOP)));
+    if let (Some(dir), Some(e)) = (&a.explain_out, &explained) {
+        write_explain_out(dir, &explain::tables(e, &labels))?;
+    }
+    let explained = explained.filter(|_| a.explain);
     // Channel names, notes and labels are the partner's and the plugins' text: CSV cells
     // go through the formula guard, JSON strings and the table through `text::clean`.
     let bytes = match a.format {
@@ -527,47 +538,121 @@ fn write_explain(
     }
 
     for (m, label) in e.models.iter().zip(labels) {
-        writeln!(out)?;
-        if let Some(re) = &m.removal_effects {
-            writeln!(
-                out,
-                "{label}: removal effects, order {} (1 − P(conversion without the channel) / P(conversion)):",
-                m.order.unwrap_or(1)
-            )?;
-            let mut tb = Table::new(2, &[Right, Left, Right, Right]);
-            tb.header(["#", "channel", "removal_effect", "value_removal_effect"]);
-            for r in re {
-                tb.row([
-                    r.number.to_string(),
-                    r.channel.clone(),
-                    conv(r.conversion),
-                    conv(r.value),
-                ]);
-            }
-            print(out, tb)?;
-            continue;
+        write_model_scores(out, e, m, label)?;
+        for t in &m.tables {
+            write_internal(out, label, t)?;
         }
-        if m.scores.is_empty() {
-            writeln!(
-                out,
-                "{label}: returns no per-channel scores; its credit comes from each path's touch weights"
-            )?;
-            continue;
+    }
+    Ok(())
+}
+
+/// Rows of a model's table printed on the terminal; the rest is in `--format json` and
+/// `--explain-out` (shapley's 16 channels make 65,535 coalitions).
+const PRINTED_ROWS: usize = 50;
+
+/// One table of a model's internals: its name, size and description (the plugin's text,
+/// escaped by `text::clean` so a line break in it cannot pass for one of ours), then its
+/// cells through the table's cleaning.
+fn write_internal(
+    out: &mut dyn Write,
+    label: &str,
+    t: &crate::runtime::model::InternalTable,
+) -> anyhow::Result<()> {
+    use crate::runtime::model::ColumnValues;
+    writeln!(out)?;
+    let rows = t.rows();
+    writeln!(
+        out,
+        "{label}: {} ({rows} {}{}): {}",
+        t.name,
+        if rows == 1 { "row" } else { "rows" },
+        if rows > PRINTED_ROWS {
+            format!(", the first {PRINTED_ROWS} shown; all in --format json and --explain-out")
+        } else {
+            String::new()
+        },
+        crate::text::clean(&t.description)
+    )?;
+    let aligns: Vec<_> = t
+        .columns
+        .iter()
+        .map(|c| match c.values {
+            ColumnValues::Text(_) => Left,
+            ColumnValues::Numbers(_) => Right,
+        })
+        .collect();
+    let mut tb = Table::new(2, &aligns);
+    tb.header(t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>());
+    for i in 0..rows.min(PRINTED_ROWS) {
+        tb.row(
+            t.columns
+                .iter()
+                .map(|c| match &c.values {
+                    ColumnValues::Text(v) => v[i].clone(),
+                    ColumnValues::Numbers(v) => trim_num(v[i]),
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    for l in tb.lines() {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
+/// A model's removal effects, or its per-channel scores, or that it has none.
+fn write_model_scores(
+    out: &mut dyn Write,
+    e: &Explain,
+    m: &explain::ModelExplain,
+    label: &str,
+) -> anyhow::Result<()> {
+    let print = |out: &mut dyn Write, tb: Table| -> std::io::Result<()> {
+        for l in tb.lines() {
+            writeln!(out, "{l}")?;
         }
-        writeln!(out, "{label}: the scores it returned, per channel:")?;
-        let mut aligns = vec![Right, Left];
-        aligns.extend(std::iter::repeat_n(Right, m.scores.len()));
-        let mut tb = Table::new(2, &aligns);
-        let mut header = vec!["#".to_string(), "channel".to_string()];
-        header.extend(m.scores.iter().map(|(n, _)| n.clone()));
-        tb.header(header);
-        for (i, c) in e.channels.iter().enumerate() {
-            let mut line = vec![(i + 1).to_string(), c.clone()];
-            line.extend(m.scores.iter().map(|(_, v)| conv(v[i].value)));
-            tb.row(line);
+        Ok(())
+    };
+    writeln!(out)?;
+    if let Some(re) = &m.removal_effects {
+        writeln!(
+            out,
+            "{label}: removal effects, order {} (1 − P(conversion without the channel) / P(conversion)):",
+            m.order.unwrap_or(1)
+        )?;
+        let mut tb = Table::new(2, &[Right, Left, Right, Right]);
+        tb.header(["#", "channel", "removal_effect", "value_removal_effect"]);
+        for r in re {
+            tb.row([
+                r.number.to_string(),
+                r.channel.clone(),
+                conv(r.conversion),
+                conv(r.value),
+            ]);
         }
         print(out, tb)?;
+        return Ok(());
     }
+    if m.scores.is_empty() {
+        writeln!(
+            out,
+            "{label}: returns no per-channel scores; its credit comes from each path's touch weights"
+        )?;
+        return Ok(());
+    }
+    writeln!(out, "{label}: the scores it returned, per channel:")?;
+    let mut aligns = vec![Right, Left];
+    aligns.extend(std::iter::repeat_n(Right, m.scores.len()));
+    let mut tb = Table::new(2, &aligns);
+    let mut header = vec!["#".to_string(), "channel".to_string()];
+    header.extend(m.scores.iter().map(|(n, _)| n.clone()));
+    tb.header(header);
+    for (i, c) in e.channels.iter().enumerate() {
+        let mut line = vec![(i + 1).to_string(), c.clone()];
+        line.extend(m.scores.iter().map(|(_, v)| conv(v[i].value)));
+        tb.row(line);
+    }
+    print(out, tb)?;
     Ok(())
 }
 
@@ -628,6 +713,7 @@ fn explain_json(e: &Explain, labels: &[String]) -> serde_json::Value {
             if let Some(k) = m.order {
                 v["order"] = json!(k);
             }
+            v["tables"] = m.tables.iter().map(table_json).collect();
             if let Some(re) = &m.removal_effects {
                 v["removal_effects"] = re.iter().map(|r| json!({
                     "number": r.number,
@@ -639,4 +725,140 @@ fn explain_json(e: &Explain, labels: &[String]) -> serde_json::Value {
             v
         }).collect::<Vec<_>>(),
     })
+}
+
+/// A table of a model's internals as the `explain` object holds it: columns as the model
+/// returned them (text, or exact numbers). The caller sanitizes every string.
+fn table_json(t: &crate::runtime::model::InternalTable) -> serde_json::Value {
+    use crate::runtime::model::ColumnValues;
+    json!({
+        "name": t.name,
+        "description": t.description,
+        "rows": t.rows(),
+        "columns": t.columns.iter().map(|c| match &c.values {
+            ColumnValues::Text(v) => json!({"name": c.name, "type": "text", "values": v}),
+            ColumnValues::Numbers(v) => json!({
+                "name": c.name,
+                "type": "numbers",
+                "values": v.iter().map(|&x| exact_json(x)).collect::<Vec<_>>(),
+            }),
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// `--explain-out`: each table as `STEM.csv`, `STEM.json` and `STEM.parquet` in `dir`.
+/// Text leaves through `text.rs`'s exits: `CsvCells` for CSV, `Sanitize` over the JSON,
+/// `csv_text` (the CSV rule, as the package's Parquet files) for Parquet. Each file is
+/// written beside its final name and renamed into place, so a reader never sees half of
+/// one; the bytes depend only on the table and the models' answers.
+fn write_explain_out(dir: &std::path::Path, tables: &[explain::NamedTable]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for t in tables {
+        for (ext, bytes) in [
+            ("csv", internal_csv(&t.table)?),
+            ("json", internal_json(&t.table)?),
+            ("parquet", internal_parquet(&t.table)?),
+        ] {
+            let path = dir.join(format!("{}.{ext}", t.stem));
+            let tmp = dir.join(format!(".{}.{ext}.{}.tmp", t.stem, std::process::id()));
+            std::fs::write(&tmp, &bytes)
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn internal_csv(t: &crate::runtime::model::InternalTable) -> anyhow::Result<Vec<u8>> {
+    use crate::runtime::model::ColumnValues;
+    let mut w = crate::text::CsvCells::new();
+    // Column names follow `is_table_name` (the runtime refuses any other from a model).
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    w.header(&names)?;
+    for i in 0..t.rows() {
+        for c in &t.columns {
+            match &c.values {
+                ColumnValues::Text(v) => w.text(&v[i]),
+                ColumnValues::Numbers(v) => w.num(exact(v[i])),
+            };
+        }
+        w.end_row()?;
+    }
+    w.into_bytes()
+}
+
+/// `{"table", "description", "columns": [{"name", "type"}], "rows": [{column: cell}]}`:
+/// one object per row, as a data frame reads records.
+fn internal_json(t: &crate::runtime::model::InternalTable) -> anyhow::Result<Vec<u8>> {
+    use crate::runtime::model::ColumnValues;
+    let rows: Vec<serde_json::Value> = (0..t.rows())
+        .map(|i| {
+            let mut row = serde_json::Map::new();
+            for c in &t.columns {
+                let cell = match &c.values {
+                    ColumnValues::Text(v) => json!(v[i]),
+                    ColumnValues::Numbers(v) => exact_json(v[i]),
+                };
+                row.insert(c.name.clone(), cell);
+            }
+            serde_json::Value::Object(row)
+        })
+        .collect();
+    let mut v = json!({
+        "table": t.name,
+        "description": t.description,
+        "columns": t.columns.iter().map(|c| json!({
+            "name": c.name,
+            "type": match c.values { ColumnValues::Text(_) => "text", ColumnValues::Numbers(_) => "numbers" },
+        })).collect::<Vec<_>>(),
+        "rows": rows,
+    });
+    crate::text::Sanitize::sanitize(&mut v);
+    let mut b = serde_json::to_vec_pretty(&v)?;
+    b.push(b'\n');
+    Ok(b)
+}
+
+/// Text columns as `Utf8`, numbers as `Float64`, none nullable; the package's fixed writer
+/// settings (`report::parquet::properties`), so the bytes are the same run after run.
+fn internal_parquet(t: &crate::runtime::model::InternalTable) -> anyhow::Result<Vec<u8>> {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    use crate::runtime::model::ColumnValues;
+    let fields: Vec<Field> = t
+        .columns
+        .iter()
+        .map(|c| {
+            let ty = match c.values {
+                ColumnValues::Text(_) => DataType::Utf8,
+                ColumnValues::Numbers(_) => DataType::Float64,
+            };
+            Field::new(c.name.as_str(), ty, false)
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let arrays: Vec<ArrayRef> = t
+        .columns
+        .iter()
+        .map(|c| -> ArrayRef {
+            match &c.values {
+                ColumnValues::Text(v) => Arc::new(StringArray::from_iter_values(
+                    v.iter().map(|s| crate::text::csv_text(s)),
+                )),
+                ColumnValues::Numbers(v) => Arc::new(Float64Array::from(v.clone())),
+            }
+        })
+        .collect();
+    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        Vec::new(),
+        schema,
+        Some(crate::report::parquet::properties()),
+    )?;
+    w.write(&batch)?;
+    Ok(w.into_inner()?)
 }

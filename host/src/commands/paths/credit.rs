@@ -3,7 +3,7 @@
 use super::{
     CONVERSIONS_SCORE, Error, PathTable, REMOVAL_EFFECT, Sum, VALUE_REMOVAL_EFFECT, threads,
 };
-use crate::runtime::model::{JourneyColumns, ModelInfo, ModelOutput};
+use crate::runtime::model::{InternalTable, JourneyColumns, ModelInfo, ModelOutput};
 use crate::runtime::{Limits, Plugin, Usage};
 
 /// How a model's answer becomes credit per channel.
@@ -74,6 +74,9 @@ pub struct ModelResult {
     /// Every score column the model returned, aligned with the table's keys.
     pub scores: Vec<(String, Vec<f64>)>,
     pub notes: Vec<String>,
+    /// The model's internals as it returned them (validated by the runtime; its text is
+    /// the plugin's, shown only through `text.rs`'s exits).
+    pub tables: Vec<InternalTable>,
     pub usage: Usage,
 }
 
@@ -141,6 +144,7 @@ pub fn run_model(
         channels,
         scores: out.scores,
         notes: out.notes,
+        tables: out.tables,
         usage,
     })
 }

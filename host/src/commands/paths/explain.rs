@@ -1,7 +1,12 @@
 //! `ascribe paths --explain`: what is behind the credit of a path table. The top converting
 //! and non-converting paths, the distribution of path length, the channels numbered as
 //! ChannelAttribution numbers them, the Markov transition matrix of the order each markov
-//! model used, and each model's per-channel scores (for markov, the removal effects).
+//! model used, each model's per-channel scores (for markov, the removal effects), and the
+//! internals each model returned as tables (`model@0.3.0`: markov's own transition
+//! probabilities and chain, shapley's coalition values; any model's).
+//!
+//! [`tables`] lays all of it out as named tables of text and number columns, the shape
+//! `--explain-out` writes as CSV, JSON and Parquet.
 //!
 //! A path table has no touch times, so there is no distribution of time from first touch
 //! to conversion here ([`NO_TIMES`]). Nothing here prints: `cli.rs` does, through the
@@ -14,6 +19,7 @@ use super::{
     CreditRule, ModelResult, PathTable, REMOVAL_EFFECT, Sum, Transitions, VALUE_REMOVAL_EFFECT,
     transitions,
 };
+use crate::runtime::model::{ColumnValues, InternalColumn, InternalTable};
 
 /// Default number of paths in each top list.
 pub const DEFAULT_TOP: usize = 10;
@@ -85,6 +91,8 @@ pub struct ModelExplain {
     pub removal_effects: Option<Vec<RemovalEffect>>,
     /// Every score column the model returned, per channel by first appearance.
     pub scores: Vec<(String, Vec<ChannelScore>)>,
+    /// The internals the model returned, as it returned them.
+    pub tables: Vec<InternalTable>,
 }
 
 /// Everything `--explain` shows.
@@ -214,6 +222,7 @@ pub fn explain(t: &PathTable, results: &[ModelResult], top: usize) -> Explain {
                     .iter()
                     .map(|(n, v)| (n.clone(), per_channel(v)))
                     .collect(),
+                tables: r.tables.clone(),
             }
         })
         .collect();
@@ -269,15 +278,208 @@ pub fn explain(t: &PathTable, results: &[ModelResult], top: usize) -> Explain {
     }
 }
 
-/// The Markov order a model ran with: its `order` parameter in force, 1 when it has none
-/// (a chain of order 1 is what a removal-effect model without the parameter is shown).
+/// The Markov order a model ran with: the `order` of the one-row `chain` table it
+/// returned (markov from 1.1.0 says the order it used), else its `order` parameter in
+/// force, else 1 (a chain of order 1 is what a removal-effect model without either is
+/// shown).
 fn order_of(r: &ModelResult) -> usize {
-    r.params
+    let said = r
+        .tables
         .iter()
-        .find(|(k, _)| k == "order")
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .filter(|&k| k >= 1)
-        .unwrap_or(1)
+        .find(|t| t.name == "chain" && t.rows() == 1)
+        .and_then(|t| match t.column("order") {
+            Some(ColumnValues::Numbers(v)) => Some(v[0]),
+            _ => None,
+        })
+        .filter(|&k| k >= 1.0 && k.fract() == 0.0 && k <= 64.0)
+        .map(|k| k as usize);
+    said.or_else(|| {
+        r.params
+            .iter()
+            .find(|(k, _)| k == "order")
+            .and_then(|(_, v)| v.trim().parse().ok())
+    })
+    .filter(|&k| k >= 1)
+    .unwrap_or(1)
+}
+
+/// A table of the explanation, for `--explain-out`: a file stem (lower-case letters,
+/// digits, `-` and `.`) and the table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedTable {
+    pub stem: String,
+    pub table: InternalTable,
+}
+
+/// Every table of `e` in one shape: the host's (top paths, path lengths, channels, each
+/// transition matrix), then per model its scores (markov: its removal effects) and the
+/// internals it returned. `labels` are the models' labels, aligned with `e.models`; a
+/// model's files are named by its label cut to `[a-z0-9-]`, with its position when two
+/// labels cut to the same name.
+pub fn tables(e: &Explain, labels: &[String]) -> Vec<NamedTable> {
+    fn text(name: &str, v: Vec<String>) -> InternalColumn {
+        InternalColumn {
+            name: name.into(),
+            values: ColumnValues::Text(v),
+        }
+    }
+    fn num(name: &str, v: Vec<f64>) -> InternalColumn {
+        InternalColumn {
+            name: name.into(),
+            values: ColumnValues::Numbers(v),
+        }
+    }
+    let named = |stem: String, description: &str, columns: Vec<InternalColumn>| NamedTable {
+        stem,
+        table: InternalTable {
+            name: String::new(),
+            description: description.into(),
+            columns,
+        },
+    };
+    let paths = |rows: &[PathRow]| {
+        vec![
+            text("path", rows.iter().map(|r| r.path.join(" > ")).collect()),
+            num("length", rows.iter().map(|r| r.path.len() as f64).collect()),
+            num("conversions", rows.iter().map(|r| r.conversions).collect()),
+            num("value", rows.iter().map(|r| r.value).collect()),
+            num("nulls", rows.iter().map(|r| r.nulls).collect()),
+        ]
+    };
+    let mut out = vec![
+        named(
+            "paths-converting".into(),
+            "The most converting paths, by conversions (ties: value, then the path).",
+            paths(&e.converting),
+        ),
+        named(
+            "paths-non-converting".into(),
+            "The paths with the most nulls (ties: the path).",
+            paths(&e.non_converting),
+        ),
+        named(
+            "path-lengths".into(),
+            "Paths by length (touches per path, repeats counted).",
+            vec![
+                num(
+                    "length",
+                    e.lengths.iter().map(|l| l.length as f64).collect(),
+                ),
+                num("paths", e.lengths.iter().map(|l| l.paths as f64).collect()),
+                num(
+                    "conversions",
+                    e.lengths.iter().map(|l| l.conversions).collect(),
+                ),
+                num("value", e.lengths.iter().map(|l| l.value).collect()),
+                num("nulls", e.lengths.iter().map(|l| l.nulls).collect()),
+            ],
+        ),
+        named(
+            "channels".into(),
+            "The channels, numbered by first appearance (the transition matrices' states).",
+            vec![
+                num("number", (1..=e.channels.len()).map(|i| i as f64).collect()),
+                text("channel", e.channels.clone()),
+            ],
+        ),
+    ];
+    let joined = |c: &Option<Vec<String>>, label: &str| match c {
+        Some(c) => c.join(" > "),
+        None => label.to_string(),
+    };
+    for c in &e.chains {
+        let m = &c.transitions;
+        out.push(named(
+            format!("transitions-order-{}", c.order),
+            "The Markov chain's transition matrix of this order, computed by the host from              the table (states numbered by the channels' first appearance, and named).",
+            vec![
+                text("from", m.from.clone()),
+                text("to", m.to.clone()),
+                num("probability", m.probability.clone()),
+                text(
+                    "from-channels",
+                    (0..m.from.len())
+                        .map(|i| joined(&c.from_channels[i], &m.from[i]))
+                        .collect(),
+                ),
+                text(
+                    "to-channels",
+                    (0..m.to.len())
+                        .map(|i| joined(&c.to_channels[i], &m.to[i]))
+                        .collect(),
+                ),
+            ],
+        ));
+    }
+    let stems: Vec<String> = labels.iter().map(|l| file_stem(l)).collect();
+    for (i, (m, stem)) in e.models.iter().zip(&stems).enumerate() {
+        let stem = if stems.iter().filter(|s| *s == stem).count() > 1 {
+            format!("{stem}-{}", i + 1)
+        } else {
+            stem.clone()
+        };
+        if let Some(re) = &m.removal_effects {
+            out.push(named(
+                format!("{stem}.removal-effects"),
+                "Per channel: 1 − P(conversion without the channel) / P(conversion), and the                  same for value.",
+                vec![
+                    num("number", re.iter().map(|r| r.number as f64).collect()),
+                    text("channel", re.iter().map(|r| r.channel.clone()).collect()),
+                    num("removal-effect", re.iter().map(|r| r.conversion).collect()),
+                    num("value-removal-effect", re.iter().map(|r| r.value).collect()),
+                ],
+            ));
+        } else if !m.scores.is_empty() {
+            let mut columns = vec![
+                num("number", (1..=e.channels.len()).map(|i| i as f64).collect()),
+                text("channel", e.channels.clone()),
+            ];
+            for (name, values) in &m.scores {
+                columns.push(num(name, values.iter().map(|s| s.value).collect()));
+            }
+            out.push(named(
+                format!("{stem}.scores"),
+                "The per-channel scores the model returned.",
+                columns,
+            ));
+        }
+        for t in &m.tables {
+            out.push(NamedTable {
+                stem: format!("{stem}.{}", t.name),
+                table: t.clone(),
+            });
+        }
+    }
+    for t in &mut out {
+        if t.table.name.is_empty() {
+            t.table.name = t.stem.clone();
+        }
+    }
+    out
+}
+
+/// A model's label as a file name: lower-case ASCII letters, digits and `-` (anything else
+/// becomes `-`), at most 64 bytes, never empty; `./my model.wasm` is `my-model`.
+pub fn file_stem(label: &str) -> String {
+    let base = label.rsplit(['/', '\\']).next().unwrap_or(label);
+    let base = base.strip_suffix(".wasm").unwrap_or(base);
+    let mut s = String::new();
+    for c in base.chars() {
+        let c = c.to_ascii_lowercase();
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && (s.is_empty() || s.ends_with('-'))) {
+            s.push(c);
+        }
+        if s.len() >= 64 {
+            break;
+        }
+    }
+    let s = s.trim_end_matches('-').to_string();
+    if s.is_empty() { "model".into() } else { s }
 }
 
 /// The first `top` of `ids` by `cmp`, sorted; a partial selection first, so a table of
@@ -343,6 +545,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_vec()))
                 .collect(),
             notes: vec![],
+            tables: vec![],
             usage: Usage::default(),
         }
     }
@@ -412,7 +615,8 @@ mod tests {
             ModelExplain {
                 order: None,
                 removal_effects: None,
-                scores: vec![]
+                scores: vec![],
+                tables: vec![],
             }
         );
         let m = &e.models[1];

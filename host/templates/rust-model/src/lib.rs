@@ -1,4 +1,4 @@
-//! {{name}}: an ascribe attribution model (contract `ascribe:model@0.2.0`).
+//! {{name}}: an ascribe attribution model (contract `ascribe:model@0.3.0`).
 //!
 //! As generated it is a linear model that can leave some keys out: every touch of a
 //! converting journey gets an equal share, except touches on `ignore_keys` (say `direct`),
@@ -47,6 +47,7 @@ impl Model for Plugin {
             weights,
             scores: vec![],
             notes: vec![],
+            tables: vec![],
         })
     }
 }

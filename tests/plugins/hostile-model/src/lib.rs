@@ -15,6 +15,7 @@
 //! | `wasm-stack`, `shadow-stack` | runaway recursion on either stack |
 //! | `sandbox-probe` | tries every door out of the sandbox, notes what it got |
 //! | `stateful` | first touch on its instance's first call, last touch after (`fail=1`: refuses) |
+//! | `ragged-table`, `escaping-table` | first touch, with an internal table that breaks the contract: columns of different lengths; a name that is a path out of an export directory |
 //!
 //! A model whose hostility is in `info` itself takes no parameters, so it is its own
 //! plugin (`trap-info`); so are the contract-version plugins and `column-probe`, whose
@@ -24,7 +25,7 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use ascribe_sdk::ParamSpec;
-use ascribe_sdk::model::{Journeys, Model, ModelError, Output};
+use ascribe_sdk::model::{Journeys, Model, ModelError, Output, Table};
 include!("../../common.rs");
 
 /// The modes that break one rule of the contract in an answer.
@@ -122,6 +123,13 @@ impl Model for HostileModel {
                 Ok(out)
             }
             "stateful" => stateful(j, p),
+            "ragged-table" => Ok(Output::weights(first_touch_weights(j)).table(
+                Table::new("transition-probabilities", "ragged")
+                    .text("from-state", vec!["(start)".into(), "a".into()])
+                    .numbers("probability", vec![1.0]),
+            )),
+            "escaping-table" => Ok(Output::weights(first_touch_weights(j))
+                .table(Table::new("../../escape", LEAKS).numbers("x", vec![1.0]))),
             m if BAD_WEIGHTS.contains(&m) => bad_weights(j, m),
             other => Err(ModelError::InvalidParam(format!("unknown mode `{other}`"))),
         }
