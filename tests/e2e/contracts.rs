@@ -158,3 +158,91 @@ fn a_contract_version_the_host_does_not_know_is_refused_by_name() {
         )
     );
 }
+
+#[test]
+fn a_model_at_0_3_0_returns_its_internals_as_tables() {
+    use ascribe::runtime::model::ColumnValues;
+    let (rt, _d) = runtime();
+    let p = load(&rt, &bundled("shapley"));
+    assert_eq!(p.contract.package(), "ascribe:model@0.3.0");
+    // a > b converts (1), c does not (4 nulls); players a, b, c in key order.
+    //   {a}, {b}, {a,b}: no journey lies in them but a > b's in {a,b}: C 1 there.
+    //   Every coalition with c holds c's journey: N 4. v = C / (C + N), 0 when both 0.
+    //   masks 1..7: a 0/0, b 0/0, a+b 1/1, c 0/4, a+c 0/4, b+c 0/4, a+b+c 1/5.
+    let (out, _) = p.attribute(&mut full(), &[]).unwrap();
+    assert_eq!(out.tables.len(), 1);
+    let t = &out.tables[0];
+    assert_eq!((t.name.as_str(), t.rows()), ("coalition-values", 7));
+    let text = |v: &[&str]| ColumnValues::Text(v.iter().map(|s| s.to_string()).collect());
+    assert_eq!(
+        t.column("coalition"),
+        Some(&text(&[
+            "a",
+            "b",
+            "a + b",
+            "c",
+            "a + c",
+            "b + c",
+            "a + b + c"
+        ]))
+    );
+    assert_eq!(
+        t.column("conversions"),
+        Some(&ColumnValues::Numbers(vec![
+            0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0
+        ]))
+    );
+    assert_eq!(
+        t.column("nulls"),
+        Some(&ColumnValues::Numbers(vec![
+            0.0, 0.0, 0.0, 4.0, 4.0, 4.0, 4.0
+        ]))
+    );
+    assert_eq!(
+        t.column("value"),
+        Some(&ColumnValues::Numbers(vec![
+            0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.2
+        ]))
+    );
+    // A 0.2.0 model's answer converts into 0.3.0's with no tables.
+    let probe = load(&rt, &hostile("column-probe"));
+    assert!(
+        probe
+            .attribute(&mut full(), &[])
+            .unwrap()
+            .0
+            .tables
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_model_whose_tables_break_the_contract_is_refused_by_name() {
+    let (rt, _d) = runtime();
+    let p = load(&rt, &hostile("hostile-model"));
+    let contract = |msg: &str| {
+        format!("returned output that breaks the contract: {msg}; report it to the plugin's author")
+    };
+    assert_eq!(
+        in_mode(&p, "ragged-table").unwrap_err().to_string(),
+        failed(
+            &p,
+            "attribute",
+            &contract(
+                "internal table `transition-probabilities`: column `probability` has 1 rows where column `from-state` has 2"
+            )
+        )
+    );
+    // A name that would be a path out of `--explain-out`'s directory, with a description
+    // full of addresses and escapes: refused before anything reads either.
+    assert_eq!(
+        in_mode(&p, "escaping-table").unwrap_err().to_string(),
+        failed(
+            &p,
+            "attribute",
+            &contract(
+                "internal table 1 is named \"../../escape\": a table name is 1 to 64 lower-case letters, digits and '-', starting with a letter"
+            )
+        )
+    );
+}

@@ -294,6 +294,7 @@ fn sample() -> Report {
             attribution_key: "account".into(),
             params: vec![("half_life_days".into(), "7".into())],
             notes: vec!["Credit halves every 7 days before the conversion.".into()],
+            internals: vec![],
         },
         headline: Headline {
             pipeline: d("3650000"),

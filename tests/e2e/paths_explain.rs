@@ -348,3 +348,329 @@ fn paths_explain_cleans_partner_channel_names() {
         assert!(out.contains("<e-mail>"), "{format}:\n{out}");
     }
 }
+
+/// The rows of a model's table in the `explain` object, as (text cells, number cells).
+fn model_table<'a>(e: &'a Value, model: usize, name: &str) -> &'a Value {
+    e["models"][model]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no table {name} in {}", e["models"][model]))
+}
+
+fn column<'a>(t: &'a Value, name: &str) -> &'a Vec<Value> {
+    t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no column {name} in {t}"))["values"]
+        .as_array()
+        .unwrap()
+}
+
+#[test]
+fn markovs_own_transition_probabilities_are_the_hosts_matrix_of_its_order() {
+    use ascribe::commands::paths::{ReadOptions, read};
+    use ascribe::pipeline::attribute::transitions::{Labels, transitions};
+    let d = example();
+    let t = read(&d.path().join("t.csv"), &ReadOptions::default()).unwrap();
+    for order in 1..=3usize {
+        let v = json(
+            d.path(),
+            &["--model", "markov", "--order", &order.to_string()],
+        );
+        let e = &v["explain"];
+        let tp = model_table(e, 0, "transition-probabilities");
+        let (from, to, p) = (
+            column(tp, "from-state"),
+            column(tp, "to-state"),
+            column(tp, "probability"),
+        );
+        let mut model: Vec<(String, String, f64)> = (0..from.len())
+            .map(|i| {
+                (
+                    from[i].as_str().unwrap().to_string(),
+                    to[i].as_str().unwrap().to_string(),
+                    p[i].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        // The host's own matrix of the same table and order, states named by channel.
+        let m = transitions(&t.cols, &t.first_seen, order, Labels::Names);
+        let mut host: Vec<(String, String, f64)> = (0..m.from.len())
+            .map(|i| (m.from[i].clone(), m.to[i].clone(), m.probability[i]))
+            .collect();
+        model.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        host.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        assert_eq!(model.len(), host.len(), "order {order}: {model:?}");
+        for (g, w) in model.iter().zip(&host) {
+            assert_eq!((&g.0, &g.1), (&w.0, &w.1), "order {order}");
+            assert!((g.2 - w.2).abs() < 1e-12, "order {order}: {g:?} {w:?}");
+        }
+        // The one-row chain table says the order the model used, and the matrix the host
+        // prints beside it is of that order.
+        assert_eq!(column(model_table(e, 0, "chain"), "order")[0], order as f64);
+        assert_eq!(e["transition_matrices"][0]["order"], order);
+        if order == 1 {
+            // And the hand-computed chain of order 1 (ORDER1, channels 1 = a, 2 = b, 3 = c).
+            let name = |s: &str| match s {
+                "1" => "a".to_string(),
+                "2" => "b".to_string(),
+                "3" => "c".to_string(),
+                other => other.to_string(),
+            };
+            let mut hand: Vec<(String, String, f64)> = ORDER1
+                .iter()
+                .map(|&(f, t, p)| (name(f), name(t), p))
+                .collect();
+            hand.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+            for (g, w) in model.iter().zip(&hand) {
+                assert_eq!((&g.0, &g.1), (&w.0, &w.1));
+                assert!((g.2 - w.2).abs() < 1e-15, "{g:?} {w:?}");
+            }
+        }
+    }
+}
+
+/// Two channels, by coalition (c = conversions, n = nulls):
+///   {a}: a c=1 n=3;  {b}: b c=2 n=2;  {a,b}: a > b c=3 n=1, b > a > b c=1 n=1
+/// C(S) and N(S) count every path whose channels lie in S:
+///   a: 1, 3, v = 1/4;  b: 2, 2, v = 1/2;  a + b: 1 + 2 + 4 = 7, 3 + 2 + 2 = 7, v = 1/2.
+const TWO: &str = "path,total_conversions,total_null\na,1,3\nb,2,2\na > b,3,1\nb > a > b,1,1\n";
+
+#[test]
+fn shapley_coalition_values_on_a_hand_computed_table() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("t.csv"), TWO).unwrap();
+    let v = json(d.path(), &["--model", "shapley"]);
+    let t = model_table(&v["explain"], 0, "coalition-values");
+    assert_eq!(t["rows"], 3);
+    assert_eq!(column(t, "coalition"), &vec!["a", "b", "a + b"]);
+    assert_eq!(column(t, "conversions"), &vec![1.0, 2.0, 7.0]);
+    assert_eq!(column(t, "nulls"), &vec![3.0, 2.0, 7.0]);
+    assert_eq!(column(t, "value"), &vec![0.25, 0.5, 0.5]);
+    // The table output prints it after the scores.
+    let out = ok(
+        d.path(),
+        &["paths", "t.csv", "--model", "shapley", "--explain"],
+    );
+    let rows = section(&out, "shapley: coalition-values (3 rows): ");
+    assert_eq!(
+        cells(rows[0]),
+        ["coalition", "conversions", "nulls", "value"]
+    );
+    assert_eq!(cells(rows[3]), ["a + b", "7", "7", "0.5"]);
+}
+
+#[test]
+fn explain_out_writes_every_table_as_csv_json_and_parquet_the_same_each_run() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("t.csv"), TWO).unwrap();
+    let run = |out: &str| {
+        ok(
+            d.path(),
+            &[
+                "paths",
+                "t.csv",
+                "--models",
+                "markov,shapley",
+                "--format",
+                "csv",
+                "--explain-out",
+                out,
+            ],
+        )
+    };
+    run("one");
+    run("two");
+    let mut names: Vec<String> = std::fs::read_dir(d.path().join("one"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let stems = [
+        "channels",
+        "markov.chain",
+        "markov.removal-effects",
+        "markov.transition-probabilities",
+        "path-lengths",
+        "paths-converting",
+        "paths-non-converting",
+        "shapley.coalition-values",
+        "shapley.scores",
+        "transitions-order-1",
+    ];
+    let want: Vec<String> = stems
+        .iter()
+        .flat_map(|s| ["csv", "json", "parquet"].map(|x| format!("{s}.{x}")))
+        .collect();
+    assert_eq!(names, want);
+    for n in &names {
+        assert_eq!(
+            std::fs::read(d.path().join("one").join(n)).unwrap(),
+            std::fs::read(d.path().join("two").join(n)).unwrap(),
+            "{n} differs between two runs"
+        );
+    }
+    let file = |n: &str| d.path().join("one").join(n);
+    assert_eq!(
+        std::fs::read_to_string(file("shapley.coalition-values.csv")).unwrap(),
+        "coalition,conversions,nulls,value\na,1,3,0.25\nb,2,2,0.5\na + b,7,7,0.5\n"
+    );
+    let j: Value =
+        serde_json::from_slice(&std::fs::read(file("shapley.coalition-values.json")).unwrap())
+            .unwrap();
+    assert_eq!(j["table"], "coalition-values");
+    assert_eq!(
+        j["rows"][2],
+        serde_json::json!({"coalition": "a + b", "conversions": 7.0, "nulls": 7.0, "value": 0.5})
+    );
+    let f = std::fs::File::open(file("shapley.coalition-values.parquet")).unwrap();
+    let batches: Vec<_> = ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect();
+    let b = &batches[0];
+    assert_eq!(b.num_rows(), 3);
+    let schema = b.schema();
+    let fields: Vec<(&str, String)> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().as_str(), f.data_type().to_string()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("coalition", "Utf8".to_string()),
+            ("conversions", "Float64".to_string()),
+            ("nulls", "Float64".to_string()),
+            ("value", "Float64".to_string())
+        ]
+    );
+    let value = b
+        .column(3)
+        .as_any()
+        .downcast_ref::<arrow_array::Float64Array>()
+        .unwrap();
+    assert_eq!(value.values().to_vec(), vec![0.25, 0.5, 0.5]);
+    // Markov's chain of order 1 over TWO, weights c + n: a 4, b 4, a > b 4, b > a > b 2:
+    // (start) → a 8/14 = 4/7 (paths a, a > b), → b 6/14 = 3/7 (b, b > a > b).
+    let csv = std::fs::read_to_string(file("markov.transition-probabilities.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("from-state,to-state,probability"));
+    assert_eq!(
+        lines.next(),
+        Some(format!("(start),a,{}", 4.0 / 7.0).as_str())
+    );
+    assert_eq!(
+        lines.next(),
+        Some(format!("(start),b,{}", 3.0 / 7.0).as_str())
+    );
+}
+
+#[test]
+fn the_pipeline_models_internals_are_in_report_json() {
+    use crate::taxonomy::{RULES, campaign_with};
+    let d = tempfile::tempdir().unwrap();
+    let file = campaign_with(d.path(), RULES);
+    // track-source with `model`, and the report.json of the package whose model it is.
+    let report_with = |model: &str| -> Value {
+        let (code, _, stderr) = crate::support::run_in(
+            d.path(),
+            &[
+                "track-source",
+                "--campaign-file",
+                file.to_str().unwrap(),
+                "--attribution-model",
+                model,
+                "--dimensions",
+                "channel",
+                "--detail",
+                "full",
+            ],
+            &[],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let campaign = crate::support::only_package(&d.path().join("out"), &stderr);
+        std::fs::read_dir(campaign)
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("report.json")).ok())
+            .map(|b| serde_json::from_slice::<Value>(&b).unwrap())
+            .find(|r| {
+                r["model"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(&format!("{model}@")))
+            })
+            .unwrap_or_else(|| panic!("no {model} report"))
+    };
+    let r = report_with("markov");
+    let internals = &r["model"]["internals"];
+    let table = |name: &str| {
+        internals
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {internals}"))
+    };
+    let tp = table("transition-probabilities");
+    let (from, to, p) = (
+        column(tp, "from-state"),
+        column(tp, "to-state"),
+        column(tp, "probability"),
+    );
+    assert_eq!(tp["rows"], from.len());
+    let mut model: Vec<(String, String, f64)> = (0..from.len())
+        .map(|i| {
+            (
+                from[i].as_str().unwrap().to_string(),
+                to[i].as_str().unwrap().to_string(),
+                p[i].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    model.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    // The chain path_analytics.rs computes by hand for these journeys, each weighing 1:
+    // (start) → beta_email and → field_events ½ each; beta_email → field_events 1;
+    // field_events → (conversion) ½ and → unassigned ½; unassigned → (conversion) 1. It is
+    // also the host's own matrix in the same report (`paths.transitions`).
+    let s = |a: &str, b: &str, x: f64| (a.to_string(), b.to_string(), x);
+    assert_eq!(
+        model,
+        vec![
+            s("(start)", "beta_email", 0.5),
+            s("(start)", "field_events", 0.5),
+            s("beta_email", "field_events", 1.0),
+            s("field_events", "(conversion)", 0.5),
+            s("field_events", "unassigned", 0.5),
+            s("unassigned", "(conversion)", 1.0),
+        ]
+    );
+    assert_eq!(
+        r["paths"]["transitions"].as_array().unwrap().len(),
+        model.len()
+    );
+    // Order 1 (markov's default), 3 states, 2 transitions between them, 2 journeys, and
+    // both convert.
+    let chain = table("chain");
+    let one = |c: &str| column(chain, c)[0].as_f64().unwrap();
+    assert_eq!(
+        [
+            one("order"),
+            one("states"),
+            one("transitions"),
+            one("journeys")
+        ],
+        [1.0, 3.0, 2.0, 2.0]
+    );
+    assert_eq!(one("conversion-probability"), 1.0);
+    // A model that returns no internals leaves the field out.
+    let r = report_with("linear");
+    assert!(r["model"].get("internals").is_none(), "{}", r["model"]);
+}

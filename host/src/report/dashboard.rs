@@ -1686,6 +1686,7 @@ mod tests {
                 attribution_key: "account".into(),
                 params: vec![("first".into(), "0.3".into()), ("lead".into(), "0.3".into()), ("opportunity".into(), "0.3".into())],
                 notes: vec!["Touches after the opportunity share the remaining 10%.".into()],
+                internals: vec![],
             },
             headline: Headline {
                 pipeline: d("4123456.78"),

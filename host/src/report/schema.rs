@@ -117,6 +117,79 @@ pub struct ModelRef {
     /// Every parameter in force.
     pub params: Vec<(String, String)>,
     pub notes: Vec<String>,
+    /// The internals the model returned beside its weights (`ascribe:model@0.3.0` tables:
+    /// markov's transition probabilities and chain, shapley's coalition values), as it
+    /// returned them, text cleaned. Absent when the model returns none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub internals: Vec<ModelTable>,
+}
+
+/// One table of a model's internals (`internal-table` in `wit/model-0.3.0/model.wit`):
+/// named columns of one length, each text or numbers.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ModelTable {
+    /// `transition-probabilities`, `coalition-values`…
+    #[schemars(pattern(r"^[a-z][a-z0-9-]{0,63}$"))]
+    pub name: String,
+    /// What a row is, in the model's words.
+    pub description: String,
+    pub rows: u64,
+    pub columns: Vec<ModelColumn>,
+}
+
+/// A column of a [`ModelTable`]: `rows` cells of text or of finite numbers.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+#[schemars(deny_unknown_fields)]
+pub enum ModelColumn {
+    Text {
+        #[schemars(pattern(r"^[a-z][a-z0-9-]{0,63}$"))]
+        name: String,
+        values: Vec<String>,
+    },
+    Numbers {
+        #[schemars(pattern(r"^[a-z][a-z0-9-]{0,63}$"))]
+        name: String,
+        values: Vec<f64>,
+    },
+}
+
+impl From<&crate::runtime::model::InternalTable> for ModelTable {
+    fn from(t: &crate::runtime::model::InternalTable) -> ModelTable {
+        use crate::runtime::model::ColumnValues;
+        ModelTable {
+            name: t.name.clone(),
+            description: t.description.clone(),
+            rows: t.rows() as u64,
+            columns: t
+                .columns
+                .iter()
+                .map(|c| match &c.values {
+                    ColumnValues::Text(v) => ModelColumn::Text {
+                        name: c.name.clone(),
+                        values: v.clone(),
+                    },
+                    ColumnValues::Numbers(v) => ModelColumn::Numbers {
+                        name: c.name.clone(),
+                        values: v.clone(),
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+impl crate::text::Sanitize for ModelColumn {
+    fn sanitize(&mut self) {
+        match self {
+            ModelColumn::Text { name, values } => {
+                name.sanitize();
+                values.sanitize();
+            }
+            ModelColumn::Numbers { name, values: _ } => name.sanitize(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -552,7 +625,8 @@ crate::sanitize_fields! {
     TransitionRow { from, to, probability }
     CampaignRef { id, name, start, end, currency, partners }
     WindowRef { spec, from, to, as_of, lookback_days }
-    ModelRef { name, sha256, attribution_key, params, notes }
+    ModelRef { name, sha256, attribution_key, params, notes, internals }
+    ModelTable { name, description, rows, columns }
     Headline { pipeline, revenue, opportunities, won, unattributed_pipeline, unattributed_revenue, touches, accounts_touched, non_converting_journeys }
     DimensionCredit { dimension, rows }
     CreditRow { value, pipeline, pipeline_share, revenue, revenue_share, opportunities, won }

@@ -511,6 +511,7 @@ pub fn run(
             attribution_key: opts.key.name(),
             params: pipeline.run.params.clone(),
             notes: pipeline.run.notes.clone(),
+            internals: pipeline.run.tables.iter().map(Into::into).collect(),
         },
         headline,
         credit: found.credit,

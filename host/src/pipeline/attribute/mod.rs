@@ -38,6 +38,9 @@ pub struct ModelRun {
     /// Per-key scores the model returned (e.g. removal effects), by score name.
     pub scores: Vec<(String, Vec<(String, f64)>)>,
 }
+    /// The internals the model returned (`model@0.3.0` tables), for report.json's
+    /// `model.internals`.
+    pub tables: Vec<crate::runtime::model::InternalTable>,
 
 /// The attribution of one kind (pipeline or revenue).
 pub struct Attribution {
@@ -199,6 +202,7 @@ pub fn attribute(
         kind: journeys.kind,
         journeys,
         credits: a.credits,
+        tables: run_out.tables,
         weights,
         conversions: a.conversions,
         currency: a.total.currency(),
