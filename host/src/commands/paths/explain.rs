@@ -450,10 +450,20 @@ pub fn tables(e: &Explain, labels: &[String]) -> Vec<NamedTable> {
             });
         }
     }
+    // A model's own table may be named like one of the host's (`scores`): the later of two
+    // equal stems gets `-2`, `-3`…, so no file overwrites another.
+    let mut seen: Vec<String> = Vec::with_capacity(out.len());
     for t in &mut out {
         if t.table.name.is_empty() {
             t.table.name = t.stem.clone();
         }
+        let base = t.stem.clone();
+        let mut n = 1;
+        while seen.contains(&t.stem) {
+            n += 1;
+            t.stem = format!("{base}-{n}");
+        }
+        seen.push(t.stem.clone());
     }
     out
 }
@@ -660,5 +670,72 @@ mod tests {
             .position(|s| s == "(null)")
             .unwrap();
         assert_eq!(e.chains[0].to_channels[i], None);
+    }
+
+    #[test]
+    fn file_stems_are_plain_and_distinct() {
+        assert_eq!(file_stem("markov"), "markov");
+        assert_eq!(file_stem("./plugins/My Model.wasm"), "my-model");
+        assert_eq!(file_stem("../../etc/passwd"), "passwd");
+        assert_eq!(file_stem("\u{1b}[2J"), "2j");
+        assert_eq!(file_stem("日本"), "model");
+        assert_eq!(file_stem(&"a".repeat(100)).len(), 64);
+    }
+
+    #[test]
+    fn every_section_is_a_named_table_and_a_models_tables_follow_its_scores() {
+        let t = table();
+        let mut markov = result(
+            CreditRule::RemovalEffect,
+            &[],
+            &[(REMOVAL_EFFECT, [0.5, 0.25, 0.125])],
+        );
+        let one = |name: &str, column: &str| InternalTable {
+            name: name.into(),
+            description: "one row".into(),
+            columns: vec![InternalColumn {
+                name: column.into(),
+                values: ColumnValues::Numbers(vec![3.0]),
+            }],
+        };
+        // A table named as the host names a section does not overwrite it.
+        markov.tables = vec![one("chain", "order"), one("removal-effects", "x")];
+        let e = explain(&t, &[markov.clone(), markov], 10);
+        // The chain table says order 3, ahead of the (absent) parameter.
+        assert_eq!(e.models[0].order, Some(3));
+        let labels = ["markov".to_string(), "markov".to_string()];
+        let all = tables(&e, &labels);
+        let stems: Vec<&str> = all.iter().map(|n| n.stem.as_str()).collect();
+        assert_eq!(
+            stems,
+            [
+                "paths-converting",
+                "paths-non-converting",
+                "path-lengths",
+                "channels",
+                "transitions-order-3",
+                "markov-1.removal-effects",
+                "markov-1.chain",
+                "markov-1.removal-effects-2",
+                "markov-2.removal-effects",
+                "markov-2.chain",
+                "markov-2.removal-effects-2",
+            ]
+        );
+        // Every table holds to the rules a model's tables are held to.
+        let mut named: Vec<InternalTable> = all.iter().map(|n| n.table.clone()).collect();
+        for (i, t) in named.iter_mut().enumerate() {
+            t.name = format!("t{i}");
+        }
+        assert_eq!(crate::runtime::model::validate_tables(&named), Ok(()));
+        let channels = &all[3].table;
+        assert_eq!(
+            channels.column("channel"),
+            Some(&ColumnValues::Text(vec![
+                "c".into(),
+                "a".into(),
+                "b".into()
+            ]))
+        );
     }
 }
