@@ -27,7 +27,7 @@ pub struct ModelInfo {
     pub description: String,
     /// The parameters it accepts; any other is refused before a call.
     pub params: Vec<ParamSpec>,
-    /// The columns the model reads. A `model@0.2.0` plugin receives only these; a
+    /// The columns the model reads. From `model@0.2.0` on a plugin receives only these; a
     /// `model@0.1.0` plugin receives every column, and declared only `times`,
     /// `milestones` and `nulls` (the others are set as it used them: keys and values).
     pub inputs: Inputs,
