@@ -37,10 +37,10 @@ pub struct ModelRun {
     pub notes: Vec<String>,
     /// Per-key scores the model returned (e.g. removal effects), by score name.
     pub scores: Vec<(String, Vec<(String, f64)>)>,
-}
     /// The internals the model returned (`model@0.3.0` tables), for report.json's
     /// `model.internals`.
     pub tables: Vec<crate::runtime::model::InternalTable>,
+}
 
 /// The attribution of one kind (pipeline or revenue).
 pub struct Attribution {
@@ -197,12 +197,12 @@ pub fn attribute(
             .into_iter()
             .map(|(name, v)| (name, keys.iter().cloned().zip(v).collect()))
             .collect(),
+        tables: run_out.tables,
     };
     Ok(Attribution {
         kind: journeys.kind,
         journeys,
         credits: a.credits,
-        tables: run_out.tables,
         weights,
         conversions: a.conversions,
         currency: a.total.currency(),
