@@ -501,12 +501,7 @@ fn model_names_and_parameters_are_checked_before_any_work() {
         serde_json::json!([["skip", "event"]])
     );
     assert_eq!(j["models"][0]["params"], serde_json::json!([]));
-    let webinar = j["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["value"] == "webinar")
-        .unwrap();
+    let webinar = find_by(&j["rows"], "value", "webinar");
     assert_eq!(dec(&webinar["cells"][1]["amount"]), Decimal::from(1600));
 }
 
@@ -630,12 +625,7 @@ fn demo_campaign_all_nine_models_agree_with_track_source_and_open_in_chromium() 
         String::from_utf8_lossy(&o.stderr)
     );
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let credit = report["credit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["dimension"] == "channel")
-        .unwrap()["rows"]
+    let credit = find_by(&report["credit"], "dimension", "channel")["rows"]
         .as_array()
         .unwrap();
     let pb = models

@@ -3,7 +3,7 @@
 //! by — on the three-partner campaign of `report_facts.rs`, by hand.
 
 use crate::report_facts::{package_file, three_partner_campaign};
-use crate::support::run_in;
+use crate::support::run_campaign;
 
 /// `model`, `key`, `partner`, `amount` and `weight` of every row, in file order.
 fn rows(csv: &str) -> Vec<[String; 5]> {
@@ -29,12 +29,11 @@ fn rows(csv: &str) -> Vec<[String; 5]> {
 fn credits(model: &str, key: &str) -> String {
     let d = tempfile::tempdir().unwrap();
     let file = three_partner_campaign(d.path());
-    let (code, _, stderr) = run_in(
+    let (code, _, stderr) = run_campaign(
         d.path(),
+        "track-source",
+        &file,
         &[
-            "track-source",
-            "--campaign-file",
-            file.to_str().unwrap(),
             "--attribution-model",
             model,
             "--attribution-key",
@@ -42,7 +41,6 @@ fn credits(model: &str, key: &str) -> String {
             "--detail",
             "full",
         ],
-        &[],
     );
     assert_eq!(code, 0, "{stderr}");
     package_file(d.path(), "credits.csv")

@@ -13,7 +13,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use ascribe::runtime::sandbox::{FIXED_WALL_CLOCK_SECS, RANDOM_SEED, seeded_bytes};
-use ascribe::runtime::{Cause, Limits, Plugin, Runtime};
+use ascribe::runtime::{Cause, Limits, Plugin, PluginError, Runtime};
 use serde_json::Value;
 
 use crate::support::*;
@@ -36,6 +36,17 @@ fn location(plugin: &str, needle: &str) -> String {
         .find(|(_, l)| l.contains(needle))
         .unwrap_or_else(|| panic!("{needle} not in {rel}"));
     format!("{rel}:{}:{}", i + 1, line.find(needle).unwrap() + 1)
+}
+
+/// The hostile model `p` in `mode` fails `attribute` because of `cause`, said in full.
+fn attribute_fails(p: &Plugin, mode: &str, cause: &str) -> PluginError {
+    let err = in_mode(p, mode).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        failed(p, "attribute", cause),
+        "mode {mode}"
+    );
+    err
 }
 
 /// The same runtime still runs a good model after whatever the hostile one did.
@@ -97,14 +108,10 @@ fn a_model_breaking_the_contract_is_refused_with_the_rule_it_broke() {
 fn an_answer_larger_than_the_host_accepts_is_refused() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-model"));
-    let err = in_mode(&p, "huge-output").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        failed(
-            &p,
-            "attribute",
-            &contract("its answer is larger than the 128 MiB the host accepts from one call")
-        )
+    attribute_fails(
+        &p,
+        "huge-output",
+        &contract("its answer is larger than the 128 MiB the host accepts from one call"),
     );
     still_runs_good_plugins(&rt);
 }
@@ -113,26 +120,18 @@ fn an_answer_larger_than_the_host_accepts_is_refused() {
 fn runaway_recursion_traps_on_either_stack() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-model"));
-    let err = in_mode(&p, "wasm-stack").unwrap_err();
-    assert_eq!(err.cause(), Some(&Cause::StackOverflow));
-    assert_eq!(
-        err.to_string(),
-        failed(
-            &p,
-            "attribute",
-            "overflowed its stack (runaway recursion); report it to the plugin's author"
-        )
+    let err = attribute_fails(
+        &p,
+        "wasm-stack",
+        "overflowed its stack (runaway recursion); report it to the plugin's author",
     );
+    assert_eq!(err.cause(), Some(&Cause::StackOverflow));
     // Frames holding arrays live on the stack Rust keeps in linear memory, which runs off
     // the bottom of memory: an out-of-bounds access, said in words.
-    let err = in_mode(&p, "shadow-stack").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        failed(
-            &p,
-            "attribute",
-            "crashed: it accessed memory out of bounds (often runaway recursion, which overflows the stack a Rust or C plugin keeps in its own memory); report it to the plugin's author"
-        )
+    attribute_fails(
+        &p,
+        "shadow-stack",
+        "crashed: it accessed memory out of bounds (often runaway recursion, which overflows the stack a Rust or C plugin keeps in its own memory); report it to the plugin's author",
     );
     still_runs_good_plugins(&rt);
 }
@@ -166,14 +165,10 @@ fn sleeping_cannot_hold_the_host_past_the_time_limit() {
     // A minute at a time, for ever: before the fix each sleep held the host a minute,
     // out of the time limit's reach.
     let started = Instant::now();
-    let err = in_mode(&p, "forever").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        failed(
-            &p,
-            "attribute",
-            "exceeded its time limit of 1 s per call; if the input is legitimately large, raise `limits.time_ms` for this plugin in the campaign file"
-        )
+    attribute_fails(
+        &p,
+        "forever",
+        "exceeded its time limit of 1 s per call; if the input is legitimately large, raise `limits.time_ms` for this plugin in the campaign file",
     );
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -198,17 +193,13 @@ fn a_chatty_plugin_still_answers_and_its_last_words_survive_the_flood() {
     // 1 MiB on stderr, 16× what the host keeps: the writes must not fail.
     let (out, _) = in_mode(&p, "chatty").unwrap();
     assert_eq!(out.weights, FIRST_TOUCH);
-    let err = in_mode(&p, "chatty-panic").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        failed(
-            &p,
-            "attribute",
-            &format!(
-                "crashed: panicked at {}: boom after the chatter; report it to the plugin's author",
-                location("hostile-model", "panic!(\"boom after the chatter")
-            )
-        )
+    attribute_fails(
+        &p,
+        "chatty-panic",
+        &format!(
+            "crashed: panicked at {}: boom after the chatter; report it to the plugin's author",
+            location("hostile-model", "panic!(\"boom after the chatter")
+        ),
     );
 }
 

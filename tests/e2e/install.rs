@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{bundled, target_dir};
+use crate::support::{bundled, find_by, target_dir};
 
 fn run(
     bin: &Path,
@@ -83,12 +83,7 @@ fn a_copied_binary_finds_the_installed_plugins_and_list_says_where() {
     );
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let linear = v["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "linear")
-        .unwrap();
+    let linear = find_by(&v["plugins"], "name", "linear");
     assert_eq!(
         linear["path"],
         plugins.join("linear.wasm").display().to_string()
@@ -97,12 +92,7 @@ fn a_copied_binary_finds_the_installed_plugins_and_list_says_where() {
         linear["shadows"],
         serde_json::json!([installed.join("linear.wasm").display().to_string()])
     );
-    let salesforce = v["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "salesforce")
-        .unwrap();
+    let salesforce = find_by(&v["plugins"], "name", "salesforce");
     assert_eq!(salesforce["kind"], "normalizer");
 
     // With nothing installed and nothing beside it, the binary says how to get plugins.

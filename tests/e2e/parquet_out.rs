@@ -15,6 +15,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rust_decimal::Decimal;
 
 use crate::support::*;
+use crate::untrusted_text::leaky_campaign;
 
 const TABLES: [&str; 4] = [
     "contribution.parquet",
@@ -325,45 +326,16 @@ fn parquet_alone_skips_the_csv_and_summary_refuses_formats() {
     for csv in ["credits.csv", "contribution.csv", "rejects.csv"] {
         assert!(!pkg.join(csv).exists(), "{csv}");
     }
-    let (code, _, stderr) = run_in(
-        dir.path(),
-        &[
-            "track-source",
-            "--campaign-file",
-            file.to_str().unwrap(),
-            "--formats",
-            "parquet",
-        ],
-        &[],
-    );
+    let (code, _, stderr) =
+        run_campaign(dir.path(), "track-source", &file, &["--formats", "parquet"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("add --detail full"), "{stderr}");
 }
 
-/// The hostile values of untrusted_text.rs, put into the demo's exports the same way.
-const LEAKY_ASSETS: [(&str, &str); 4] = [
-    ("tour-san-francisco", "zq.leak1@acme-corp.io"),
-    ("ai-webinar-2", "mail-zq.leak2%40acme-corp.io"),
-    ("tour-london", "ｚｑ．ｌｅａｋ5＠ａｃｍｅ－ｃｏｒｐ．ｉｏ"),
-    (
-        "tour-berlin",
-        "tour\u{1b}[2J\u{1b}]0;pwned\u{7}\u{1b}]52;c;cHduZWQ=\u{7}-berlin",
-    ),
-];
-const FORMULA: &str = "=cmd|'/C calc'!A0";
-
 #[test]
 fn partner_text_reaches_the_parquet_tables_cleaned_and_guarded() {
-    let (dir, file) = campaign_copy(|t| t);
-    for f in ["quantia/activities.csv", "nimbus/campaign-members.csv"] {
-        let p = dir.path().join("data").join(f);
-        let mut text = std::fs::read_to_string(&p).unwrap();
-        for (from, to) in LEAKY_ASSETS {
-            text = text.replace(&format!(",{from},"), &format!(",{to},"));
-        }
-        text = text.replace(",ai-webinar-1,", &format!(",{FORMULA},"));
-        std::fs::write(&p, text).unwrap();
-    }
+    // The hostile values of untrusted_text.rs, put into the demo's exports the same way.
+    let (dir, file) = leaky_campaign(None);
     demo_run(dir.path(), &file);
     let pkg = package(dir.path());
     let mut assets = vec![];

@@ -10,7 +10,7 @@ use ascribe::pipeline::attribute::{self, Dimension, Key, Kind, WindowSpec};
 use ascribe::pipeline::{campaign, insights};
 
 use crate::report_facts::{package_file, three_partner_campaign};
-use crate::support::{bundled, load, run_in, runtime};
+use crate::support::{bundled, load, run_campaign, runtime};
 
 /// Pipeline money by partner as the composition gives it, for `model`.
 fn composed(file: &Path, model: &str) -> (String, Vec<(String, String)>) {
@@ -57,16 +57,11 @@ fn track_source_is_the_composition_of_the_pipeline() {
     assert_eq!(total, "1600.00");
     assert_eq!(rows, pairs(&[("Beta", "1000.00"), ("Gamma", "600.00")]));
 
-    let (code, _, stderr) = run_in(
+    let (code, _, stderr) = run_campaign(
         d.path(),
-        &[
-            "track-source",
-            "--campaign-file",
-            file.to_str().unwrap(),
-            "--dimensions",
-            "partner",
-        ],
-        &[],
+        "track-source",
+        &file,
+        &["--dimensions", "partner"],
     );
     assert_eq!(code, 0, "{stderr}");
     let report: serde_json::Value =
@@ -99,12 +94,11 @@ fn compare_is_the_composition_of_the_pipeline_once_per_model() {
     let (_, linear) = composed(&file, "linear");
     assert_eq!(linear, pairs(&[("Gamma", "1100.00"), ("Beta", "500.00")]));
 
-    let (code, stdout, stderr) = run_in(
+    let (code, stdout, stderr) = run_campaign(
         d.path(),
+        "compare",
+        &file,
         &[
-            "compare",
-            "--campaign-file",
-            file.to_str().unwrap(),
             "--models",
             "last-touch,linear",
             "--dimension",
@@ -112,7 +106,6 @@ fn compare_is_the_composition_of_the_pipeline_once_per_model() {
             "--format",
             "json",
         ],
-        &[],
     );
     assert_eq!(code, 0, "{stderr}");
     let cmp: serde_json::Value = serde_json::from_str(&stdout).unwrap();

@@ -34,12 +34,7 @@ fn each_change_is_logged_from_what_to_what() {
     assert_eq!(p["pattern"], "diamond");
     assert_eq!(p["tasks"][0]["id"], "gather");
     assert_eq!(
-        p["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["id"] == "merge")
-            .unwrap()["needs"],
+        find_by(&p["tasks"], "id", "merge")["needs"],
         serde_json::json!(["normalize:nimbus-cloud", "normalize:quantia-ai"])
     );
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::run_in;
+use crate::support::{find_by, run_campaign};
 
 /// Three partners. Acme holds the deals; Beta and Gamma report touches; Gamma paid for the
 /// `invite` asset although Beta ran it.
@@ -140,12 +140,7 @@ pub(crate) fn package_file(dir: &Path, name: &str) -> String {
 }
 
 fn rows<'a>(report: &'a serde_json::Value, dim: &str) -> Vec<(&'a str, &'a str, u64)> {
-    report["credit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["dimension"] == dim)
-        .unwrap()["rows"]
+    find_by(&report["credit"], "dimension", dim)["rows"]
         .as_array()
         .unwrap()
         .iter()
@@ -163,18 +158,11 @@ fn rows<'a>(report: &'a serde_json::Value, dim: &str) -> Vec<(&'a str, &'a str, 
 fn counts_owners_rows_and_paths_on_a_three_partner_campaign() {
     let d = tempfile::tempdir().unwrap();
     let file = three_partner_campaign(d.path());
-    let (code, stdout, stderr) = run_in(
+    let (code, stdout, stderr) = run_campaign(
         d.path(),
-        &[
-            "track-source",
-            "--campaign-file",
-            file.to_str().unwrap(),
-            "--detail",
-            "full",
-            "--dimensions",
-            "partner,channel,asset",
-        ],
-        &[],
+        "track-source",
+        &file,
+        &["--detail", "full", "--dimensions", "partner,channel,asset"],
     );
     assert_eq!(code, 0, "{stderr}");
     let report: serde_json::Value =
@@ -208,12 +196,7 @@ fn counts_owners_rows_and_paths_on_a_three_partner_campaign() {
 
     // 15: the asset's action goes to the partner whose [[spend]] paid for it (Gamma), not
     // the one that reported its touches (Beta), and speaks of all three partners.
-    let action = report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["subject"] == "invite")
-        .unwrap();
+    let action = find_by(&report["actions"], "subject", "invite");
     assert_eq!(action["owner"], "Gamma marketing");
     assert_eq!(
         action["action"],
@@ -221,12 +204,7 @@ fn counts_owners_rows_and_paths_on_a_three_partner_campaign() {
     );
 
     // 14: the empty amount is counted and said, in report.json, summary.md and on stdout.
-    let deals = report["data"]["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["source"] == "acme-deals")
-        .unwrap();
+    let deals = find_by(&report["data"]["sources"], "source", "acme-deals");
     assert_eq!(deals["empty_amounts"], 1);
     assert!(
         stdout.contains("warning: 1 conversion(s) with an empty amount, counted as 0"),

@@ -248,6 +248,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `command` on the campaign in `file`, then `extra`, in `dir` as [`run_in`] runs it.
+pub fn run_campaign(
+    dir: &Path,
+    command: &str,
+    file: impl AsRef<Path>,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let file = file.as_ref().to_str().unwrap();
+    let mut all = vec![command, "--campaign-file", file];
+    all.extend_from_slice(extra);
+    run_in(dir, &all, &[])
+}
+
 /// `track-source` on `file` (with `extra`) in `dir`, as [`run_in`] runs it.
 pub fn track_in(dir: &Path, file: &Path, extra: &[&str]) -> (i32, String, String) {
     run_in(dir, &args(&track(file, extra)), &[])
@@ -345,4 +358,14 @@ fn schema_errors(v: &jsonschema::Validator, instance: &serde_json::Value) -> Vec
     v.iter_errors(instance)
         .map(|e| format!("at {}: {e}", e.instance_path()))
         .collect()
+}
+
+/// The element of the JSON array `list` whose `key` is `value`: reports, manifests and
+/// listings are searched by a name, never by position.
+pub fn find_by<'a>(list: &'a serde_json::Value, key: &str, value: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .find(|x| x[key] == value)
+        .unwrap_or_else(|| panic!("no element with {key} = {value:?} in {list}"))
 }

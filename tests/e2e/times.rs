@@ -91,13 +91,7 @@ fn package(dir: &Path) -> PathBuf {
 fn source(dir: &Path, id: &str) -> Value {
     let r: Value =
         serde_json::from_slice(&std::fs::read(package(dir).join("report.json")).unwrap()).unwrap();
-    let s = r["data"]["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["source"] == id)
-        .unwrap()
-        .clone();
+    let s = find_by(&r["data"]["sources"], "source", id).clone();
     let n = |k: &str| s[k].as_u64().unwrap();
     assert_eq!(
         n("rows_read"),

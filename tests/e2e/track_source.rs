@@ -59,12 +59,7 @@ fn dec(v: &Value) -> Decimal {
 
 /// The generator's rows that it made invalid on purpose, per file: (row, column).
 fn bad_rows(manifest: &Value, file: &str) -> Vec<u64> {
-    manifest["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == file)
-        .unwrap()["injected"]
+    find_by(&manifest["files"], "path", file)["injected"]
         .as_array()
         .unwrap()
         .iter()
@@ -229,12 +224,7 @@ fn demo_totals_match_an_independent_computation() {
     let mut revenue = Decimal::ZERO;
     let mut won = 0;
     // Nimbus rows come first in `all`; a joint Quantia deal duplicates one of them.
-    let nimbus_rows = manifest["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == "data/nimbus/opportunities.csv")
-        .unwrap()["rows"]
+    let nimbus_rows = find_by(&manifest["files"], "path", "data/nimbus/opportunities.csv")["rows"]
         .as_u64()
         .unwrap() as usize
         - bad_rows(&manifest, "data/nimbus/opportunities.csv").len();
@@ -264,12 +254,7 @@ fn demo_totals_match_an_independent_computation() {
 
     // Every credited unit is accounted for: partner credit + unattributed = the total,
     // exactly, for pipeline and revenue alike.
-    let partner = report["credit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["dimension"] == "partner")
-        .unwrap();
+    let partner = find_by(&report["credit"], "dimension", "partner");
     let sum = |k: &str| {
         partner["rows"]
             .as_array()
@@ -338,12 +323,7 @@ fn demo_totals_match_an_independent_computation() {
     // in both partners' systems; a rough second matcher over the raw files finds over a
     // thousand such pairs — so the total is at least the planted count.
     let planted = manifest["summary"]["shared_touches"].as_u64().unwrap();
-    let activities = report["data"]["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["source"] == "quantia-activities")
-        .unwrap();
+    let activities = find_by(&report["data"]["sources"], "source", "quantia-activities");
     assert_eq!(activities["merged"].as_u64().unwrap(), planted);
     assert!(report["data"]["merged_touches"].as_u64().unwrap() >= planted);
     assert_eq!(

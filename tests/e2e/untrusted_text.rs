@@ -69,7 +69,10 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
-fn leaky_campaign(model: Option<(&str, &str)>) -> (tempfile::TempDir, PathBuf) {
+/// A copy of the demo campaign with [`LEAKY_ASSETS`] and [`FORMULA`] planted in its
+/// HubSpot activities and Salesforce campaign members; with `model`, its default model is
+/// that hostile plugin with those parameters.
+pub(crate) fn leaky_campaign(model: Option<(&str, &str)>) -> (tempfile::TempDir, PathBuf) {
     let (dir, file) = campaign_copy(|text| match model {
         Some((plugin, params)) => replace(
             &text,
@@ -161,12 +164,7 @@ fn no_address_escape_or_formula_leaves_through_any_output() {
     );
     // leak1, leak2 (`%40`) and leak5 (full-width): three assets, all shown as `<e-mail>`,
     // and so one row of the asset table (and one of the top assets), not three of one name.
-    let asset_rows: Vec<&str> = report["credit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["dimension"] == "asset")
-        .unwrap()["rows"]
+    let asset_rows: Vec<&str> = find_by(&report["credit"], "dimension", "asset")["rows"]
         .as_array()
         .unwrap()
         .iter()
