@@ -253,14 +253,7 @@ fn install_wheel(py: &Path, target_dir: &Path, profile: &str) -> Result<(), Stri
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
         .ok_or_else(|| format!("maturin wrote no wheel into {}", wheels.display()))?;
-    run(Command::new(py)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+    run(pip_install(py)
         .args(["--force-reinstall", "--no-deps"])
         .arg(&wheel))
 }
@@ -408,6 +401,20 @@ const PY_REQUIREMENTS: &[&str] = &[
     "matplotlib",
 ];
 
+/// `pip install` into the environment of the interpreter `py`, quietly; the caller adds
+/// what to install.
+fn pip_install(py: &Path) -> Command {
+    let mut cmd = Command::new(py);
+    cmd.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    cmd
+}
+
 /// The Python package's tests: the wheel built (dev profile, plugins from `target/plugins`,
 /// built first), installed into `target/py-venv`, then pytest over `python/tests` with the
 /// CLI binaries they compare against. Every step that fails fails the task: a missing
@@ -426,16 +433,7 @@ fn python_tests(pytest_args: &[String]) -> Result<(), String> {
                 format!("{e}: python3 with venv is needed for the Python tests (on Debian: apt-get install python3-venv)")
             })?;
         }
-        run(Command::new(&py)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(PY_REQUIREMENTS))
-        .map_err(|e| {
+        run(pip_install(&py).args(PY_REQUIREMENTS)).map_err(|e| {
             format!(
                 "{e}: installing the Python test requirements into {} failed",
                 venv.display()
