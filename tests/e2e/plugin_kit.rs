@@ -449,28 +449,25 @@ fn assert_template_model_runs_in_the_host(b: &Built, contract: &str) {
     assert_eq!(out.weights[..3], [1.0 / 3.0; 3]);
 }
 
-#[test]
-fn rust_normalizer_template_builds_checks_and_loads() {
-    let b = built(Kind::Normalizer, Lang::Rust);
-    assert_template_normalizer_runs_in_the_host(&b);
+/// One test per template, each built once and then run in the host by its kind's check.
+macro_rules! template_tests {
+    ($($test:ident: $kind:ident $lang:ident => $check:ident($($arg:expr)?);)+) => {$(
+        #[test]
+        fn $test() {
+            $check(&built(Kind::$kind, Lang::$lang) $(, $arg)?);
+        }
+    )+};
 }
 
-#[test]
-fn rust_model_template_builds_checks_and_loads() {
-    let b = built(Kind::Model, Lang::Rust);
-    assert_template_model_runs_in_the_host(&b, "ascribe:model@0.3.0");
-}
-
-#[test]
-fn python_normalizer_template_builds_checks_and_loads() {
-    let b = built(Kind::Normalizer, Lang::Python);
-    assert_template_normalizer_runs_in_the_host(&b);
-}
-
-#[test]
-fn python_model_template_builds_checks_and_loads() {
-    let b = built(Kind::Model, Lang::Python);
-    assert_template_model_runs_in_the_host(&b, "ascribe:model@0.1.0");
+template_tests! {
+    rust_normalizer_template_builds_checks_and_loads: Normalizer Rust
+        => assert_template_normalizer_runs_in_the_host();
+    rust_model_template_builds_checks_and_loads: Model Rust
+        => assert_template_model_runs_in_the_host("ascribe:model@0.3.0");
+    python_normalizer_template_builds_checks_and_loads: Normalizer Python
+        => assert_template_normalizer_runs_in_the_host();
+    python_model_template_builds_checks_and_loads: Model Python
+        => assert_template_model_runs_in_the_host("ascribe:model@0.1.0");
 }
 
 #[test]
@@ -1057,12 +1054,7 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
     // As production runs it: no instruction counting.
     let (passed, _, r) = violations(&[&s(&linear), "--sample", "paths.csv", "--no-fuel"], d);
     assert!(passed);
-    let instructions = r["usage"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["what"] == "instructions")
-        .unwrap();
+    let instructions = find_by(&r["usage"], "what", "instructions");
     assert_eq!(instructions["used"], "not counted (--no-fuel)");
     // A model given a sample it cannot read is a usage error, not a verdict.
     let o = ascribe(
