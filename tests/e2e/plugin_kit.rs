@@ -1118,6 +1118,13 @@ fn plugin_lock_pins_every_plugin_and_a_changed_plugin_is_refused() {
     std::fs::copy(bundled("first-touch"), &house).unwrap();
     let file = d.join("campaigns/lock-test.toml");
     std::fs::write(&file, CAMPAIGN).unwrap();
+    // `plugin lock` on the campaign file, with `flags`.
+    let lock = |flags: &[&str]| {
+        let mut args = vec!["plugin", "lock"];
+        args.extend_from_slice(flags);
+        args.extend(["--campaign-file", file.to_str().unwrap()]);
+        ascribe(&args, d)
+    };
     let pin = |p: &Path| format!("sha256:{}", sha(p));
     let (p_partner, p_generic, p_house, p_linear) = (
         pin(&partner),
@@ -1170,29 +1177,11 @@ fn plugin_lock_pins_every_plugin_and_a_changed_plugin_is_refused() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), want);
 
     // Locking again changes nothing; --check agrees.
-    let o = ok(
-        ascribe(
-            &["plugin", "lock", "--campaign-file", file.to_str().unwrap()],
-            d,
-        ),
-        "plugin lock (again)",
-    );
+    let o = ok(lock(&[]), "plugin lock (again)");
     assert!(
         String::from_utf8_lossy(&o.stdout).ends_with("all 4 pins already match; nothing written\n")
     );
-    ok(
-        ascribe(
-            &[
-                "plugin",
-                "lock",
-                "--check",
-                "--campaign-file",
-                file.to_str().unwrap(),
-            ],
-            d,
-        ),
-        "plugin lock --check",
-    );
+    ok(lock(&["--check"]), "plugin lock --check");
 
     // The partner sends a changed build: the pinned campaign refuses it before compiling.
     std::fs::copy(bundled("last-touch"), &house).unwrap();
@@ -1223,16 +1212,7 @@ fn plugin_lock_pins_every_plugin_and_a_changed_plugin_is_refused() {
         "{err}"
     );
     // --check says what is stale and fails; a source's plugin must be a normalizer.
-    let o = ascribe(
-        &[
-            "plugin",
-            "lock",
-            "--check",
-            "--campaign-file",
-            file.to_str().unwrap(),
-        ],
-        d,
-    );
+    let o = lock(&["--check"]);
     assert_eq!(o.status.code(), Some(1));
     let e = String::from_utf8_lossy(&o.stderr);
     assert_eq!(
@@ -1244,16 +1224,7 @@ fn plugin_lock_pins_every_plugin_and_a_changed_plugin_is_refused() {
         )
     );
     std::fs::copy(hostile("hostile-normalizer"), &partner).unwrap();
-    let o = ascribe(
-        &[
-            "plugin",
-            "lock",
-            "--check",
-            "--campaign-file",
-            file.to_str().unwrap(),
-        ],
-        d,
-    );
+    let o = lock(&["--check"]);
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -1263,13 +1234,7 @@ fn plugin_lock_pins_every_plugin_and_a_changed_plugin_is_refused() {
         "{out}"
     );
     // Re-locking accepts the new build.
-    ok(
-        ascribe(
-            &["plugin", "lock", "--campaign-file", file.to_str().unwrap()],
-            d,
-        ),
-        "plugin lock (new build)",
-    );
+    ok(lock(&[]), "plugin lock (new build)");
     let c = ascribe::pipeline::campaign::load(&file).unwrap();
     assert!(ascribe::commands::track::resolve_model(&c, &rt, Some("house"), &[]).is_ok());
 }
