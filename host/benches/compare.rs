@@ -26,17 +26,8 @@ use ascribe::runtime::{Runtime, RuntimeOptions};
 mod support;
 use support::{median, target, workspace};
 
-const NINE: [&str; 9] = [
-    "first-touch",
-    "last-touch",
-    "linear",
-    "time-decay",
-    "position-based",
-    "w-shaped",
-    "full-path",
-    "markov",
-    "shapley",
-];
+/// The nine bundled models.
+const NINE: [&str; 9] = ascribe_gen::output::MODELS;
 
 /// The 1M-touch campaign file, generated on first use.
 fn generated_campaign() -> PathBuf {
