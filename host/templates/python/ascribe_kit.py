@@ -346,32 +346,18 @@ class Batch:
 
     def touch(self, row, time, person="", account="", channel="", source="", medium="",
                  campaign="", asset="", region="", segment="", touch_type=""):
+        fields = locals()  # the arguments, by the names of TOUCH_FIELDS
         self.touch_row.append(row)
-        t = self.touch_cols
-        t["person"].append(person)
-        t["account"].append(account)
-        t["channel"].append(channel)
-        t["source"].append(source)
-        t["medium"].append(medium)
-        t["campaign"].append(campaign)
-        t["asset"].append(asset)
-        t["region"].append(region)
-        t["segment"].append(segment)
-        t["touch_type"].append(touch_type)
+        for f in TOUCH_FIELDS:
+            self.touch_cols[f].append(fields[f])
         self.touch_time.append(time)
 
     def conversion(self, row, id="", account="", account_domain="", stage="", amount="",
                    currency="", created=None, closed=None, lead_source="", campaign=""):
+        fields = locals()  # the arguments, by the names of CONVERSION_FIELDS
         self.conv_row.append(row)
-        c = self.conv_cols
-        c["id"].append(id)
-        c["account"].append(account)
-        c["account_domain"].append(account_domain)
-        c["stage"].append(stage)
-        c["amount"].append(amount)
-        c["currency"].append(currency)
-        c["lead_source"].append(lead_source)
-        c["campaign"].append(campaign)
+        for f in CONVERSION_FIELDS:
+            self.conv_cols[f].append(fields[f])
         self.conv_created.append(created)
         self.conv_closed.append(closed)
 
