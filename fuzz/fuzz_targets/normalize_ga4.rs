@@ -9,8 +9,7 @@
 #[path = "common/normalize.rs"]
 mod normalize;
 
-use libfuzzer_sys::fuzz_target;
-use normalize::{Input, Spec};
+use normalize::Input;
 
 fn params(i: &Input) -> (&'static str, Vec<(&'static str, String)>) {
     let touch = [
@@ -35,11 +34,4 @@ fn params(i: &Input) -> (&'static str, Vec<(&'static str, String)>) {
     )
 }
 
-const SPEC: Spec = Spec {
-    name: "ga4",
-    wasm: "ga4.wasm",
-    file_name: "events.ndjson",
-    params,
-};
-
-fuzz_target!(|raw: &[u8]| normalize::run(&SPEC, raw));
+normalize::target!("ga4", "events.ndjson", params);

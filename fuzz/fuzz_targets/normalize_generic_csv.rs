@@ -9,8 +9,8 @@
 #[path = "common/normalize.rs"]
 mod normalize;
 
-use libfuzzer_sys::fuzz_target;
-use normalize::{Input, Spec, delimiter, flag};
+use normalize::{Input, delimiter, flag};
+use normalizer_generic_csv::{CONV_PARAMS, SAMPLE_PARAMS};
 
 fn params(i: &Input) -> (&'static str, Vec<(&'static str, String)>) {
     let touch = i.o[0] % 2 == 0;
@@ -20,41 +20,14 @@ fn params(i: &Input) -> (&'static str, Vec<(&'static str, String)>) {
         ("date_order", ["mdy", "dmy"][i.o[2] as usize % 2].into()),
         ("decimal_comma", flag(i.o[3])),
     ];
+    // The plugin's own mappings, less their `record`.
     let mapping: &[(&'static str, &str)] = if touch {
-        &[
-            ("col_person", "Attendee Email"),
-            ("col_account", "Company Website"),
-            ("col_time", "Checked In"),
-            ("col_asset", "Session"),
-            ("col_segment", "Ticket Type"),
-            ("col_region", "Country"),
-            ("fixed_channel", "event"),
-            ("fixed_campaign", "ai-launch-tour-berlin"),
-            ("fixed_touch_type", "attended"),
-        ]
+        &SAMPLE_PARAMS[1..]
     } else {
-        &[
-            ("col_id", "Deal"),
-            ("col_account", "Customer"),
-            ("col_account_domain", "Customer Website"),
-            ("col_stage", "Phase"),
-            ("col_amount", "Deal Value"),
-            ("col_currency", "Cur"),
-            ("col_created", "Opened"),
-            ("col_closed", "Won On"),
-            ("col_lead_source", "Origin"),
-            ("col_campaign", "Program"),
-        ]
+        &CONV_PARAMS[1..]
     };
     p.extend(mapping.iter().map(|(k, v)| (*k, v.to_string())));
     (if touch { "map" } else { "crm" }, p)
 }
 
-const SPEC: Spec = Spec {
-    name: "generic-csv",
-    wasm: "generic-csv.wasm",
-    file_name: "export.csv",
-    params,
-};
-
-fuzz_target!(|raw: &[u8]| normalize::run(&SPEC, raw));
+normalize::target!("generic-csv", "export.csv", params);

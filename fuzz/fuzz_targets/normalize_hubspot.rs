@@ -7,8 +7,7 @@
 #[path = "common/normalize.rs"]
 mod normalize;
 
-use libfuzzer_sys::fuzz_target;
-use normalize::{Input, Spec, flag};
+use normalize::{Input, flag};
 
 fn params(i: &Input) -> (&'static str, Vec<(&'static str, String)>) {
     let (kind, export) = [
@@ -30,11 +29,4 @@ fn params(i: &Input) -> (&'static str, Vec<(&'static str, String)>) {
     )
 }
 
-const SPEC: Spec = Spec {
-    name: "hubspot",
-    wasm: "hubspot.wasm",
-    file_name: "export.csv",
-    params,
-};
-
-fuzz_target!(|raw: &[u8]| normalize::run(&SPEC, raw));
+normalize::target!("hubspot", "export.csv", params);

@@ -7,8 +7,7 @@
 #[path = "common/normalize.rs"]
 mod normalize;
 
-use libfuzzer_sys::fuzz_target;
-use normalize::{Input, Spec, delimiter, flag};
+use normalize::{Input, delimiter, flag};
 
 fn params(i: &Input) -> (&'static str, Vec<(&'static str, String)>) {
     let (kind, export) = [
@@ -27,11 +26,4 @@ fn params(i: &Input) -> (&'static str, Vec<(&'static str, String)>) {
     )
 }
 
-const SPEC: Spec = Spec {
-    name: "salesforce",
-    wasm: "salesforce.wasm",
-    file_name: "export.csv",
-    params,
-};
-
-fuzz_target!(|raw: &[u8]| normalize::run(&SPEC, raw));
+normalize::target!("salesforce", "export.csv", params);

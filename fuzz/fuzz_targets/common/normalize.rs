@@ -93,6 +93,22 @@ pub struct Spec {
     pub params: fn(&Input) -> (&'static str, Vec<(&'static str, String)>),
 }
 
+/// The fuzz target for the bundled normalizer `$name` (`target/plugins/$name.wasm`), told
+/// the export is named `$file_name`, with `$params` as its [`Spec::params`].
+macro_rules! target {
+    ($name:literal, $file_name:literal, $params:expr) => {
+        const SPEC: $crate::normalize::Spec = $crate::normalize::Spec {
+            name: $name,
+            wasm: concat!($name, ".wasm"),
+            file_name: $file_name,
+            params: $params,
+        };
+
+        libfuzzer_sys::fuzz_target!(|raw: &[u8]| $crate::normalize::run(&SPEC, raw));
+    };
+}
+pub(crate) use target;
+
 struct Loaded {
     plugin: Plugin,
     /// A directory of this process's own, for the export and the campaign file.
@@ -304,7 +320,11 @@ fn pipeline(
     );
     let c = ascribe::pipeline::campaign::parse(&campaign_file, &text)
         .unwrap_or_else(|e| panic!("the fuzz campaign does not parse: {e}\n{text}"));
-    match ascribe::pipeline::normalize::normalize(&c, std::slice::from_ref(&l.plugin), &|_: &str| {}) {
+    match ascribe::pipeline::normalize::normalize(
+        &c,
+        std::slice::from_ref(&l.plugin),
+        &|_: &str| {},
+    ) {
         Ok(ds) => {
             assert_eq!(ds.ledgers.len(), 1);
             let g = &ds.ledgers[0];

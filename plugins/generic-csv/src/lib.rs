@@ -234,6 +234,21 @@ pub const CONV_PARAMS: [(&str, &str); 11] = [
     ("col_campaign", "Program"),
 ];
 
+/// The parameters `docs/normalizers/generic-csv.md` shows for its sample
+/// (`fixtures/samples/generic-csv/touches.csv`, an event platform's check-ins).
+pub const SAMPLE_PARAMS: [(&str, &str); 10] = [
+    ("record", "touch"),
+    ("col_person", "Attendee Email"),
+    ("col_account", "Company Website"),
+    ("col_time", "Checked In"),
+    ("col_asset", "Session"),
+    ("col_segment", "Ticket Type"),
+    ("col_region", "Country"),
+    ("fixed_channel", "event"),
+    ("fixed_campaign", "ai-launch-tour-berlin"),
+    ("fixed_touch_type", "attended"),
+];
+
 /// Reject reasons (exact texts, also in the docs).
 pub mod reason {
     pub const NO_PERSON: &str = "empty: a touch needs a person";

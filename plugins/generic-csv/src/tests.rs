@@ -549,20 +549,6 @@ fn rows_come_out_as_their_chunk_arrives() {
 
 // ---------------------------------------------------------------- the sample file
 
-/// The parameters `docs/normalizers/generic-csv.md` shows for the sample.
-const SAMPLE_PARAMS: [(&str, &str); 10] = [
-    ("record", "touch"),
-    ("col_person", "Attendee Email"),
-    ("col_account", "Company Website"),
-    ("col_time", "Checked In"),
-    ("col_asset", "Session"),
-    ("col_segment", "Ticket Type"),
-    ("col_region", "Country"),
-    ("fixed_channel", "event"),
-    ("fixed_campaign", "ai-launch-tour-berlin"),
-    ("fixed_touch_type", "attended"),
-];
-
 #[test]
 fn excel_unicode_text_reads_like_the_csv() {
     // The sample saved by Excel as "Unicode Text": UTF-16LE with a BOM, tab-delimited, CRLF.
