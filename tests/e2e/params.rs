@@ -73,21 +73,20 @@ fn compare_takes_a_bare_parameter_for_every_model_that_declares_it() {
     let d = tempfile::tempdir().unwrap();
     let file = crate::compare::hand_campaign(d.path());
     let file = file.to_str().unwrap();
+    // markov and linear compared, with `extra`.
+    let compare = |extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            "--campaign-file",
+            file,
+            "--models",
+            "markov,linear",
+        ];
+        args.extend_from_slice(extra);
+        run_plain(d.path(), &args)
+    };
     let go = |p: &str| {
-        let (code, out, err) = run_plain(
-            d.path(),
-            &[
-                "compare",
-                "--campaign-file",
-                file,
-                "--models",
-                "markov,linear",
-                "--param",
-                p,
-                "--format",
-                "json",
-            ],
-        );
+        let (code, out, err) = compare(&["--param", p, "--format", "json"]);
         assert_eq!(code, 0, "{err}");
         out
     };
@@ -104,18 +103,7 @@ fn compare_takes_a_bare_parameter_for_every_model_that_declares_it() {
             .any(|p| p == &serde_json::json!(["order", "2"])),
         "{markov}"
     );
-    let (code, _, err) = run_plain(
-        d.path(),
-        &[
-            "compare",
-            "--campaign-file",
-            file,
-            "--models",
-            "markov,linear",
-            "--param",
-            "half_life=7d",
-        ],
-    );
+    let (code, _, err) = compare(&["--param", "half_life=7d"]);
     assert_eq!(code, 1);
     assert!(
         err.starts_with("error: --param half_life=…: no model given takes a parameter `half_life` (markov takes order"),

@@ -45,6 +45,15 @@ pub fn ascribe(args: &[&str]) -> Run {
     }
 }
 
+/// `track-source` on the demo campaign with `flags`, its package written under `out`.
+fn track_demo(flags: &[&str]) -> Run {
+    let file = fixture_campaign();
+    let mut args = vec!["track-source", "--campaign-file", file.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    args.extend(["--out", "out"]);
+    ascribe(&args)
+}
+
 pub fn package(run: &Run) -> PathBuf {
     only_package(&run.out.path().join("out/ai-launch-tour"), &run.stderr)
 }
@@ -189,17 +198,7 @@ fn demo_totals_match_an_independent_computation() {
         .unwrap(),
     )
     .unwrap();
-    let run = ascribe(&[
-        "track-source",
-        "--campaign-file",
-        fixture_campaign().to_str().unwrap(),
-        "--window",
-        "campaign",
-        "--detail",
-        "full",
-        "--out",
-        "out",
-    ]);
+    let run = track_demo(&["--window", "campaign", "--detail", "full"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let pkg = package(&run);
     let report: Value =
@@ -364,19 +363,8 @@ fn the_email_check_is_real() {
 
 #[test]
 fn same_inputs_give_byte_identical_packages() {
-    let file = fixture_campaign();
-    let args = [
-        "track-source",
-        "--campaign-file",
-        file.to_str().unwrap(),
-        "--window",
-        "30d",
-        "--detail",
-        "full",
-        "--out",
-        "out",
-    ];
-    let (a, b) = (ascribe(&args), ascribe(&args));
+    let flags = ["--window", "30d", "--detail", "full"];
+    let (a, b) = (track_demo(&flags), track_demo(&flags));
     assert_eq!(a.status, 0, "{}", a.stderr);
     let (pa, pb) = (package(&a), package(&b));
     assert_eq!(
@@ -396,16 +384,11 @@ fn same_inputs_give_byte_identical_packages() {
 
 #[test]
 fn the_dashboard_renders_in_a_real_browser() {
-    let run = ascribe(&[
-        "track-source",
-        "--campaign-file",
-        fixture_campaign().to_str().unwrap(),
+    let run = track_demo(&[
         "--detail",
         "full",
         "--dimensions",
         "partner,channel,asset,region,segment",
-        "--out",
-        "out",
     ]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let html = package(&run).join("dashboard.html");
@@ -415,17 +398,7 @@ fn the_dashboard_renders_in_a_real_browser() {
 
 #[test]
 fn summary_detail_writes_the_summary_only_and_json_goes_to_stdout() {
-    let run = ascribe(&[
-        "track-source",
-        "--campaign-file",
-        fixture_campaign().to_str().unwrap(),
-        "--detail",
-        "summary",
-        "--format",
-        "json",
-        "--out",
-        "out",
-    ]);
+    let run = track_demo(&["--detail", "summary", "--format", "json"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let files: Vec<String> = std::fs::read_dir(package(&run))
         .unwrap()
