@@ -104,7 +104,8 @@ pub fn hand_campaign(dir: &Path) -> PathBuf {
     let file = dir.join("hand.toml");
     std::fs::write(
         &file,
-        r#"id = "hand"
+        format!(
+            r#"id = "hand"
 name = "Hand-computed campaign"
 start = "2026-03-01"
 end = "2026-03-31"
@@ -119,33 +120,11 @@ owner = "Acme marketing"
 "open" = "opportunity"
 "won" = "closed_won"
 
-[[partners.sources]]
-id = "acme-touches"
-kind = "map"
-file = "touches.csv"
-plugin = "generic-csv"
-[partners.sources.params]
-record = "touch"
-col_person = "email"
-col_account = "company"
-col_time = "time"
-col_channel = "channel"
-col_asset = "asset"
-
-[[partners.sources]]
-id = "acme-deals"
-kind = "crm"
-file = "deals.csv"
-plugin = "generic-csv"
-[partners.sources.params]
-record = "conversion"
-col_id = "id"
-col_account_domain = "company"
-col_stage = "stage"
-col_amount = "amount"
-col_currency = "currency"
-col_created = "created"
-"#,
+{}
+{}"#,
+            touch_source("acme-touches", "touches.csv"),
+            deal_source("acme-deals", "deals.csv", "currency")
+        ),
     )
     .unwrap();
     file

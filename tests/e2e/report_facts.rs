@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{find_by, run_campaign};
+use crate::support::{deal_source, find_by, run_campaign, touch_source};
 
 /// Three partners. Acme holds the deals; Beta and Gamma report touches; Gamma paid for the
 /// `invite` asset although Beta ran it.
@@ -42,23 +42,6 @@ pub(crate) fn three_partner_campaign(dir: &Path) -> PathBuf {
          O4,a4.example,open,50.00,XYZ,2026-03-13\n",
     )
     .unwrap();
-    let touches = |partner: &str, file: &str| {
-        format!(
-            r#"[[partners.sources]]
-id = "{partner}-touches"
-kind = "map"
-file = "data/{file}"
-plugin = "generic-csv"
-[partners.sources.params]
-record = "touch"
-col_person = "email"
-col_account = "company"
-col_time = "time"
-col_channel = "channel"
-col_asset = "asset"
-"#
-        )
-    };
     let file = dir.join("three.toml");
     std::fs::write(
         &file,
@@ -77,20 +60,7 @@ owner = "Acme marketing"
 [partners.stages]
 "open" = "opportunity"
 
-[[partners.sources]]
-id = "acme-deals"
-kind = "crm"
-file = "data/deals.csv"
-plugin = "generic-csv"
-[partners.sources.params]
-record = "conversion"
-col_id = "id"
-col_account_domain = "company"
-col_stage = "stage"
-col_amount = "amount"
-col_currency = "Currency Code"
-col_created = "created"
-
+{}
 [[partners]]
 name = "Beta"
 role = "co-host"
@@ -116,8 +86,9 @@ name = "first-touch"
 plugin = "first-touch"
 default = true
 "#,
-            touches("beta", "beta-touches.csv"),
-            touches("gamma", "gamma-touches.csv")
+            deal_source("acme-deals", "data/deals.csv", "Currency Code"),
+            touch_source("beta-touches", "data/beta-touches.csv"),
+            touch_source("gamma-touches", "data/gamma-touches.csv")
         ),
     )
     .unwrap();

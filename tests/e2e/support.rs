@@ -369,3 +369,45 @@ pub fn find_by<'a>(list: &'a serde_json::Value, key: &str, value: &str) -> &'a s
         .find(|x| x[key] == value)
         .unwrap_or_else(|| panic!("no element with {key} = {value:?} in {list}"))
 }
+
+/// A campaign file's `[[partners.sources]]` reading, through generic-csv, touches from the
+/// export `file` with the columns `email`, `company`, `time`, `channel` and `asset`: the
+/// hand-computed campaigns' touch exports.
+pub fn touch_source(id: &str, file: &str) -> String {
+    format!(
+        r#"[[partners.sources]]
+id = "{id}"
+kind = "map"
+file = "{file}"
+plugin = "generic-csv"
+[partners.sources.params]
+record = "touch"
+col_person = "email"
+col_account = "company"
+col_time = "time"
+col_channel = "channel"
+col_asset = "asset"
+"#
+    )
+}
+
+/// As [`touch_source`], for deals from the export `file` with the columns `id`, `company`,
+/// `stage`, `amount`, `currency` (the currency's column) and `created`.
+pub fn deal_source(id: &str, file: &str, currency: &str) -> String {
+    format!(
+        r#"[[partners.sources]]
+id = "{id}"
+kind = "crm"
+file = "{file}"
+plugin = "generic-csv"
+[partners.sources.params]
+record = "conversion"
+col_id = "id"
+col_account_domain = "company"
+col_stage = "stage"
+col_amount = "amount"
+col_currency = "{currency}"
+col_created = "created"
+"#
+    )
+}
