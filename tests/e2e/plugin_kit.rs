@@ -770,87 +770,59 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
 
     // The hostile model, by mode.
     let model = hostile("hostile-model");
-    let spin = model.clone();
-    let (passed, v, _) = violations(
-        &[
-            &s(&spin),
-            "--sample",
-            "paths.csv",
-            "--param",
-            "mode=spin",
-            "--time-ms",
-            "500",
-        ],
-        d,
-    );
+    // The plugin `path` on `sample` with `--param param`, then `flags`.
+    let check = |path: &Path, sample: &str, param: &str, flags: &[&str]| {
+        let path = s(path);
+        let mut args = vec![path.as_str(), "--sample", sample, "--param", param];
+        args.extend_from_slice(flags);
+        violations(&args, d)
+    };
+    // The hostile model in `mode` on the path table, with `flags`.
+    let model_in =
+        |mode: &str, flags: &[&str]| check(&model, "paths.csv", &format!("mode={mode}"), flags);
+    // What the hostile model's `attribute` failing because of `cause` is, as a violation.
+    let model_failed = |kind: &str, cause: &str| {
+        one(
+            kind,
+            format!(
+                "plugin {} failed in `attribute`: {cause}",
+                label("hostile-model", &model)
+            ),
+        )
+    };
+    let (passed, v, _) = model_in("spin", &["--time-ms", "500"]);
     assert!(!passed);
     assert_eq!(
         v,
-        one(
+        model_failed(
             "time-limit",
-            format!(
-                "plugin {} failed in `attribute`: exceeded its time limit of 500 ms per call; if the input is legitimately large, raise `limits.time_ms` for this plugin in the campaign file",
-                label("hostile-model", &spin)
-            )
+            "exceeded its time limit of 500 ms per call; if the input is legitimately large, raise `limits.time_ms` for this plugin in the campaign file"
         )
     );
-    let (_, v, _) = violations(
-        &[
-            &s(&spin),
-            "--sample",
-            "paths.csv",
-            "--param",
-            "mode=spin",
-            "--fuel",
-            "1000000",
-        ],
-        d,
-    );
+    let (_, v, _) = model_in("spin", &["--fuel", "1000000"]);
     assert_eq!(
         v,
-        one(
+        model_failed(
             "instruction-limit",
-            format!(
-                "plugin {} failed in `attribute`: used up its instruction budget of 1000000; raise `limits.fuel` or turn fuel off for this plugin",
-                label("hostile-model", &spin)
-            )
+            "used up its instruction budget of 1000000; raise `limits.fuel` or turn fuel off for this plugin"
         )
     );
 
-    let alloc = model.clone();
-    let (_, v, _) = violations(
-        &[
-            &s(&alloc),
-            "--sample",
-            "paths.csv",
-            "--param",
-            "mode=alloc",
-            "--memory-mib",
-            "64",
-        ],
-        d,
-    );
+    let (_, v, _) = model_in("alloc", &["--memory-mib", "64"]);
     assert_eq!(
         v,
-        one(
+        model_failed(
             "memory-limit",
-            format!(
-                "plugin {} failed in `attribute`: reached its memory limit of 64 MiB; if the input is legitimately large, raise `limits.memory_mib` for this plugin in the campaign file",
-                label("hostile-model", &alloc)
-            )
+            "reached its memory limit of 64 MiB; if the input is legitimately large, raise `limits.memory_mib` for this plugin in the campaign file"
         )
     );
 
-    let panic = model.clone();
-    let (_, v, _) = violations(
-        &[&s(&panic), "--sample", "paths.csv", "--param", "mode=panic"],
-        d,
-    );
+    let (_, v, _) = model_in("panic", &[]);
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].0, "crash");
     let prefix = format!(
         "plugin {} failed in `attribute`: crashed: panicked at ",
-        label("hostile-model", &panic)
+        label("hostile-model", &model)
     );
     assert!(
         v[0].1.starts_with(&prefix)
@@ -861,25 +833,12 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
         v[0].1
     );
 
-    let skewed = model.clone();
-    let (_, v, _) = violations(
-        &[
-            &s(&skewed),
-            "--sample",
-            "paths.csv",
-            "--param",
-            "mode=skewed",
-        ],
-        d,
-    );
+    let (_, v, _) = model_in("skewed", &[]);
     assert_eq!(
         v,
-        one(
+        model_failed(
             "contract",
-            format!(
-                "plugin {} failed in `attribute`: returned output that breaks the contract: the weights of converting journey 0 sum to 0.5, not 1; report it to the plugin's author",
-                label("hostile-model", &skewed)
-            )
+            "returned output that breaks the contract: the weights of converting journey 0 sum to 0.5, not 1; report it to the plugin's author"
         )
     );
 
@@ -901,17 +860,9 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
 
     // Normalizers that break the row rules.
     let sloppy = hostile("hostile-normalizer");
+    let sloppy_in = |param: &str| check(&sloppy, "people.csv", param, &[]);
     let mode = |m: &str| format!("mode={m}");
-    let (_, v, _) = violations(
-        &[
-            &s(&sloppy),
-            "--sample",
-            "people.csv",
-            "--param",
-            &mode("drop"),
-        ],
-        d,
-    );
+    let (_, v, _) = sloppy_in(&mode("drop"));
     assert_eq!(
         v,
         one(
@@ -919,16 +870,7 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
             "row accounting: 2 of 6 rows read are neither normalized nor rejected (rows 3, 6); every row must come out as a record or a reject".into()
         )
     );
-    let (_, v, _) = violations(
-        &[
-            &s(&sloppy),
-            "--sample",
-            "people.csv",
-            "--param",
-            &mode("split"),
-        ],
-        d,
-    );
+    let (_, v, _) = sloppy_in(&mode("split"));
     assert_eq!(v.len(), 1, "{v:?}");
     assert_eq!(v[0].0, "chunking");
     assert!(
@@ -938,16 +880,7 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
         "{}",
         v[0].1
     );
-    let (_, v, _) = violations(
-        &[
-            &s(&sloppy),
-            "--sample",
-            "people.csv",
-            "--param",
-            &mode("late"),
-        ],
-        d,
-    );
+    let (_, v, _) = sloppy_in(&mode("late"));
     assert_eq!(
         v,
         one(
@@ -958,16 +891,7 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
             )
         )
     );
-    let (_, v, _) = violations(
-        &[
-            &s(&sloppy),
-            "--sample",
-            "people.csv",
-            "--param",
-            &mode("flood"),
-        ],
-        d,
-    );
+    let (_, v, _) = sloppy_in(&mode("flood"));
     assert_eq!(
         v,
         // The runtime counts a row's records across calls now (issue 16), so the session
@@ -980,10 +904,7 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
             )
         )
     );
-    let (_, v, _) = violations(
-        &[&s(&sloppy), "--sample", "people.csv", "--param", "bogus=1"],
-        d,
-    );
+    let (_, v, _) = sloppy_in("bogus=1");
     assert_eq!(
         v,
         one(
@@ -994,16 +915,7 @@ fn plugin_check_reports_each_violation_with_its_exact_message() {
             )
         )
     );
-    let (passed, v, r) = violations(
-        &[
-            &s(&sloppy),
-            "--sample",
-            "people.csv",
-            "--param",
-            &mode("fine"),
-        ],
-        d,
-    );
+    let (passed, v, r) = sloppy_in(&mode("fine"));
     assert!(passed, "{v:?}");
     assert_eq!(r["sample"]["rows_read"], 6);
 
