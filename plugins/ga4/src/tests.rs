@@ -1,6 +1,6 @@
 use super::*;
 use ascribe_sdk::normalizer::{run_file, touch_col};
-use ascribe_sdk::testing::{CHUNKS, event, rejects, run_batch_in, touch};
+use ascribe_sdk::testing::{CHUNKS, assert_info, event, rejects, run_batch_in, touch};
 use ascribe_sdk::time::Time;
 use std::borrow::Cow;
 
@@ -30,28 +30,22 @@ fn timestamp_constant_is_2026_03_04_15_30_utc() {
 
 #[test]
 fn info_declares_params_and_accepts() {
-    let i = Ga4::info();
-    assert_eq!(i.name, "ga4");
-    assert_eq!(i.version, "1.1.0");
-    let params: Vec<(&str, &str)> = i
-        .params
-        .iter()
-        .map(|p| (p.name.as_str(), p.default_value.as_str()))
-        .collect();
-    assert_eq!(
-        params,
-        vec![
+    assert_info(
+        &Ga4::info(),
+        "ga4",
+        "1.1.0",
+        &[
             (
                 "touch_events",
-                "session_start,page_view,file_download,video_start,form_start"
+                "session_start,page_view,file_download,video_start,form_start",
             ),
             ("key_events", "generate_lead,sign_up,form_submit"),
             ("key_event_stage", "lead"),
             ("account_param", "company_domain"),
-        ]
+        ],
+        40,
+        &["analytics:ga4-events"],
     );
-    assert!(i.params.iter().all(|p| p.description.len() > 40));
-    assert_eq!(i.accepts, vec!["analytics:ga4-events"]);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 use super::*;
 use ascribe_sdk::normalizer::{NormalizeError, conv_col, touch_col};
-use ascribe_sdk::testing::{CHUNKS, conv, event, rejects, run_batch_in, run_err_chunks, touch};
+use ascribe_sdk::testing::{
+    CHUNKS, assert_info, conv, event, rejects, run_batch_in, run_err_chunks, touch,
+};
 use ascribe_sdk::time::days_from_civil;
 
 /// Runs `data` through the plugin at every chunk size ([`run_batch_in`]: all agree, every
@@ -39,31 +41,22 @@ fn all_strings(b: &Batch) -> Vec<String> {
 
 #[test]
 fn info_declares_params_and_accepts() {
-    let i = HubSpot::info();
-    assert_eq!(i.name, "hubspot");
-    assert_eq!(i.version, "1.0.0");
-    let params: Vec<(&str, &str)> = i
-        .params
-        .iter()
-        .map(|p| (p.name.as_str(), p.default_value.as_str()))
-        .collect();
-    assert_eq!(
-        params,
-        vec![
+    assert_info(
+        &HubSpot::info(),
+        "hubspot",
+        "1.0.0",
+        &[
             ("export", "auto"),
             ("date_format", "ymd"),
-            ("decimal_comma", "false")
-        ]
-    );
-    assert!(i.params.iter().all(|p| p.description.len() > 40));
-    assert_eq!(
-        i.accepts,
-        vec![
+            ("decimal_comma", "false"),
+        ],
+        40,
+        &[
             "crm:contacts",
             "crm:deals",
             "map:contacts",
-            "map:activities"
-        ]
+            "map:activities",
+        ],
     );
 }
 

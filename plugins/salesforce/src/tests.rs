@@ -4,7 +4,9 @@
 
 use super::*;
 use ascribe_sdk::normalizer::{Csv, Normalizer, conv_col, run_file};
-use ascribe_sdk::testing::{CHUNKS, emitted_text, run_batch_in, run_chunks, run_err_chunks};
+use ascribe_sdk::testing::{
+    CHUNKS, assert_info, emitted_text, run_batch_in, run_chunks, run_err_chunks,
+};
 
 type Plugin = Csv<Salesforce>;
 
@@ -28,28 +30,19 @@ fn members(rows: &str) -> Vec<u8> {
 
 #[test]
 fn info_declares_every_parameter_and_the_exports() {
-    let i = Salesforce::info();
-    assert_eq!(i.name, "salesforce");
-    assert_eq!(i.version, "1.0.0");
-    let p: Vec<(&str, &str)> = i
-        .params
-        .iter()
-        .map(|p| (p.name.as_str(), p.default_value.as_str()))
-        .collect();
-    assert_eq!(
-        p,
-        [
+    assert_info(
+        &Salesforce::info(),
+        "salesforce",
+        "1.0.0",
+        &[
             ("export", "auto"),
             ("date_order", "mdy"),
             ("delimiter", ","),
-            ("decimal_comma", "false")
-        ]
+            ("decimal_comma", "false"),
+        ],
+        20,
+        &["crm:opportunities", "map:campaign-members"],
     );
-    assert!(
-        i.params.iter().all(|p| p.description.len() > 20),
-        "every parameter is described"
-    );
-    assert_eq!(i.accepts, ["crm:opportunities", "map:campaign-members"]);
 }
 
 #[test]

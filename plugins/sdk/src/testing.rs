@@ -344,6 +344,33 @@ pub fn run_err_chunks<N: Normalizer>(
     first.unwrap()
 }
 
+/// A normalizer's `info` is what its docs say: its name and version, its parameters (name,
+/// default) in order, each described in more than `min_description` bytes, and the exports
+/// it accepts.
+pub fn assert_info(
+    i: &Info,
+    name: &str,
+    version: &str,
+    params: &[(&str, &str)],
+    min_description: usize,
+    accepts: &[&str],
+) {
+    assert_eq!((i.name.as_str(), i.version.as_str()), (name, version));
+    let declared: Vec<(&str, &str)> = i
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.default_value.as_str()))
+        .collect();
+    assert_eq!(declared, params);
+    assert!(
+        i.params
+            .iter()
+            .all(|p| p.description.len() > min_description),
+        "every parameter is described"
+    );
+    assert_eq!(i.accepts, accepts);
+}
+
 /// Every row read is in some output or in the rejects: the host's rule.
 pub fn assert_every_row_accounted(b: &Batch) {
     for r in 1..=b.rows_read {
