@@ -31,43 +31,27 @@ def _times(values):
 
 
 def to_wit(b):
+    """The batch as the contract's columns: each text column packed by the name it has in
+    both (kit.TOUCH_FIELDS, CONVERSION_FIELDS, EVENT_FIELDS), then the rows and times."""
     t, c, e = b.touch_cols, b.conv_cols, b.event_cols
     return wit.Batch(
         rows_read=b.rows_read,
         touches=wit.Touches(
             row=b.touch_row,
-            person=_strings(t["person"]),
-            account=_strings(t["account"]),
             time=_times(b.touch_time),
-            channel=_strings(t["channel"]),
-            source=_strings(t["source"]),
-            medium=_strings(t["medium"]),
-            campaign=_strings(t["campaign"]),
-            asset=_strings(t["asset"]),
-            region=_strings(t["region"]),
-            segment=_strings(t["segment"]),
-            touch_type=_strings(t["touch_type"]),
+            **{f: _strings(t[f]) for f in kit.TOUCH_FIELDS},
         ),
         conversions=wit.Conversions(
             row=b.conv_row,
-            id=_strings(c["id"]),
-            account=_strings(c["account"]),
-            account_domain=_strings(c["account_domain"]),
-            stage=_strings(c["stage"]),
-            amount=_strings(c["amount"]),
-            currency=_strings(c["currency"]),
             created=_times(b.conv_created),
             closed=_times(b.conv_closed),
-            lead_source=_strings(c["lead_source"]),
-            campaign=_strings(c["campaign"]),
+            **{f: _strings(c[f]) for f in kit.CONVERSION_FIELDS},
         ),
         stage_events=wit.StageEvents(
             row=b.event_row,
             subject_kind=bytes(b.event_kind),
-            subject=_strings(e["subject"]),
-            account=_strings(e["account"]),
-            stage=_strings(e["stage"]),
             time=_times(b.event_time),
+            **{f: _strings(e[f]) for f in kit.EVENT_FIELDS},
         ),
         rejects=[wit.Reject(row=r, column=col, reason=why) for r, col, why in b.rejects],
     )
