@@ -173,33 +173,13 @@ fuzz_target!(|case: Case| {
     assert!(b.rows_read >= case.prev);
     let t = &b.touches;
     let n = t.row.len();
-    for c in [
-        &t.person,
-        &t.account,
-        &t.channel,
-        &t.source,
-        &t.medium,
-        &t.campaign,
-        &t.asset,
-        &t.region,
-        &t.segment,
-        &t.touch_type,
-    ] {
-        readable(c, n);
+    for (s, _) in t.texts() {
+        readable(s, n);
     }
     assert_eq!((t.time.wall_ms.len(), t.time.offset_min.len()), (n, n));
     let c = &b.conversions;
     let m = c.row.len();
-    for s in [
-        &c.id,
-        &c.account,
-        &c.account_domain,
-        &c.stage,
-        &c.amount,
-        &c.currency,
-        &c.lead_source,
-        &c.campaign,
-    ] {
+    for (s, _) in c.texts() {
         readable(s, m);
     }
     assert_eq!(c.created.wall_ms.len(), m);
@@ -207,7 +187,7 @@ fuzz_target!(|case: Case| {
     let e = &b.stage_events;
     let k = e.row.len();
     assert_eq!(e.subject_kind.len(), k);
-    for s in [&e.subject, &e.account, &e.stage] {
+    for (s, _) in e.texts() {
         readable(s, k);
     }
     for r in t.row.iter().chain(&c.row).chain(&e.row) {

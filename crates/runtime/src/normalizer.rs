@@ -218,7 +218,9 @@ impl Times {
 macro_rules! text_columns {
     ($kind:ty, $prefix:literal: $($field:ident = $name:literal),+ $(,)?) => {
         impl $kind {
-            fn texts(&self) -> impl Iterator<Item = (&Strings, &'static str)> {
+            /// Every text column, in the contract's order, with its name there
+            /// (`touches.touch-type`).
+            pub fn texts(&self) -> impl Iterator<Item = (&Strings, &'static str)> {
                 [$((&self.$field, concat!($prefix, ".", $name))),+].into_iter()
             }
 
