@@ -105,23 +105,11 @@ pub fn hand_campaign(dir: &Path) -> PathBuf {
     std::fs::write(
         &file,
         format!(
-            r#"id = "hand"
-name = "Hand-computed campaign"
-start = "2026-03-01"
-end = "2026-03-31"
-currency = "USD"
-
-[[partners]]
-name = "Acme"
-role = "host"
-owner = "Acme marketing"
-
-[partners.stages]
-"open" = "opportunity"
-"won" = "closed_won"
+            r#"{}"won" = "closed_won"
 
 {}
 {}"#,
+            hand_campaign_head("hand", "Hand-computed campaign"),
             touch_source("acme-touches", "touches.csv"),
             deal_source("acme-deals", "deals.csv", "currency")
         ),

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{deal_source, find_by, run_campaign, touch_source};
+use crate::support::{deal_source, find_by, hand_campaign_head, run_campaign, touch_source};
 
 /// Three partners. Acme holds the deals; Beta and Gamma report touches; Gamma paid for the
 /// `invite` asset although Beta ran it.
@@ -46,20 +46,7 @@ pub(crate) fn three_partner_campaign(dir: &Path) -> PathBuf {
     std::fs::write(
         &file,
         format!(
-            r#"id = "three"
-name = "Three partners"
-start = "2026-03-01"
-end = "2026-03-31"
-currency = "USD"
-
-[[partners]]
-name = "Acme"
-role = "host"
-owner = "Acme marketing"
-
-[partners.stages]
-"open" = "opportunity"
-
+            r#"{}
 {}
 [[partners]]
 name = "Beta"
@@ -86,6 +73,7 @@ name = "first-touch"
 plugin = "first-touch"
 default = true
 "#,
+            hand_campaign_head("three", "Three partners"),
             deal_source("acme-deals", "data/deals.csv", "Currency Code"),
             touch_source("beta-touches", "data/beta-touches.csv"),
             touch_source("gamma-touches", "data/gamma-touches.csv")

@@ -370,6 +370,27 @@ pub fn find_by<'a>(list: &'a serde_json::Value, key: &str, value: &str) -> &'a s
         .unwrap_or_else(|| panic!("no element with {key} = {value:?} in {list}"))
 }
 
+/// The start of a hand-computed campaign file: March 2026 in USD, with Acme the host, whose
+/// CRM stage `open` is an opportunity. The caller adds more stages, sources and partners.
+pub fn hand_campaign_head(id: &str, name: &str) -> String {
+    format!(
+        r#"id = "{id}"
+name = "{name}"
+start = "2026-03-01"
+end = "2026-03-31"
+currency = "USD"
+
+[[partners]]
+name = "Acme"
+role = "host"
+owner = "Acme marketing"
+
+[partners.stages]
+"open" = "opportunity"
+"#
+    )
+}
+
 /// A campaign file's `[[partners.sources]]` reading, through generic-csv, touches from the
 /// export `file` with the columns `email`, `company`, `time`, `channel` and `asset`: the
 /// hand-computed campaigns' touch exports.
