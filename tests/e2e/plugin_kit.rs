@@ -39,6 +39,14 @@ fn ascribe(args: &[&str], dir: &Path) -> Output {
         .expect("running ascribe")
 }
 
+/// `plugin new` of a `kind` plugin in `lang`, with `rest` (its name, then maybe a
+/// directory), run in `dir`.
+fn plugin_new(kind: &str, lang: &str, rest: &[&str], dir: &Path) -> Output {
+    let mut args = vec!["plugin", "new", "--kind", kind, "--lang", lang];
+    args.extend_from_slice(rest);
+    ascribe(&args, dir)
+}
+
 fn text(o: &Output) -> String {
     format!(
         "status {}\n--- stdout\n{}\n--- stderr\n{}",
@@ -230,10 +238,7 @@ fn build_template(kind: Kind, lang: Lang) -> Built {
     let mut step = |what: &'static str, t: Instant| steps.push((what, t.elapsed()));
 
     let t = Instant::now();
-    let out = ok(
-        ascribe(&["plugin", "new", "--kind", k, "--lang", l, &name], &parent),
-        "plugin new",
-    );
+    let out = ok(plugin_new(k, l, &[name.as_str()], &parent), "plugin new");
     step("plugin new", t);
     let printed = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
@@ -631,18 +636,7 @@ fn python_and_rust_normalizer_templates_agree_and_their_throughput() {
 #[test]
 fn plugin_new_refuses_bad_names_and_occupied_directories_and_vendors_the_sdk() {
     let dir = tempfile::tempdir().unwrap();
-    let o = ascribe(
-        &[
-            "plugin",
-            "new",
-            "--kind",
-            "model",
-            "--lang",
-            "rust",
-            "Acme_Model",
-        ],
-        dir.path(),
-    );
+    let o = plugin_new("model", "rust", &["Acme_Model"], dir.path());
     assert!(!o.status.success());
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
@@ -650,12 +644,7 @@ fn plugin_new_refuses_bad_names_and_occupied_directories_and_vendors_the_sdk() {
     );
     std::fs::create_dir(dir.path().join("taken")).unwrap();
     std::fs::write(dir.path().join("taken/x"), "").unwrap();
-    let o = ascribe(
-        &[
-            "plugin", "new", "--kind", "model", "--lang", "python", "acme", "taken",
-        ],
-        dir.path(),
-    );
+    let o = plugin_new("model", "python", &["acme", "taken"], dir.path());
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
         "error: taken already exists and is not an empty directory; choose another place for the project\n"
@@ -664,18 +653,7 @@ fn plugin_new_refuses_bad_names_and_occupied_directories_and_vendors_the_sdk() {
     // cannot drift from the SDK: `clean_amount` once read `12.5k` as 12.5 in a fork), the
     // wit-bindgen this workspace builds its plugins with, and the contracts byte for byte.
     ok(
-        ascribe(
-            &[
-                "plugin",
-                "new",
-                "--kind",
-                "normalizer",
-                "--lang",
-                "rust",
-                "acme",
-            ],
-            dir.path(),
-        ),
+        plugin_new("normalizer", "rust", &["acme"], dir.path()),
         "plugin new",
     );
     let root = std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
@@ -1160,18 +1138,7 @@ fn python_example_normalizer_builds_and_runs_in_the_host() {
     // What `plugin new` writes today, to compare with what the example's build generates.
     let dir = tempfile::tempdir().unwrap();
     ok(
-        ascribe(
-            &[
-                "plugin",
-                "new",
-                "--kind",
-                "normalizer",
-                "--lang",
-                "python",
-                "fresh",
-            ],
-            dir.path(),
-        ),
+        plugin_new("normalizer", "python", &["fresh"], dir.path()),
         "plugin new",
     );
     let wasm = kit_dir().join("examples/webinar-attendees.wasm");
