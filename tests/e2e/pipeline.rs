@@ -10,7 +10,7 @@ use ascribe::pipeline::attribute::{self, Dimension, Key, Kind, WindowSpec};
 use ascribe::pipeline::{campaign, insights};
 
 use crate::report_facts::{package_file, three_partner_campaign};
-use crate::support::{bundled, load, run_campaign, runtime};
+use crate::support::{bundled, load, run_campaign, runtime, string_pairs};
 
 /// Pipeline money by partner as the composition gives it, for `model`.
 fn composed(file: &Path, model: &str) -> (String, Vec<(String, String)>) {
@@ -67,17 +67,7 @@ fn track_source_is_the_composition_of_the_pipeline() {
     let report: serde_json::Value =
         serde_json::from_str(&package_file(d.path(), "report.json")).unwrap();
     assert_eq!(report["headline"]["pipeline"], total.as_str());
-    let reported: Vec<(String, String)> = report["credit"][0]["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["value"].as_str().unwrap().to_string(),
-                r["pipeline"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let reported = string_pairs(&report["credit"][0]["rows"], "value", "pipeline");
     assert_eq!(reported, rows);
 }
 

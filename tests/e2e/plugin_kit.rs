@@ -710,17 +710,7 @@ fn violations(args: &[&str], dir: &Path) -> (bool, Vec<(String, String)>, Value)
     all.extend_from_slice(&["--format", "json"]);
     let o = ascribe(&all, dir);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", text(&o)));
-    let list = v["violations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["kind"].as_str().unwrap().to_string(),
-                x["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let list = string_pairs(&v["violations"], "kind", "message");
     assert_eq!(o.status.success(), v["passed"] == true);
     (o.status.success(), list, v)
 }

@@ -370,6 +370,21 @@ pub fn find_by<'a>(list: &'a serde_json::Value, key: &str, value: &str) -> &'a s
         .unwrap_or_else(|| panic!("no element with {key} = {value:?} in {list}"))
 }
 
+/// The strings `a` and `b` of each element of the JSON array `list`, in order: a credit
+/// table's (value, pipeline), a check's (kind, message).
+pub fn string_pairs(list: &serde_json::Value, a: &str, b: &str) -> Vec<(String, String)> {
+    let text = |x: &serde_json::Value, k: &str| {
+        x[k].as_str()
+            .unwrap_or_else(|| panic!("no string {k} in {x}"))
+            .to_string()
+    };
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .map(|x| (text(x, a), text(x, b)))
+        .collect()
+}
+
 /// The start of a hand-computed campaign file: March 2026 in USD, with Acme the host, whose
 /// CRM stage `open` is an opportunity. The caller adds more stages, sources and partners.
 pub fn hand_campaign_head(id: &str, name: &str) -> String {
