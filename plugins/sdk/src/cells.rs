@@ -6,7 +6,9 @@ use std::borrow::Cow;
 
 use crate::csv::{Header, Record};
 use crate::normalizer::{Batch, NormalizeError, clean_amount};
-use crate::time::{DateOrder, MAX_YEAR, MIN_YEAR, Time, days_from_civil, parse_datetime};
+use crate::time::{
+    DateOrder, MAX_YEAR, MIN_YEAR, Time, days_from_civil, days_in_month, parse_datetime,
+};
 
 /// Reads the cells of one row. The first cell that cannot be read or parsed adds a reject
 /// naming its column and clears `ok`; the caller emits the row only when `ok` is still
@@ -222,15 +224,6 @@ pub fn parse_common_date(s: &str, order: DateOrder) -> Option<Time> {
         wall_ms: day_ms + clock_ms,
         offset_min: None,
     })
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
 }
 
 /// True when [`clean_amount`] would return `s` unchanged: empty, or an optional leading
