@@ -119,7 +119,7 @@ fuzz_target!(|raw: &[u8]| {
         (Ok(a), Ok(b)) => {
             assert_eq!(a.cols, b.cols);
             assert_eq!(a.rows, b.rows);
-            assert_eq!(a.delimiter, b.delimiter);
+            assert_eq!(a.format, b.format);
         }
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
         _ => panic!(
