@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use ascribe::runtime::model::ModelOutput;
 use ascribe::runtime::sandbox::{FIXED_WALL_CLOCK_SECS, RANDOM_SEED, seeded_bytes};
-use ascribe::runtime::{Cause, Limits, Plugin, PluginError, Runtime};
+use ascribe::runtime::{Cause, Limits, Plugin, PluginError, Runtime, Usage};
 use serde_json::Value;
 
 use crate::support::*;
@@ -47,6 +48,13 @@ fn attribute_fails(p: &Plugin, mode: &str, cause: &str) -> PluginError {
         "mode {mode}"
     );
     err
+}
+
+/// The hostile model `p` in `mode` answers as first touch does: its answer and usage.
+fn answers(p: &Plugin, mode: &str) -> (ModelOutput, Usage) {
+    let (out, usage) = in_mode(p, mode).unwrap();
+    assert_eq!(out.weights, FIRST_TOUCH, "mode {mode}");
+    (out, usage)
 }
 
 /// The same runtime still runs a good model after whatever the hostile one did.
@@ -177,8 +185,7 @@ fn sleeping_cannot_hold_the_host_past_the_time_limit() {
     );
     // An hour's sleep is over at once (the clock it reads is frozen anyway).
     let started = Instant::now();
-    let (out, _) = in_mode(&p, "once").unwrap();
-    assert_eq!(out.weights, FIRST_TOUCH);
+    answers(&p, "once");
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -191,8 +198,7 @@ fn a_chatty_plugin_still_answers_and_its_last_words_survive_the_flood() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-model"));
     // 1 MiB on stderr, 16× what the host keeps: the writes must not fail.
-    let (out, _) = in_mode(&p, "chatty").unwrap();
-    assert_eq!(out.weights, FIRST_TOUCH);
+    answers(&p, "chatty");
     attribute_fails(
         &p,
         "chatty-panic",
@@ -208,9 +214,7 @@ fn a_slow_plugin_within_its_limits_succeeds() {
     let (rt, _d) = runtime();
     // 300M iterations take about half a second here: well within the default 10 s.
     let p = load(&rt, &hostile("hostile-model"));
-    let slow = params(&[("mode", "slow")]);
-    let (out, usage) = p.attribute(&mut journeys(), &slow).unwrap();
-    assert_eq!(out.weights, FIRST_TOUCH);
+    let (out, usage) = answers(&p, "slow");
     assert_eq!(out.notes, vec!["busy work done (2)".to_string()]);
     assert!(usage.wall > Duration::from_millis(100), "{usage:?}");
     // The same work against a 100 ms limit is stopped: the limit, not the plugin, decides.
@@ -221,7 +225,7 @@ fn a_slow_plugin_within_its_limits_succeeds() {
         ..Limits::default()
     };
     let p = rt.load(&hostile("hostile-model"), None, tight).unwrap();
-    let err = p.attribute(&mut journeys(), &slow).unwrap_err();
+    let err = in_mode(&p, "slow").unwrap_err();
     assert_eq!(
         err.cause(),
         Some(&Cause::TimeLimit(Duration::from_millis(100)))
@@ -232,11 +236,9 @@ fn a_slow_plugin_within_its_limits_succeeds() {
 fn the_sandbox_grants_nothing() {
     let (rt, _d) = runtime();
     let p = load(&rt, &hostile("hostile-model"));
-    let probe = params(&[("mode", "sandbox-probe")]);
     // This test process has a working directory full of files and an environment full of
     // variables (cargo's): none of it may be visible.
-    let (out, _) = p.attribute(&mut journeys(), &probe).unwrap();
-    assert_eq!(out.weights, FIRST_TOUCH);
+    let (out, _) = answers(&p, "sandbox-probe");
     // wasmtime-wasi draws each random byte as the low byte of a big-endian u32 from the
     // seeded cycle: bytes 3, 7, 11, … of it. The same on every run, on every machine.
     let random: String = seeded_bytes(RANDOM_SEED)
@@ -270,10 +272,7 @@ fn the_sandbox_grants_nothing() {
     assert_eq!(out.notes, expected);
     assert!(!Path::new("/tmp/ascribe-probe").exists());
     // A second call sees exactly the same world: nothing leaks from one call to the next.
-    assert_eq!(
-        p.attribute(&mut journeys(), &probe).unwrap().0.notes,
-        expected
-    );
+    assert_eq!(answers(&p, "sandbox-probe").0.notes, expected);
 }
 
 /// Opens a normalizer session and pushes one chunk of three lines, then finishes.
