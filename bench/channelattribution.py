@@ -81,14 +81,12 @@ def log(*a):
 
 def ascribe_cmd(ascribe, path, model):
     """The command for one model label: a single model, `heuristics` (three in one
-    process) or `markov`. Last touch gets `--param skip=`: ascribe's last-touch skips
-    `direct` by default (GA4), ChannelAttribution's does not."""
+    process) or `markov`. On a path table last-touch is the plain last touch, as
+    ChannelAttribution's."""
     if model == "heuristics":
-        return [ascribe, "paths", path, "--models", ",".join(HEURISTICS), "--param", "skip=",
+        return [ascribe, "paths", path, "--models", ",".join(HEURISTICS),
                 "--format", "csv"]
     cmd = [ascribe, "paths", path, "--model", model, "--format", "csv"]
-    if model == "last-touch":
-        cmd += ["--param", "skip="]
     if model == "markov":
         cmd += ["--order", "1"]
     return cmd
@@ -456,16 +454,6 @@ def bench_size(args, pd, ca, n):
         heur[m] = compare_heuristic(single, ca_h[m], ref[m])
         heur[m]["same_as_models_run"] = single == multi
 
-    # ascribe's default last touch (skips `direct`): the convention difference, shown.
-    _, _, out = run_ascribe([args.ascribe, "paths", path, "--model", "last-touch",
-                             "--format", "csv"])
-    lt_default = parse_ascribe_csv(out)[None]
-    lt_conv = {ch: {"ascribe_default": lt_default[ch]["conversions"][1],
-                    "ascribe_skip_none": parse_ascribe_csv(asc_out["last-touch"])[None][ch]
-                    ["conversions"][1],
-                    "ca": ca_h["last-touch"][ch]["conversions"]}
-               for ch in sorted(lt_default)}
-
     # Markov: ascribe at full precision, CA with its defaults over seeds, and long runs.
     p = subprocess.run([args.ascribe, "paths", path, "--model", "markov", "--order", "1",
                         "--format", "json"], stdout=subprocess.PIPE, check=True)
@@ -536,7 +524,7 @@ def bench_size(args, pd, ca, n):
         }
     return {"paths": n, "file": path, "bytes": os.path.getsize(path), "totals": totals,
             "pandas_parse": pandas_parse, "timings": timings, "heuristics": heur,
-            "last_touch_default_vs_ca": lt_conv, "markov": markov}
+            "markov": markov}
 
 
 def markdown(result):
@@ -575,7 +563,7 @@ def markdown(result):
                 f"{t['ca_call']['load'][0]} | {dc} | {dv} | {ok} |")
     lines.append("")
     lines.append("ascribe is the release binary as a subprocess, `--format csv`, parse included "
-                 "(last touch with `--param skip=`, ChannelAttribution's plain last touch); "
+                 "(last touch is the plain last touch on a path table, as ChannelAttribution's); "
                  "one `heuristic_models` call computes all three heuristics, so its time is "
                  "set against each ascribe model and against the three in one process. "
                  "Heuristic Δ: ascribe's CSV (full precision) against CA's doubles, "

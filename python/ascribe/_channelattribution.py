@@ -58,10 +58,9 @@ def heuristic_models(Data, var_path, var_conv, var_value=None, sep=">", flg_pro=
     ``first_touch_conversions`` and ``first_touch_value`` when ``var_value`` is given), and
     so on for ``last_touch`` and ``linear_touch`` (repeated touches each count)."""
     t = _read(Data, var_path, var_conv, var_value, None, sep)
-    # ascribe's last-touch skips `direct` by default (last non-direct); ChannelAttribution's
-    # last touch is the last touch, whatever it is.
-    runs = t.run(["first-touch", "last-touch", "linear"], [("last-touch.skip", "")],
-                 _plugins.search(plugin_dirs))
+    # A path table has no journey filters: last-touch is the plain last touch, as
+    # ChannelAttribution's (last non-direct is a campaign's default, docs/campaign-file.md).
+    runs = t.run(["first-touch", "last-touch", "linear"], [], _plugins.search(plugin_dirs))
     order = _in_order(t)
     cols = {"channel_name": pa.array(order, pa.string())}
     for r, name in zip(runs, ["first_touch", "last_touch", "linear_touch"]):

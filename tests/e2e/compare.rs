@@ -263,8 +263,8 @@ fn agreement_matches_the_hand_computed_campaign() {
         assert_eq!(m["status"], "ok", "{m}");
         assert_eq!(dec(&m["credited"]), Decimal::from_str("2000.00").unwrap());
     }
-    // Parameters in force: last-touch's default is shown though nobody set it.
-    assert_eq!(models[1]["params"], serde_json::json!([["skip", "direct"]]));
+    // Parameters in force: last-touch takes none (last non-direct is a journey filter).
+    assert_eq!(models[1]["params"], serde_json::json!([]));
     check_hand_rows(&j, 3);
     check_hand_agreement(&j);
 
@@ -446,17 +446,20 @@ fn model_names_and_parameters_are_checked_before_any_work() {
     assert_ne!(run.status, 0);
     assert_eq!(
         run.stderr,
-        "error: --param half_life=…: no model given takes a parameter `half_life` (linear takes none; last-touch takes skip)\n"
+        "error: --param half_life=…: no model given takes a parameter `half_life` (linear takes none; last-touch takes none)\n"
     );
-    // A scoped parameter reaches its model only: last-touch skipping events moves O1 and
-    // O2 to their webinar touches.
+    // A scoped parameter reaches its model only: position-based with first = 1 and
+    // last = 0 is first touch (two touches split first:last, 1:0), so O1 (1,000.00) goes
+    // to its email, O2 (600.00) to its webinar, O3 (400.00) to its one email.
     let run = compare_run(
         file,
         &[
             "--models",
-            "linear,last-touch",
+            "linear,position-based",
             "--param",
-            "last-touch.skip=event",
+            "position-based.first=1",
+            "--param",
+            "position-based.last=0",
             "--format",
             "json",
         ],
@@ -465,11 +468,13 @@ fn model_names_and_parameters_are_checked_before_any_work() {
     let j: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         j["models"][1]["params"],
-        serde_json::json!([["skip", "event"]])
+        serde_json::json!([["first", "1"], ["last", "0"]])
     );
     assert_eq!(j["models"][0]["params"], serde_json::json!([]));
     let webinar = find_by(&j["rows"], "value", "webinar");
-    assert_eq!(dec(&webinar["cells"][1]["amount"]), Decimal::from(1600));
+    assert_eq!(dec(&webinar["cells"][1]["amount"]), Decimal::from(600));
+    let email = find_by(&j["rows"], "value", "email");
+    assert_eq!(dec(&email["cells"][1]["amount"]), Decimal::from(1400));
 }
 
 /// Spearman's ρ the slow, obvious way, to check the host's: the rank of x is the number

@@ -80,7 +80,7 @@ fn every_bundled_model_declares_what_it_reads() {
     // conversions; the models' own tests run them with only these columns.
     for (model, inputs, merges) in [
         ("first-touch", vec![], true),
-        ("last-touch", vec!["touch-keys"], true),
+        ("last-touch", vec![], true),
         ("linear", vec![], true),
         ("position-based", vec![], true),
         ("time-decay", vec!["times"], false),

@@ -616,22 +616,27 @@ fn paths_params_reach_the_models_that_declare_them() {
         "direct.csv",
         "path,total_conversions\nsearch > direct,1\ndirect,1\n",
     );
-    // last-touch skips `direct` unless it is the only channel (GA4's rule)…
+    // A path table has no journey filters: last-touch is the plain last touch, as
+    // ChannelAttribution's (last non-direct is a campaign's default, tests/e2e/
+    // journey_filters.rs).
     same_csv(
         &csv_of(d.path(), "direct.csv", "last-touch", &[]),
-        "channel,conversions,value\ndirect,1.000000,0.00\nsearch,1.000000,0.00\n",
+        "channel,conversions,value\ndirect,2.000000,0.00\nsearch,0.000000,0.00\n",
     );
-    // …and with an empty skip list it is ChannelAttribution's plain last touch. Linear,
-    // beside it, declares no `skip` and is run as it is.
+    // A bare parameter reaches the models that declare it: position-based with first = 1
+    // and last = 0 gives a two-touch path to its first touch (search) and a one-touch path
+    // to it (direct). Linear, beside it, declares neither and is run as it is.
     let out = ok(
         d.path(),
         &[
             "paths",
             "direct.csv",
             "--models",
-            "last-touch,linear",
+            "position-based,linear",
             "--param",
-            "skip=",
+            "first=1",
+            "--param",
+            "last=0",
             "--format",
             "csv",
         ],
@@ -639,10 +644,25 @@ fn paths_params_reach_the_models_that_declare_them() {
     same_csv(
         &out,
         "model,channel,conversions,value\n\
-         last-touch,direct,2.000000,0.00\n\
-         last-touch,search,0.000000,0.00\n\
+         position-based,direct,1.000000,0.00\n\
+         position-based,search,1.000000,0.00\n\
          linear,direct,1.500000,0.00\n\
          linear,search,0.500000,0.00\n",
+    );
+    // Version 1's `skip` is gone: refused like any parameter no model declares.
+    assert_eq!(
+        fails(
+            d.path(),
+            &[
+                "paths",
+                "direct.csv",
+                "--model",
+                "last-touch",
+                "--param",
+                "skip="
+            ]
+        ),
+        "error: --param skip=…: no model given takes a parameter `skip` (last-touch takes none)\n"
     );
     assert_eq!(
         fails(

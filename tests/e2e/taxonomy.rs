@@ -290,11 +290,20 @@ fn filters_leave_touches_out_before_attribution_and_say_how_many() {
     );
     let f = &r["data"]["filters"];
     assert_eq!(f["touches_removed"], 1);
+    // The campaign's filters first (here only last touch's default, a journey filter of
+    // another model: nothing passed over), then the flags'.
+    assert_eq!(f["filters"][0]["scope"], "journeys");
+    assert_eq!(f["filters"][0]["touches"], 0);
     assert_eq!(
-        f["filters"][0]["filter"],
+        f["filters"][1]["filter"],
         "exclude channel \"unassigned\" (--exclude)"
     );
-    assert_eq!(f["filters"][0]["touches"], 1);
+    assert_eq!(f["filters"][1]["scope"], "dataset");
+    assert_eq!(f["filters"][1]["touches"], 1);
+    assert_eq!(
+        f["filters"][1]["journeys_kept_whole"],
+        serde_json::Value::Null
+    );
 
     // The campaign's own filter: Beta's touches out. O1 then has Gamma's Event alone
     // (1,000.00); O2 splits 300.00 / 300.00 as before. field_events 1,300.00.

@@ -119,8 +119,8 @@ pub struct ModelRef {
     pub notes: Vec<String>,
     /// The internals the model returned beside its weights (`ascribe:model@0.3.0` tables:
     /// markov's transition probabilities and chain, shapley's coalition values), as it
-    /// returned them, text cleaned. Absent when the model returns none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// returned them, text cleaned. Empty when the model returns none (every key is
+    /// always written: docs/report-schema.md).
     pub internals: Vec<ModelTable>,
 }
 
@@ -403,7 +403,17 @@ pub struct FiltersUse {
 #[schemars(deny_unknown_fields)]
 pub struct FilterUse {
     pub filter: String,
+    /// `dataset`: its touches are left out of every journey of every model; `journeys`: a
+    /// journey filter (a model's, or one that keeps a journey with nothing else), applied
+    /// to the journeys of the models it names.
+    #[schemars(extend("enum" = ["dataset", "journeys"]))]
+    pub scope: String,
+    /// Touches it left out: of the dataset, or of the run model's pipeline journeys (0 when
+    /// the filter is another model's).
     pub touches: u64,
+    /// A journey filter that keeps a journey whose touches all matched: how many pipeline
+    /// journeys it kept whole (null for a dataset filter).
+    pub journeys_kept_whole: Option<u64>,
 }
 
 /// One funnel milestone's attribution: how many were reached in the window and the
@@ -646,7 +656,7 @@ crate::sanitize_fields! {
     Spelling { asset, touches }
     ChannelGroup { channel, group }
     FiltersUse { filters, not_included, touches_removed }
-    FilterUse { filter, touches }
+    FilterUse { filter, scope, touches, journeys_kept_whole }
     SourceRow { source, partner, file, sha256, rows_read, normalized, merged, rejected, empty_amounts, out_of_window, first_rejects, freshness_hours, freshness_sla_hours, within_sla, future_dated }
     Guardrails { confidence, confidence_parts, min_confidence, open_disputes, escalation }
     Escalation { rung, level, reasons }

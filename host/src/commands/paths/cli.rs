@@ -43,8 +43,8 @@ pub struct PathsArgs {
     /// Order of the Markov chain (passes order=K to markov).
     #[arg(long, value_name = "K")]
     pub order: Option<u32>,
-    /// A model parameter, e.g. --param skip=direct, given to every model that declares it,
-    /// or --param last-touch.skip=direct for one (repeatable).
+    /// A model parameter, e.g. --param order=2, given to every model that declares it,
+    /// or --param markov.order=2 for one (repeatable).
     #[arg(long = "param", value_name = "K=V", value_parser = crate::commands::track::cli::parse_param)]
     pub params: Vec<(String, String)>,
     /// Separator of the channels within a path (one character; spaces around items are trimmed).

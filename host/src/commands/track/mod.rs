@@ -532,7 +532,11 @@ pub fn run(
             merged_touches: ds.merged_touches,
             merged_conversions: ds.merged_conversions,
             taxonomy: crate::pipeline::normalize::taxonomy::report(c, &ds.taxonomy),
-            filters: crate::pipeline::normalize::taxonomy::report_filters(&ds.filtered),
+            filters: crate::pipeline::normalize::taxonomy::report_filters(
+                c,
+                &ds.filtered,
+                &pipeline.passed_over,
+            ),
         },
         guardrails: Guardrails {
             confidence: conf,

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod journeys;
+pub mod pass_over;
 pub mod transitions;
 pub mod window;
 
@@ -62,6 +63,8 @@ pub struct Attribution {
     /// Conversions with no touch in the lookback: their money is not credited to anything.
     pub unattributed: Vec<u32>,
     pub unattributed_total: Money,
+    /// What the campaign's journey filters for this model left out of its journeys.
+    pub passed_over: Vec<pass_over::PassedOver>,
     pub run: ModelRun,
     pub usage: Usage,
 }
@@ -182,6 +185,8 @@ pub fn attribute(
     plugin: &Plugin,
     params: &[(String, String)],
 ) -> Result<Attribution, PluginError> {
+    let model = plugin.model_info().map(|i| i.name.as_str()).unwrap_or("");
+    let passed_over = pass_over::apply(c, ds, &mut journeys, &pass_over::applying(c, model));
     let (weights, run_out, usage) = weights(&mut journeys, plugin, params)?;
     let a = allocate(c, ds, &journeys, &weights);
     let weights = credited_weights(&journeys, weights);
@@ -209,6 +214,7 @@ pub fn attribute(
         total: a.total,
         unattributed: a.unattributed,
         unattributed_total: a.unattributed_total,
+        passed_over,
         run,
         usage,
     })

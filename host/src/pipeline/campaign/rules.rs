@@ -250,12 +250,22 @@ impl FilterField {
 /// One touch filter: `[filters] exclude = [{ channel = "direct" }]` in the campaign file, or
 /// `--exclude channel=direct` on the command line. Touches an `exclude` matches are left out
 /// of attribution; when there are `include` filters, so is every touch none of them matches.
+///
+/// An exclude filter may be a *journey* filter instead: scoped to one model (`model =
+/// "last-touch"`) or passing over its touches only where the journey has something else
+/// (`unless_alone = true`). Those are applied to each model's journeys as they are built for
+/// it (`pipeline/attribute/pass_over.rs`), not to the dataset. Last touch's documented
+/// default, "last non-direct", is one: [`Filter::last_non_direct`].
 #[derive(Clone, Debug)]
 pub struct Filter {
     pub exclude: bool,
     /// Where it was given: `line N` of the campaign file, or the flag.
     pub origin: String,
     pub when: Vec<(FilterField, Matcher)>,
+    /// Only the journeys of the model with this name (its plugin's `info` name).
+    pub model: Option<String>,
+    /// Keep a journey's matched touches when nothing else is left of it.
+    pub unless_alone: bool,
 }
 
 impl Filter {
@@ -273,11 +283,40 @@ impl Filter {
             .map(|(f, m)| format!("{} {}", f.name(), m.describe()))
             .collect();
         format!(
-            "{} {} ({})",
+            "{} {}{}{} ({})",
             if self.exclude { "exclude" } else { "include" },
             when.join(" and "),
+            match &self.model {
+                Some(m) => format!(" from {m}'s journeys"),
+                None => String::new(),
+            },
+            if self.unless_alone {
+                ", unless the journey has nothing else"
+            } else {
+                ""
+            },
             self.origin
         )
+    }
+
+    /// Whether the filter leaves touches out of the dataset (every model, every journey),
+    /// rather than out of some journeys.
+    pub fn is_dataset_wide(&self) -> bool {
+        self.model.is_none() && !self.unless_alone
+    }
+
+    /// Last touch's default, "last non-direct" (GA4's cross-channel last click): its
+    /// journeys pass over `direct` touches unless a journey has nothing else. A campaign
+    /// that scopes any filter to `last-touch` replaces it; `[filters] model_defaults =
+    /// false` drops it.
+    pub fn last_non_direct() -> Filter {
+        Filter {
+            exclude: true,
+            origin: "last-touch's default: last non-direct".into(),
+            when: vec![(FilterField::Channel, Matcher::Exact("direct".into()))],
+            model: Some("last-touch".into()),
+            unless_alone: true,
+        }
     }
 
     /// A filter from a flag: `channel=direct` (exact, ignoring ASCII case).
@@ -296,6 +335,8 @@ impl Filter {
             exclude,
             origin: flag.to_string(),
             when: vec![(field, Matcher::Exact(v.trim().to_string()))],
+            model: None,
+            unless_alone: false,
         })
     }
 }
@@ -307,6 +348,8 @@ pub struct RawFilters {
     pub exclude: Vec<S<RawFilter>>,
     #[serde(default)]
     pub include: Vec<S<RawFilter>>,
+    /// Whether the models' default journey filters apply (last touch's last non-direct).
+    pub model_defaults: Option<bool>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -316,6 +359,8 @@ pub struct RawFilter {
     pub partner: Option<S<RawMatch>>,
     pub asset: Option<S<RawMatch>>,
     pub touch_type: Option<S<RawMatch>>,
+    pub model: Option<S<String>>,
+    pub unless_alone: Option<S<bool>>,
 }
 
 /// Validates `[filters]`: each filter names at least one field.
@@ -348,12 +393,42 @@ pub(super) fn filters(cx: &Ctx, raw: &RawFilters) -> Result<Vec<Filter>, Campaig
                     "the filter names no field: give channel, partner, asset or touch_type",
                 );
             }
+            if !exclude && let Some(u) = &r.unless_alone {
+                return cx.err(
+                    u.span(),
+                    "filters.include.unless_alone",
+                    "only an exclude filter can pass over touches unless a journey has nothing else; move it to `exclude`",
+                );
+            }
+            let model = match &r.model {
+                Some(m) if m.get_ref().trim().is_empty() => {
+                    return cx.err(m.span(), &format!("{key}.model"), "the model name is empty");
+                }
+                Some(m) if !exclude => {
+                    return cx.err(
+                        m.span(),
+                        "filters.include.model",
+                        "an include filter applies to every model; scope an exclude filter to a model instead",
+                    );
+                }
+                Some(m) => Some(m.get_ref().trim().to_string()),
+                None => None,
+            };
             out.push(Filter {
                 exclude,
                 origin: format!("line {}", cx.line_of(f.span())),
                 when,
+                model,
+                unless_alone: r.unless_alone.as_ref().is_some_and(|u| *u.get_ref()),
             });
         }
+    }
+    // Last touch's default, unless the file gives last-touch filters of its own or turns
+    // the models' defaults off.
+    if raw.model_defaults != Some(false)
+        && !out.iter().any(|f| f.model.as_deref() == Some("last-touch"))
+    {
+        out.push(Filter::last_non_direct());
     }
     Ok(out)
 }

@@ -225,12 +225,25 @@ pub struct FilterOutcome {
 /// Leaves out of the dataset the touches the campaign's `[filters]` and `flags` exclude
 /// (or, with include filters, do not include). Matched on the touch after the taxonomy.
 pub fn filter(c: &Campaign, ds: &mut Dataset, flags: &[Filter]) -> FilterOutcome {
-    let all: Vec<&Filter> = c.filters.iter().chain(flags).collect();
     let mut out = FilterOutcome {
-        filters: all.iter().map(|f| (f.describe(), 0)).collect(),
+        filters: c
+            .filters
+            .iter()
+            .chain(flags)
+            .map(|f| (f.describe(), 0))
+            .collect(),
         from_flags: flags.iter().map(Filter::describe).collect(),
         ..Default::default()
     };
+    // Journey filters (a model's, or `unless_alone`) are the attribution's to apply, per
+    // model (pipeline/attribute/pass_over.rs); they are listed here, in order, all the same.
+    let (positions, all): (Vec<usize>, Vec<&Filter>) = c
+        .filters
+        .iter()
+        .chain(flags)
+        .enumerate()
+        .filter(|(_, f)| f.is_dataset_wide())
+        .unzip();
     if all.is_empty() {
         return out;
     }
@@ -246,16 +259,7 @@ pub fn filter(c: &Campaign, ds: &mut Dataset, flags: &[Filter]) -> FilterOutcome
     touches.retain(|t| {
         let key = Key(t.channel, t.asset, t.touch_type, t.partners);
         let verdict = *memo.entry(key).or_insert_with(|| {
-            let get = |f: FilterField| -> Vec<&str> {
-                match f {
-                    FilterField::Channel => vec![symbols.name(t.channel)],
-                    FilterField::Asset => vec![symbols.name(t.asset)],
-                    FilterField::TouchType => vec![symbols.name(t.touch_type)],
-                    FilterField::Partner => partners_of(t.partners)
-                        .map(|p| c.partners[p].name.as_str())
-                        .collect(),
-                }
-            };
+            let get = |f: FilterField| fields(c, symbols, t, f);
             if let Some(i) = all.iter().position(|f| f.exclude && f.matches(&get)) {
                 Some(i)
             } else if any_include && !all.iter().any(|f| !f.exclude && f.matches(&get)) {
@@ -276,23 +280,56 @@ pub fn filter(c: &Campaign, ds: &mut Dataset, flags: &[Filter]) -> FilterOutcome
             None => true,
         }
     });
-    for ((_, n), c) in out.filters.iter_mut().zip(counts) {
-        *n = c;
+    for (i, n) in positions.into_iter().zip(counts) {
+        out.filters[i].1 = n;
     }
     out.removed = out.not_included + out.filters.iter().map(|f| f.1).sum::<u64>();
     out
 }
 
+/// The values of `field` a filter matches on a touch: one, or each partner that reported it.
+pub fn fields<'a>(
+    c: &'a Campaign,
+    symbols: &'a crate::data::Symbols,
+    t: &crate::data::Touch,
+    field: FilterField,
+) -> Vec<&'a str> {
+    match field {
+        FilterField::Channel => vec![symbols.name(t.channel)],
+        FilterField::Asset => vec![symbols.name(t.asset)],
+        FilterField::TouchType => vec![symbols.name(t.touch_type)],
+        FilterField::Partner => partners_of(t.partners)
+            .map(|p| c.partners[p].name.as_str())
+            .collect(),
+    }
+}
+
 /// The report's account of the filters.
-pub fn report_filters(o: &FilterOutcome) -> crate::report::schema::FiltersUse {
+/// `passed_over`: what the journey filters did to the run model's pipeline journeys.
+pub fn report_filters(
+    c: &Campaign,
+    o: &FilterOutcome,
+    passed_over: &[crate::pipeline::attribute::pass_over::PassedOver],
+) -> crate::report::schema::FiltersUse {
     use crate::report::schema::{FilterUse, FiltersUse};
     FiltersUse {
         filters: o
             .filters
             .iter()
-            .map(|(f, n)| FilterUse {
-                filter: f.clone(),
-                touches: *n,
+            .enumerate()
+            .map(|(i, (f, n))| {
+                let journeys = c.filters.get(i).is_some_and(|f| !f.is_dataset_wide());
+                let p = passed_over.iter().find(|p| p.filter == i);
+                FilterUse {
+                    filter: f.clone(),
+                    scope: if journeys { "journeys" } else { "dataset" }.into(),
+                    touches: if journeys {
+                        p.map(|p| p.touches).unwrap_or(0)
+                    } else {
+                        *n
+                    },
+                    journeys_kept_whole: journeys.then(|| p.map(|p| p.kept_whole).unwrap_or(0)),
+                }
             })
             .collect(),
         not_included: o.not_included,
