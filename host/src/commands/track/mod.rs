@@ -438,9 +438,10 @@ pub fn run(
         Ok(path) if model.model_info().is_some_and(|i| i.name != "linear") => Some(path),
         _ => None,
     };
-    let pj = attribute::journeys::build(c, &ds, Kind::Pipeline, window, &opts.key);
+    let index = attribute::journeys::Index::new(&ds);
+    let pj = index.build(c, Kind::Pipeline, window, &opts.key, true);
     let lj = reference.as_ref().map(|_| pj.clone());
-    let rj = attribute::journeys::build(c, &ds, Kind::Revenue, window, &opts.key);
+    let rj = index.build(c, Kind::Revenue, window, &opts.key, true);
     progress("attributing pipeline");
     let pipeline = attribute::attribute(c, &ds, pj, &model, &params)?;
     progress("attributing revenue");
@@ -467,8 +468,9 @@ pub fn run(
     );
 
     let stages = stage_tables(
-        c, &ds, window, opts, &model, &params, &pipeline, &revenue, progress,
+        c, &ds, &index, window, opts, &model, &params, &pipeline, &revenue, progress,
     )?;
+    drop(index);
 
     progress("computing insights");
     let inp = insights::Inputs {
@@ -592,6 +594,7 @@ pub fn package_path(out: &Path, c: &Campaign, run_id: &str) -> PathBuf {
 fn stage_tables(
     c: &Campaign,
     ds: &Dataset,
+    index: &attribute::journeys::Index,
     window: Window,
     opts: &Options,
     model: &Plugin,
@@ -627,7 +630,8 @@ fn stage_tables(
             Kind::Revenue => inp(revenue),
             k => {
                 progress(&format!("attributing {}", k.stage().name()));
-                let js = attribute::journeys::build(c, ds, k, window, &opts.key);
+                let nulls = model.model_info().is_some_and(|i| i.inputs.nulls);
+                let js = index.build(c, k, window, &opts.key, nulls);
                 inp(&attribute::attribute(c, ds, js, model, params)?)
             }
         });

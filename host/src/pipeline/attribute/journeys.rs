@@ -560,29 +560,100 @@ impl<'a> Builder<'a> {
 /// such milestone in it. Touches are read from one flat column per subject (count, then
 /// place; docs/performance.md, "journeys").
 pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) -> JourneySet {
-    let lookback = c.lookback_days * 86_400_000;
-    let by_account = ByAccount::new(ds);
-    let found = milestones(ds, kind, window);
-    let by_person = ByPerson::new(ds, found.iter().filter_map(|m| m.person));
-    // Lead creation, for the lead-creation flag: an account's first lead (of any person),
-    // and each person's own.
-    let mut account_lead: FastMap<Sym, i64> = FastMap::default();
-    let mut person_lead: FastMap<PersonId, i64> = FastMap::default();
-    for e in &ds.person_events {
-        if let (Stage::Lead, Subject::Person(p)) = (e.stage, e.subject) {
-            if e.account != 0 {
-                account_lead.entry(e.account).or_insert(e.time_ms);
+    Index::new(ds).build(c, kind, window, key, true)
+}
+
+/// What every build of journeys over one dataset looks up: each account's touches, each
+/// person's (made once, on the first person milestone's build), and when each account and
+/// person first became a lead. A run builds journeys for up to five milestones: one index
+/// spares four passes over every touch.
+pub struct Index<'a> {
+    ds: &'a Dataset,
+    by_account: ByAccount,
+    by_person: std::cell::OnceCell<ByPerson>,
+    account_lead: FastMap<Sym, i64>,
+    person_lead: FastMap<PersonId, i64>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(ds: &'a Dataset) -> Index<'a> {
+        // Lead creation, for the lead-creation flag: an account's first lead (of any
+        // person), and each person's own.
+        let mut account_lead: FastMap<Sym, i64> = FastMap::default();
+        let mut person_lead: FastMap<PersonId, i64> = FastMap::default();
+        for e in &ds.person_events {
+            if let (Stage::Lead, Subject::Person(p)) = (e.stage, e.subject) {
+                if e.account != 0 {
+                    account_lead.entry(e.account).or_insert(e.time_ms);
+                }
+                person_lead.entry(p).or_insert(e.time_ms);
             }
-            person_lead.entry(p).or_insert(e.time_ms);
+        }
+        Index {
+            ds,
+            by_account: ByAccount::new(ds),
+            by_person: std::cell::OnceCell::new(),
+            account_lead,
+            person_lead,
         }
     }
+
+    /// The touches of every person a lead, MQL or SQL event names.
+    fn people(&self) -> &ByPerson {
+        self.by_person.get_or_init(|| {
+            ByPerson::new(
+                self.ds,
+                self.ds
+                    .person_events
+                    .iter()
+                    .filter_map(|e| match e.subject {
+                        Subject::Person(p)
+                            if matches!(e.stage, Stage::Lead | Stage::Mql | Stage::Sql) =>
+                        {
+                            Some(p)
+                        }
+                        _ => None,
+                    }),
+            )
+        })
+    }
+
+    /// [`build`], with the non-converting journeys only when `nulls`: for a model that
+    /// does not read `nulls` they carry nothing (that is what the input declares), and at
+    /// 1M touches they are most of the touches, so a stage table's lead, MQL and SQL
+    /// journeys for such a model skip them.
+    pub fn build(
+        &self,
+        c: &Campaign,
+        kind: Kind,
+        window: Window,
+        key: &Key,
+        nulls: bool,
+    ) -> JourneySet {
+        build_from(self, c, kind, window, key, nulls)
+    }
+}
+
+fn build_from(
+    ix: &Index,
+    c: &Campaign,
+    kind: Kind,
+    window: Window,
+    key: &Key,
+    nulls: bool,
+) -> JourneySet {
+    let ds = ix.ds;
+    let lookback = c.lookback_days * 86_400_000;
+    let by_account = &ix.by_account;
+    let found = milestones(ds, kind, window);
+    let (account_lead, person_lead) = (&ix.account_lead, &ix.person_lead);
     let mut b = Builder::new(c, ds, key);
     let mut reached: std::collections::HashSet<Sym, foldhash::fast::RandomState> =
         Default::default();
     for m in &found {
         reached.insert(m.account);
         let list = match m.person {
-            Some(p) => by_person.of(p),
+            Some(p) => ix.people().of(p),
             None => by_account.of(m.account),
         };
         let from = m.from_ms.saturating_sub(lookback);
@@ -605,6 +676,9 @@ pub fn build(c: &Campaign, ds: &Dataset, kind: Kind, window: Window, key: &Key) 
         b.end(Some(m.index), m.value, m.at_ms);
     }
 
+    if !nulls {
+        return b.finish(kind);
+    }
     // Non-converting journeys, in account order for determinism.
     let mut accounts: Vec<(&str, Sym)> = by_account
         .accounts()
