@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::report_facts::package_file;
-use crate::support::run_in;
+use crate::support::{
+    deal_source, find_by, hand_campaign_head, run_campaign, string_pairs, touch_source,
+};
 
 /// Acme's deals, Beta's touches (channels as given: no web medium, so the default channel
 /// rules keep them). `filters`: the `[filters]` table, or nothing.
@@ -14,13 +16,13 @@ fn campaign(dir: &Path, filters: &str) -> PathBuf {
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(
         data.join("touches.csv"),
-        "email,company,time,channel\n\
-         ann@a1.example,a1.example,2026-03-02 10:00,email\n\
-         ann@a1.example,a1.example,2026-03-05 10:00,direct\n\
-         bob@a2.example,a2.example,2026-03-03 10:00,direct\n\
-         cat@a3.example,a3.example,2026-03-01 10:00,webinar\n\
-         cat@a3.example,a3.example,2026-03-04 10:00,direct\n\
-         cat@a3.example,a3.example,2026-03-06 10:00,paid_search\n",
+        "email,company,time,channel,asset\n\
+         ann@a1.example,a1.example,2026-03-02 10:00,email,\n\
+         ann@a1.example,a1.example,2026-03-05 10:00,direct,\n\
+         bob@a2.example,a2.example,2026-03-03 10:00,direct,\n\
+         cat@a3.example,a3.example,2026-03-01 10:00,webinar,\n\
+         cat@a3.example,a3.example,2026-03-04 10:00,direct,\n\
+         cat@a3.example,a3.example,2026-03-06 10:00,paid_search,\n",
     )
     .unwrap();
     std::fs::write(
@@ -32,105 +34,58 @@ fn campaign(dir: &Path, filters: &str) -> PathBuf {
     )
     .unwrap();
     let file = dir.join("filters.toml");
-    std::fs::write(
-        &file,
-        format!(
-            r#"id = "filters"
-name = "Journey filters"
-start = "2026-03-01"
-end = "2026-03-31"
-currency = "USD"
-
-[[partners]]
-name = "Acme"
-role = "host"
-owner = "Acme marketing"
-
-[partners.stages]
-"open" = "opportunity"
-
-[[partners.sources]]
-id = "acme-deals"
-kind = "crm"
-file = "data/deals.csv"
-plugin = "generic-csv"
-[partners.sources.params]
-record = "conversion"
-col_id = "id"
-col_account_domain = "company"
-col_stage = "stage"
-col_amount = "amount"
-col_currency = "Currency Code"
-col_created = "created"
-
-[[partners]]
-name = "Beta"
-role = "co-host"
-owner = "Beta marketing"
-
-[[partners.sources]]
-id = "beta-touches"
-kind = "map"
-file = "data/touches.csv"
-plugin = "generic-csv"
-[partners.sources.params]
-record = "touch"
-col_person = "email"
-col_account = "company"
-col_time = "time"
-col_channel = "channel"
-
-[[models]]
-name = "linear"
-plugin = "linear"
-default = true
-{filters}"#
-        ),
-    )
-    .unwrap();
+    write_acme_and_beta(&file, "Journey filters", "", "data/touches.csv", filters);
     file
 }
+
+/// A hand-computed campaign file: Acme (the host: `acme` after its `open` stage, then its
+/// deals from `data/deals.csv`), then Beta's touches from `beta_touches`, linear the
+/// default model, then `tail`.
+pub(crate) fn write_acme_and_beta(
+    file: &Path,
+    name: &str,
+    acme: &str,
+    beta_touches: &str,
+    tail: &str,
+) {
+    let stem = file.file_stem().unwrap().to_str().unwrap();
+    let text = format!(
+        "{}{acme}\n{}\n[[partners]]\nname = \"Beta\"\nrole = \"co-host\"\nowner = \"Beta marketing\"\n\n{}{LINEAR}{tail}",
+        hand_campaign_head(stem, name),
+        deal_source("acme-deals", "data/deals.csv", "Currency Code"),
+        touch_source("beta-touches", beta_touches),
+    );
+    std::fs::write(file, text).unwrap();
+}
+
+/// The campaign's default model.
+pub(crate) const LINEAR: &str =
+    "\n[[models]]\nname = \"linear\"\nplugin = \"linear\"\ndefault = true\n";
 
 /// report.json of a track-source run with `model`, and its channel credit (value,
 /// pipeline), sorted by value.
 fn track(filters: &str, model: &str) -> (serde_json::Value, Vec<(String, String)>) {
     let d = tempfile::tempdir().unwrap();
     let file = campaign(d.path(), filters);
-    let (code, _, stderr) = run_in(
+    let (code, _, stderr) = run_campaign(
         d.path(),
-        &[
-            "track-source",
-            "--campaign-file",
-            file.to_str().unwrap(),
-            "--attribution-model",
-            model,
-        ],
-        &[],
+        "track-source",
+        &file,
+        &["--attribution-model", model],
     );
     assert_eq!(code, 0, "{stderr}");
     let r: serde_json::Value =
         serde_json::from_str(&package_file(d.path(), "report.json")).unwrap();
-    let mut rows: Vec<(String, String)> = r["credit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["dimension"] == "channel")
-        .unwrap()["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["value"].as_str().unwrap().to_string(),
-                x["pipeline"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let mut rows = string_pairs(
+        &find_by(&r["credit"], "dimension", "channel")["rows"],
+        "value",
+        "pipeline",
+    );
     rows.sort();
     (r, rows)
 }
 
-fn v(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn v(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -218,7 +173,7 @@ fn a_journey_filter_reaches_only_the_models_it_names() {
         ])
     );
     let filters = r["data"]["filters"]["filters"].as_array().unwrap();
-    // The file's filter (line 52), then last touch's default (still in force for it).
+    // The file's filter (line 53), then last touch's default (still in force for it).
     assert_eq!(filters.len(), 2);
     assert_eq!(filters[0]["touches"], 2);
     assert_eq!(filters[0]["journeys_kept_whole"], 1);
@@ -228,32 +183,18 @@ fn a_journey_filter_reaches_only_the_models_it_names() {
 fn compare_applies_each_models_journey_filters_to_its_column_only() {
     let d = tempfile::tempdir().unwrap();
     let file = campaign(d.path(), "");
-    let (code, stdout, stderr) = run_in(
+    let (code, stdout, stderr) = run_campaign(
         d.path(),
-        &[
-            "compare",
-            "--campaign-file",
-            file.to_str().unwrap(),
-            "--models",
-            "last-touch,linear",
-            "--format",
-            "json",
-        ],
-        &[],
+        "compare",
+        &file,
+        &["--models", "last-touch,linear", "--format", "json"],
     );
     assert_eq!(code, 0, "{stderr}");
     let c: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let cells = |value: &str| -> Vec<String> {
-        c["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["value"] == value)
-            .unwrap()["cells"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["amount"].as_str().unwrap().to_string())
+        let row = find_by(&c["rows"], "value", value);
+        (0..2)
+            .map(|i| row["cells"][i]["amount"].as_str().unwrap().to_string())
             .collect()
     };
     // As the track-source runs above: last non-direct for last-touch, every touch for
@@ -269,14 +210,10 @@ fn a_bad_journey_filter_names_its_line() {
         d.path(),
         "\n[filters]\ninclude = [{ channel = \"email\", unless_alone = true }]\n",
     );
-    let (code, _, stderr) = run_in(
-        d.path(),
-        &["track-source", "--campaign-file", file.to_str().unwrap()],
-        &[],
-    );
+    let (code, _, stderr) = run_campaign(d.path(), "track-source", &file, &[]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("filters.toml:52: `filters.include.unless_alone`: only an exclude filter can pass over touches unless a journey has nothing else; move it to `exclude`"),
+        stderr.contains("filters.toml:53: `filters.include.unless_alone`: only an exclude filter can pass over touches unless a journey has nothing else; move it to `exclude`"),
         "{stderr}"
     );
 }

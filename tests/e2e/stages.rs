@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::journey_filters::{v, write_acme_and_beta};
 use crate::report_facts::package_file;
-use crate::support::run_in;
+use crate::support::{find_by, run_campaign, string_pairs};
 
 /// Two partners. Acme's HubSpot contacts give each person a touch at creation (the
 /// `Original Source` channel: EMAIL_MARKETING is email, OFFLINE is event) and lifecycle
-/// events; Beta's touches come from a plain CSV. Lookback 30 days.
+/// events; Beta's touches come from a plain CSV. Lookback 90 days (the default).
 fn campaign(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -25,11 +26,11 @@ Original Source Drill-Down 2,Country/Region,Industry\n\
     .unwrap();
     std::fs::write(
         data.join("beta-touches.csv"),
-        "email,company,time,channel\n\
-         ann@a1.example,a1.example,2026-03-02 10:00,webinar\n\
-         dan@a1.example,a1.example,2026-03-04 10:00,email\n\
-         ann@a1.example,a1.example,2026-03-07 10:00,paid_search\n\
-         bob@a2.example,a2.example,2026-03-01 10:00,webinar\n",
+        "email,company,time,channel,asset\n\
+         ann@a1.example,a1.example,2026-03-02 10:00,webinar,\n\
+         dan@a1.example,a1.example,2026-03-04 10:00,email,\n\
+         ann@a1.example,a1.example,2026-03-07 10:00,paid_search,\n\
+         bob@a2.example,a2.example,2026-03-01 10:00,webinar,\n",
     )
     .unwrap();
     std::fs::write(
@@ -39,109 +40,34 @@ Original Source Drill-Down 2,Country/Region,Industry\n\
     )
     .unwrap();
     let file = dir.join("stages.toml");
-    std::fs::write(
+    write_acme_and_beta(
         &file,
-        r#"id = "stages"
-name = "Stage journeys"
-start = "2026-03-01"
-end = "2026-03-31"
-currency = "USD"
-lookback_days = 30
-
-[[partners]]
-name = "Acme"
-role = "host"
-owner = "Acme marketing"
-
-[partners.stages]
-"open" = "opportunity"
-"lead" = "lead"
-"marketingqualifiedlead" = "mql"
-"salesqualifiedlead" = "sql"
-"opportunity" = "opportunity"
-"customer" = "closed_won"
-
-[[partners.sources]]
-id = "acme-deals"
-kind = "crm"
-file = "data/deals.csv"
-plugin = "generic-csv"
-[partners.sources.params]
-record = "conversion"
-col_id = "id"
-col_account_domain = "company"
-col_stage = "stage"
-col_amount = "amount"
-col_currency = "Currency Code"
-col_created = "created"
-
-[[partners.sources]]
-id = "acme-contacts"
-kind = "map"
-file = "data/contacts.csv"
-plugin = "hubspot"
-
-[[partners]]
-name = "Beta"
-role = "co-host"
-owner = "Beta marketing"
-
-[[partners.sources]]
-id = "beta-touches"
-kind = "map"
-file = "data/beta-touches.csv"
-plugin = "generic-csv"
-[partners.sources.params]
-record = "touch"
-col_person = "email"
-col_account = "company"
-col_time = "time"
-col_channel = "channel"
-
-[[models]]
-name = "linear"
-plugin = "linear"
-default = true
-"#,
-    )
-    .unwrap();
+        "Stage journeys",
+        &format!(
+            "\"lead\" = \"lead\"\n\"marketingqualifiedlead\" = \"mql\"\n\"salesqualifiedlead\" = \"sql\"\n{ACME_CONTACTS}"
+        ),
+        "data/beta-touches.csv",
+        "",
+    );
     file
 }
 
+/// Acme's HubSpot contacts export, read by the bundled normalizer as it finds it.
+const ACME_CONTACTS: &str = "\n[[partners.sources]]\nid = \"acme-contacts\"\nkind = \"map\"\nfile = \"data/contacts.csv\"\nplugin = \"hubspot\"\n";
+
 fn track(dir: &Path, file: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["track-source", "--campaign-file", file.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    let (code, _, stderr) = run_in(dir, &args, &[]);
+    let (code, _, stderr) = run_campaign(dir, "track-source", file, extra);
     assert_eq!(code, 0, "{stderr}");
     serde_json::from_str(&package_file(dir, "report.json")).unwrap()
 }
 
 /// A stage's rows of one dimension as (value, credit), as report.json orders them.
 fn rows(r: &serde_json::Value, stage: &str, by: &str) -> Vec<(String, String)> {
-    let t = r["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["stage"] == stage)
-        .unwrap_or_else(|| panic!("no {stage} in {}", r["stages"]));
-    t[by]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["value"].as_str().unwrap().to_string(),
-                x["credit"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn v(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
+    string_pairs(
+        &find_by(&r["stages"], "stage", stage)[by],
+        "value",
+        "credit",
+    )
 }
 
 #[test]
@@ -157,7 +83,7 @@ fn every_stage_has_its_own_journeys_with_the_hand_computed_credit() {
         .collect();
     assert_eq!(stages, ["lead", "mql", "sql", "opportunity", "closed_won"]);
 
-    // Lead, linear, a person's own touches in the 30 days up to their lead date:
+    // Lead, linear, a person's own touches in the 90 days up to their lead date:
     // ann (03-05 10:00): Beta's webinar 03-02 and her contact's email 03-05 10:00 (the
     //   milestone's own minute counts), ½ each. Dan's 03-04 email is his, not hers.
     // bob (03-06 09:00): Beta's webinar 03-01 and his contact's event 03-06, ½ each.
@@ -250,17 +176,7 @@ fn stage_picks_the_milestones_and_summary_has_none_without_it() {
         .collect();
     assert_eq!(stages, ["lead", "sql", "closed_won"]);
 
-    let (code, _, stderr) = run_in(
-        d.path(),
-        &[
-            "track-source",
-            "--campaign-file",
-            file.to_str().unwrap(),
-            "--stage",
-            "signup",
-        ],
-        &[],
-    );
+    let (code, _, stderr) = run_campaign(d.path(), "track-source", &file, &["--stage", "signup"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(
@@ -274,12 +190,11 @@ fn stage_picks_the_milestones_and_summary_has_none_without_it() {
 fn compare_credits_a_counted_stage() {
     let d = tempfile::tempdir().unwrap();
     let file = campaign(d.path());
-    let (code, stdout, stderr) = run_in(
+    let (code, stdout, stderr) = run_campaign(
         d.path(),
+        "compare",
+        &file,
         &[
-            "compare",
-            "--campaign-file",
-            file.to_str().unwrap(),
             "--models",
             "linear,first-touch",
             "--stage",
@@ -287,7 +202,6 @@ fn compare_credits_a_counted_stage() {
             "--format",
             "json",
         ],
-        &[],
     );
     assert_eq!(code, 0, "{stderr}");
     let c: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -297,16 +211,9 @@ fn compare_credits_a_counted_stage() {
     // First touch: ann's first touch in her MQL journey is Beta's webinar, cat's is her
     // contact's event: 1 each. Linear as in the track-source test above.
     let cells = |value: &str| -> Vec<String> {
-        c["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["value"] == value)
-            .unwrap()["cells"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["amount"].as_str().unwrap().to_string())
+        let row = find_by(&c["rows"], "value", value);
+        (0..2)
+            .map(|i| row["cells"][i]["amount"].as_str().unwrap().to_string())
             .collect()
     };
     assert_eq!(cells("event"), ["1.000", "1.000"]);
