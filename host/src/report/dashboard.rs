@@ -1470,7 +1470,8 @@ fn source(src: &SourceRow) -> Source<'_> {
 pub mod sample {
     use rust_decimal::Decimal;
 
-    use crate::report::schema::{StageRow, StageTable, TrendRow, Trends};
+    use super::float;
+    use crate::report::schema::*;
 
     /// `total` spread over the periods in proportion to `shape`, exactly (the last period
     /// takes the remainder).
@@ -1505,6 +1506,255 @@ pub mod sample {
         (0..pick(&rows[0]).len())
             .map(|i| rows.iter().map(|r| pick(r)[i]).sum())
             .collect()
+    }
+
+    pub fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn credit_row(
+        value: &str,
+        pipeline: &str,
+        ps: f64,
+        revenue: &str,
+        rs: f64,
+        opps: u64,
+        won: u64,
+    ) -> CreditRow {
+        CreditRow {
+            value: value.into(),
+            pipeline: d(pipeline),
+            pipeline_share: ps,
+            revenue: d(revenue),
+            revenue_share: rs,
+            opportunities: opps,
+            won,
+        }
+    }
+
+    fn asset(value: &str, pipeline: &str, revenue: &str, opps: u64, spend: Option<&str>) -> TopRow {
+        let spend = spend.map(d);
+        TopRow {
+            value: value.into(),
+            pipeline: d(pipeline),
+            revenue: d(revenue),
+            opportunities: opps,
+            spend,
+            pipeline_per_spend: spend.map(|s| float(d(pipeline)) / float(s)),
+        }
+    }
+
+    fn funnel_row(group_by: &str, group: &str, counts: [u64; 5]) -> Funnel {
+        let rates: [Option<f64>; 4] = std::array::from_fn(|i| {
+            (counts[i] > 0).then(|| counts[i + 1] as f64 / counts[i] as f64)
+        });
+        let biggest_drop = (0..4)
+            .filter_map(|i| rates[i].map(|r| (i, r)))
+            .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap().then(a.0.cmp(&b.0)))
+            .map(|(i, _)| format!("{} → {}", FUNNEL_STAGES[i], FUNNEL_STAGES[i + 1]));
+        Funnel {
+            group_by: group_by.into(),
+            group: group.into(),
+            counts,
+            rates,
+            biggest_drop,
+        }
+    }
+
+    fn contribution(
+        partner: &str,
+        channel: Option<&str>,
+        pipeline: &str,
+        revenue: &str,
+        pt: Option<&str>,
+        rt: Option<&str>,
+    ) -> ContributionRow {
+        let pct = |v: &str, t: Option<&str>| t.map(|t| float(d(v)) / float(d(t)) * 100.0);
+        ContributionRow {
+            partner: partner.into(),
+            channel: channel.map(String::from),
+            pipeline: d(pipeline),
+            revenue: d(revenue),
+            pipeline_target: pt.map(d),
+            revenue_target: rt.map(d),
+            pipeline_pct: pct(pipeline, pt),
+            revenue_pct: pct(revenue, rt),
+        }
+    }
+
+    /// Two partners, four channels, a hostile name (`hostile`) where partner text goes,
+    /// targets and an escalation: every chart of the page filled. The dashboard's unit tests
+    /// and its browser test (tests/e2e/dashboard.rs) draw this one report.
+    pub fn report(hostile: &str) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            run_id: "r-3f9a1c2b7d4e".into(),
+            campaign: CampaignRef {
+                id: "q3-cloud-summit".into(),
+                name: "Q3 Cloud Summit co-marketing".into(),
+                start: "2026-07-01".into(),
+                end: "2026-09-30".into(),
+                currency: "USD".into(),
+                partners: vec!["Nimbus Cloud".into(), "Stratus & Co".into()],
+            },
+            window: WindowRef { spec: "campaign".into(), from: "2026-07-01".into(), to: "2026-09-30".into(), as_of: "2026-10-01".into(), lookback_days: 90 },
+            model: ModelRef {
+                name: "w-shaped@1.0.0".into(),
+                sha256: "sha256:0123456789abcdef".into(),
+                attribution_key: "account".into(),
+                params: vec![("first".into(), "0.3".into()), ("lead".into(), "0.3".into()), ("opportunity".into(), "0.3".into())],
+                notes: vec!["Touches after the opportunity share the remaining 10%.".into()],
+                internals: vec![],
+            },
+            headline: Headline {
+                pipeline: d("4123456.78"),
+                revenue: d("987654.32"),
+                opportunities: 312,
+                won: 58,
+                unattributed_pipeline: d("412000"),
+                unattributed_revenue: d("52000"),
+                touches: 18234,
+                accounts_touched: 1411,
+                non_converting_journeys: 1099,
+            },
+            credit: vec![
+                DimensionCredit {
+                    dimension: "partner".into(),
+                    rows: vec![credit_row("Nimbus Cloud", "2210000", 0.597, "610000", 0.65, 180, 35), credit_row("Stratus & Co", "1501456.78", 0.403, "325654.32", 0.35, 120, 21)],
+                },
+                DimensionCredit {
+                    dimension: "channel".into(),
+                    rows: vec![
+                        credit_row("webinar", "1620000", 0.438, "402000", 0.428, 140, 26),
+                        credit_row("paid-social", "980000", 0.265, "251000", 0.267, 88, 15),
+                        credit_row("email", "702000", 0.19, "190000", 0.202, 61, 11),
+                        credit_row("events", "409456.78", 0.107, "92654.32", 0.099, 30, 4),
+                    ],
+                },
+            ],
+            top_assets: vec![
+                asset("ai-webinar-1", "910000", "240000", 61, Some("12000")),
+                asset("cloud-cost-ebook", "640000", "150000", 44, None),
+                asset(hostile, "320000", "61000", 20, Some("8000")),
+                asset("partner-roadshow-emea", "205000", "0", 9, None),
+            ],
+            top_segments: vec![],
+            funnel: vec![
+                funnel_row("all", "all partners", [1411, 620, 401, 312, 58]),
+                funnel_row("partner", "Nimbus Cloud", [820, 390, 260, 200, 37]),
+                funnel_row("partner", "Stratus & Co", [640, 250, 96, 80, 40]),
+                funnel_row("channel", "webinar", [700, 350, 220, 170, 31]),
+            ],
+            sourcing: Sourcing {
+                rule: "Partner-sourced: first touch within 30 days.".into(),
+                sourced: d("1800000"),
+                influenced: d("1900000"),
+                neither: d("423456.78"),
+                by_partner: vec![
+                    PartnerSourcing { partner: "Nimbus Cloud".into(), sourced: d("1100000"), sourced_opportunities: 60, influenced: d("1000000"), influenced_opportunities: 90 },
+                    PartnerSourcing { partner: "Stratus & Co".into(), sourced: d("700000"), sourced_opportunities: 40, influenced: d("900000"), influenced_opportunities: 70 },
+                ],
+                days_to_close_with_partner: Some(41.2),
+                days_to_close_without_partner: Some(63.9),
+            },
+            contribution: vec![
+                contribution("Nimbus Cloud", None, "2210000", "610000", Some("2500000"), Some("800000")),
+                contribution("Nimbus Cloud", Some("webinar"), "900000", "240000", Some("600000"), Some("150000")),
+                contribution("Stratus & Co", None, "1501456.78", "325654.32", Some("1200000"), None),
+            ],
+            // Nine channels: the last three are summed as `Other (2)`; one name is hostile.
+            trends: sample_trends(
+                &[("Nimbus Cloud", 2210000, 610000), ("Stratus & Co", 1501456, 325654)],
+                &[
+                    ("webinar", 1620000, 402000),
+                    ("paid-social", 980000, 251000),
+                    ("email", 702000, 190000),
+                    ("events", 209456, 42654),
+                    (hostile, 100000, 30000),
+                    ("direct", 50000, 10000),
+                    ("organic-search", 30000, 6000),
+                    ("referral", 15000, 3000),
+                    ("display", 5000, 0),
+                ],
+            ),
+            paths: None,
+            stages: sample_stages(&["Nimbus Cloud", hostile], &["webinar", "email", hostile]),
+            insights: vec![
+                "Nimbus Cloud carries 59.7% of pipeline credit but is at 88.4% of its pipeline target.".into(),
+                "The biggest funnel drop is sql → opportunity for Stratus & Co.".into(),
+                format!("Asset {hostile} returns the least pipeline per unit of spend."),
+            ],
+            actions: vec![
+                Action {
+                    priority: 1,
+                    subject_kind: "asset".into(),
+                    subject: hostile.into(),
+                    action: "Rework or cut.".into(),
+                    evidence: "USD 320,000.00 pipeline on USD 8,000.00 spend (40.0×).".into(),
+                    owner: "Dana <dana@nimbus.example>".into(),
+                },
+                Action {
+                    priority: 2,
+                    subject_kind: "partner".into(),
+                    subject: "Stratus & Co".into(),
+                    action: "Fix the mql → sql step.".into(),
+                    evidence: "96 of 250 accounts move on (38.4%).".into(),
+                    owner: "Lee".into(),
+                },
+            ],
+            data: DataQuality {
+                sources: vec![
+                    SourceRow {
+                        source: "salesforce".into(),
+                        partner: "Nimbus Cloud".into(),
+                        file: "nimbus-opps.csv".into(),
+                        sha256: "sha256:aa".into(),
+                        rows_read: 12000,
+                        normalized: 11950,
+                        merged: 30,
+                        rejected: 20,
+                        empty_amounts: 0,
+                        first_rejects: vec!["row 17 (amount): not a number".into()],
+                        freshness_hours: Some(20.5),
+                        freshness_sla_hours: Some(24),
+                        within_sla: Some(true),
+                        out_of_window: 0,
+                        future_dated: 0,
+                    },
+                    SourceRow {
+                        source: "hubspot".into(),
+                        partner: "Stratus & Co".into(),
+                        file: "stratus-touches.csv".into(),
+                        sha256: "sha256:bb".into(),
+                        rows_read: 8000,
+                        normalized: 8000,
+                        merged: 0,
+                        rejected: 0,
+                        empty_amounts: 0,
+                        first_rejects: vec![],
+                        freshness_hours: Some(73.0),
+                        freshness_sla_hours: Some(48),
+                        within_sla: Some(false),
+                        out_of_window: 0,
+                        future_dated: 0,
+                    },
+                ],
+                identity_match_rate: 0.912,
+                touches_unresolved: 412,
+                merged_touches: 30,
+                merged_conversions: 2,
+                taxonomy: Default::default(),
+                filters: Default::default(),
+            },
+            guardrails: Guardrails {
+                confidence: 0.58,
+                confidence_parts: vec![("identity".into(), 0.91), ("freshness".into(), 0.5)],
+                min_confidence: 0.6,
+                open_disputes: 1,
+                escalation: Some(Escalation { rung: "RevOps/Finance partners".into(), level: 1, reasons: vec!["confidence 58.0% is below the minimum 60.0%".into(), "hubspot data is 73.0 h old (SLA 48 h)".into()] }),
+            },
+            plugins: vec![PluginRef { role: "model".into(), name: "w-shaped@1.0.0".into(), sha256: "sha256:0123456789abcdef".into() }],
+        }
     }
 
     /// The five milestones' tables, credit split 60/40 between the first two partners and
@@ -1582,7 +1832,6 @@ pub mod sample {
 
 #[cfg(test)]
 mod tests {
-    use super::sample::{sample_stages, sample_trends};
     use super::*;
 
     /// The page of a report, sealed as the pipeline seals it.
@@ -1590,253 +1839,10 @@ mod tests {
         super::render(&crate::text::seal(r.clone()))
     }
 
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn credit_row(
-        value: &str,
-        pipeline: &str,
-        ps: f64,
-        revenue: &str,
-        rs: f64,
-        opps: u64,
-        won: u64,
-    ) -> CreditRow {
-        CreditRow {
-            value: value.into(),
-            pipeline: d(pipeline),
-            pipeline_share: ps,
-            revenue: d(revenue),
-            revenue_share: rs,
-            opportunities: opps,
-            won,
-        }
-    }
-
-    fn asset(value: &str, pipeline: &str, revenue: &str, opps: u64, spend: Option<&str>) -> TopRow {
-        let spend = spend.map(d);
-        TopRow {
-            value: value.into(),
-            pipeline: d(pipeline),
-            revenue: d(revenue),
-            opportunities: opps,
-            spend,
-            pipeline_per_spend: spend.map(|s| float(d(pipeline)) / float(s)),
-        }
-    }
-
-    fn funnel_row(group_by: &str, group: &str, counts: [u64; 5]) -> Funnel {
-        let rates: [Option<f64>; 4] = std::array::from_fn(|i| {
-            (counts[i] > 0).then(|| counts[i + 1] as f64 / counts[i] as f64)
-        });
-        let biggest_drop = (0..4)
-            .filter_map(|i| rates[i].map(|r| (i, r)))
-            .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap().then(a.0.cmp(&b.0)))
-            .map(|(i, _)| format!("{} → {}", FUNNEL_STAGES[i], FUNNEL_STAGES[i + 1]));
-        Funnel {
-            group_by: group_by.into(),
-            group: group.into(),
-            counts,
-            rates,
-            biggest_drop,
-        }
-    }
-
-    fn contribution(
-        partner: &str,
-        channel: Option<&str>,
-        pipeline: &str,
-        revenue: &str,
-        pt: Option<&str>,
-        rt: Option<&str>,
-    ) -> ContributionRow {
-        let pct = |v: &str, t: Option<&str>| t.map(|t| float(d(v)) / float(d(t)) * 100.0);
-        ContributionRow {
-            partner: partner.into(),
-            channel: channel.map(String::from),
-            pipeline: d(pipeline),
-            revenue: d(revenue),
-            pipeline_target: pt.map(d),
-            revenue_target: rt.map(d),
-            pipeline_pct: pct(pipeline, pt),
-            revenue_pct: pct(revenue, rt),
-        }
-    }
-
     const HOSTILE: &str = "<script>alert(1)</script>";
 
-    /// Two partners, four channels, a hostile asset name, targets and an escalation.
     fn sample() -> Report {
-        Report {
-            schema_version: SCHEMA_VERSION,
-            run_id: "r-3f9a1c2b7d4e".into(),
-            campaign: CampaignRef {
-                id: "q3-cloud-summit".into(),
-                name: "Q3 Cloud Summit co-marketing".into(),
-                start: "2026-07-01".into(),
-                end: "2026-09-30".into(),
-                currency: "USD".into(),
-                partners: vec!["Nimbus Cloud".into(), "Stratus & Co".into()],
-            },
-            window: WindowRef { spec: "campaign".into(), from: "2026-07-01".into(), to: "2026-09-30".into(), as_of: "2026-10-01".into(), lookback_days: 90 },
-            model: ModelRef {
-                name: "w-shaped@1.0.0".into(),
-                sha256: "sha256:0123456789abcdef".into(),
-                attribution_key: "account".into(),
-                params: vec![("first".into(), "0.3".into()), ("lead".into(), "0.3".into()), ("opportunity".into(), "0.3".into())],
-                notes: vec!["Touches after the opportunity share the remaining 10%.".into()],
-                internals: vec![],
-            },
-            headline: Headline {
-                pipeline: d("4123456.78"),
-                revenue: d("987654.32"),
-                opportunities: 312,
-                won: 58,
-                unattributed_pipeline: d("412000"),
-                unattributed_revenue: d("52000"),
-                touches: 18234,
-                accounts_touched: 1411,
-                non_converting_journeys: 1099,
-            },
-            credit: vec![
-                DimensionCredit {
-                    dimension: "partner".into(),
-                    rows: vec![credit_row("Nimbus Cloud", "2210000", 0.597, "610000", 0.65, 180, 35), credit_row("Stratus & Co", "1501456.78", 0.403, "325654.32", 0.35, 120, 21)],
-                },
-                DimensionCredit {
-                    dimension: "channel".into(),
-                    rows: vec![
-                        credit_row("webinar", "1620000", 0.438, "402000", 0.428, 140, 26),
-                        credit_row("paid-social", "980000", 0.265, "251000", 0.267, 88, 15),
-                        credit_row("email", "702000", 0.19, "190000", 0.202, 61, 11),
-                        credit_row("events", "409456.78", 0.107, "92654.32", 0.099, 30, 4),
-                    ],
-                },
-            ],
-            top_assets: vec![
-                asset("ai-webinar-1", "910000", "240000", 61, Some("12000")),
-                asset("cloud-cost-ebook", "640000", "150000", 44, None),
-                asset(HOSTILE, "320000", "61000", 20, Some("8000")),
-                asset("partner-roadshow-emea", "205000", "0", 9, None),
-            ],
-            top_segments: vec![],
-            funnel: vec![
-                funnel_row("all", "all partners", [1411, 620, 401, 312, 58]),
-                funnel_row("partner", "Nimbus Cloud", [820, 390, 260, 200, 37]),
-                funnel_row("partner", "Stratus & Co", [640, 250, 96, 80, 40]),
-                funnel_row("channel", "webinar", [700, 350, 220, 170, 31]),
-            ],
-            sourcing: Sourcing {
-                rule: "Partner-sourced: first touch within 30 days.".into(),
-                sourced: d("1800000"),
-                influenced: d("1900000"),
-                neither: d("423456.78"),
-                by_partner: vec![
-                    PartnerSourcing { partner: "Nimbus Cloud".into(), sourced: d("1100000"), sourced_opportunities: 60, influenced: d("1000000"), influenced_opportunities: 90 },
-                    PartnerSourcing { partner: "Stratus & Co".into(), sourced: d("700000"), sourced_opportunities: 40, influenced: d("900000"), influenced_opportunities: 70 },
-                ],
-                days_to_close_with_partner: Some(41.2),
-                days_to_close_without_partner: Some(63.9),
-            },
-            contribution: vec![
-                contribution("Nimbus Cloud", None, "2210000", "610000", Some("2500000"), Some("800000")),
-                contribution("Nimbus Cloud", Some("webinar"), "900000", "240000", Some("600000"), Some("150000")),
-                contribution("Stratus & Co", None, "1501456.78", "325654.32", Some("1200000"), None),
-            ],
-            // Nine channels: the last three are summed as `Other (2)`; one name is hostile.
-            trends: sample_trends(
-                &[("Nimbus Cloud", 2210000, 610000), ("Stratus & Co", 1501456, 325654)],
-                &[
-                    ("webinar", 1620000, 402000),
-                    ("paid-social", 980000, 251000),
-                    ("email", 702000, 190000),
-                    ("events", 209456, 42654),
-                    (HOSTILE, 100000, 30000),
-                    ("direct", 50000, 10000),
-                    ("organic-search", 30000, 6000),
-                    ("referral", 15000, 3000),
-                    ("display", 5000, 0),
-                ],
-            ),
-            paths: None,
-            stages: sample_stages(&["Nimbus Cloud", HOSTILE], &["webinar", "email", HOSTILE]),
-            insights: vec![
-                "Nimbus Cloud carries 59.7% of pipeline credit but is at 88.4% of its pipeline target.".into(),
-                "The biggest funnel drop is sql → opportunity for Stratus & Co.".into(),
-                format!("Asset {HOSTILE} returns the least pipeline per unit of spend."),
-            ],
-            actions: vec![
-                Action {
-                    priority: 1,
-                    subject_kind: "asset".into(),
-                    subject: HOSTILE.into(),
-                    action: "Rework or cut.".into(),
-                    evidence: "USD 320,000.00 pipeline on USD 8,000.00 spend (40.0×).".into(),
-                    owner: "Dana <dana@nimbus.example>".into(),
-                },
-                Action {
-                    priority: 2,
-                    subject_kind: "partner".into(),
-                    subject: "Stratus & Co".into(),
-                    action: "Fix the mql → sql step.".into(),
-                    evidence: "96 of 250 accounts move on (38.4%).".into(),
-                    owner: "Lee".into(),
-                },
-            ],
-            data: DataQuality {
-                sources: vec![
-                    SourceRow {
-                        source: "salesforce".into(),
-                        partner: "Nimbus Cloud".into(),
-                        file: "nimbus-opps.csv".into(),
-                        sha256: "sha256:aa".into(),
-                        rows_read: 12000,
-                        normalized: 11950,
-                        merged: 30,
-                        rejected: 20,
-                        empty_amounts: 0,
-                        first_rejects: vec!["row 17 (amount): not a number".into()],
-                        freshness_hours: Some(20.5),
-                        freshness_sla_hours: Some(24),
-                        within_sla: Some(true),
-                        out_of_window: 0,
-                        future_dated: 0,
-                    },
-                    SourceRow {
-                        source: "hubspot".into(),
-                        partner: "Stratus & Co".into(),
-                        file: "stratus-touches.csv".into(),
-                        sha256: "sha256:bb".into(),
-                        rows_read: 8000,
-                        normalized: 8000,
-                        merged: 0,
-                        rejected: 0,
-                        empty_amounts: 0,
-                        first_rejects: vec![],
-                        freshness_hours: Some(73.0),
-                        freshness_sla_hours: Some(48),
-                        within_sla: Some(false),
-                        out_of_window: 0,
-                        future_dated: 0,
-                    },
-                ],
-                identity_match_rate: 0.912,
-                touches_unresolved: 412,
-                merged_touches: 30,
-                merged_conversions: 2,
-                taxonomy: Default::default(),
-                filters: Default::default(),
-            },
-            guardrails: Guardrails {
-                confidence: 0.58,
-                confidence_parts: vec![("identity".into(), 0.91), ("freshness".into(), 0.5)],
-                min_confidence: 0.6,
-                open_disputes: 1,
-                escalation: Some(Escalation { rung: "RevOps/Finance partners".into(), level: 1, reasons: vec!["confidence 58.0% is below the minimum 60.0%".into(), "hubspot data is 73.0 h old (SLA 48 h)".into()] }),
-            },
-            plugins: vec![PluginRef { role: "model".into(), name: "w-shaped@1.0.0".into(), sha256: "sha256:0123456789abcdef".into() }],
-        }
+        super::sample::report(HOSTILE)
     }
 
     const CHART_IDS: [&str; 9] = [
