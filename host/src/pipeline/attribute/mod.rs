@@ -2,6 +2,7 @@
 //! exact conversion of weights into money.
 
 pub mod analytics;
+pub mod bootstrap;
 pub mod journeys;
 pub mod pass_over;
 pub mod transitions;
