@@ -17,6 +17,7 @@ mod dashboard;
 mod files;
 mod hostile;
 mod install;
+mod intervals;
 mod journey_filters;
 mod json_schema;
 mod locale;

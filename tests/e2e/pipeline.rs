@@ -31,6 +31,7 @@ fn composed(file: &Path, model: &str) -> (String, Vec<(String, String)>) {
         revenue: &revenue,
         window: when.window,
         dimensions: &[Dimension::Partner],
+        intervals: None,
     });
     let rows = found.credit[0]
         .rows

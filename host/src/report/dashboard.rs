@@ -1529,6 +1529,11 @@ pub mod sample {
             revenue_share: rs,
             opportunities: opps,
             won,
+            // An interval of ±10% around each figure.
+            pipeline_lo: Some(d(pipeline) * Decimal::new(9, 1)),
+            pipeline_hi: Some(d(pipeline) * Decimal::new(11, 1)),
+            revenue_lo: Some(d(revenue) * Decimal::new(9, 1)),
+            revenue_hi: Some(d(revenue) * Decimal::new(11, 1)),
         }
     }
 
@@ -1677,6 +1682,13 @@ pub mod sample {
                     ("display", 5000, 0),
                 ],
             ),
+            intervals: Some(IntervalsRef {
+                replicates: 200,
+                seed: 1,
+                low: 0.05,
+                high: 0.95,
+                resolved: false,
+            }),
             paths: None,
             stages: sample_stages(&["Nimbus Cloud", hostile], &["webinar", "email", hostile]),
             insights: vec![

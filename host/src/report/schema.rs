@@ -36,6 +36,8 @@ pub struct Report {
     pub trends: Trends,
     /// The journeys' paths (`--detail full`; null with `--detail summary`).
     pub paths: Option<PathsReport>,
+    /// How the intervals on credit were drawn; null with `--no-intervals`.
+    pub intervals: Option<IntervalsRef>,
     /// Credit per funnel milestone (`--stage`, or all five with `--detail full`; empty
     /// otherwise), each from its own journeys (docs/attribution.md, "Stage journeys").
     pub stages: Vec<StageTable>,
@@ -236,6 +238,32 @@ pub struct CreditRow {
     /// Opportunities with any credit to this value.
     pub opportunities: u64,
     pub won: u64,
+    /// The 90% interval of `pipeline` and of `revenue` (report.json's `intervals` says how
+    /// it was drawn); null with `--no-intervals`.
+    #[schemars(with = "Option<DecimalString>")]
+    pub pipeline_lo: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub pipeline_hi: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub revenue_lo: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub revenue_hi: Option<Decimal>,
+}
+
+/// How the intervals on credit were drawn (docs/insights.md, "Intervals").
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IntervalsRef {
+    /// Poisson bootstrap replicates over accounts.
+    pub replicates: u32,
+    /// The seed of the replicates' weights: the same seed, the same intervals.
+    pub seed: u64,
+    /// The percentiles of the replicates' totals, 0.05 and 0.95.
+    pub low: f64,
+    pub high: f64,
+    /// Whether the model was solved again on each replicate (a data-driven model, one
+    /// that reads non-converting journeys), or each journey kept its credit.
+    pub resolved: bool,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -627,7 +655,7 @@ mod tests {
 // Every view renders a `text::Sealed<Report>`: each string below has been through
 // `text::clean` (addresses scrubbed, control characters escaped) before any view sees it.
 crate::sanitize_fields! {
-    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, trends, paths, stages, insights, actions, data, guardrails, plugins }
+    Report { schema_version, run_id, campaign, window, model, headline, credit, top_assets, top_segments, funnel, sourcing, contribution, trends, paths, intervals, stages, insights, actions, data, guardrails, plugins }
     PathsReport { key, top_converting, top_non_converting, lengths, days_to_conversion, transitions }
     PathRow { path, journeys }
     LengthRow { touches, converting, non_converting }
@@ -639,7 +667,8 @@ crate::sanitize_fields! {
     ModelTable { name, description, rows, columns }
     Headline { pipeline, revenue, opportunities, won, unattributed_pipeline, unattributed_revenue, touches, accounts_touched, non_converting_journeys }
     DimensionCredit { dimension, rows }
-    CreditRow { value, pipeline, pipeline_share, revenue, revenue_share, opportunities, won }
+    CreditRow { value, pipeline, pipeline_share, revenue, revenue_share, opportunities, won, pipeline_lo, pipeline_hi, revenue_lo, revenue_hi }
+    IntervalsRef { replicates, seed, low, high, resolved }
     TopRow { value, pipeline, revenue, opportunities, spend, pipeline_per_spend }
     Funnel { group_by, group, counts, rates, biggest_drop }
     Sourcing { rule, sourced, influenced, neither, by_partner, days_to_close_with_partner, days_to_close_without_partner }

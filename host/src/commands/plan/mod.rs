@@ -119,6 +119,10 @@ pub struct RunEntry {
     /// The touch filters in force (the campaign's and the command's).
     #[serde(default)]
     pub filters: Vec<String>,
+    /// How the intervals on credit were drawn (replicates and seed), or `none`. Absent in
+    /// plans written before intervals existed.
+    #[serde(default)]
+    pub intervals: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -473,6 +477,21 @@ impl State {
             channel_rules: rule_lines(&c.taxonomy.channels, "channel"),
             asset_rules: rule_lines(&c.taxonomy.assets, "asset"),
             filters: ds.filtered.filters.iter().map(|f| f.0.clone()).collect(),
+            intervals: Some(match &r.intervals {
+                Some(i) => format!(
+                    "{} replicates, seed {}, percentiles {}–{}{}",
+                    i.replicates,
+                    i.seed,
+                    i.low,
+                    i.high,
+                    if i.resolved {
+                        ", the model solved again on each"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "none".into(),
+            }),
         };
         if let Some(prev) = plan
             .runs
@@ -532,6 +551,7 @@ impl State {
                 .chain(&opts.filters)
                 .map(|f| f.describe())
                 .collect(),
+            intervals: None,
         });
         self.write(&plan)
     }
@@ -620,6 +640,10 @@ fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
             push(what.into(), show(from), show(to));
         }
     }
+    // A plan from before intervals has none recorded: nothing to compare with.
+    if let (Some(from), Some(to)) = (&prev.intervals, &now.intervals) {
+        push("intervals".into(), from.clone(), to.clone());
+    }
     push(
         "reporting_cadence".into(),
         prev.reporting_cadence
@@ -643,7 +667,7 @@ crate::sanitize_fields! {
     Policy { retry_limit, escalation_ladder, fallbacks, min_confidence }
     Metrics { attribution_confidence, confidence_parts, sla, open_disputes }
     SlaEntry { source, freshness_hours, sla_hours, within_sla }
-    RunEntry { run_id, window, as_of, model, params, confidence, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters }
+    RunEntry { run_id, window, as_of, model, params, confidence, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters, intervals }
     Change { run_id, what, from, to }
     Dispute { id, opportunity, partner, reason, status, resolution }
 }

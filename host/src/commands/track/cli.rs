@@ -94,6 +94,15 @@ pub struct TrackArgs {
     /// Milestones of the stage table (report.json's `stages`), comma-separated: lead, mql, sql, opportunity, closed_won; each with its own journeys (docs/attribution.md, "Stage journeys"). Default: all five with --detail full, none with summary.
     #[arg(long = "stage", value_delimiter = ',', value_name = "STAGE,…", value_parser = parse_stage)]
     pub stages: Vec<Kind>,
+    /// Bootstrap replicates of the 90% intervals on credit (a Poisson bootstrap over accounts; docs/insights.md, "Intervals").
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::attribute::bootstrap::REPLICATES, value_parser = clap::value_parser!(u32).range(2..=100_000), conflicts_with = "no_intervals")]
+    pub intervals: u32,
+    /// No intervals: credit as bare numbers (report.json's bounds are null).
+    #[arg(long)]
+    pub no_intervals: bool,
+    /// The seed of the intervals' replicate weights (recorded in the report and the plan).
+    #[arg(long, value_name = "SEED", default_value_t = crate::pipeline::insights::intervals::Spec::DEFAULT_SEED)]
+    pub interval_seed: u64,
     /// first-touch, last-touch, multi-touch (the campaign's default multi-touch model), any model name, or a .wasm path.
     #[arg(long, value_name = "NAME|PATH")]
     pub attribution_model: Option<String>,
@@ -219,6 +228,10 @@ pub fn execute(
         dimensions: a.dimensions.clone(),
         granularity: a.granularity,
         stages: a.stages.clone(),
+        intervals: (!a.no_intervals).then_some(crate::pipeline::insights::intervals::Spec {
+            replicates: a.intervals,
+            seed: a.interval_seed,
+        }),
         model: a.attribution_model.clone(),
         params: a.params.clone(),
         filters: a.filters.filters(),

@@ -28,6 +28,9 @@ pub struct Options {
     /// The milestones of the stage table (`--stage`); empty: all of them with --detail
     /// full, none with summary.
     pub stages: Vec<Kind>,
+    /// The bootstrap of the intervals on credit (`--intervals`, `--interval-seed`); None:
+    /// `--no-intervals`.
+    pub intervals: Option<insights::intervals::Spec>,
     /// `first-touch`, `last-touch`, `multi-touch`, a model the campaign lists, a bundled
     /// model's name, or a `.wasm` path. None: the campaign's default model.
     pub model: Option<String>,
@@ -202,6 +205,17 @@ fn run_id(
         .with(match opts.granularity {
             insights::trends::Granularity::Week => String::new(),
             g => format!("granularity={g}"),
+        })
+        // The intervals: the default draw changes nothing in the id.
+        .with(match opts.intervals {
+            Some(s)
+                if s.replicates == crate::pipeline::attribute::bootstrap::REPLICATES
+                    && s.seed == insights::intervals::Spec::DEFAULT_SEED =>
+            {
+                String::new()
+            }
+            Some(s) => format!("intervals={},{}", s.replicates, s.seed),
+            None => "no-intervals".into(),
         })
         // Likewise `--stage`, only when given.
         .with(if opts.stages.is_empty() {
@@ -472,6 +486,39 @@ pub fn run(
     )?;
     drop(index);
 
+    let (bounds, intervals) = match opts.intervals {
+        Some(spec) => {
+            progress(&format!("intervals ({} replicates)", spec.replicates));
+            let resolve = model
+                .model_info()
+                .is_some_and(|i| i.inputs.nulls)
+                .then_some((&model, params.as_slice()));
+            let inp = insights::Inputs {
+                c,
+                ds: &ds,
+                pipeline: &pipeline,
+                revenue: &revenue,
+                window,
+                dimensions: &opts.dimensions,
+                intervals: None,
+            };
+            let b = |a: &Attribution| {
+                insights::intervals::bounds(&inp, a, &opts.dimensions, spec, resolve)
+            };
+            (
+                Some([b(&pipeline)?, b(&revenue)?]),
+                Some(IntervalsRef {
+                    replicates: spec.replicates,
+                    seed: spec.seed,
+                    low: crate::pipeline::attribute::bootstrap::LOW,
+                    high: crate::pipeline::attribute::bootstrap::HIGH,
+                    resolved: resolve.is_some(),
+                }),
+            )
+        }
+        None => (None, None),
+    };
+
     progress("computing insights");
     let inp = insights::Inputs {
         c,
@@ -480,6 +527,7 @@ pub fn run(
         revenue: &revenue,
         window,
         dimensions: &opts.dimensions,
+        intervals: bounds.as_ref(),
     };
     let found = insights::compute_with(&inp, opts.granularity);
 
@@ -524,6 +572,7 @@ pub fn run(
         contribution: found.contribution,
         trends: found.trends,
         paths: (opts.detail == Detail::Full).then(|| paths_report(&ds, &pipeline.journeys)),
+        intervals,
         stages,
         insights: found.insights,
         actions: found.actions,
@@ -619,6 +668,7 @@ fn stage_tables(
                 revenue,
                 window,
                 dimensions: &opts.dimensions,
+                intervals: None,
             },
             a,
         )

@@ -2,6 +2,7 @@
 //! shares and rates are the only floats. Rules are documented in docs/insights.md.
 
 mod actions;
+pub mod intervals;
 pub mod stages;
 pub mod trends;
 
@@ -23,6 +24,8 @@ pub struct Inputs<'a> {
     pub revenue: &'a Attribution,
     pub window: Window,
     pub dimensions: &'a [Dimension],
+    /// The bounds of pipeline and revenue credit (`intervals::bounds`), when drawn.
+    pub intervals: Option<&'a [intervals::Bounds; 2]>,
 }
 
 /// Calls `add(key, units, credit)` for each credit's share of a value of a dimension: the
@@ -119,6 +122,12 @@ pub fn dimension_credit(inp: &Inputs, dim: Dimension) -> DimensionCredit {
         .map(|v| {
             let (pu, popps) = p.get(v).cloned().unwrap_or_default();
             let (ru, ropps) = r.get(v).cloned().unwrap_or_default();
+            let bound = |i: usize| {
+                inp.intervals
+                    .map(|b| b[i].get(dim, v).unwrap_or((0, 0)))
+                    .map(|(lo, hi)| (cur.units(lo).decimal(), cur.units(hi).decimal()))
+            };
+            let (pb, rb) = (bound(0), bound(1));
             CreditRow {
                 value: v.clone(),
                 pipeline: cur.units(pu).decimal(),
@@ -127,6 +136,10 @@ pub fn dimension_credit(inp: &Inputs, dim: Dimension) -> DimensionCredit {
                 revenue_share: share(ru, rt),
                 opportunities: popps.len() as u64,
                 won: ropps.len() as u64,
+                pipeline_lo: pb.map(|b| b.0),
+                pipeline_hi: pb.map(|b| b.1),
+                revenue_lo: rb.map(|b| b.0),
+                revenue_hi: rb.map(|b| b.1),
             }
         })
         .collect();
