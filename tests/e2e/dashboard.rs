@@ -254,6 +254,15 @@ fn trend_charts_render_in_chromium() {
 }
 
 #[test]
+fn credit_charts_with_their_whiskers_render_in_chromium() {
+    section_renders_in_chromium(
+        "credit",
+        &["chart-partner", "chart-channel"],
+        "dashboard-credit.png",
+    );
+}
+
+#[test]
 fn stage_charts_render_in_chromium() {
     section_renders_in_chromium(
         "stages",

@@ -167,6 +167,8 @@ struct Bar {
     note: Option<(String, Tone)>,
     /// A marker line at this value, with a caption above it.
     target: Option<(f64, String)>,
+    /// The value's 90% interval, drawn as a whisker across the bar, with its tooltip.
+    whisker: Option<(f64, f64, String)>,
 }
 
 impl Bar {
@@ -176,8 +178,21 @@ impl Bar {
             label,
             note: None,
             target: None,
+            whisker: None,
         }
     }
+    /// A whisker from `lo` to `hi` (none when either is missing).
+    fn whisker(mut self, lo: Option<Decimal>, hi: Option<Decimal>, cur: &str) -> Bar {
+        self.whisker = lo.zip(hi).map(|(lo, hi)| {
+            (
+                float(lo),
+                float(hi),
+                format!("90% interval: {} to {}", money(lo, cur), money(hi, cur)),
+            )
+        });
+        self
+    }
+
     fn note(mut self, text: String, tone: Tone) -> Bar {
         self.note = Some((text, tone));
         self
@@ -373,7 +388,13 @@ fn bar_chart(id: &str, label: &str, rows: &[String], panels: &[Panel]) -> Svg {
         let max = p
             .bars
             .iter()
-            .flat_map(|b| [b.value, b.target.as_ref().map(|t| t.0).unwrap_or(0.0)])
+            .flat_map(|b| {
+                [
+                    b.value,
+                    b.target.as_ref().map(|t| t.0).unwrap_or(0.0),
+                    b.whisker.as_ref().map(|w| w.1).unwrap_or(0.0),
+                ]
+            })
             .filter(|v| v.is_finite())
             .fold(0.0, f64::max);
         let scale = if max > 0.0 { span / max } else { 0.0 };
@@ -391,6 +412,24 @@ fn bar_chart(id: &str, label: &str, rows: &[String], panels: &[Panel]) -> Svg {
             let bw = if v > 0.0 { (v * scale).max(1.5) } else { 0.0 };
             s.rect(p.class, x0, by, bw, BAR_H, Some("2"));
             let mut end = x0 + bw;
+            if let Some((lo, hi, tip)) = &b.whisker
+                && hi.is_finite()
+                && lo.is_finite()
+            {
+                let (xl, xh) = (x0 + lo.max(0.0) * scale, x0 + hi.max(0.0) * scale);
+                let cy = by + BAR_H / 2.0;
+                s.rect_titled(
+                    "whisker",
+                    xl,
+                    cy - 0.75,
+                    (xh - xl).max(0.0),
+                    1.5,
+                    tip.clone(),
+                );
+                s.vline("wcap", xl, cy - 4.0, cy + 4.0);
+                s.vline("wcap", xh, cy - 4.0, cy + 4.0);
+                end = end.max(xh);
+            }
             if let Some((t, cap)) = &b.target {
                 let tx = x0 + t.max(0.0) * scale;
                 end = end.max(tx);
@@ -1263,6 +1302,7 @@ fn contribution(r: &Report) -> Svg {
             label: money_short(v, cur),
             note: None,
             target: t.map(|t| (float(t), format!("target {}", money_short(t, cur)))),
+            whisker: None,
         };
         match p {
             Some(p) => {
@@ -1332,6 +1372,7 @@ fn credit_chart(r: &Report, dimension: &str, title: &'static str) -> CreditChart
                 .map(|c| {
                     Bar::new(float(c.pipeline), money_short(c.pipeline, cur))
                         .note(format!(" · {}", share(c.pipeline_share)), Tone::Muted)
+                        .whisker(c.pipeline_lo, c.pipeline_hi, cur)
                 })
                 .collect(),
         },
@@ -1343,6 +1384,7 @@ fn credit_chart(r: &Report, dimension: &str, title: &'static str) -> CreditChart
                 .map(|c| {
                     Bar::new(float(c.revenue), money_short(c.revenue, cur))
                         .note(format!(" · {}", share(c.revenue_share)), Tone::Muted)
+                        .whisker(c.revenue_lo, c.revenue_hi, cur)
                 })
                 .collect(),
         },
@@ -1984,6 +2026,40 @@ mod tests {
             assert!(html[at..end].contains("no data"), "{id} says no data");
         }
         assert!(html.contains("Credit by channel was not requested"));
+    }
+
+    #[test]
+    fn every_credit_bar_has_its_interval_whisker() {
+        let r = sample();
+        let html = render(&r);
+        let at = html.find("id=\"chart-channel\"").unwrap();
+        let svg = &html[at..at + html[at..].find("</svg>").unwrap()];
+        let rows = r
+            .credit
+            .iter()
+            .find(|d| d.dimension == "channel")
+            .unwrap()
+            .rows
+            .len();
+        // One whisker per bar, pipeline and revenue, each with two caps.
+        assert_eq!(
+            svg.matches("class=\"whisker\"").count(),
+            2 * rows.min(MAX_ROWS)
+        );
+        assert_eq!(
+            svg.matches("class=\"wcap\"").count(),
+            4 * rows.min(MAX_ROWS)
+        );
+        assert!(svg.contains("90% interval: USD "), "{svg}");
+        // Without intervals, no whiskers.
+        let mut bare = sample();
+        for d in &mut bare.credit {
+            for row in &mut d.rows {
+                row.pipeline_lo = None;
+                row.revenue_lo = None;
+            }
+        }
+        assert!(!render(&bare).contains("class=\"whisker\""));
     }
 
     #[test]
