@@ -165,45 +165,27 @@ fn a_model_at_0_3_0_returns_its_internals_as_tables() {
     let (rt, _d) = runtime();
     let p = load(&rt, &bundled("shapley"));
     assert_eq!(p.contract.package(), "ascribe:model@0.3.0");
-    // a > b converts (1), c does not (4 nulls); players a, b, c in key order.
-    //   {a}, {b}, {a,b}: no journey lies in them but a > b's in {a,b}: C 1 there.
-    //   Every coalition with c holds c's journey: N 4. v = C / (C + N), 0 when both 0.
-    //   masks 1..7: a 0/0, b 0/0, a+b 1/1, c 0/4, a+c 0/4, b+c 0/4, a+b+c 1/5.
+    // a > b converts (1), c does not (4 nulls). shapley 2.0.0 computes the game of the
+    // converting channel set {a,b} over its subsets, each coalition once, by size:
+    //   a: no journey lies in {a}: C 0, N 0, v 0;  b: likewise;  a + b: a > b, C 1, v 1.
+    // (c's journey lies in no subset of {a,b}.) φa = ½·v(a) + ½·(v(ab) − v(b)) = ½ = φb.
     let (out, _) = p.attribute(&mut full(), &[]).unwrap();
-    assert_eq!(out.tables.len(), 1);
+    assert_eq!(out.tables.len(), 2);
     let t = &out.tables[0];
-    assert_eq!((t.name.as_str(), t.rows()), ("coalition-values", 7));
+    assert_eq!((t.name.as_str(), t.rows()), ("coalition-values", 3));
     let text = |v: &[&str]| ColumnValues::Text(v.iter().map(|s| s.to_string()).collect());
-    assert_eq!(
-        t.column("coalition"),
-        Some(&text(&[
-            "a",
-            "b",
-            "a + b",
-            "c",
-            "a + c",
-            "b + c",
-            "a + b + c"
-        ]))
-    );
-    assert_eq!(
-        t.column("conversions"),
-        Some(&ColumnValues::Numbers(vec![
-            0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0
-        ]))
-    );
-    assert_eq!(
-        t.column("nulls"),
-        Some(&ColumnValues::Numbers(vec![
-            0.0, 0.0, 0.0, 4.0, 4.0, 4.0, 4.0
-        ]))
-    );
-    assert_eq!(
-        t.column("value"),
-        Some(&ColumnValues::Numbers(vec![
-            0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.2
-        ]))
-    );
+    let numbers = |v: &[f64]| ColumnValues::Numbers(v.to_vec());
+    assert_eq!(t.column("coalition"), Some(&text(&["a", "b", "a + b"])));
+    assert_eq!(t.column("conversions"), Some(&numbers(&[0.0, 0.0, 1.0])));
+    assert_eq!(t.column("nulls"), Some(&numbers(&[0.0, 0.0, 0.0])));
+    assert_eq!(t.column("value"), Some(&numbers(&[0.0, 0.0, 1.0])));
+    let s = &out.tables[1];
+    assert_eq!((s.name.as_str(), s.rows()), ("key-set-shares", 2));
+    assert_eq!(s.column("key-set"), Some(&text(&["a + b", "a + b"])));
+    assert_eq!(s.column("key"), Some(&text(&["a", "b"])));
+    assert_eq!(s.column("shapley-value"), Some(&numbers(&[0.5, 0.5])));
+    assert_eq!(s.column("share"), Some(&numbers(&[0.5, 0.5])));
+    assert_eq!(s.column("credited"), Some(&numbers(&[0.5, 0.5])));
     // A 0.2.0 model's answer converts into 0.3.0's with no tables.
     let probe = load(&rt, &hostile("column-probe"));
     assert!(

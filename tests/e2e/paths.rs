@@ -263,25 +263,25 @@ fn paths_order_reaches_markov_and_nothing_else() {
 }
 
 #[test]
-fn paths_shapley_credits_its_own_conversions_score() {
-    // Journeys by channel set: {a,b} c 2 n 2; {b} c 1 n 1; {a,c} c 1 n 0; {c} c 0 n 2.
+fn paths_shapley_credits_per_journey_shares() {
+    // shapley 2.0.0 (per journey). Journeys by channel set: {a,b} c 2 n 2 (a > b, value 100);
+    // {b} c 1 n 1 (30); {a,c} c 1 n 0 (a > c > a, 50); {c} c 0 n 2.
     // v(S) = C/(C+N) over the journeys whose set is within S:
-    //   v(a) = 0, v(b) = 1/2, v(c) = 0, v(ab) = 3/6 = 1/2, v(ac) = 1/3, v(bc) = 1/4,
-    //   v(abc) = 4/9.
-    // Shapley weights for 3 players: 1/3 (empty), 1/6 (one other), 1/3 (both others):
-    //   φa = 1/6·(1/2 − 1/2) + 1/6·(1/3 − 0) + 1/3·(4/9 − 1/4) = 1/18 + 7/108 = 26/216
-    //   φb = 1/3·1/2 + 1/6·1/2 + 1/6·1/4 + 1/3·(4/9 − 1/3) = 71/216
-    //   φc = 1/6·1/3 + 1/6·(1/4 − 1/2) + 1/3·(4/9 − 1/2) = −1/216
-    //   Σφ = 96/216 = 4/9 = v(abc).
-    // Conversions = φ/Σφ × 4: a 26/24 = 1.083333, b 71/24 = 2.958333, c −1/24 = −0.041667.
-    // Value by the touch weights (max(φ, 0) over a journey's distinct channels, split over
-    // repeats): a > b: a 26/97·100 = 26.80, b 71/97·100 = 73.20; b: 30; a > c > a: c gets 0,
-    // a all 50. a = 76.80, b = 103.20, c = 0.
+    //   v(a) = 0 (no journey within {a}), v(b) = 1/2, v(c) = 0/2 = 0,
+    //   v(ab) = (2+1)/(4+2) = 1/2, v(ac) = (1+0)/(1+2) = 1/3.
+    // Each converting set T shares its journeys' conversions by the Shapley values of v
+    // over T's subsets (two players: φ = ½·v(alone) + ½·(v(T) − v(other))):
+    //   T={a,b}: φa = ½·0 + ½·(½ − ½) = 0,   φb = ½·½ + ½·(½ − 0) = ½   → a 0, b 1
+    //   T={b}:   b 1
+    //   T={a,c}: φa = ½·0 + ½·(⅓ − 0) = 1/6, φc = ½·0 + ½·(⅓ − 0) = 1/6 → a ½, c ½
+    //            (a's ½ split over its two touches: ¼, ½, ¼)
+    // Conversions: a = 1·½ = 0.5, b = 2·1 + 1·1 = 3, c = 1·½ = 0.5 (total 4).
+    // Value by the same shares: a = 50·½ = 25, b = 100 + 30 = 130, c = 25.
     let d = tempfile::tempdir().unwrap();
     table(d.path(), "t.csv", EXAMPLE);
     same_csv(
         &csv_of(d.path(), "t.csv", "shapley", &[]),
-        "channel,conversions,value\na,1.083333,76.80\nb,2.958333,103.20\nc,-0.041667,0.00\n",
+        "channel,conversions,value\na,0.500000,25.00\nb,3.000000,130.00\nc,0.500000,25.00\n",
     );
 }
 

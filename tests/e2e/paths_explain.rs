@@ -254,14 +254,13 @@ fn paths_explain_table_prints_the_sections() {
         out.contains("linear: returns no per-channel scores"),
         "{out}"
     );
-    // shapley's own scores (paths.rs: φ = 26/216, 71/216, −1/216; conversions 26/24 …).
+    // shapley's own score, the conversions of its per-journey shares (paths.rs,
+    // paths_shapley_credits_per_journey_shares: a ½, b 3, c ½).
     let sh = section(&out, "shapley: the scores");
-    assert_eq!(
-        cells(sh[0]),
-        ["#", "channel", "shapley-value", "conversions"]
-    );
-    assert_eq!(cells(sh[1]), ["1", "a", "0.120370", "1.083333"]);
-    assert_eq!(cells(sh[3]), ["3", "c", "-0.004630", "-0.041667"]);
+    assert_eq!(cells(sh[0]), ["#", "channel", "conversions"]);
+    assert_eq!(cells(sh[1]), ["1", "a", "0.500000"]);
+    assert_eq!(cells(sh[2]), ["2", "b", "3.000000"]);
+    assert_eq!(cells(sh[3]), ["3", "c", "0.500000"]);
     // --top cuts the lists and says how many there were.
     let out = ok(
         d.path(),
@@ -451,6 +450,18 @@ fn shapley_coalition_values_on_a_hand_computed_table() {
     assert_eq!(column(t, "conversions"), &vec![1.0, 2.0, 7.0]);
     assert_eq!(column(t, "nulls"), &vec![3.0, 2.0, 7.0]);
     assert_eq!(column(t, "value"), &vec![0.25, 0.5, 0.5]);
+    // Per converting channel set T, the Shapley values of v over T's subsets and the shares
+    // (shapley 2.0.0): {a}: φa = v(a) = ¼, share 1; {b}: φb = ½, share 1;
+    // {a,b} (C = 3 + 1 = 4): φa = ½·v(a) + ½·(v(ab) − v(b)) = ⅛ + 0 = ⅛,
+    //   φb = ½·v(b) + ½·(v(ab) − v(a)) = ¼ + ⅛ = ⅜; shares ¼, ¾; credited 1 and 3.
+    let s = model_table(&v["explain"], 0, "key-set-shares");
+    assert_eq!(s["rows"], 4);
+    assert_eq!(column(s, "key-set"), &vec!["a", "b", "a + b", "a + b"]);
+    assert_eq!(column(s, "key"), &vec!["a", "b", "a", "b"]);
+    assert_eq!(column(s, "conversions"), &vec![1.0, 2.0, 4.0, 4.0]);
+    assert_eq!(column(s, "shapley-value"), &vec![0.25, 0.5, 0.125, 0.375]);
+    assert_eq!(column(s, "share"), &vec![1.0, 1.0, 0.25, 0.75]);
+    assert_eq!(column(s, "credited"), &vec![1.0, 2.0, 1.0, 3.0]);
     // The table output prints it after the scores.
     let out = ok(
         d.path(),
@@ -500,6 +511,7 @@ fn explain_out_writes_every_table_as_csv_json_and_parquet_the_same_each_run() {
         "paths-converting",
         "paths-non-converting",
         "shapley.coalition-values",
+        "shapley.key-set-shares",
         "shapley.scores",
         "transitions-order-1",
     ];

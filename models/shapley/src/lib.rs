@@ -1,56 +1,65 @@
-//! Shapley values of a conversion-rate game over channel sets (models.md).
+//! Shapley values per journey, of a conversion-rate game over key sets (models.md,
+//! design/models.md "Shapley value, per journey").
 //!
-//! Players are the keys that occur in journeys with touches and conversions + nulls > 0.
-//! For a coalition S, let C(S) and N(S) be the conversions and nulls of the journeys whose
-//! set of distinct keys is a subset of S. The characteristic function is the conversion rate
+//! 1. The rate game: for a key set S, C(S) and N(S) are the conversions and nulls of the
+//!    journeys whose set of distinct keys is a subset of S, and
 //!
-//! ```text
-//! v(S) = C(S) / (C(S) + N(S))      (v(S) = 0 when C(S) + N(S) = 0)
-//! ```
+//!    ```text
+//!    v(S) = C(S) / (C(S) + N(S))      (v(S) = 0 when C(S) + N(S) = 0)
+//!    ```
 //!
-//! and the Shapley value of key i among n players is
+//! 2. For each distinct key set T of converting journeys, the Shapley values φᵀ of v
+//!    restricted to the subsets of T (players: T's keys):
 //!
-//! ```text
-//! φᵢ = Σ_{S ⊆ P∖{i}} |S|! (n − |S| − 1)! / n! · (v(S ∪ {i}) − v(S))
-//! ```
+//!    ```text
+//!    φᵀᵢ = Σ_{S ⊆ T∖{i}} |S|! (m − |S| − 1)! / m! · (v(S ∪ {i}) − v(S)),   m = |T|
+//!    ```
 //!
-//! Non-converting journeys matter: a key whose journeys rarely convert lowers the rate of
-//! every coalition it joins, so φ can be negative. (The coverage game v(S) = C(S) that some
-//! libraries ship as "Shapley" is just a linear split over each journey's distinct keys.)
+//!    Efficiency gives Σᵢ φᵀᵢ = v(T).
+//! 3. The journey's shares: max(φᵀᵢ, 0) normalized over T; all zero → even over T. A key's
+//!    share is split evenly among its repeated touches: those are the touch weights.
+//! 4. Every output comes from these shares: the `conversions` score of key i is
+//!    Σ over converting key sets T of C[T] × i's share in T (C[T]: the conversions of the
+//!    journeys whose key set is exactly T), and the host credits value and money by the
+//!    weights. A key can therefore never take more than the conversions of the journeys it
+//!    is in, and conversions and value follow one rule.
 //!
-//! - Up to [`EXACT_MAX`] players: exact over all 2ⁿ coalitions. C and N are summed per
-//!   exact key set, then over subsets by a zeta transform (O(n·2ⁿ)), and φ is accumulated
-//!   coalition by coalition in a fixed order.
-//! - More players: φ is estimated from `samples` random permutations (Fisher–Yates driven
-//!   by splitmix64 with the fixed seed [`SEED`]), averaging each key's marginal contribution;
-//!   a note says so.
+//! Non-converting journeys matter through v: a key whose journeys rarely convert lowers the
+//! rate of the coalitions it joins, so a φᵀ can be negative (its share is then 0).
 //!
-//! Efficiency gives Σφ = v(P), the overall conversion rate; credits are scaled to the total
-//! conversions of the journeys with touches: creditᵢ = φᵢ / Σφ × total. When Σφ ≤ 0 (no
-//! conversions) credits fall back to a linear split. Scores: `shapley-value` (raw φ) and
-//! `conversions` (credits; negative for a negative φ).
+//! - A key set of up to [`EXACT_MAX`] keys: exact. C and N of every subset of T are looked
+//!   up per exact key set (journeys are grouped by key set, and a subset is found by its
+//!   Zobrist hash, verified against the group's members), summed over subsets by a zeta
+//!   transform (O(m·2ᵐ)), and φᵀ accumulated subset by subset in a fixed order. Each
+//!   distinct T is computed once, however many journeys have it.
+//! - A larger key set: φᵀ is estimated from `samples` random permutations of T (Fisher–Yates
+//!   driven by splitmix64 with the fixed seed [`SEED`], the same for every T), averaging each
+//!   key's marginal contribution; a note says so. Every permutation telescopes to v(T), so
+//!   the estimate is efficient too.
 //!
-//! Touch weights: each distinct key of a journey gets max(φ, 0), normalized over the
-//! journey's distinct keys, and a key's share is split evenly among its repeated touches;
-//! all zero → an even split over the touches.
-//!
-//! Internals (`model@0.3.0` tables): when exact, `coalition-values`, one row per non-empty
-//! coalition S (its keys joined by ` + ` in key order; rows in the order of S's bit mask,
-//! bit i being the i-th player in key order) with C(S), N(S) and v(S): what every φ above
-//! is a weighted sum of differences of. Sampled values come from no coalition table, so
-//! none is returned then (the sampling note says how they were computed).
+//! Internals (`model@0.3.0` tables):
+//! - `coalition-values`: every coalition S the exact values were computed from (the
+//!   non-empty subsets of the exact converting key sets, each once), ordered by size and
+//!   then by key order, with C(S), N(S) and v(S). Left out, with a note, when there would be
+//!   more than [`COALITION_ROWS`] of them or their names break the host's bounds.
+//! - `key-set-shares`: one row per key of each converting key set T (T's ordered as the
+//!   coalitions): T's conversions C[T], φᵀ, the share, and the conversions credited to the
+//!   key from T (C[T] × share). Left out, with a note, when over the bounds.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output, TABLE_LIMITS, Table};
 use ascribe_sdk::{ParamSpec, Params};
 
 pub struct Shapley;
 
-/// Exact computation up to this many players (2¹⁶ coalitions).
+/// Exact computation for key sets up to this many keys (2¹⁶ subsets).
 pub const EXACT_MAX: usize = 16;
 /// Seed of the permutation sampler.
 pub const SEED: u64 = 1;
+/// At most this many rows of `coalition-values` are returned.
+pub const COALITION_ROWS: usize = 200_000;
 
 const NONE: u32 = u32::MAX;
 
@@ -95,83 +104,489 @@ impl SplitMix {
     }
 }
 
-/// The game's result per key (aligned with `input.keys`).
-pub struct Values {
-    /// φ per key; 0 for keys that are not players.
-    pub phi: Vec<f64>,
-    pub players: usize,
-    /// Permutations sampled, or `None` when exact.
-    pub sampled: Option<u32>,
-    /// Conversions of journeys with touches (what the credits add up to).
-    pub total_conversions: f64,
-    /// When exact: C(S), N(S) and v(S) of every coalition, indexed by bit mask.
-    pub coalitions: Option<Coalitions>,
-    /// Key ids of the players, in player order (bit i of a mask is `player_keys[i]`).
-    pub player_keys: Vec<u32>,
-}
+/// A small multiplicative hasher for the maps keyed by key sets and their hashes
+/// (deterministic; nothing is read back in map order).
+#[derive(Default)]
+struct Fx(u64);
 
-/// The characteristic function over all 2ⁿ coalitions, indexed by bit mask.
-pub struct Coalitions {
-    pub conversions: Vec<f64>,
-    pub nulls: Vec<f64>,
-    pub value: Vec<f64>,
-}
-
-/// The `coalition-values` table of an exact game: every non-empty coalition by mask, or
-/// why it is left out (its text would break the host's bounds on a model's tables).
-pub fn coalition_table(
-    keys: &[String],
-    player_keys: &[u32],
-    game: &Coalitions,
-) -> Result<Table, String> {
-    let l = &TABLE_LIMITS;
-    let size = game.value.len();
-    let mut names = Vec::with_capacity(size.saturating_sub(1));
-    let mut bytes = 0usize;
-    for s in 1..size {
-        let members: Vec<&str> = (0..player_keys.len())
-            .filter(|i| s & (1 << i) != 0)
-            .map(|i| keys[player_keys[i] as usize].as_str())
-            .collect();
-        let name = members.join(" + ");
-        if name.len() > l.cell_bytes {
-            return Err(format!(
-                "a coalition's name has {} bytes, more than the {} of a table cell",
-                name.len(),
-                l.cell_bytes
-            ));
-        }
-        bytes += name.len();
-        if bytes > l.text_bytes {
-            return Err(format!(
-                "the coalitions' names take more than the {} bytes a model may return",
-                l.text_bytes
-            ));
-        }
-        names.push(name);
+impl Fx {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
-    Ok(Table::new(
-        "coalition-values",
-        "The game the Shapley values are computed from: for each coalition S of channels, \
-         the conversions C(S) and nulls N(S) of the journeys whose channels all lie in S, and \
-         v(S) = C(S) / (C(S) + N(S)) (0 when both are 0).",
-    )
-    .text("coalition", names)
-    .numbers("conversions", game.conversions[1..].to_vec())
-    .numbers("nulls", game.nulls[1..].to_vec())
-    .numbers("value", game.value[1..].to_vec()))
 }
 
-/// Shapley values, exact up to `exact_max` players and sampled with `samples` permutations
-/// beyond (the model uses [`EXACT_MAX`]; tests vary it).
-pub fn shapley_values(
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.add(x as u64)
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.add(x)
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.add(x as u64)
+    }
+    fn finish(&self) -> u64 {
+        // A final mix: masks of high keys have many low zero bits, which the product keeps.
+        let x = (self.0 ^ (self.0 >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^ (x >> 29)
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+/// Journeys with touches grouped by their set of distinct keys, in canonical order (by
+/// size, then by key order), whatever the order of the journeys.
+pub struct Groups {
+    /// Group g's keys are `members[start[g]..start[g + 1]]`, in key order.
+    pub start: Vec<usize>,
+    pub members: Vec<u32>,
+    /// C and N of the journeys whose key set is exactly the group's.
+    pub conv: Vec<f64>,
+    pub nulls: Vec<f64>,
+    /// Each journey's group (`u32::MAX` for a journey without touches).
+    pub of_journey: Vec<u32>,
+}
+
+impl Groups {
+    pub fn len(&self) -> usize {
+        self.conv.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.conv.is_empty()
+    }
+
+    pub fn set(&self, g: usize) -> &[u32] {
+        &self.members[self.start[g]..self.start[g + 1]]
+    }
+
+    fn new(input: &Journeys) -> Groups {
+        let mut ids: FxMap<Vec<u32>, u32> = FxMap::default();
+        let mut sets: Vec<Vec<u32>> = Vec::new();
+        let mut sums: Vec<[Sum; 2]> = Vec::new();
+        let mut of_journey = vec![NONE; input.len()];
+        let mut set = Vec::new();
+        for j in input.iter().filter(|j| !j.is_empty()) {
+            set.clear();
+            set.extend_from_slice(j.keys);
+            set.sort_unstable();
+            set.dedup();
+            let id = match ids.get(set.as_slice()) {
+                Some(&id) => id,
+                None => {
+                    let id = sets.len() as u32;
+                    ids.insert(set.clone(), id);
+                    sets.push(set.clone());
+                    sums.push([Sum::default(); 2]);
+                    id
+                }
+            };
+            sums[id as usize][0].add(j.conversions);
+            sums[id as usize][1].add(j.nulls);
+            of_journey[j.index] = id;
+        }
+        drop(ids);
+        let mut order: Vec<u32> = (0..sets.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&sets[a as usize], &sets[b as usize]);
+            a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+        });
+        let mut rank = vec![0u32; sets.len()];
+        let mut g = Groups {
+            start: Vec::with_capacity(sets.len() + 1),
+            members: Vec::new(),
+            conv: Vec::with_capacity(sets.len()),
+            nulls: Vec::with_capacity(sets.len()),
+            of_journey: Vec::new(),
+        };
+        g.start.push(0);
+        for (r, &id) in order.iter().enumerate() {
+            rank[id as usize] = r as u32;
+            g.members.extend_from_slice(&sets[id as usize]);
+            g.start.push(g.members.len());
+            g.conv.push(sums[id as usize][0].get());
+            g.nulls.push(sums[id as usize][1].get());
+        }
+        for x in of_journey.iter_mut().filter(|x| **x != NONE) {
+            *x = rank[*x as usize];
+        }
+        g.of_journey = of_journey;
+        g
+    }
+}
+
+/// Finds a group by a word of its key set: the XOR of one word per key. Up to 64 keys
+/// occur in the groups, a key's word is its own bit, so the word is the set's mask (exact);
+/// beyond, a random word (a Zobrist hash, verified against the group's members). Up to
+/// [`DENSE_MAX`] keys, the mask indexes an array; up to [`FILTER_MAX`], a bit per mask says
+/// whether to look in the map at all.
+struct Index {
+    z: Vec<u64>,
+    masks: bool,
+    dense: Vec<u32>,
+    filter: Vec<u64>,
+    head: FxMap<u64, u32>,
+    /// The next group with the same hash (chains are verified, so collisions are exact).
+    next: Vec<u32>,
+}
+
+/// Keys up to which groups are found in an array indexed by mask (2²² entries, 16 MiB).
+const DENSE_MAX: usize = 22;
+/// Keys up to which a bit per mask filters the lookups (2²⁶ bits, 8 MiB).
+const FILTER_MAX: usize = 26;
+
+impl Index {
+    fn new(keys: usize, groups: &Groups) -> Index {
+        let mut bit = vec![NONE; keys];
+        let mut n = 0u32;
+        for &k in &groups.members {
+            if bit[k as usize] == NONE {
+                bit[k as usize] = 0;
+            }
+        }
+        for b in bit.iter_mut().filter(|b| **b != NONE) {
+            *b = n;
+            n += 1;
+        }
+        let n = n as usize;
+        let masks = n <= 64;
+        let mut rng = SplitMix(0x5EED_0F2A_B157);
+        let z: Vec<u64> = bit
+            .iter()
+            .map(|&b| {
+                let r = rng.next();
+                match b {
+                    NONE => 0,
+                    b if masks => 1 << b,
+                    _ => r,
+                }
+            })
+            .collect();
+        let word = |g: usize| groups.set(g).iter().fold(0, |h, &k| h ^ z[k as usize]);
+        let mut index = Index {
+            z: Vec::new(),
+            masks,
+            dense: Vec::new(),
+            filter: Vec::new(),
+            head: FxMap::default(),
+            next: Vec::new(),
+        };
+        if n <= DENSE_MAX {
+            index.dense = vec![NONE; 1 << n];
+            for g in 0..groups.len() {
+                index.dense[word(g) as usize] = g as u32;
+            }
+        } else {
+            if n <= FILTER_MAX {
+                index.filter = vec![0; (1usize << n).div_ceil(64)];
+            }
+            index.head.reserve(groups.len());
+            index.next = vec![NONE; groups.len()];
+            for g in 0..groups.len() {
+                let h = word(g);
+                if let Some(f) = index.filter.get_mut((h >> 6) as usize) {
+                    *f |= 1 << (h & 63);
+                }
+                if let Some(prev) = index.head.insert(h, g as u32) {
+                    index.next[g] = prev;
+                }
+            }
+        }
+        index.z = z;
+        index
+    }
+
+    /// The group whose key set is the subset `sub` of T (bit l: T's l-th key; `local_of`
+    /// maps T's keys to their bit, every other key to `NONE`), given its word `h`.
+    #[inline]
+    fn find(&self, groups: &Groups, h: u64, sub: usize, local_of: &[u32]) -> Option<usize> {
+        if !self.dense.is_empty() {
+            let g = self.dense[h as usize];
+            return (g != NONE).then_some(g as usize);
+        }
+        if let Some(f) = self.filter.get((h >> 6) as usize)
+            && (f >> (h & 63)) & 1 == 0
+        {
+            return None;
+        }
+        let mut g = *self.head.get(&h)?;
+        if self.masks {
+            return Some(g as usize);
+        }
+        let size = sub.count_ones() as usize;
+        loop {
+            let set = groups.set(g as usize);
+            if set.len() == size
+                && set.iter().all(|&k| {
+                    let l = local_of[k as usize];
+                    l != NONE && (sub >> l) & 1 == 1
+                })
+            {
+                return Some(g as usize);
+            }
+            g = self.next[g as usize];
+            if g == NONE {
+                return None;
+            }
+        }
+    }
+}
+
+/// C(S), N(S), v(S) of one coalition.
+pub type Coalition = [f64; 3];
+
+/// Coalitions by (size, keys): the order of the `coalition-values` rows.
+pub type Coalitions = BTreeMap<(usize, Vec<u32>), Coalition>;
+
+/// The result of the per-journey game.
+pub struct Game {
+    pub groups: Groups,
+    /// φᵀ per member of each converting group, aligned with `groups.members` (0 for the
+    /// members of a group that does not convert).
+    pub phi: Vec<f64>,
+    /// The shares, aligned with `groups.members` (a group that does not convert: even).
+    pub share: Vec<f64>,
+    /// Whether each group converts (C[T] > 0), i.e. its values were computed.
+    pub converting: Vec<bool>,
+    /// The converting groups whose values were sampled (more than `exact_max` keys).
+    pub sampled: Vec<u32>,
+    /// The coalitions of the exact key sets by (size, keys), when collected and there are
+    /// at most [`COALITION_ROWS`].
+    pub coalitions: Option<Coalitions>,
+    /// There were more than [`COALITION_ROWS`] (so none are kept).
+    pub too_many_coalitions: bool,
+}
+
+/// Collects the coalitions of the exact key sets, each once (the first key set's numbers,
+/// in canonical order), until there are more than [`COALITION_ROWS`].
+struct Collector {
+    /// Up to 64 keys: by key mask; more: by key list.
+    masks: FxMap<u64, Coalition>,
+    lists: FxMap<Vec<u32>, Coalition>,
+    wide: bool,
+    mask: Vec<u64>,
+    too_many: bool,
+}
+
+impl Collector {
+    fn new(keys: usize) -> Collector {
+        Collector {
+            masks: FxMap::default(),
+            lists: FxMap::default(),
+            wide: keys > 64,
+            mask: Vec::new(),
+            too_many: false,
+        }
+    }
+
+    fn add(&mut self, t: &[u32], s: &Scratch) {
+        if self.too_many {
+            return;
+        }
+        let size = 1usize << t.len();
+        if self.wide {
+            for sub in 1..size {
+                let keys: Vec<u32> = (0..t.len())
+                    .filter(|&l| sub & (1 << l) != 0)
+                    .map(|l| t[l])
+                    .collect();
+                self.lists
+                    .entry(keys)
+                    .or_insert([s.c[sub], s.n[sub], s.v[sub]]);
+            }
+        } else {
+            self.mask.clear();
+            self.mask.resize(size, 0);
+            for sub in 1..size {
+                let low = sub.trailing_zeros() as usize;
+                let m = self.mask[sub & (sub - 1)] | 1 << t[low];
+                self.mask[sub] = m;
+                self.masks
+                    .entry(m)
+                    .or_insert([s.c[sub], s.n[sub], s.v[sub]]);
+            }
+        }
+        if self.masks.len() + self.lists.len() > COALITION_ROWS {
+            self.too_many = true;
+            self.masks = FxMap::default();
+            self.lists = FxMap::default();
+        }
+    }
+
+    fn finish(self) -> (Option<Coalitions>, bool) {
+        if self.too_many {
+            return (None, true);
+        }
+        let from_mask = |m: u64| -> Vec<u32> { (0..64).filter(|&k| m >> k & 1 == 1).collect() };
+        let map = self
+            .masks
+            .into_iter()
+            .map(|(m, c)| (from_mask(m), c))
+            .chain(self.lists)
+            .map(|(keys, c)| ((keys.len(), keys), c))
+            .collect();
+        (Some(map), false)
+    }
+}
+
+/// Reused buffers of the exact computation.
+#[derive(Default)]
+struct Scratch {
+    h: Vec<u64>,
+    c: Vec<f64>,
+    n: Vec<f64>,
+    v: Vec<f64>,
+}
+
+/// Exact φᵀ of the key set `t` (m ≤ 30 keys) into `phi`; the coalitions of T are added to
+/// `collect` when given.
+fn exact_set(
+    groups: &Groups,
+    index: &Index,
+    t: &[u32],
+    local_of: &[u32],
+    s: &mut Scratch,
+    phi: &mut [f64],
+    collect: Option<&mut Collector>,
+) {
+    let m = t.len();
+    let size = 1usize << m;
+    s.h.clear();
+    s.h.resize(size, 0);
+    s.c.clear();
+    s.c.resize(size, 0.0);
+    s.n.clear();
+    s.n.resize(size, 0.0);
+    for sub in 1..size {
+        let low = sub.trailing_zeros() as usize;
+        let h = s.h[sub & (sub - 1)] ^ index.z[t[low] as usize];
+        s.h[sub] = h;
+        if let Some(g) = index.find(groups, h, sub, local_of) {
+            s.c[sub] = groups.conv[g];
+            s.n[sub] = groups.nulls[g];
+        }
+    }
+    // Zeta transform: C(S) = Σ_{R ⊆ S} C[R], and N likewise.
+    for i in 0..m {
+        let bit = 1 << i;
+        for sub in 0..size {
+            if sub & bit != 0 {
+                s.c[sub] += s.c[sub ^ bit];
+                s.n[sub] += s.n[sub ^ bit];
+            }
+        }
+    }
+    s.v.clear();
+    s.v.extend(s.c.iter().zip(&s.n).map(|(&c, &n)| {
+        let all = c + n;
+        if all > 0.0 { c / all } else { 0.0 }
+    }));
+    // |S|!(m−|S|−1)!/m! = 1 / (m · binom(m−1, |S|)).
+    let mut binom = vec![1.0f64; m];
+    for k in 1..m {
+        binom[k] = binom[k - 1] * (m - k) as f64 / k as f64;
+    }
+    let weight: Vec<f64> = binom.iter().map(|b| 1.0 / (m as f64 * b)).collect();
+    phi.fill(0.0);
+    for sub in 0..size - 1 {
+        let w = weight[sub.count_ones() as usize];
+        let v = s.v[sub];
+        for (i, p) in phi.iter_mut().enumerate() {
+            if sub & (1 << i) == 0 {
+                *p += w * (s.v[sub | 1 << i] - v);
+            }
+        }
+    }
+    if let Some(c) = collect {
+        c.add(t, s);
+    }
+}
+
+/// φᵀ of the key set `t` estimated from `samples` permutations (seed [`SEED`]).
+///
+/// In a permutation, a group within T counts for every prefix from the position of its
+/// last key on, so one pass over T's groups gives C and N of all m prefixes.
+fn sample_set(groups: &Groups, t: &[u32], local_of: &[u32], samples: u32, phi: &mut [f64]) {
+    let m = t.len();
+    // The groups within T, as lists of T's bits.
+    let mut start = vec![0usize];
+    let mut local = Vec::new();
+    let (mut gc, mut gn) = (Vec::new(), Vec::new());
+    for g in 0..groups.len() {
+        let set = groups.set(g);
+        if set.len() <= m && set.iter().all(|&k| local_of[k as usize] != NONE) {
+            local.extend(set.iter().map(|&k| local_of[k as usize]));
+            start.push(local.len());
+            gc.push(groups.conv[g]);
+            gn.push(groups.nulls[g]);
+        }
+    }
+    let mut rng = SplitMix(SEED);
+    let mut perm: Vec<u32> = (0..m as u32).collect();
+    let mut pos = vec![0u32; m];
+    let mut done = vec![[0.0f64; 2]; m];
+    let mut sum = vec![0.0f64; m];
+    for _ in 0..samples {
+        for i in (1..m).rev() {
+            perm.swap(i, rng.below(i + 1));
+        }
+        for (p, &l) in perm.iter().enumerate() {
+            pos[l as usize] = p as u32;
+        }
+        done.fill([0.0; 2]);
+        for (g, w) in start.windows(2).enumerate() {
+            let last = local[w[0]..w[1]]
+                .iter()
+                .fold(0u32, |x, &l| x.max(pos[l as usize]));
+            let d = &mut done[last as usize];
+            d[0] += gc[g];
+            d[1] += gn[g];
+        }
+        let (mut c, mut n, mut v) = (0.0, 0.0, 0.0);
+        for (p, &l) in perm.iter().enumerate() {
+            c += done[p][0];
+            n += done[p][1];
+            let nv = if c + n > 0.0 { c / (c + n) } else { 0.0 };
+            sum[l as usize] += nv - v;
+            v = nv;
+        }
+    }
+    for (p, s) in phi.iter_mut().zip(sum) {
+        *p = s / samples as f64;
+    }
+}
+
+/// The shares of a key set from its φᵀ: max(φ, 0) normalized; all zero → even.
+fn shares(phi: &[f64], out: &mut [f64]) {
+    let total: f64 = phi.iter().map(|p| p.max(0.0)).sum();
+    if total > 0.0 {
+        for (o, p) in out.iter_mut().zip(phi) {
+            *o = p.max(0.0) / total;
+        }
+    } else {
+        out.fill(1.0 / phi.len() as f64);
+    }
+}
+
+/// The per-journey game: exact for key sets up to `exact_max` keys, sampled with `samples`
+/// permutations beyond (the model uses [`EXACT_MAX`]; tests vary it). The coalitions are
+/// collected when `coalitions`.
+pub fn per_journey(
     input: &Journeys,
     exact_max: usize,
     samples: u32,
-) -> Result<Values, ModelError> {
-    let mut player_of = vec![NONE; input.keys.len()];
-    let mut players = 0usize;
-    let mut total = Sum::default();
+    coalitions: bool,
+) -> Result<Game, ModelError> {
     for j in input.iter() {
         let (c, nulls) = (j.conversions, j.nulls);
         if !(c.is_finite() && c >= 0.0 && nulls.is_finite() && nulls >= 0.0) {
@@ -181,306 +596,266 @@ pub fn shapley_values(
                 j.index
             )));
         }
-        if j.is_empty() {
-            continue;
-        }
-        total.add(c);
-        if c + nulls > 0.0 {
-            for &k in j.keys {
-                player_of[k as usize] = 0;
+    }
+    // 2³⁰ subsets is already far beyond any use; it keeps the shifts in range.
+    let exact_max = exact_max.min(30);
+    let groups = Groups::new(input);
+    let converting: Vec<bool> = groups.conv.iter().map(|&c| c > 0.0).collect();
+    let mut collect = coalitions.then(|| Collector::new(input.keys.len()));
+    let index = Index::new(input.keys.len(), &groups);
+    let mut local_of = vec![NONE; input.keys.len()];
+    let mut scratch = Scratch::default();
+    let mut phi = vec![0.0; groups.members.len()];
+    let mut share = vec![0.0; groups.members.len()];
+    let mut sampled = Vec::new();
+    for (g, &converts) in converting.iter().enumerate() {
+        let (a, b) = (groups.start[g], groups.start[g + 1]);
+        let t = &groups.members[a..b];
+        if converts {
+            for (l, &k) in t.iter().enumerate() {
+                local_of[k as usize] = l as u32;
             }
-        }
-    }
-    // Players numbered in key order, independent of the journeys' order.
-    for p in player_of.iter_mut().filter(|p| **p != NONE) {
-        *p = players as u32;
-        players += 1;
-    }
-    let mut phi_players = vec![0.0; players];
-    let (sampled, coalitions) = if players <= exact_max {
-        let game = exact(input, &player_of, players, &mut phi_players);
-        (None, Some(game))
-    } else {
-        sample(input, &player_of, players, samples, &mut phi_players);
-        (Some(samples), None)
-    };
-    let player_keys = (0..player_of.len() as u32)
-        .filter(|&k| player_of[k as usize] != NONE)
-        .collect();
-    let phi = player_of
-        .iter()
-        .map(|&p| {
-            if p == NONE {
-                0.0
+            if t.len() <= exact_max {
+                exact_set(
+                    &groups,
+                    &index,
+                    t,
+                    &local_of,
+                    &mut scratch,
+                    &mut phi[a..b],
+                    collect.as_mut(),
+                );
             } else {
-                phi_players[p as usize]
+                sample_set(&groups, t, &local_of, samples, &mut phi[a..b]);
+                sampled.push(g as u32);
             }
-        })
-        .collect();
-    Ok(Values {
+            for &k in t {
+                local_of[k as usize] = NONE;
+            }
+        }
+        shares(&phi[a..b], &mut share[a..b]);
+    }
+    let (coalitions, too_many_coalitions) = match collect {
+        Some(c) => c.finish(),
+        None => (None, false),
+    };
+    Ok(Game {
+        groups,
         phi,
-        players,
+        share,
+        converting,
         sampled,
-        total_conversions: total.get(),
         coalitions,
-        player_keys,
+        too_many_coalitions,
     })
 }
 
-/// Exact Shapley values over all coalitions of `n` ≤ 31 players; returns the game.
-fn exact(input: &Journeys, player_of: &[u32], n: usize, phi: &mut [f64]) -> Coalitions {
-    let size = 1usize << n;
-    let mut cn = vec![[Sum::default(); 2]; size];
-    for j in input.iter() {
-        if j.is_empty() || j.conversions + j.nulls <= 0.0 {
-            continue;
-        }
-        let mask = j
-            .keys
-            .iter()
-            .fold(0usize, |m, &k| m | 1 << player_of[k as usize]);
-        cn[mask][0].add(j.conversions);
-        cn[mask][1].add(j.nulls);
-    }
-    let mut c: Vec<f64> = cn.iter().map(|x| x[0].get()).collect();
-    let mut nl: Vec<f64> = cn.iter().map(|x| x[1].get()).collect();
-    drop(cn);
-    // Zeta transform: C(S) = Σ_{T ⊆ S} C[T].
-    for i in 0..n {
-        let bit = 1 << i;
-        for s in 0..size {
-            if s & bit != 0 {
-                c[s] += c[s ^ bit];
-                nl[s] += nl[s ^ bit];
+impl Game {
+    /// The conversions credited to each key: Σ over converting key sets of C[T] × share.
+    pub fn credits(&self, keys: usize) -> Vec<f64> {
+        let mut credit = vec![Sum::default(); keys];
+        for g in (0..self.groups.len()).filter(|&g| self.converting[g]) {
+            let (a, b) = (self.groups.start[g], self.groups.start[g + 1]);
+            for (&k, &s) in self.groups.members[a..b].iter().zip(&self.share[a..b]) {
+                credit[k as usize].add(self.groups.conv[g] * s);
             }
         }
+        credit.into_iter().map(Sum::get).collect()
     }
-    let v: Vec<f64> = c
+
+    /// One weight per touch: the key's share in its journey's key set, split evenly among
+    /// the key's touches in the journey.
+    pub fn weights(&self, input: &Journeys) -> Vec<f64> {
+        let mut weights = vec![0.0; input.touches()];
+        let mut count = vec![0u32; input.keys.len()];
+        for j in input.iter().filter(|j| !j.is_empty()) {
+            let g = self.groups.of_journey[j.index] as usize;
+            let a = self.groups.start[g];
+            let set = self.groups.set(g);
+            for &k in j.keys {
+                count[k as usize] += 1;
+            }
+            for (w, &k) in weights[j.start..j.end].iter_mut().zip(j.keys) {
+                let l = set
+                    .binary_search(&k)
+                    .expect("a journey's key is in its set");
+                *w = self.share[a + l] / count[k as usize] as f64;
+            }
+            for &k in j.keys {
+                count[k as usize] = 0;
+            }
+        }
+        weights
+    }
+}
+
+/// Keys joined by ` + `, for a table cell.
+fn name_of(keys: &[String], set: &[u32]) -> String {
+    let names: Vec<&str> = set.iter().map(|&k| keys[k as usize].as_str()).collect();
+    names.join(" + ")
+}
+
+/// What the tables of one answer may still take (`TABLE_LIMITS`).
+struct Budget {
+    cells: usize,
+    text: usize,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget {
+            cells: TABLE_LIMITS.cells,
+            text: TABLE_LIMITS.text_bytes,
+        }
+    }
+
+    /// Takes `cells` and the bytes of `texts` when they fit, else says why not.
+    fn take(&mut self, cells: usize, texts: &[&[String]]) -> Result<(), String> {
+        if cells > self.cells {
+            return Err(format!(
+                "it would have {cells} cells, more than the {} a model may still return \
+                 (of {})",
+                self.cells, TABLE_LIMITS.cells
+            ));
+        }
+        let mut bytes = 0usize;
+        for cell in texts.iter().flat_map(|t| t.iter()) {
+            if cell.len() > TABLE_LIMITS.cell_bytes {
+                return Err(format!(
+                    "a key set's name has {} bytes, more than the {} of a table cell",
+                    cell.len(),
+                    TABLE_LIMITS.cell_bytes
+                ));
+            }
+            bytes += cell.len();
+        }
+        if bytes > self.text {
+            return Err(format!(
+                "its text takes {bytes} bytes, more than the {} a model may still return \
+                 (of {})",
+                self.text, TABLE_LIMITS.text_bytes
+            ));
+        }
+        self.cells -= cells;
+        self.text -= bytes;
+        Ok(())
+    }
+}
+
+/// The columns of `key-set-shares`.
+const SHARES_COLUMNS: usize = 6;
+
+/// The `key-set-shares` table: one row per key of each converting key set.
+pub fn shares_table(keys: &[String], game: &Game) -> Table {
+    let g = &game.groups;
+    let mut set_names = Vec::new();
+    let mut key_names = Vec::new();
+    let (mut conv, mut phi, mut share, mut credited) = (vec![], vec![], vec![], vec![]);
+    for t in (0..g.len()).filter(|&t| game.converting[t]) {
+        let name = name_of(keys, g.set(t));
+        for l in g.start[t]..g.start[t + 1] {
+            set_names.push(name.clone());
+            key_names.push(keys[g.members[l] as usize].clone());
+            conv.push(g.conv[t]);
+            phi.push(game.phi[l]);
+            share.push(game.share[l]);
+            credited.push(g.conv[t] * game.share[l]);
+        }
+    }
+    Table::new(
+        "key-set-shares",
+        "Where the credit comes from: for each key set T of converting journeys and each key \
+         in it, the conversions of the journeys whose keys are exactly T, the key's Shapley \
+         value in the game restricted to T's subsets, its share (max(value, 0) normalized \
+         over T; all zero: even) and the conversions it is credited from T (conversions × \
+         share).",
+    )
+    .text("key-set", set_names)
+    .text("key", key_names)
+    .numbers("conversions", conv)
+    .numbers("shapley-value", phi)
+    .numbers("share", share)
+    .numbers("credited", credited)
+}
+
+/// The `coalition-values` table of the coalitions collected.
+pub fn coalition_table(keys: &[String], map: &Coalitions) -> Table {
+    let names = map.keys().map(|(_, s)| name_of(keys, s)).collect();
+    let col = |i: usize| map.values().map(|x| x[i]).collect::<Vec<f64>>();
+    Table::new(
+        "coalition-values",
+        "The game the Shapley values are computed from: for each coalition S of keys within \
+         a converting journey's key set, the conversions C(S) and nulls N(S) of the journeys \
+         whose keys all lie in S, and v(S) = C(S) / (C(S) + N(S)) (0 when both are 0).",
+    )
+    .text("coalition", names)
+    .numbers("conversions", col(0))
+    .numbers("nulls", col(1))
+    .numbers("value", col(2))
+}
+
+/// The tables of an answer within the host's bounds, and notes for those left out.
+fn tables(keys: &[String], game: &Game, notes: &mut Vec<String>) -> Vec<Table> {
+    let mut budget = Budget::new();
+    // Its size first: past the bounds, it is not built at all.
+    let rows: usize = (0..game.groups.len())
+        .filter(|&g| game.converting[g])
+        .map(|g| game.groups.set(g).len())
+        .sum();
+    let shares = if rows * SHARES_COLUMNS > budget.cells {
+        Err(format!(
+            "it would have {} cells, more than the {} a model may return",
+            rows * SHARES_COLUMNS,
+            budget.cells
+        ))
+    } else {
+        let t = shares_table(keys, game);
+        budget
+            .take(t.rows() * t.columns.len(), &text_columns(&t))
+            .map(|()| t)
+    };
+    let shares = match shares {
+        Ok(t) => Some(t),
+        Err(why) => {
+            notes.push(format!(
+                "shapley: the key-set shares are not returned: {why}"
+            ));
+            None
+        }
+    };
+    let coalitions = match &game.coalitions {
+        Some(map) => {
+            let t = coalition_table(keys, map);
+            match budget.take(t.rows() * t.columns.len(), &text_columns(&t)) {
+                Ok(()) => Some(t),
+                Err(why) => {
+                    notes.push(format!(
+                        "shapley: the coalition values are not returned: {why}"
+                    ));
+                    None
+                }
+            }
+        }
+        None if game.too_many_coalitions => {
+            notes.push(format!(
+                "shapley: the coalition values are not returned: the exact key sets have \
+                 more than {COALITION_ROWS} subsets"
+            ));
+            None
+        }
+        None => None,
+    };
+    coalitions.into_iter().chain(shares).collect()
+}
+
+fn text_columns(t: &Table) -> Vec<&[String]> {
+    t.columns
         .iter()
-        .zip(&nl)
-        .map(|(&c, &nl)| if c + nl > 0.0 { c / (c + nl) } else { 0.0 })
-        .collect();
-    // |S|!(n−|S|−1)!/n! = 1 / (n · binom(n−1, |S|)).
-    let mut binom = vec![1.0f64; n];
-    for s in 1..n {
-        binom[s] = binom[s - 1] * (n - s) as f64 / s as f64;
-    }
-    let weight: Vec<f64> = binom.iter().map(|b| 1.0 / (n as f64 * b)).collect();
-    for s in 0..size {
-        let w = weight.get(s.count_ones() as usize).copied().unwrap_or(0.0);
-        for (i, p) in phi.iter_mut().enumerate() {
-            if s & (1 << i) == 0 {
-                *p += w * (v[s | 1 << i] - v[s]);
-            }
-        }
-    }
-    Coalitions {
-        conversions: c,
-        nulls: nl,
-        value: v,
-    }
-}
-
-/// Journeys grouped by their set of distinct players (sets in sorted order, whatever the
-/// order of the journeys), with the conversions and nulls of each group.
-struct Groups {
-    /// Up to 64 players: each set as a bit mask; otherwise empty.
-    masks: Vec<u64>,
-    /// More than 64 players: each set as a sorted member list (CSR); otherwise empty.
-    start: Vec<usize>,
-    members: Vec<u32>,
-    conv: Vec<f64>,
-    nulls: Vec<f64>,
-}
-
-impl Groups {
-    /// Masks when `masks` (requires n ≤ 64), member lists otherwise.
-    fn new(input: &Journeys, player_of: &[u32], masks: bool) -> Groups {
-        let mut g = Groups {
-            masks: Vec::new(),
-            start: vec![0],
-            members: Vec::new(),
-            conv: Vec::new(),
-            nulls: Vec::new(),
-        };
-        let counted = input
-            .iter()
-            .filter(|j| !j.is_empty() && j.conversions + j.nulls > 0.0);
-        if masks {
-            // Sort (mask, c, n) rows completely, so equal masks sum in a canonical order.
-            let mut rows: Vec<(u64, f64, f64)> = counted
-                .map(|j| {
-                    let m = j
-                        .keys
-                        .iter()
-                        .fold(0u64, |m, &k| m | 1 << player_of[k as usize]);
-                    (m, j.conversions, j.nulls)
-                })
-                .collect();
-            rows.sort_unstable_by(|a, b| {
-                a.0.cmp(&b.0)
-                    .then(a.1.total_cmp(&b.1))
-                    .then(a.2.total_cmp(&b.2))
-            });
-            let mut i = 0;
-            while i < rows.len() {
-                let (mut c, mut nl) = (Sum::default(), Sum::default());
-                let m = rows[i].0;
-                while i < rows.len() && rows[i].0 == m {
-                    c.add(rows[i].1);
-                    nl.add(rows[i].2);
-                    i += 1;
-                }
-                g.masks.push(m);
-                g.conv.push(c.get());
-                g.nulls.push(nl.get());
-            }
-        } else {
-            let mut by_set: HashMap<Vec<u32>, [Sum; 2]> = HashMap::new();
-            let mut set = Vec::new();
-            for j in counted {
-                set.clear();
-                set.extend(j.keys.iter().map(|&k| player_of[k as usize]));
-                set.sort_unstable();
-                set.dedup();
-                let e = match by_set.get_mut(&set) {
-                    Some(e) => e,
-                    None => by_set.entry(set.clone()).or_default(),
-                };
-                e[0].add(j.conversions);
-                e[1].add(j.nulls);
-            }
-            let mut sorted: Vec<(Vec<u32>, [Sum; 2])> = by_set.into_iter().collect();
-            sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for (set, [c, nl]) in sorted {
-                g.members.extend_from_slice(&set);
-                g.start.push(g.members.len());
-                g.conv.push(c.get());
-                g.nulls.push(nl.get());
-            }
-        }
-        g
-    }
-}
-
-/// Permutations evaluated per pass over the groups.
-const BATCH: usize = 8;
-
-/// For each group and each permutation b of the batch, adds the group's conversions and
-/// nulls at the position where its last member joins: `done[b][t]`. `tables[b][k][x]` is the
-/// last position, in permutation b, among the players of byte k of a mask set in x.
-fn scan_masks<const K: usize>(g: &Groups, tables: &[[[u8; 256]; 8]], done: &mut [[[f64; 2]; 64]]) {
-    for ((&m, &c), &nl) in g.masks.iter().zip(&g.conv).zip(&g.nulls) {
-        let bytes = m.to_le_bytes();
-        for (t, d) in tables.iter().zip(done.iter_mut()) {
-            let mut last = 0u8;
-            for k in 0..K {
-                last = last.max(t[k][bytes[k] as usize]);
-            }
-            let slot = &mut d[(last & 63) as usize];
-            slot[0] += c;
-            slot[1] += nl;
-        }
-    }
-}
-
-/// Monte Carlo Shapley values from `samples` permutations with the fixed seed.
-///
-/// In a permutation, a group of journeys counts for every prefix coalition from the position
-/// of its last member on, so one pass over the groups gives C and N of all n prefixes: the
-/// cost is O(samples × distinct key sets). With at most 64 players a pass reads one 64-bit
-/// mask per group and finds its last position byte by byte in 256-entry tables, for a batch
-/// of permutations at once.
-fn sample(input: &Journeys, player_of: &[u32], n: usize, samples: u32, phi: &mut [f64]) {
-    sample_with(input, player_of, n, samples, n <= 64, phi)
-}
-
-/// [`sample`], choosing the mask or the member-list representation (tests compare them).
-fn sample_with(
-    input: &Journeys,
-    player_of: &[u32],
-    n: usize,
-    samples: u32,
-    masks: bool,
-    phi: &mut [f64],
-) {
-    let g = Groups::new(input, player_of, masks);
-    let chunks = n.div_ceil(8);
-    let mut tables = vec![[[0u8; 256]; 8]; BATCH];
-    let mut done = vec![[[0.0f64; 2]; 64]; BATCH];
-    let mut done_lists = vec![[0.0f64; 2]; if masks { 0 } else { BATCH * n }];
-    let mut rng = SplitMix(SEED);
-    let mut perms: Vec<Vec<u32>> = vec![(0..n as u32).collect(); BATCH];
-    let mut pos = vec![0u32; BATCH * n];
-    let mut sum = vec![0.0; n];
-    let mut left = samples as usize;
-    while left > 0 {
-        let batch = left.min(BATCH);
-        left -= batch;
-        for (b, perm) in perms.iter_mut().enumerate().take(batch) {
-            for i in (1..n).rev() {
-                perm.swap(i, rng.below(i + 1));
-            }
-            for (t, &p) in perm.iter().enumerate() {
-                pos[b * n + p as usize] = t as u32;
-            }
-        }
-        if masks {
-            for (b, t) in tables.iter_mut().enumerate().take(batch) {
-                for (k, tk) in t.iter_mut().enumerate().take(chunks) {
-                    for x in 1..256usize {
-                        let p = 8 * k + x.trailing_zeros() as usize;
-                        let at = if p < n { pos[b * n + p] as u8 } else { 0 };
-                        tk[x] = tk[x & (x - 1)].max(at);
-                    }
-                }
-            }
-            let (t, d) = (&tables[..batch], &mut done[..batch]);
-            for x in d.iter_mut() {
-                x.fill([0.0; 2]);
-            }
-            match chunks {
-                1 => scan_masks::<1>(&g, t, d),
-                2 => scan_masks::<2>(&g, t, d),
-                3 => scan_masks::<3>(&g, t, d),
-                4 => scan_masks::<4>(&g, t, d),
-                5 => scan_masks::<5>(&g, t, d),
-                6 => scan_masks::<6>(&g, t, d),
-                7 => scan_masks::<7>(&g, t, d),
-                _ => scan_masks::<8>(&g, t, d),
-            }
-        } else {
-            done_lists.fill([0.0; 2]);
-            for (gi, w) in g.start.windows(2).enumerate() {
-                let set = &g.members[w[0]..w[1]];
-                for b in 0..batch {
-                    let pos = &pos[b * n..(b + 1) * n];
-                    let last = set.iter().fold(0u32, |m, &p| m.max(pos[p as usize]));
-                    let slot = &mut done_lists[b * n + last as usize];
-                    slot[0] += g.conv[gi];
-                    slot[1] += g.nulls[gi];
-                }
-            }
-        }
-        for (b, perm) in perms.iter().enumerate().take(batch) {
-            let (mut c, mut nl, mut v) = (0.0, 0.0, 0.0);
-            for (t, &p) in perm.iter().enumerate() {
-                let d = if masks {
-                    done[b][t]
-                } else {
-                    done_lists[b * n + t]
-                };
-                c += d[0];
-                nl += d[1];
-                let nv = if c + nl > 0.0 { c / (c + nl) } else { 0.0 };
-                sum[p as usize] += nv - v;
-                v = nv;
-            }
-        }
-    }
-    for (p, s) in phi.iter_mut().zip(sum) {
-        *p = s / samples as f64;
-    }
+        .filter_map(|(_, c)| match c {
+            ascribe_sdk::model::Column::Text(v) => Some(v.as_slice()),
+            _ => None,
+        })
+        .collect()
 }
 
 impl Model for Shapley {
@@ -488,104 +863,62 @@ impl Model for Shapley {
         Info {
             name: "shapley".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            description: "Shapley values of the conversion-rate game v(S) = C(S)/(C(S)+N(S)) \
-                          over channel sets (non-converting journeys count), exact up to 16 \
-                          keys, sampled beyond."
+            description: "Shapley values per journey: each converting journey's conversions are \
+                          shared among its distinct keys T by their Shapley values in the \
+                          conversion-rate game v(S) = C(S)/(C(S)+N(S)) over T's subsets \
+                          (non-converting journeys count); exact up to 16 keys in T, sampled \
+                          beyond. Conversions, value and money all follow from these shares."
                 .into(),
             params: vec![ParamSpec::new(
                 "samples",
                 "20000",
-                "Permutations sampled (with a fixed seed) when there are more than 16 keys; \
-                 1 to 10000000.",
+                "Permutations sampled (with a fixed seed) for a converting journey's key set \
+                 of more than 16 keys; 1 to 10000000.",
             )],
             inputs: Inputs::TOUCH_KEYS | Inputs::NULLS,
-            key_scores: vec!["shapley-value".into(), "conversions".into()],
+            key_scores: vec!["conversions".into()],
         }
     }
 
     fn attribute(input: &Journeys, params: &Params) -> Result<Output, ModelError> {
         let samples = params.u32_in("samples", 1, 10_000_000)?;
-        let values = shapley_values(input, EXACT_MAX, samples)?;
-        let phi = &values.phi;
+        let game = per_journey(input, EXACT_MAX, samples, true)?;
+        let g = &game.groups;
+        let converting: Vec<usize> = (0..g.len()).filter(|&t| game.converting[t]).collect();
         let mut notes = Vec::new();
-        match values.sampled {
-            None => notes.push(format!(
-                "shapley: {} keys, exact over all {} coalitions",
-                values.players,
-                1u64 << values.players
-            )),
-            Some(s) => notes.push(format!(
-                "shapley: {} keys (more than {EXACT_MAX}): estimated from {s} sampled \
-                 permutations with seed {SEED} (splitmix64)",
-                values.players
-            )),
-        }
-
-        let mut tables = Vec::new();
-        // Sampled values come from no table of coalitions: the sampling note says how
-        // they were computed instead.
-        if let Some(game) = &values.coalitions {
-            match coalition_table(&input.keys, &values.player_keys, game) {
-                Ok(t) => tables.push(t),
-                Err(why) => notes.push(format!(
-                    "shapley: the coalition values are not returned: {why}"
-                )),
-            }
-        }
-
-        // Credits: φ scaled to the total conversions, or a linear split.
-        let phi_sum: f64 = phi.iter().sum();
-        let credits: Vec<f64> = if phi_sum > 0.0 {
-            phi.iter()
-                .map(|p| p / phi_sum * values.total_conversions)
-                .collect()
+        if converting.is_empty() {
+            notes.push(
+                "shapley: no journey with touches converts; each journey's weights are an \
+                 even split over its keys"
+                    .to_string(),
+            );
         } else {
-            notes.push(format!(
-                "shapley: the Shapley values sum to {phi_sum} (no conversions); conversions \
-                 are credited by a linear split instead"
-            ));
-            let mut credit = vec![Sum::default(); input.keys.len()];
-            for j in input.iter().filter(|j| !j.is_empty()) {
-                let each = j.conversions / j.len() as f64;
-                for &k in j.keys {
-                    credit[k as usize].add(each);
-                }
-            }
-            credit.into_iter().map(Sum::get).collect()
-        };
-
-        // Touch weights: max(φ, 0) per distinct key, split among that key's touches.
-        let mut weights = vec![0.0; input.touches()];
-        let mut count = vec![0u32; input.keys.len()];
-        for j in input.iter() {
-            let w = &mut weights[j.start..j.start + j.len()];
-            let mut total = 0.0;
-            for &k in j.keys {
-                let c = &mut count[k as usize];
-                if *c == 0 {
-                    total += phi[k as usize].max(0.0);
-                }
-                *c += 1;
-            }
-            if total > 0.0 {
-                for (x, &k) in w.iter_mut().zip(j.keys) {
-                    *x = phi[k as usize].max(0.0) / total / count[k as usize] as f64;
-                }
+            let sizes = converting.iter().map(|&t| g.set(t).len());
+            let (lo, hi) = (sizes.clone().min().unwrap(), sizes.max().unwrap());
+            let span = if lo == hi {
+                format!("{lo}")
             } else {
-                let even = 1.0 / w.len() as f64;
-                w.fill(even);
-            }
-            for &k in j.keys {
-                count[k as usize] = 0;
+                format!("{lo} to {hi}")
+            };
+            let exact = converting.len() - game.sampled.len();
+            notes.push(format!(
+                "shapley: per journey over {} converting key sets ({span} keys); {exact} \
+                 exact over their subsets",
+                converting.len()
+            ));
+            if !game.sampled.is_empty() {
+                notes.push(format!(
+                    "shapley: {} key sets of more than {EXACT_MAX} keys (the largest {hi}): \
+                     estimated from {samples} sampled permutations each with seed {SEED} \
+                     (splitmix64)",
+                    game.sampled.len()
+                ));
             }
         }
-
+        let tables = tables(&input.keys, &game, &mut notes);
         Ok(Output {
-            weights,
-            scores: vec![
-                ("shapley-value".into(), values.phi),
-                ("conversions".into(), credits),
-            ],
+            weights: game.weights(input),
+            scores: vec![("conversions".into(), game.credits(input.keys.len()))],
             notes,
             tables,
         })
