@@ -285,6 +285,120 @@ fn paths_shapley_credits_per_journey_shares() {
     );
 }
 
+/// shapley 2.0.0 against a reference written here, independent of the model's subset DP:
+/// v(S) by scanning every path, each converting path's φ as the mean marginal contribution
+/// over all orderings of its channel set, shares max(φ, 0) normalized, then Σ conversions
+/// (and value) × share per channel.
+fn shapley_reference(
+    rows: &[(Vec<&str>, f64, f64, f64)],
+) -> std::collections::BTreeMap<String, (f64, f64)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let v = |s: &BTreeSet<&str>| {
+        let (mut c, mut n) = (0.0, 0.0);
+        for (p, pc, pn, _) in rows {
+            if p.iter().all(|k| s.contains(k)) {
+                c += pc;
+                n += pn;
+            }
+        }
+        if c + n > 0.0 { c / (c + n) } else { 0.0 }
+    };
+    fn orderings<'a>(keys: &[&'a str]) -> Vec<Vec<&'a str>> {
+        if keys.len() <= 1 {
+            return vec![keys.to_vec()];
+        }
+        let mut out = vec![];
+        for i in 0..keys.len() {
+            let mut rest = keys.to_vec();
+            let k = rest.remove(i);
+            for mut o in orderings(&rest) {
+                o.insert(0, k);
+                out.push(o);
+            }
+        }
+        out
+    }
+    let mut credit: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for (p, c, _, value) in rows {
+        for k in p {
+            credit.entry(k.to_string()).or_default();
+        }
+        if *c == 0.0 {
+            continue;
+        }
+        let t: Vec<&str> = p
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let all = orderings(&t);
+        let mut phi = vec![0.0; t.len()];
+        for o in &all {
+            let mut s = BTreeSet::new();
+            let mut before = 0.0;
+            for k in o {
+                s.insert(*k);
+                let after = v(&s);
+                phi[t.iter().position(|x| x == k).unwrap()] += (after - before) / all.len() as f64;
+                before = after;
+            }
+        }
+        let total: f64 = phi.iter().map(|x| x.max(0.0)).sum();
+        for (k, f) in t.iter().zip(&phi) {
+            let share = f.max(0.0) / total;
+            let e = credit.get_mut(*k).unwrap();
+            e.0 += c * share;
+            e.1 += value * share;
+        }
+    }
+    credit
+}
+
+#[test]
+fn paths_shapley_matches_a_reference_on_generated_paths() {
+    // 200 paths over 5 channels, 1 to 4 touches, repeats and nulls, from a fixed LCG.
+    let names = ["email", "event", "form", "search", "webinar"];
+    let mut x: u64 = 42;
+    let mut next = |n: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    };
+    let mut text = String::from("path,total_conversions,total_conversion_value,total_null\n");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rows = vec![];
+    while rows.len() < 200 {
+        let len = 1 + next(4) as usize;
+        let p: Vec<&str> = (0..len).map(|_| names[next(5) as usize]).collect();
+        if !seen.insert(p.join(" > ")) {
+            continue;
+        }
+        let c = next(4) as f64;
+        let n = next(6) as f64;
+        let value = c * (10 + next(90)) as f64;
+        text.push_str(&format!("{},{c},{value},{n}\n", p.join(" > ")));
+        rows.push((p, c, n, value));
+    }
+    let d = tempfile::tempdir().unwrap();
+    table(d.path(), "t.csv", &text);
+    let want = shapley_reference(&rows);
+    let got = csv_of(d.path(), "t.csv", "shapley", &[]);
+    let mut lines = got.lines();
+    assert_eq!(lines.next(), Some("channel,conversions,value"));
+    let mut channels = vec![];
+    for l in lines {
+        let cells: Vec<&str> = l.split(',').collect();
+        let (c, v): (f64, f64) = (cells[1].parse().unwrap(), cells[2].parse().unwrap());
+        let (wc, wv) = want[cells[0]];
+        assert!((c - wc).abs() < 1e-9, "{l}: conversions {wc}");
+        assert!((v - wv).abs() < 1e-6, "{l}: value {wv}");
+        channels.push(cells[0].to_string());
+    }
+    assert_eq!(channels, want.keys().cloned().collect::<Vec<_>>());
+}
+
 #[test]
 fn paths_csv_header_is_exact() {
     let d = tempfile::tempdir().unwrap();
