@@ -1,21 +1,31 @@
-//! 1M journeys of 1–12 touches over 12, 16 and 24 keys, timed through the model:
-//! `cargo bench -p model-shapley --bench throughput`.
+//! Journeys of 1–`max_len` touches over 12, 16 and 24 keys (1M each), and 100k long ones
+//! over 40 keys (key sets past 16 keys are sampled), timed through the model:
+//! `cargo bench -p model-shapley --bench throughput [-- KEYS]` (KEYS: only that case).
 
 use ascribe_sdk::model::{Journeys, run};
 use ascribe_sdk::testing::{Rng, check_weights, key_name};
 use model_shapley::Shapley;
 
 fn main() {
+    let only: Option<usize> = std::env::args().nth(1).and_then(|a| a.parse().ok());
     let mut rng = Rng::new(2024);
-    for (keys, samples) in [(12usize, "20000"), (16, "20000"), (24, "1"), (24, "20000")] {
+    for (keys, max_len, journeys, samples) in [
+        (12usize, 12usize, 1_000_000usize, "20000"),
+        (16, 12, 1_000_000, "20000"),
+        (24, 12, 1_000_000, "20000"),
+        (40, 30, 100_000, "1000"),
+    ] {
+        if only.is_some_and(|k| k != keys) {
+            continue;
+        }
         let mut j = Journeys {
             keys: (0..keys).map(key_name).collect(),
             partners: vec!["p".into()],
             journey_offsets: vec![0],
             ..Default::default()
         };
-        for _ in 0..1_000_000 {
-            let len = 1 + rng.below(12);
+        for _ in 0..journeys {
+            let len = 1 + rng.below(max_len);
             for _ in 0..len {
                 j.touch_key.push(rng.below(keys) as u32);
             }
@@ -32,7 +42,11 @@ fn main() {
         j.touch_partner = vec![0; t];
         let started = std::time::Instant::now();
         let out = run::<Shapley>(&j, &[("samples", samples)]).unwrap();
-        println!("{keys} keys: {:.2?}; {:?}", started.elapsed(), out.notes);
+        println!(
+            "{journeys} journeys of 1–{max_len} touches over {keys} keys: {:.2?}; {:?}",
+            started.elapsed(),
+            out.notes
+        );
         check_weights(&j, &out);
     }
 }

@@ -531,34 +531,56 @@ fn sample_set(groups: &Groups, t: &[u32], local_of: &[u32], samples: u32, phi: &
             gn.push(groups.nulls[g]);
         }
     }
+    // Permutations go BATCH at a time through one pass over T's groups: independent sums
+    // for the processor to overlap. Each is the previous one shuffled again, and each sums
+    // its groups in the same order, as one at a time would.
+    const BATCH: usize = 8;
     let mut rng = SplitMix(SEED);
-    let mut perm: Vec<u32> = (0..m as u32).collect();
-    let mut pos = vec![0u32; m];
-    let mut done = vec![[0.0f64; 2]; m];
+    let mut cur: Vec<u32> = (0..m as u32).collect();
+    let mut perms = vec![0u32; BATCH * m];
+    // pos[l · BATCH + b]: where T's key l stands in permutation b.
+    let mut pos = vec![0u32; m * BATCH];
+    let mut done = vec![[0.0f64; 2]; BATCH * m];
     let mut sum = vec![0.0f64; m];
-    for _ in 0..samples {
-        for i in (1..m).rev() {
-            perm.swap(i, rng.below(i + 1));
-        }
-        for (p, &l) in perm.iter().enumerate() {
-            pos[l as usize] = p as u32;
+    let mut left = samples as usize;
+    while left > 0 {
+        let batch = left.min(BATCH);
+        left -= batch;
+        for b in 0..batch {
+            for i in (1..m).rev() {
+                cur.swap(i, rng.below(i + 1));
+            }
+            perms[b * m..(b + 1) * m].copy_from_slice(&cur);
+            for (p, &l) in cur.iter().enumerate() {
+                pos[l as usize * BATCH + b] = p as u32;
+            }
         }
         done.fill([0.0; 2]);
         for (g, w) in start.windows(2).enumerate() {
-            let last = local[w[0]..w[1]]
-                .iter()
-                .fold(0u32, |x, &l| x.max(pos[l as usize]));
-            let d = &mut done[last as usize];
-            d[0] += gc[g];
-            d[1] += gn[g];
+            let mut last = [0u32; BATCH];
+            for &l in &local[w[0]..w[1]] {
+                let p = &pos[l as usize * BATCH..(l as usize + 1) * BATCH];
+                for (x, &y) in last.iter_mut().zip(p) {
+                    *x = (*x).max(y);
+                }
+            }
+            // Lanes past `batch` hold stale positions (< m): summed, never read.
+            for (b, &at) in last.iter().enumerate() {
+                let d = &mut done[b * m + at as usize];
+                d[0] += gc[g];
+                d[1] += gn[g];
+            }
         }
-        let (mut c, mut n, mut v) = (0.0, 0.0, 0.0);
-        for (p, &l) in perm.iter().enumerate() {
-            c += done[p][0];
-            n += done[p][1];
-            let nv = if c + n > 0.0 { c / (c + n) } else { 0.0 };
-            sum[l as usize] += nv - v;
-            v = nv;
+        for b in 0..batch {
+            let (mut c, mut n, mut v) = (0.0, 0.0, 0.0);
+            for (p, &l) in perms[b * m..(b + 1) * m].iter().enumerate() {
+                let d = done[b * m + p];
+                c += d[0];
+                n += d[1];
+                let nv = if c + n > 0.0 { c / (c + n) } else { 0.0 };
+                sum[l as usize] += nv - v;
+                v = nv;
+            }
         }
     }
     for (p, s) in phi.iter_mut().zip(sum) {
