@@ -50,7 +50,7 @@ fn report(dir: &Path, extra: &[&str]) -> serde_json::Value {
 /// The (lo, hi) of a figure whose credit from each account is `cents`: replicate b's total
 /// is Σ w(account, b) × cents; the bounds are the sorted totals at ⌊0.05 × (B − 1)⌋ and
 /// ⌊0.95 × (B − 1)⌋.
-fn by_hand(seed: u64, replicates: u32, cents: &[(&str, i128)]) -> (String, String) {
+pub(crate) fn by_hand(seed: u64, replicates: u32, cents: &[(&str, i128)]) -> (String, String) {
     let mut totals: Vec<i128> = (0..replicates)
         .map(|b| {
             cents
@@ -201,4 +201,44 @@ fn the_plan_records_how_intervals_were_drawn_and_logs_a_change() {
         change["to"],
         "200 replicates, seed 9, percentiles 0.05–0.95"
     );
+}
+
+#[test]
+fn a_slow_data_driven_model_gets_one_time_limit_for_all_its_replicates() {
+    // The hostile model reads every column (nulls too), so the bootstrap solves it again
+    // on each replicate. Each call busy-loops for about a third of its 1 s limit: every
+    // single call is within the limit, 200 of them would not be. The replicates share one
+    // limit, so the run stops after a few with an error that names the model.
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path();
+    campaign(data);
+    let file = data.join("slow.toml");
+    let slow = format!(
+        "\n[[models]]\nname = \"slowpoke\"\nplugin = \"{}\"\n[models.params]\nmode = \"slow\"\niterations = \"300000000\"\n[models.limits]\ntime_ms = 1000\n",
+        crate::support::hostile("hostile-model").display()
+    );
+    write_acme_and_beta(&file, "Slow", "", "data/touches.csv", &slow);
+    let (code, _, stderr) = run_campaign(
+        data,
+        "track-source",
+        &file,
+        &["--attribution-model", "slowpoke"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("model hostile-model@")
+            && stderr.contains(
+                "solving it again on the bootstrap replicates took longer than its time limit of 1000 ms, after "
+            )
+            && stderr.contains(" of 200; draw fewer with --intervals N, none with --no-intervals, or raise the model's limits.time_ms in the campaign file"),
+        "{stderr}"
+    );
+    // Without intervals the same run goes through.
+    let (code, _, stderr) = run_campaign(
+        data,
+        "track-source",
+        &file,
+        &["--attribution-model", "slowpoke", "--no-intervals"],
+    );
+    assert_eq!(code, 0, "{stderr}");
 }

@@ -142,14 +142,34 @@ fn counts_owners_rows_and_paths_on_a_three_partner_campaign() {
     assert_eq!(report["top_assets"][0]["opportunities"], 1);
     assert_eq!(report["top_assets"][1]["opportunities"], 1);
     // The three findings, in their order: 1 of the 7 rows (1 + 2 + 4) was rejected, over
-    // the 1% that makes data quality a finding; Beta against its target; and all
-    // 1,600.00 of pipeline sourced by a co-marketing partner (see below).
+    // the 1% that makes data quality a finding; Beta against its target; and Beta's
+    // 1,000.00 (all from a1.example) against Gamma's 600.00 (all from a2.example), whose
+    // 90% intervals — each account's credit times its bootstrap weights, worked out by
+    // `intervals::by_hand` — overlap: within the noise.
+    let (blo, bhi) = crate::intervals::by_hand(20_261_204, 200, &[("a1.example", 100_000)]);
+    let (glo, ghi) = crate::intervals::by_hand(20_261_204, 200, &[("a2.example", 60_000)]);
+    let usd = |s: &str| {
+        let (int, cents) = s.split_once('.').unwrap();
+        let n: u64 = int.parse().unwrap();
+        let grouped = if n >= 1000 {
+            format!("{},{:03}", n / 1000, n % 1000)
+        } else {
+            n.to_string()
+        };
+        format!("USD {grouped}.{cents}")
+    };
     assert_eq!(
         report["insights"],
         serde_json::json!([
             "1 of 7 input rows were rejected: see rejects.csv before trusting the figures.",
             "Beta is at 50.0% of its pipeline target (USD 1,000.00 of USD 2,000.00).",
-            "100.0% of pipeline is partner-sourced and USD 0.00 partner-influenced."
+            format!(
+                "Beta and Gamma earned USD 1,000.00 and USD 600.00 of pipeline credit: the difference is within the noise (their 90% intervals, {} to {} and {} to {}, overlap).",
+                usd(&blo),
+                usd(&bhi),
+                usd(&glo),
+                usd(&ghi)
+            )
         ])
     );
 

@@ -83,6 +83,7 @@ fn every_partners(n: usize) -> String {
 /// figures already computed; the ranking at the end needs them all in one place.
 pub fn derive(
     inp: &Inputs,
+    credit: &[DimensionCredit],
     top_assets: &[TopRow],
     top_segments: &[TopRow],
     funnel: &[Funnel],
@@ -93,6 +94,9 @@ pub fn derive(
     let mut insights: Vec<(u32, String)> = vec![];
     let mut actions: Vec<Action> = vec![];
     let total_pipeline = inp.pipeline.total.decimal();
+    if let Some(claim) = super::intervals::partner_claim(credit, cur) {
+        insights.push((12, claim));
+    }
 
     // Partners against target: the largest shortfall first.
     let mut gaps: Vec<&ContributionRow> = contribution

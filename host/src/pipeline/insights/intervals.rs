@@ -31,6 +31,25 @@ impl Spec {
     pub const DEFAULT_SEED: u64 = 20_261_204;
 }
 
+/// Why intervals could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum IntervalsError {
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    /// The replicates' calls of a data-driven model share one budget, the model's own time
+    /// limit per call: without it, a model that takes its whole limit on each call would
+    /// hold a run for as many limits as there are replicates.
+    #[error(
+        "model {plugin}: solving it again on the bootstrap replicates took longer than its time limit of {limit_ms} ms, after {done} of {replicates}; draw fewer with --intervals N, none with --no-intervals, or raise the model's limits.time_ms in the campaign file"
+    )]
+    Budget {
+        plugin: String,
+        limit_ms: u128,
+        done: u32,
+        replicates: u32,
+    },
+}
+
 /// The (low, high) bounds of a measure's credit per dimension and value, in minor units.
 #[derive(Clone, Debug, Default)]
 pub struct Bounds(pub BTreeMap<(Dimension, String), (i128, i128)>);
@@ -69,9 +88,10 @@ pub fn bounds(
     dims: &[Dimension],
     spec: Spec,
     resolve: Option<(&Plugin, &[(String, String)])>,
-) -> Result<Bounds, PluginError> {
+) -> Result<Bounds, IntervalsError> {
     let js = &a.journeys;
     let n = spec.replicates as usize;
+    let started = std::time::Instant::now();
     // The converting touches in `allocate`'s order: (journey, column touch), with the
     // credit's units.
     let mut touches: Vec<(usize, usize, f64)> = Vec::with_capacity(a.credits.len());
@@ -135,6 +155,15 @@ pub fn bounds(
         // The touches' units in this replicate, before their account's weight.
         let units: Vec<f64> = match (resolve, rep.as_mut()) {
             (Some((plugin, params)), Some(r)) => {
+                let limit = plugin.limits.time_per_call;
+                if started.elapsed() > limit {
+                    return Err(IntervalsError::Budget {
+                        plugin: plugin.label().name.clone(),
+                        limit_ms: limit.as_millis(),
+                        done: b,
+                        replicates: spec.replicates,
+                    });
+                }
                 for (j, &wj) in w.iter().enumerate() {
                     r.cols.conversions[j] = js.cols.conversions[j] * wj;
                     r.cols.nulls[j] = js.cols.nulls[j] * wj;
@@ -185,4 +214,107 @@ pub fn bounds(
         }
     }
     Ok(out)
+}
+
+/// The one comparison the summary makes between the two partners with the most pipeline
+/// credit, and only as far as the intervals allow: "A earned more than B" when A's interval
+/// lies wholly above B's, otherwise that the difference is within the noise. None without
+/// intervals or without two partners.
+pub fn partner_claim(
+    credit: &[crate::report::schema::DimensionCredit],
+    cur: &str,
+) -> Option<String> {
+    use crate::report::schema::money;
+    let rows = &credit.iter().find(|d| d.dimension == "partner")?.rows;
+    let (a, b) = (rows.first()?, rows.get(1)?);
+    let (alo, ahi, blo, bhi) = (
+        a.pipeline_lo?,
+        a.pipeline_hi?,
+        b.pipeline_lo?,
+        b.pipeline_hi?,
+    );
+    let span = |lo, hi| format!("90% interval {} to {}", money(lo, cur), money(hi, cur));
+    Some(if alo > bhi {
+        format!(
+            "{} earned more pipeline credit than {}: {} ({}) against {} ({}).",
+            a.value,
+            b.value,
+            money(a.pipeline, cur),
+            span(alo, ahi),
+            money(b.pipeline, cur),
+            span(blo, bhi)
+        )
+    } else {
+        format!(
+            "{} and {} earned {} and {} of pipeline credit: the difference is within the noise (their 90% intervals, {} to {} and {} to {}, overlap).",
+            a.value,
+            b.value,
+            money(a.pipeline, cur),
+            money(b.pipeline, cur),
+            money(alo, cur),
+            money(ahi, cur),
+            money(blo, cur),
+            money(bhi, cur)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::partner_claim;
+    use crate::report::schema::{CreditRow, DimensionCredit};
+
+    fn row(value: &str, pipeline: i64, lo: i64, hi: i64) -> CreditRow {
+        let d = |x: i64| Decimal::new(x, 0);
+        CreditRow {
+            value: value.into(),
+            pipeline: d(pipeline),
+            pipeline_share: 0.0,
+            revenue: Decimal::ZERO,
+            revenue_share: 0.0,
+            opportunities: 1,
+            won: 0,
+            pipeline_lo: Some(d(lo)),
+            pipeline_hi: Some(d(hi)),
+            revenue_lo: Some(Decimal::ZERO),
+            revenue_hi: Some(Decimal::ZERO),
+        }
+    }
+
+    fn partners(rows: Vec<CreditRow>) -> Vec<DimensionCredit> {
+        vec![DimensionCredit {
+            dimension: "partner".into(),
+            rows,
+        }]
+    }
+
+    #[test]
+    fn a_partner_earned_more_only_where_the_intervals_separate() {
+        // A's interval 500–700 lies above B's 200–400: a claim.
+        let c = partners(vec![row("A", 600, 500, 700), row("B", 300, 200, 400)]);
+        assert_eq!(
+            partner_claim(&c, "USD").unwrap(),
+            "A earned more pipeline credit than B: USD 600.00 (90% interval USD 500.00 to USD 700.00) against USD 300.00 (90% interval USD 200.00 to USD 400.00)."
+        );
+        // 350–700 and 200–400 overlap: within the noise, though A's figure is twice B's.
+        let c = partners(vec![row("A", 600, 350, 700), row("B", 300, 200, 400)]);
+        assert!(
+            partner_claim(&c, "USD")
+                .unwrap()
+                .contains("the difference is within the noise")
+        );
+        // No intervals, or one partner: no claim.
+        let mut bare = row("A", 600, 500, 700);
+        bare.pipeline_lo = None;
+        assert_eq!(
+            partner_claim(&partners(vec![bare, row("B", 1, 1, 1)]), "USD"),
+            None
+        );
+        assert_eq!(
+            partner_claim(&partners(vec![row("A", 1, 1, 1)]), "USD"),
+            None
+        );
+    }
 }

@@ -540,6 +540,7 @@ pub fn compute_with(inp: &Inputs, granularity: trends::Granularity) -> Found {
     let contribution = contribution(inp);
     let (insights, actions) = actions::derive(
         inp,
+        &credit,
         &top_assets,
         &top_segments,
         &funnel,
