@@ -221,7 +221,9 @@ fn typed_tables_read_back_and_sum_exactly_to_report_json() {
         text(&dc, "value"),
     );
     let damounts = units(&dc, "amount");
+    let (dlo, dhi) = (units(&dc, "amount_lo"), units(&dc, "amount_hi"));
     let mut expected_rows = vec![];
+    let mut expected_bounds = vec![];
     for d in report["credit"].as_array().unwrap() {
         for r in d["rows"].as_array().unwrap() {
             for kind in ["pipeline", "revenue"] {
@@ -230,6 +232,11 @@ fn typed_tables_read_back_and_sum_exactly_to_report_json() {
                     r["value"].as_str().unwrap().to_string(),
                     kind.to_string(),
                     json_units(&r[kind], scale),
+                ));
+                // The interval of each amount, as report.json gives it.
+                expected_bounds.push((
+                    json_units(&r[format!("{kind}_lo")], scale),
+                    json_units(&r[format!("{kind}_hi")], scale),
                 ));
             }
         }
@@ -245,6 +252,10 @@ fn typed_tables_read_back_and_sum_exactly_to_report_json() {
         })
         .collect();
     assert_eq!(got_rows, expected_rows);
+    let got_bounds: Vec<(i128, i128)> = (0..dc.num_rows())
+        .map(|i| (dlo[i].unwrap(), dhi[i].unwrap()))
+        .collect();
+    assert_eq!(got_bounds, expected_bounds);
     let mut totals: BTreeMap<(String, String), i128> = BTreeMap::new();
     for (d, _, k, a) in &got_rows {
         *totals.entry((d.clone(), k.clone())).or_default() += a;

@@ -113,6 +113,15 @@ fn batch(
 }
 
 fn decimals(file: &'static str, cur: Currency, units: Vec<i128>) -> Result<ArrayRef, Error> {
+    opt_decimals(file, cur, units.into_iter().map(Some).collect())
+}
+
+/// As [`decimals`], null where an amount is missing.
+fn opt_decimals(
+    file: &'static str,
+    cur: Currency,
+    units: Vec<Option<i128>>,
+) -> Result<ArrayRef, Error> {
     Decimal128Array::from(units)
         .with_precision_and_scale(38, cur.scale() as i8)
         .map(|a| Arc::new(a) as ArrayRef)
@@ -294,20 +303,14 @@ pub fn contribution(r: &Sealed<Report>, cur: Currency) -> Result<Vec<u8>, Error>
         rpct.append_option(row.revenue_pct);
         put(&mut currency, cur.code());
     }
-    let opt_decimals = |v: Vec<Option<i128>>| {
-        Decimal128Array::from(v)
-            .with_precision_and_scale(38, cur.scale() as i8)
-            .map(|a| Arc::new(a) as ArrayRef)
-            .map_err(|source| Error::Arrow { file: FILE, source })
-    };
     let cols = vec![
         finish(&mut partner),
         finish(&mut channel),
         decimals(FILE, cur, p)?,
-        opt_decimals(pt)?,
+        opt_decimals(FILE, cur, pt)?,
         Arc::new(ppct.finish()),
         decimals(FILE, cur, r_)?,
-        opt_decimals(rt)?,
+        opt_decimals(FILE, cur, rt)?,
         Arc::new(rpct.finish()),
         finish(&mut currency),
     ];
@@ -321,6 +324,8 @@ pub fn dimension_credit_schema(cur: Currency) -> SchemaRef {
         Field::new("value", text_key(), false),
         Field::new("kind", text_key(), false),
         Field::new("amount", money_type(cur), false),
+        Field::new("amount_lo", money_type(cur), true),
+        Field::new("amount_hi", money_type(cur), true),
         Field::new("share", DataType::Float64, false),
         Field::new("conversions", DataType::UInt64, false),
         Field::new("currency", text_key(), false),
@@ -336,24 +341,33 @@ pub fn dimension_credit(r: &Sealed<Report>, cur: Currency) -> Result<Vec<u8>, Er
     let schema = dimension_credit_schema(cur);
     let (mut dim, mut value, mut kind, mut currency) =
         (Dict::new(), Dict::new(), Dict::new(), Dict::new());
-    let mut amount = vec![];
+    let (mut amount, mut lo, mut hi) = (vec![], vec![], vec![]);
     let mut share = Float64Builder::new();
     let mut count = UInt64Builder::new();
     for d in &r.credit {
         for row in &d.rows {
-            for (k, a, s, n) in [
+            for (k, a, s, n, bounds) in [
                 (
                     "pipeline",
                     row.pipeline,
                     row.pipeline_share,
                     row.opportunities,
+                    (row.pipeline_lo, row.pipeline_hi),
                 ),
-                ("revenue", row.revenue, row.revenue_share, row.won),
+                (
+                    "revenue",
+                    row.revenue,
+                    row.revenue_share,
+                    row.won,
+                    (row.revenue_lo, row.revenue_hi),
+                ),
             ] {
                 put(&mut dim, &d.dimension);
                 put(&mut value, &row.value);
                 put(&mut kind, k);
                 amount.push(units(FILE, cur, a)?);
+                lo.push(bounds.0.map(|b| units(FILE, cur, b)).transpose()?);
+                hi.push(bounds.1.map(|b| units(FILE, cur, b)).transpose()?);
                 share.append_value(s);
                 count.append_value(n);
                 put(&mut currency, cur.code());
@@ -365,6 +379,8 @@ pub fn dimension_credit(r: &Sealed<Report>, cur: Currency) -> Result<Vec<u8>, Er
         finish(&mut value),
         finish(&mut kind),
         decimals(FILE, cur, amount)?,
+        opt_decimals(FILE, cur, lo)?,
+        opt_decimals(FILE, cur, hi)?,
         Arc::new(share.finish()),
         Arc::new(count.finish()),
         finish(&mut currency),
