@@ -145,6 +145,22 @@ fn every_stage_has_its_own_journeys_with_the_hand_computed_credit() {
             ("webinar", "250.00")
         ])
     );
+    // Each row's interval: Beta's 750.00 of pipeline all comes from a1.example, so its
+    // bounds are a1's bootstrap weights times 750.00 (worked out as intervals.rs does).
+    let beta = find_by(&r["stages"][3]["by_partner"], "value", "Beta");
+    assert_eq!(
+        (
+            beta["lo"].as_str().unwrap().to_string(),
+            beta["hi"].as_str().unwrap().to_string()
+        ),
+        crate::intervals::by_hand(20_261_204, 200, &[("a1.example", 75_000)])
+    );
+    for t in r["stages"].as_array().unwrap() {
+        for row in t["by_channel"].as_array().unwrap() {
+            let f = |k: &str| row[k].as_str().unwrap().parse::<f64>().unwrap();
+            assert!(f("lo") <= f("hi"), "{row}");
+        }
+    }
     // Nothing was won.
     assert_eq!(r["stages"][4]["milestones"], 0);
 

@@ -1827,6 +1827,8 @@ pub mod sample {
                         credit: total * Decimal::new(*p, 2),
                         share: *p as f64 / 100.0,
                         milestones: reached,
+                        lo: Some(total * Decimal::new(*p, 2) * Decimal::new(9, 1)),
+                        hi: Some(total * Decimal::new(*p, 2) * Decimal::new(11, 1)),
                     })
                     .collect()
             };

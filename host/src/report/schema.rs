@@ -482,6 +482,12 @@ pub struct StageRow {
     pub share: f64,
     /// Milestones with any credit to this value.
     pub milestones: u64,
+    /// The 90% interval of `credit` (docs/insights.md, "Intervals"); null with
+    /// `--no-intervals`.
+    #[schemars(with = "Option<DecimalString>")]
+    pub lo: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub hi: Option<Decimal>,
 }
 
 /// Path analytics of the pipeline journeys (`pipeline/attribute/analytics.rs`).
@@ -677,7 +683,7 @@ crate::sanitize_fields! {
     Trends { granularity, periods, pipeline, revenue, partner, channel }
     TrendRow { value, pipeline, revenue }
     StageTable { stage, measure, milestones, unattributed, total, credited, by_partner, by_channel }
-    StageRow { value, credit, share, milestones }
+    StageRow { value, credit, share, milestones, lo, hi }
     Action { priority, subject_kind, subject, action, evidence, owner }
     DataQuality { sources, identity_match_rate, touches_unresolved, merged_touches, merged_conversions, taxonomy, filters }
     TaxonomyUse { channel_rules, channels, unassigned_touches, assets, unmatched_assets, channel_groups }

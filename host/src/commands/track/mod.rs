@@ -659,30 +659,39 @@ fn stage_tables(
     // In funnel order, each once, whatever order the flag gave.
     kinds.sort_by_key(|k| k.stage().index());
     kinds.dedup();
-    let inp = |a: &Attribution| -> StageTable {
-        insights::stages::table(
-            &insights::Inputs {
-                c,
-                ds,
-                pipeline,
-                revenue,
-                window,
-                dimensions: &opts.dimensions,
-                intervals: None,
-            },
-            a,
-        )
+    let nulls = model.model_info().is_some_and(|i| i.inputs.nulls);
+    let inputs = insights::Inputs {
+        c,
+        ds,
+        pipeline,
+        revenue,
+        window,
+        dimensions: &opts.dimensions,
+        intervals: None,
+    };
+    // Each stage's table, with the intervals of its partner and channel credit.
+    let table = |a: &Attribution| -> anyhow::Result<StageTable> {
+        let bounds = match opts.intervals {
+            Some(spec) => Some(insights::intervals::bounds(
+                &inputs,
+                a,
+                &[Dimension::Partner, Dimension::Channel],
+                spec,
+                nulls.then_some((model, params)),
+            )?),
+            None => None,
+        };
+        Ok(insights::stages::table(&inputs, a, bounds.as_ref()))
     };
     let mut out = vec![];
     for k in kinds {
         out.push(match k {
-            Kind::Pipeline => inp(pipeline),
-            Kind::Revenue => inp(revenue),
+            Kind::Pipeline => table(pipeline)?,
+            Kind::Revenue => table(revenue)?,
             k => {
                 progress(&format!("attributing {}", k.stage().name()));
-                let nulls = model.model_info().is_some_and(|i| i.inputs.nulls);
                 let js = index.build(c, k, window, &opts.key, nulls);
-                inp(&attribute::attribute(c, ds, js, model, params)?)
+                table(&attribute::attribute(c, ds, js, model, params)?)?
             }
         });
     }

@@ -8,8 +8,13 @@ use super::{Inputs, credit_by, share};
 use crate::pipeline::attribute::{Attribution, Dimension};
 use crate::report::schema::{StageRow, StageTable};
 
-/// The table of one milestone's attribution.
-pub fn table(inp: &Inputs, a: &Attribution) -> StageTable {
+/// The table of one milestone's attribution; `bounds`, the intervals of its partner and
+/// channel credit, when drawn.
+pub fn table(
+    inp: &Inputs,
+    a: &Attribution,
+    bounds: Option<&super::intervals::Bounds>,
+) -> StageTable {
     let unit = a.currency;
     let credited = a.total.units() - a.unattributed_total.units();
     let rows = |dim: Dimension| -> Vec<StageRow> {
@@ -17,11 +22,16 @@ pub fn table(inp: &Inputs, a: &Attribution) -> StageTable {
         let mut rows: Vec<StageRow> = by
             .into_iter()
             .filter(|(_, (units, _))| *units != 0)
-            .map(|(value, (units, milestones))| StageRow {
-                value,
-                credit: unit.units(units).decimal(),
-                share: share(units, credited),
-                milestones: milestones.len() as u64,
+            .map(|(value, (units, milestones))| {
+                let b = bounds.map(|b| b.get(dim, &value).unwrap_or((0, 0)));
+                StageRow {
+                    credit: unit.units(units).decimal(),
+                    share: share(units, credited),
+                    milestones: milestones.len() as u64,
+                    lo: b.map(|b| unit.units(b.0).decimal()),
+                    hi: b.map(|b| unit.units(b.1).decimal()),
+                    value,
+                }
             })
             .collect();
         rows.sort_by(|a, b| b.credit.cmp(&a.credit).then(a.value.cmp(&b.value)));
