@@ -481,11 +481,6 @@ pub fn run(
         agree,
     );
 
-    let stages = stage_tables(
-        c, &ds, &index, window, opts, &model, &params, &pipeline, &revenue, progress,
-    )?;
-    drop(index);
-
     let (bounds, intervals) = match opts.intervals {
         Some(spec) => {
             progress(&format!("intervals ({} replicates)", spec.replicates));
@@ -502,9 +497,15 @@ pub fn run(
                 dimensions: &opts.dimensions,
                 intervals: None,
             };
-            let b = |a: &Attribution| {
-                insights::intervals::bounds(&inp, a, &opts.dimensions, spec, resolve)
-            };
+            // The stage table's partner and channel rows read the same bounds: one draw
+            // (for a data-driven model, one set of re-solves) per measure.
+            let mut dims = opts.dimensions.clone();
+            for d in [Dimension::Partner, Dimension::Channel] {
+                if !dims.contains(&d) {
+                    dims.push(d);
+                }
+            }
+            let b = |a: &Attribution| insights::intervals::bounds(&inp, a, &dims, spec, resolve);
             (
                 Some([b(&pipeline)?, b(&revenue)?]),
                 Some(IntervalsRef {
@@ -518,6 +519,18 @@ pub fn run(
         }
         None => (None, None),
     };
+    let stages = stage_tables(
+        c,
+        &ds,
+        &index,
+        window,
+        opts,
+        (&model, &params),
+        (&pipeline, &revenue),
+        bounds.as_ref(),
+        progress,
+    )?;
+    drop(index);
 
     progress("computing insights");
     let inp = insights::Inputs {
@@ -646,10 +659,9 @@ fn stage_tables(
     index: &attribute::journeys::Index,
     window: Window,
     opts: &Options,
-    model: &Plugin,
-    params: &[(String, String)],
-    pipeline: &Attribution,
-    revenue: &Attribution,
+    (model, params): (&Plugin, &[(String, String)]),
+    (pipeline, revenue): (&Attribution, &Attribution),
+    measure_bounds: Option<&[insights::intervals::Bounds; 2]>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<Vec<StageTable>> {
     let mut kinds: Vec<Kind> = match (opts.stages.is_empty(), opts.detail) {
@@ -669,29 +681,31 @@ fn stage_tables(
         dimensions: &opts.dimensions,
         intervals: None,
     };
-    // Each stage's table, with the intervals of its partner and channel credit.
-    let table = |a: &Attribution| -> anyhow::Result<StageTable> {
-        let bounds = match opts.intervals {
-            Some(spec) => Some(insights::intervals::bounds(
-                &inputs,
-                a,
-                &[Dimension::Partner, Dimension::Channel],
-                spec,
-                nulls.then_some((model, params)),
-            )?),
-            None => None,
-        };
-        Ok(insights::stages::table(&inputs, a, bounds.as_ref()))
-    };
     let mut out = vec![];
     for k in kinds {
         out.push(match k {
-            Kind::Pipeline => table(pipeline)?,
-            Kind::Revenue => table(revenue)?,
+            // The run's own measures, with the bounds it already drew for them.
+            Kind::Pipeline => {
+                insights::stages::table(&inputs, pipeline, measure_bounds.map(|b| &b[0]))
+            }
+            Kind::Revenue => {
+                insights::stages::table(&inputs, revenue, measure_bounds.map(|b| &b[1]))
+            }
             k => {
                 progress(&format!("attributing {}", k.stage().name()));
                 let js = index.build(c, k, window, &opts.key, nulls);
-                table(&attribute::attribute(c, ds, js, model, params)?)?
+                let a = attribute::attribute(c, ds, js, model, params)?;
+                let bounds = match opts.intervals {
+                    Some(spec) => Some(insights::intervals::bounds(
+                        &inputs,
+                        &a,
+                        &[Dimension::Partner, Dimension::Channel],
+                        spec,
+                        nulls.then_some((model, params)),
+                    )?),
+                    None => None,
+                };
+                insights::stages::table(&inputs, &a, bounds.as_ref())
             }
         });
     }
