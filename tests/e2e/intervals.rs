@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ascribe::pipeline::attribute::bootstrap::{account_key, weight};
 
-use crate::journey_filters::write_acme_and_beta;
+use crate::journey_filters::{write_acme_and_beta, write_three_deals};
 use crate::report_facts::package_file;
 use crate::support::{find_by, run_campaign};
 
@@ -14,27 +14,17 @@ use crate::support::{find_by, run_campaign};
 /// a1.example): email and webinar, 500.00 each; O2 (600.00, a2.example): webinar alone;
 /// O3 (300.00, a3.example): email, webinar and paid_search, 100.00 each.
 fn campaign(dir: &Path) -> std::path::PathBuf {
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(
-        data.join("touches.csv"),
-        "email,company,time,channel,asset\n\
-         ann@a1.example,a1.example,2026-03-02 10:00,email,\n\
-         ann@a1.example,a1.example,2026-03-05 10:00,webinar,\n\
-         bob@a2.example,a2.example,2026-03-03 10:00,webinar,\n\
-         cat@a3.example,a3.example,2026-03-01 10:00,email,\n\
-         cat@a3.example,a3.example,2026-03-04 10:00,webinar,\n\
-         cat@a3.example,a3.example,2026-03-06 10:00,paid_search,\n",
-    )
-    .unwrap();
-    std::fs::write(
-        data.join("deals.csv"),
-        "id,company,stage,amount,Currency Code,created\n\
-         O1,a1.example,open,1000.00,USD,2026-03-10\n\
-         O2,a2.example,open,600.00,USD,2026-03-11\n\
-         O3,a3.example,open,300.00,USD,2026-03-12\n",
-    )
-    .unwrap();
+    write_three_deals(
+        dir,
+        [
+            "email",
+            "webinar",
+            "webinar",
+            "email",
+            "webinar",
+            "paid_search",
+        ],
+    );
     let file = dir.join("intervals.toml");
     write_acme_and_beta(&file, "Intervals", "", "data/touches.csv", "");
     file

@@ -12,19 +12,42 @@ use crate::support::{
 /// Acme's deals, Beta's touches (channels as given: no web medium, so the default channel
 /// rules keep them). `filters`: the `[filters]` table, or nothing.
 fn campaign(dir: &Path, filters: &str) -> PathBuf {
+    write_three_deals(
+        dir,
+        [
+            "email",
+            "direct",
+            "direct",
+            "webinar",
+            "direct",
+            "paid_search",
+        ],
+    );
+    let file = dir.join("filters.toml");
+    write_acme_and_beta(&file, "Journey filters", "", "data/touches.csv", filters);
+    file
+}
+
+/// Acme's three deals (O1 1,000.00 at a1.example on 03-10, O2 600.00 at a2.example on
+/// 03-11, O3 300.00 at a3.example on 03-12) and Beta's six touches before them, with these
+/// channels: ann at a1 on 03-02 and 03-05, bob at a2 on 03-03, cat at a3 on 03-01, 03-04
+/// and 03-06.
+pub(crate) fn write_three_deals(dir: &Path, channels: [&str; 6]) {
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(
-        data.join("touches.csv"),
-        "email,company,time,channel,asset\n\
-         ann@a1.example,a1.example,2026-03-02 10:00,email,\n\
-         ann@a1.example,a1.example,2026-03-05 10:00,direct,\n\
-         bob@a2.example,a2.example,2026-03-03 10:00,direct,\n\
-         cat@a3.example,a3.example,2026-03-01 10:00,webinar,\n\
-         cat@a3.example,a3.example,2026-03-04 10:00,direct,\n\
-         cat@a3.example,a3.example,2026-03-06 10:00,paid_search,\n",
-    )
-    .unwrap();
+    let who = [
+        "ann@a1.example,a1.example,2026-03-02 10:00",
+        "ann@a1.example,a1.example,2026-03-05 10:00",
+        "bob@a2.example,a2.example,2026-03-03 10:00",
+        "cat@a3.example,a3.example,2026-03-01 10:00",
+        "cat@a3.example,a3.example,2026-03-04 10:00",
+        "cat@a3.example,a3.example,2026-03-06 10:00",
+    ];
+    let mut touches = String::from("email,company,time,channel,asset\n");
+    for (w, ch) in who.iter().zip(channels) {
+        touches.push_str(&format!("{w},{ch},\n"));
+    }
+    std::fs::write(data.join("touches.csv"), touches).unwrap();
     std::fs::write(
         data.join("deals.csv"),
         "id,company,stage,amount,Currency Code,created\n\
@@ -33,9 +56,6 @@ fn campaign(dir: &Path, filters: &str) -> PathBuf {
          O3,a3.example,open,300.00,USD,2026-03-12\n",
     )
     .unwrap();
-    let file = dir.join("filters.toml");
-    write_acme_and_beta(&file, "Journey filters", "", "data/touches.csv", filters);
-    file
 }
 
 /// A hand-computed campaign file: Acme (the host: `acme` after its `open` stage, then its

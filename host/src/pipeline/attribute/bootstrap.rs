@@ -3,8 +3,8 @@
 //! counter-based generator keyed by (seed, b, the account's key hash), so a weight never
 //! depends on reading order, thread or partition — a cluster job draws the same weights as
 //! one machine. A rule-based model's credit in replicate `b` is Σ over conversions of
-//! `w_ab` × the conversion's credit; an interval is the pair of percentiles of the
-//! replicates' totals by the rule of [`percentile`].
+//! `w_ab` × the conversion's credit (`insights/intervals.rs` sums them); an interval is the
+//! pair of percentiles of the replicates' totals by the rule of [`percentile`].
 //!
 //! This module is the arithmetic only (issue #19, item 1): which figures get intervals,
 //! and the re-solve of data-driven models per replicate, are the callers'.
@@ -71,33 +71,23 @@ pub fn percentile(values: &mut [i128], q: f64) -> Option<i128> {
     Some(values[i.min(values.len() - 1)])
 }
 
-/// Each replicate's total of a rule-based credit: `credits` are (account key, units
-/// credited to the figure by one conversion); replicate `b`'s total is Σ `w_ab` × units.
-/// Exact in integers, so the same in any order of `credits`.
-pub fn replicate_totals(seed: u64, replicates: u32, credits: &[(u64, i128)]) -> Vec<i128> {
-    (0..replicates)
-        .map(|b| {
-            credits
-                .iter()
-                .map(|&(key, units)| i128::from(weight(seed, b, key)) * units)
-                .sum()
-        })
-        .collect()
-}
-
-/// The interval of a rule-based credit: the [`LOW`] and [`HIGH`] percentiles of its
-/// replicate totals.
-pub fn interval(seed: u64, replicates: u32, credits: &[(u64, i128)]) -> Option<(i128, i128)> {
-    let mut totals = replicate_totals(seed, replicates, credits);
-    Some((
-        percentile(&mut totals, LOW)?,
-        percentile(&mut totals, HIGH)?,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each replicate's total of a rule-based credit, the rule `intervals::bounds` follows:
+    /// `credits` are (account key, units credited by one conversion); replicate `b`'s total
+    /// is Σ `w_ab` × units, exact in integers.
+    fn replicate_totals(seed: u64, replicates: u32, credits: &[(u64, i128)]) -> Vec<i128> {
+        (0..replicates)
+            .map(|b| {
+                credits
+                    .iter()
+                    .map(|&(key, units)| i128::from(weight(seed, b, key)) * units)
+                    .sum()
+            })
+            .collect()
+    }
 
     #[test]
     fn poisson_inversion_by_hand() {
@@ -191,7 +181,11 @@ mod tests {
         let credits: Vec<(u64, i128)> = (0..400)
             .map(|a| (account_key(&format!("a{a}.example")), 100))
             .collect();
-        let (lo, hi) = interval(11, REPLICATES, &credits).unwrap();
+        let mut totals = replicate_totals(11, REPLICATES, &credits);
+        let (lo, hi) = (
+            percentile(&mut totals, LOW).unwrap(),
+            percentile(&mut totals, HIGH).unwrap(),
+        );
         assert!(lo < 40_000 && 40_000 < hi, "{lo}..{hi}");
         assert!(
             (33_000..38_000).contains(&lo) && (42_000..47_000).contains(&hi),
