@@ -89,31 +89,31 @@ def test_a_wasm_path_is_a_model_like_a_name(plugin_dir, sample_paths):
     assert by_name.schema.metadata[b"model"].startswith(b"linear@")
 
 
-def test_filters_reach_the_run_as_flags_do(ascribe_bin, plugin_dir, demo_campaign, tmp_path):
+def track_both(ascribe_bin, plugin_dir, demo_campaign, tmp_path, flags, **kwargs):
+    """track-source with `flags` on the CLI and with `kwargs` in Python, each with its own
+    plan state: the two reports must be the same."""
     cli = subprocess.run(
         [ascribe_bin, "--plugin-dir", plugin_dir, "--state-dir", tmp_path / "cli-state",
-         "track-source", "--campaign-file", demo_campaign, "--exclude", "channel=direct",
+         "track-source", "--campaign-file", demo_campaign, *flags,
          "--format", "json", "--out", tmp_path / "cli-out"],
         capture_output=True, text=True,
     )
     assert cli.returncode in (0, 3), cli.stderr
-    r = ascribe.track_source(demo_campaign, detail="summary", exclude=["channel=direct"],
-                             state_dir=tmp_path / "py-state", plugin_dirs=[plugin_dir])
+    r = ascribe.track_source(demo_campaign, detail="summary", state_dir=tmp_path / "py-state",
+                             plugin_dirs=[plugin_dir], **kwargs)
     assert r.report == json.loads(cli.stdout)
+    return r
+
+
+def test_filters_reach_the_run_as_flags_do(ascribe_bin, plugin_dir, demo_campaign, tmp_path):
+    r = track_both(ascribe_bin, plugin_dir, demo_campaign, tmp_path,
+                   ["--exclude", "channel=direct"], exclude=["channel=direct"])
     assert r.report["data"]["filters"]["touches_removed"] > 0
 
 
 def test_stages_reach_the_run_as_flags_do(ascribe_bin, plugin_dir, demo_campaign, tmp_path):
-    cli = subprocess.run(
-        [ascribe_bin, "--plugin-dir", plugin_dir, "--state-dir", tmp_path / "cli-state",
-         "track-source", "--campaign-file", demo_campaign, "--stage", "lead,mql",
-         "--format", "json", "--out", tmp_path / "cli-out"],
-        capture_output=True, text=True,
-    )
-    assert cli.returncode in (0, 3), cli.stderr
-    r = ascribe.track_source(demo_campaign, detail="summary", stage=["lead", "mql"],
-                             state_dir=tmp_path / "py-state", plugin_dirs=[plugin_dir])
-    assert r.report == json.loads(cli.stdout)
+    r = track_both(ascribe_bin, plugin_dir, demo_campaign, tmp_path,
+                   ["--stage", "lead,mql"], stage=["lead", "mql"])
     assert [t["stage"] for t in r.report["stages"]] == ["lead", "mql"]
     # A counted stage: its partners' credit sums to the milestones with a touch.
     lead = r.report["stages"][0]
