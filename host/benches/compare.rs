@@ -105,9 +105,20 @@ fn bench(name: &str, file: &Path, reps: usize) {
     let compile = t.elapsed();
     let run = |models: &[ModelSpec], jobs: usize| -> Duration {
         let t = Instant::now();
-        let cols = compare::run_models(
-            &c, &rt, &ds, &journeys, &grouping, models, &dirs, jobs, &quiet,
-        );
+        let keys = journeys.account_keys(&ds);
+        let shared = compare::Shared {
+            c: &c,
+            rt: &rt,
+            ds: &ds,
+            journeys: &journeys,
+            grouping: &grouping,
+            keys: &keys,
+            window,
+            // The bench times the models, not their bootstraps.
+            intervals: None,
+            plugin_dirs: &dirs,
+        };
+        let cols = compare::run_models(&shared, models, jobs, &quiet);
         let took = t.elapsed();
         for col in &cols {
             if let Err(e) = &col.result {

@@ -110,6 +110,38 @@ impl Table {
     }
 }
 
+/// How `--order auto` chose, for every command that shows it: a line naming the choice and
+/// the rule, then each order's held-out scores (mean ± sd over the folds), the chosen one
+/// starred.
+pub(crate) fn order_choice(
+    label: &str,
+    c: &crate::pipeline::attribute::holdout::OrderChoice,
+) -> Vec<String> {
+    use crate::pipeline::attribute::holdout::Unit;
+    let unit = match c.unit {
+        Unit::Accounts => "accounts",
+        Unit::Paths => "paths",
+    };
+    let mut lines = vec![format!(
+        "{label}: order {} chosen by {}-fold cross-validation over {unit} (held-out log-likelihood per outcome, higher is better; a tie goes to the smaller order):",
+        c.chosen, c.folds
+    )];
+    let mut tb = Table::new(2, &[Left, Right, Right, Right, Right]);
+    tb.header(["order", "log-likelihood", "sd", "AUC", "sd"]);
+    let stat = |s: &Option<crate::pipeline::attribute::holdout::Stat>| match s {
+        Some(s) => (format!("{:.5}", s.mean), format!("{:.5}", s.sd)),
+        None => ("-".to_string(), "-".to_string()),
+    };
+    for s in &c.scores {
+        let (ll, ll_sd) = stat(&s.evidence.log_likelihood);
+        let (auc, auc_sd) = stat(&s.evidence.auc);
+        let mark = if s.order == c.chosen { " *" } else { "" };
+        tb.row([format!("{}{mark}", s.order), ll, ll_sd, auc, auc_sd]);
+    }
+    lines.extend(tb.lines());
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,11 @@ pub struct CompareArgs {
     /// --param markov.order=2 for one (repeatable; overrides the campaign file).
     #[arg(long = "param", value_name = "[MODEL.]K=V", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+    /// The Markov order: K is --param order=K; `auto` chooses 1–4 per model by 5-fold cross-validation over accounts (docs/attribution.md, "Choosing the Markov order").
+    #[arg(long, value_name = "K|auto", value_parser = crate::commands::track::cli::parse_order)]
+    pub order: Option<String>,
+    #[command(flatten)]
+    pub intervals: crate::commands::track::cli::IntervalArgs,
     #[command(flatten)]
     pub filters: crate::commands::track::cli::FilterArgs,
     /// What a Markov state or Shapley player is: channel, partner:channel, asset, campaign…
@@ -125,7 +130,8 @@ pub fn execute(
         },
         key: a.attribution_key.clone(),
         models: a.models.iter().map(|m| m.trim().to_string()).collect(),
-        params: a.params.clone(),
+        params: crate::commands::track::cli::with_order(&a.params, &a.order),
+        intervals: a.intervals.spec(),
         filters: a.filters.filters(),
         out: Some(a.out.clone()),
         plugin_dirs: global.plugin_dir.clone(),
@@ -144,6 +150,81 @@ use crate::format::truncate as trunc;
 fn amount(d: rust_decimal::Decimal, cur: &str) -> String {
     let m = money(d, cur);
     m.strip_prefix(&format!("{cur} ")).unwrap_or(&m).to_string()
+}
+
+/// The validation block: per model, the held-out scores and the partner split's
+/// stability, then the recommendation and why; then how `--order auto` chose.
+fn print_validation(cmp: &Comparison) {
+    let v = &cmp.validation;
+    crate::outln!();
+    let mut t = Table::new(2, &[Left, Right, Right, Right, Left]);
+    t.header([
+        "Validation".to_string(),
+        format!("held-out AUC ({} folds)", v.folds),
+        "log-lik/outcome".into(),
+        "widest partner 90% interval".into(),
+        "partner shares [90% interval]".into(),
+    ]);
+    for m in cmp.models.iter().filter(|m| m.ok()) {
+        let (auc, ll) = match &m.held_out {
+            Some(e) => (
+                e.auc
+                    .as_ref()
+                    .map(|s| format!("{:.3} ± {:.3}", s.mean, s.sd))
+                    .unwrap_or_else(|| "—".into()),
+                e.log_likelihood
+                    .as_ref()
+                    .map(|s| format!("{:.4}", s.mean))
+                    .unwrap_or_else(|| "—".into()),
+            ),
+            None => ("(rule-based)".into(), "—".into()),
+        };
+        let split = match (&m.partner_split, &m.partner_split_error) {
+            (Some(ps), _) => ps
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {:.1}% [{:.1}, {:.1}]",
+                        trunc(&p.partner, 24),
+                        p.share * 100.0,
+                        p.lo * 100.0,
+                        p.hi * 100.0
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            (None, Some(e)) => format!("not drawn: {}", trunc(e, 80)),
+            (None, None) => "—".into(),
+        };
+        t.row([
+            m.label.clone(),
+            auc,
+            ll,
+            m.widest_partner_interval
+                .map(|w| format!("{:.1} pp", w * 100.0))
+                .unwrap_or_else(|| "—".into()),
+            split,
+        ]);
+    }
+    t.print();
+    crate::outln!();
+    match &v.recommended {
+        Some(m) => crate::outln!(
+            "  Recommended{}: {m} — {}.",
+            if v.provisional { " (provisional)" } else { "" },
+            v.reason
+        ),
+        None => crate::outln!("  No recommendation: {}.", v.reason),
+    }
+    crate::outln!("  Rule (docs/compare.md): {}.", v.rule);
+    for m in &cmp.models {
+        if let Some(c) = &m.order_selection {
+            crate::outln!();
+            for l in crate::cli::table::order_choice(&m.label, c) {
+                crate::outln!("  {l}");
+            }
+        }
+    }
 }
 
 /// The comparison on the terminal: the models side by side, agreement and disagreements.
@@ -238,6 +319,7 @@ fn print_table(cmp: &Comparison, package: Option<&std::path::Path>) {
         }
         t.print();
     }
+    print_validation(cmp);
     crate::outln!();
     crate::outln!("  Parameters in force:");
     for m in &cmp.models {

@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use crate::data::partners_of;
 use crate::money::split_units;
+use crate::pipeline::attribute::holdout::{self, Evidence, OrderChoice};
 use crate::pipeline::attribute::{
     self, Credit, Dimension, JourneySet, Key, Kind, Window, WindowSpec,
 };
@@ -61,6 +62,9 @@ pub struct Options {
     /// `MODEL.NAME` → value, from `--param MODEL.NAME=VALUE`; laid over the campaign's
     /// parameters for that model.
     pub params: Vec<(String, String)>,
+    /// The bootstrap of each model's partner-share intervals (validation); None:
+    /// `--no-intervals`.
+    pub intervals: Option<crate::pipeline::insights::intervals::Spec>,
     /// Touch filters from the command line, beside the campaign's `[filters]`.
     pub filters: Vec<crate::pipeline::campaign::rules::Filter>,
     /// Where the package goes: `OUT/<campaign>/compare-<run-id>/`. None: write nothing.
@@ -240,6 +244,13 @@ pub struct Column {
     pub notes: Vec<String>,
     /// Units per value id of the [`Grouping`], or the error, word for word.
     pub result: Result<Vec<i128>, String>,
+    /// How `order=auto` was resolved for this model.
+    pub order_choice: Option<OrderChoice>,
+    /// Held-out scores, for the data-driven models whose statistics the host knows.
+    pub held_out: Option<Evidence>,
+    /// Each partner's credit with its 90% interval, or why it could not be drawn; None:
+    /// no bootstrap asked for.
+    pub partner_split: Option<Result<Vec<PartnerShare>, String>>,
     pub timing: Timing,
 }
 
@@ -248,16 +259,23 @@ fn error_text(e: &anyhow::Error) -> String {
     format!("{e:#}")
 }
 
+/// What every model's run reads, shared by the workers.
+pub struct Shared<'a> {
+    pub c: &'a Campaign,
+    pub rt: &'a Runtime,
+    pub ds: &'a Dataset,
+    pub journeys: &'a JourneySet,
+    pub grouping: &'a Grouping,
+    /// Each journey's account key: its bootstrap weights and its fold.
+    pub keys: &'a [u64],
+    pub window: Window,
+    /// The bootstrap of each model's partner shares; None: none drawn.
+    pub intervals: Option<crate::pipeline::insights::intervals::Spec>,
+    pub plugin_dirs: &'a [PathBuf],
+}
+
 /// Loads and runs one model; every failure ends up in the column, none escapes.
-fn run_one(
-    c: &Campaign,
-    rt: &Runtime,
-    ds: &Dataset,
-    journeys: &JourneySet,
-    grouping: &Grouping,
-    m: &ModelSpec,
-    plugin_dirs: &[PathBuf],
-) -> Column {
+fn run_one(sh: &Shared, m: &ModelSpec) -> Column {
     let mut col = Column {
         spec: m.spec.clone(),
         name: m.spec.clone(),
@@ -265,10 +283,14 @@ fn run_one(
         params: m.params.clone(),
         notes: vec![],
         result: Err(String::new()),
+        order_choice: None,
+        held_out: None,
+        partner_split: None,
         timing: Timing::default(),
     };
     let started = Instant::now();
-    let loaded = crate::commands::track::resolve_model(c, rt, Some(&m.spec), plugin_dirs);
+    let (c, ds, journeys) = (sh.c, sh.ds, sh.journeys);
+    let loaded = crate::commands::track::resolve_model(c, sh.rt, Some(&m.spec), sh.plugin_dirs);
     col.timing.load = started.elapsed();
     let (plugin, campaign_params) = match loaded {
         Ok(x) => x,
@@ -281,8 +303,21 @@ fn run_one(
     col.sha256 = Some(format!("sha256:{}", plugin.sha256));
     let mut params = campaign_params;
     params.extend(m.params.iter().cloned());
-    col.params = attribute::params_in_force(&plugin, &params);
     let started = Instant::now();
+    col.order_choice = holdout::resolve_auto(
+        &mut params,
+        &journeys.cols,
+        sh.keys,
+        holdout::Unit::Accounts,
+    );
+    col.params = attribute::params_in_force(&plugin, &params);
+    col.held_out = held_out(
+        &plugin,
+        &col.params,
+        journeys,
+        sh.keys,
+        col.order_choice.as_ref(),
+    );
     col.result = match attribute::attribute(
         c,
         ds,
@@ -294,12 +329,112 @@ fn run_one(
     ) {
         Ok(a) => {
             col.notes = a.run.notes.clone();
-            Ok(grouping.sum(ds, &a.credits))
+            col.partner_split = sh
+                .intervals
+                .map(|spec| partner_split(sh, &a, &plugin, &params, spec));
+            Ok(sh.grouping.sum(ds, &a.credits))
         }
         Err(e) => Err(error_text(&e.into())),
     };
     col.timing.run = started.elapsed();
     col
+}
+
+/// The held-out scores of a bundled data-driven model (docs/compare.md, "Validation"):
+/// Markov of the order in force, Shapley's rate game; None for every other model, whose
+/// statistics the host does not know. An order chosen by `auto` has scored them already.
+fn held_out(
+    plugin: &crate::runtime::Plugin,
+    params: &[(String, String)],
+    journeys: &JourneySet,
+    keys: &[u64],
+    choice: Option<&OrderChoice>,
+) -> Option<Evidence> {
+    let name = plugin.model_info()?.name.as_str();
+    let predictor = match name {
+        "markov" => holdout::Predictor::Markov {
+            order: params
+                .iter()
+                .find(|(k, _)| k == "order")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(1)
+                .max(1),
+        },
+        "shapley" => holdout::Predictor::Shapley,
+        _ => return None,
+    };
+    if let (Some(c), holdout::Predictor::Markov { order }) = (choice, predictor) {
+        return c
+            .scores
+            .iter()
+            .find(|s| s.order == order)
+            .map(|s| s.evidence.clone());
+    }
+    Some(holdout::cross_validate(&journeys.cols, keys, predictor))
+}
+
+/// A partner's credit from one model, with its 90% interval (a Poisson bootstrap over
+/// accounts, re-solved per replicate for a model that reads non-converting journeys).
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PartnerShare {
+    pub partner: String,
+    /// Of what the model credited.
+    pub share: f64,
+    /// The interval's bounds on the partner's credit, as shares of what the model credited
+    /// (the measure of the confidence's split precision, docs/guardrails.md).
+    pub lo: f64,
+    pub hi: f64,
+}
+
+/// The partner split of one model's attribution and its intervals.
+fn partner_split(
+    sh: &Shared,
+    a: &attribute::Attribution,
+    plugin: &crate::runtime::Plugin,
+    params: &[(String, String)],
+    spec: crate::pipeline::insights::intervals::Spec,
+) -> Result<Vec<PartnerShare>, String> {
+    use crate::pipeline::insights;
+    let inp = insights::Inputs {
+        c: sh.c,
+        ds: sh.ds,
+        pipeline: a,
+        revenue: a,
+        window: sh.window,
+        dimensions: &[Dimension::Partner],
+        intervals: None,
+    };
+    let resolve = plugin
+        .model_info()
+        .is_some_and(|i| i.inputs.nulls)
+        .then_some((plugin, params));
+    let b = insights::intervals::bounds(&inp, a, &[Dimension::Partner], spec, resolve)
+        .map_err(|e| e.to_string())?;
+    let g = Grouping::new(sh.c, sh.ds, Dimension::Partner);
+    let units = g.sum(sh.ds, &a.credits);
+    let credited: i128 = units.iter().sum();
+    let of = |u: i128| {
+        if credited == 0 {
+            0.0
+        } else {
+            u as f64 / credited as f64
+        }
+    };
+    Ok(g.values
+        .iter()
+        .zip(&units)
+        .filter(|(_, u)| **u != 0)
+        .map(|(name, &u)| {
+            let (lo, hi) = b.get(Dimension::Partner, name).unwrap_or((u, u));
+            PartnerShare {
+                partner: name.clone(),
+                share: of(u),
+                lo: of(lo),
+                hi: of(hi),
+            }
+        })
+        .collect())
 }
 
 /// Worker threads to use for `n` models when the caller did not say.
@@ -313,15 +448,9 @@ pub fn default_jobs(n: usize) -> usize {
 /// Runs every model over the same journeys, at most `jobs` at once, and returns the
 /// columns in the order of `models`. Workers take the next model from a shared queue, so
 /// a slow model never holds up a free core.
-#[allow(clippy::too_many_arguments)]
 pub fn run_models(
-    c: &Campaign,
-    rt: &Runtime,
-    ds: &Dataset,
-    journeys: &JourneySet,
-    grouping: &Grouping,
+    sh: &Shared,
     models: &[ModelSpec],
-    plugin_dirs: &[PathBuf],
     jobs: usize,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Vec<Column> {
@@ -339,7 +468,7 @@ pub fn run_models(
                         let Some(m) = models.get(i) else { break };
                         // A bug in the host must not take the other columns with it.
                         let col = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            run_one(c, rt, ds, journeys, grouping, m, plugin_dirs)
+                            run_one(sh, m)
                         }))
                         .unwrap_or_else(|p| {
                             let why = p
@@ -353,6 +482,9 @@ pub fn run_models(
                                 sha256: None,
                                 params: m.params.clone(),
                                 notes: vec![],
+                                order_choice: None,
+                                held_out: None,
+                                partner_split: None,
                                 result: Err(format!(
                                     "the host failed while running this model (a bug in ascribe, please report it): {why}"
                                 )),
@@ -522,7 +654,38 @@ pub struct Comparison {
     pub agreement: Vec<PairAgreement>,
     /// The values the models disagree on most (largest spread), at most [`CALLED_OUT`].
     pub disagreements: Vec<Disagreement>,
+    /// The evidence for the model to agree on, and the model it recommends.
+    pub validation: Validation,
 }
+
+/// The evidence for the model to agree on (docs/compare.md, "Validation").
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Validation {
+    /// Folds of the held-out scores (accounts, by a keyed hash).
+    pub folds: usize,
+    /// The bootstrap behind the partner-share intervals; None: `--no-intervals`.
+    pub replicates: Option<u32>,
+    pub seed: Option<u64>,
+    /// The model recommended by the rule, by its column label; None when no model
+    /// qualifies.
+    pub recommended: Option<String>,
+    /// The pick stands on unstable splits: no model's partner intervals are all narrow
+    /// enough.
+    pub provisional: bool,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// The rule, as docs/compare.md states it.
+    pub rule: String,
+}
+
+/// A partner-share interval wider than this (hi − lo, of the credited total) is too loose
+/// to settle a dispute over the split.
+pub const STABLE_WIDTH: f64 = 0.10;
+/// A held-out AUC a data-driven model must reach to count as predicting conversion.
+pub const PREDICTIVE_AUC: f64 = 0.55;
+
+pub const RECOMMENDATION_RULE: &str = "a model qualifies when every partner's 90% interval is at most 10 points wide (when none does, every completed model does and the pick is provisional); among those, the data-driven model with the best held-out AUC (at least 0.55) is recommended; if none predicts that well, the qualifying model that agrees most with the others (mean of 1 − the largest share difference, over pairs); ties go to the narrower widest interval, then to column order";
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -544,6 +707,19 @@ pub struct ModelColumn {
     /// What the model credited in all: the total less the unattributed.
     #[schemars(with = "Option<crate::report::json_schema::DecimalString>")]
     pub credited: Option<Decimal>,
+    /// How `--order auto` chose this model's Markov order.
+    pub order_selection: Option<OrderChoice>,
+    /// Held-out scores (log-likelihood per outcome, AUC of conversion), for Markov and
+    /// Shapley.
+    pub held_out: Option<Evidence>,
+    /// Each partner's share with its 90% interval; None without intervals.
+    pub partner_split: Option<Vec<PartnerShare>>,
+    /// Why the partner intervals could not be drawn (a data-driven model past its time).
+    pub partner_split_error: Option<String>,
+    /// The widest partner interval, hi − lo; 0 with one partner; None without intervals.
+    pub widest_partner_interval: Option<f64>,
+    /// Mean over the other completed models of 1 − the largest share difference.
+    pub mean_agreement: Option<f64>,
 }
 
 impl ModelColumn {
@@ -615,6 +791,100 @@ pub struct Facts<'a> {
     pub conversions: u64,
     pub journeys: u64,
     pub touches: u64,
+    pub intervals: Option<crate::pipeline::insights::intervals::Spec>,
+}
+
+/// The recommendation by [`RECOMMENDATION_RULE`].
+pub fn recommend(
+    models: &[ModelColumn],
+    spec: Option<crate::pipeline::insights::intervals::Spec>,
+) -> Validation {
+    let mut v = Validation {
+        folds: holdout::FOLDS,
+        replicates: spec.map(|s| s.replicates),
+        seed: spec.map(|s| s.seed),
+        recommended: None,
+        provisional: false,
+        reason: String::new(),
+        rule: RECOMMENDATION_RULE.to_string(),
+    };
+    let ok: Vec<&ModelColumn> = models.iter().filter(|m| m.ok()).collect();
+    if ok.is_empty() {
+        v.reason = "no model completed".into();
+        return v;
+    }
+    if spec.is_none() {
+        v.reason = "no recommendation without intervals: the rule needs each partner's interval (drop --no-intervals)".into();
+        return v;
+    }
+    let width = |m: &ModelColumn| m.widest_partner_interval.unwrap_or(f64::INFINITY);
+    let stable: Vec<&ModelColumn> = ok
+        .iter()
+        .copied()
+        .filter(|m| width(m) <= STABLE_WIDTH)
+        .collect();
+    // With no stable model the rule still picks among all, and says the pick is
+    // provisional: a recommendation the data cannot yet hold to.
+    let provisional = stable.is_empty();
+    let stable = if provisional { ok.clone() } else { stable };
+    let caveat = if provisional {
+        let best = ok.iter().map(|m| width(m)).fold(f64::INFINITY, f64::min);
+        v.provisional = true;
+        format!(
+            "; provisional: no model pins the partner split down (the narrowest widest interval is {:.1} points, at most {:.0} needed), so a longer window or more matched accounts could change it",
+            best * 100.0,
+            STABLE_WIDTH * 100.0
+        )
+    } else {
+        format!(
+            " and every partner's interval is at most {:.0} points wide",
+            STABLE_WIDTH * 100.0
+        )
+    };
+    let auc = |m: &ModelColumn| m.held_out.as_ref()?.auc.as_ref().map(|s| s.mean);
+    // The best score wins; equal scores (to 1e-9) go to the narrower widest interval, then
+    // to the earlier column.
+    fn pick<'m>(
+        score: &dyn Fn(&ModelColumn) -> f64,
+        width: &dyn Fn(&ModelColumn) -> f64,
+        cands: &[&'m ModelColumn],
+    ) -> Option<&'m ModelColumn> {
+        let mut best: Option<&ModelColumn> = None;
+        for &m in cands {
+            let better = match best {
+                None => true,
+                Some(b) => {
+                    let (sm, sb) = (score(m), score(b));
+                    sm > sb + 1e-9 || ((sm - sb).abs() <= 1e-9 && width(m) < width(b))
+                }
+            };
+            if better {
+                best = Some(m);
+            }
+        }
+        best
+    }
+    let predictive: Vec<&ModelColumn> = stable
+        .iter()
+        .copied()
+        .filter(|m| auc(m).is_some_and(|a| a >= PREDICTIVE_AUC))
+        .collect();
+    if let Some(m) = pick(&|m| auc(m).unwrap_or(0.0), &width, &predictive) {
+        v.reason = format!(
+            "{} predicts conversion on held-out accounts best (AUC {:.3}){caveat}",
+            m.label,
+            auc(m).unwrap_or(0.0),
+        );
+        v.recommended = Some(m.label.clone());
+        return v;
+    }
+    let m = pick(&|m| m.mean_agreement.unwrap_or(1.0), &width, &stable).expect("a completed model");
+    v.reason = format!(
+        "no data-driven model predicts conversion on held-out accounts (AUC at least {PREDICTIVE_AUC}); {} agrees most with the other models{caveat}",
+        m.label
+    );
+    v.recommended = Some(m.label.clone());
+    v
 }
 
 /// Unique column headings: a second `panic` (two paths, one stem) becomes `panic#2`.
@@ -731,8 +1001,36 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<C
                 .as_ref()
                 .ok()
                 .map(|u| cur.units(u.iter().sum()).decimal()),
+            order_selection: col.order_choice.clone(),
+            held_out: col.held_out.clone(),
+            partner_split: col
+                .partner_split
+                .as_ref()
+                .and_then(|r| r.as_ref().ok().cloned()),
+            partner_split_error: col
+                .partner_split
+                .as_ref()
+                .and_then(|r| r.as_ref().err().cloned()),
+            widest_partner_interval: col
+                .partner_split
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|ps| ps.iter().map(|p| p.hi - p.lo).fold(0.0, f64::max)),
+            mean_agreement: None,
         })
-        .collect();
+        .collect::<Vec<ModelColumn>>();
+    let mut models = models;
+    for m in models.iter_mut().filter(|m| m.ok()) {
+        let diffs: Vec<f64> = agreement
+            .iter()
+            .filter(|p| p.a == m.label || p.b == m.label)
+            .map(|p| 1.0 - p.max_share_difference)
+            .collect();
+        if !diffs.is_empty() {
+            m.mean_agreement = Some(diffs.iter().sum::<f64>() / diffs.len() as f64);
+        }
+    }
+    let validation = recommend(&models, cx.intervals);
     let rows = rows
         .iter()
         .enumerate()
@@ -772,6 +1070,7 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<C
         rows,
         agreement,
         disagreements,
+        validation,
     })
 }
 
@@ -934,22 +1233,24 @@ pub fn run(
     let started = Instant::now();
     let journeys = attribute::journeys::build(c, &ds, opts.measure, window, &opts.key);
     let grouping = Grouping::new(c, &ds, opts.dimension);
+    let keys = journeys.account_keys(&ds);
     let journeys_time = started.elapsed();
 
     progress("attributing");
     let started = Instant::now();
     let jobs = opts.jobs.unwrap_or_else(|| default_jobs(models.len()));
-    let columns = run_models(
+    let shared = Shared {
         c,
         rt,
-        &ds,
-        &journeys,
-        &grouping,
-        &models,
-        &opts.plugin_dirs,
-        jobs,
-        progress,
-    );
+        ds: &ds,
+        journeys: &journeys,
+        grouping: &grouping,
+        keys: &keys,
+        window,
+        intervals: opts.intervals,
+        plugin_dirs: &opts.plugin_dirs,
+    };
+    let columns = run_models(&shared, &models, jobs, progress);
     let attribute_time = started.elapsed();
 
     let (mut total, mut unattributed, mut conversions) = (0i128, 0i128, 0u64);
@@ -977,6 +1278,7 @@ pub fn run(
         conversions,
         journeys: journeys.conversion_of.len() as u64,
         touches: journeys.cols.touches() as u64,
+        intervals: opts.intervals,
     };
     let comparison = tabulate(&cx, &grouping, &columns);
 
@@ -1101,8 +1403,10 @@ mod tests {
 }
 
 crate::sanitize_fields! {
-    Comparison { schema_version, run_id, campaign, window, dimension, measure, unit, attribution_key, total, unattributed, conversions, journeys, touches, models, rows, agreement, disagreements }
-    ModelColumn { label, spec, name, sha256, params, notes, status, error, credited }
+    Comparison { schema_version, run_id, campaign, window, dimension, measure, unit, attribution_key, total, unattributed, conversions, journeys, touches, models, rows, agreement, disagreements, validation }
+    ModelColumn { label, spec, name, sha256, params, notes, status, error, credited, order_selection, held_out, partner_split, partner_split_error, widest_partner_interval, mean_agreement }
+    Validation { folds, replicates, seed, recommended, provisional, reason, rule }
+    PartnerShare { partner, share, lo, hi }
     Row { value, cells, mean_share, spread }
     PairAgreement { a, b, spearman, max_share_difference, at }
     Disagreement { value, spread, high, low }

@@ -40,9 +40,9 @@ pub struct PathsArgs {
     /// Several models side by side, comma-separated (e.g. first-touch,linear,markov).
     #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
     pub models: Vec<String>,
-    /// Order of the Markov chain (passes order=K to markov).
-    #[arg(long, value_name = "K")]
-    pub order: Option<u32>,
+    /// Order of the Markov chain: K passes order=K to markov; `auto` chooses 1–4 by 5-fold cross-validation over the paths (held-out log-likelihood; docs/attribution.md, "Choosing the Markov order").
+    #[arg(long, value_name = "K|auto", value_parser = crate::commands::track::cli::parse_order)]
+    pub order: Option<String>,
     /// A model parameter, e.g. --param order=2, given to every model that declares it,
     /// or --param markov.order=2 for one (repeatable).
     #[arg(long = "param", value_name = "K=V", value_parser = crate::commands::track::cli::parse_param)]
@@ -134,8 +134,8 @@ pub fn run(a: PathsArgs, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     let mut given = a.params.clone();
-    if let Some(k) = a.order {
-        given.push(("order".into(), k.to_string()));
+    if let Some(k) = &a.order {
+        given.push(("order".into(), k.clone()));
     }
     let opts = ReadOptions {
         sep: a.sep,
@@ -301,19 +301,25 @@ fn to_json(t: &PathTable, results: &[ModelResult], labels: &[String]) -> serde_j
             "nulls": exact_json(t.total_nulls),
         },
         "channels": t.cols.keys,
-        "models": results.iter().zip(labels).map(|(r, label)| json!({
-            "model": label,
-            "plugin": r.plugin,
-            "sha256": r.sha256,
-            "params": r.params.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
-            "credit_rule": r.rule,
-            "channels": r.channels.iter().map(channel).collect::<Vec<_>>(),
-            "scores": r.scores.iter().map(|(name, values)| json!({
-                "name": name,
-                "values": t.cols.keys.iter().zip(values).map(|(k, v)| json!({"channel": k, "value": v})).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "notes": r.notes,
-        })).collect::<Vec<_>>(),
+        "models": results.iter().zip(labels).map(|(r, label)| {
+            let mut v = json!({
+                "model": label,
+                "plugin": r.plugin,
+                "sha256": r.sha256,
+                "params": r.params.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
+                "credit_rule": r.rule,
+                "channels": r.channels.iter().map(channel).collect::<Vec<_>>(),
+                "scores": r.scores.iter().map(|(name, values)| json!({
+                    "name": name,
+                    "values": t.cols.keys.iter().zip(values).map(|(k, v)| json!({"channel": k, "value": v})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "notes": r.notes,
+            });
+            if let Some(c) = &r.order_choice {
+                v["order_selection"] = json!(c);
+            }
+            v
+        }).collect::<Vec<_>>(),
     })
 }
 
@@ -402,6 +408,11 @@ fn write_table(
         )?;
         for n in &r.notes {
             writeln!(out, "  note: {n}")?;
+        }
+        if let Some(c) = &r.order_choice {
+            for l in crate::cli::table::order_choice(label, c) {
+                writeln!(out, "{l}")?;
+            }
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 use super::{
     CONVERSIONS_SCORE, Error, PathTable, REMOVAL_EFFECT, Sum, VALUE_REMOVAL_EFFECT, threads,
 };
+use crate::pipeline::attribute::holdout::{self, OrderChoice};
 use crate::runtime::model::{InternalTable, JourneyColumns, ModelInfo, ModelOutput};
 use crate::runtime::{Limits, Plugin, Usage};
 
@@ -78,6 +79,8 @@ pub struct ModelResult {
     /// the plugin's, shown only through `text.rs`'s exits).
     pub tables: Vec<InternalTable>,
     pub usage: Usage,
+    /// How `order=auto` was resolved: every order's held-out scores and the one chosen.
+    pub order_choice: Option<OrderChoice>,
 }
 
 /// A model is usable on a path table only if it needs neither timestamps nor milestones:
@@ -121,7 +124,16 @@ pub fn run_model(
         .ok_or_else(|| Error(format!("{spec}: this plugin is a normalizer, not a model")))?
         .clone();
     check_model(&info).map_err(Error)?;
-    let (out, usage) = plugin.attribute(&mut table.cols, params)?;
+    let mut params = params.to_vec();
+    let order_choice = holdout::wants_auto(&params)
+        .then(|| {
+            let keys: Vec<u64> = (0..table.cols.journeys())
+                .map(|j| holdout::path_key(&table.cols, j))
+                .collect();
+            holdout::resolve_auto(&mut params, &table.cols, &keys, holdout::Unit::Paths)
+        })
+        .flatten();
+    let (out, usage) = plugin.attribute(&mut table.cols, &params)?;
     let rule = CreditRule::for_model(&info);
     let channels = credit(table, &out, rule);
     let mut in_force: Vec<(String, String)> = info
@@ -129,7 +141,7 @@ pub fn run_model(
         .iter()
         .map(|p| (p.name.clone(), p.default_value.clone()))
         .collect();
-    for (k, v) in params {
+    for (k, v) in &params {
         if let Some(slot) = in_force.iter_mut().find(|(n, _)| n == k) {
             slot.1 = v.clone();
         }
@@ -146,6 +158,7 @@ pub fn run_model(
         notes: out.notes,
         tables: out.tables,
         usage,
+        order_choice,
     })
 }
 

@@ -557,6 +557,7 @@ mod tests {
             notes: vec![],
             tables: vec![],
             usage: Usage::default(),
+            order_choice: None,
         }
     }
 

@@ -94,15 +94,8 @@ pub struct TrackArgs {
     /// Milestones of the stage table (report.json's `stages`), comma-separated: lead, mql, sql, opportunity, closed_won; each with its own journeys (docs/attribution.md, "Stage journeys"). Default: all five with --detail full, none with summary.
     #[arg(long = "stage", value_delimiter = ',', value_name = "STAGE,…", value_parser = parse_stage)]
     pub stages: Vec<Kind>,
-    /// Bootstrap replicates of the 90% intervals on credit (a Poisson bootstrap over accounts; docs/insights.md, "Intervals").
-    #[arg(long, value_name = "N", default_value_t = crate::pipeline::attribute::bootstrap::REPLICATES, value_parser = clap::value_parser!(u32).range(2..=100_000), conflicts_with = "no_intervals")]
-    pub intervals: u32,
-    /// No intervals: credit as bare numbers (report.json's bounds are null).
-    #[arg(long)]
-    pub no_intervals: bool,
-    /// The seed of the intervals' replicate weights (recorded in the report and the plan).
-    #[arg(long, value_name = "SEED", default_value_t = crate::pipeline::insights::intervals::Spec::DEFAULT_SEED)]
-    pub interval_seed: u64,
+    #[command(flatten)]
+    pub intervals: IntervalArgs,
     /// first-touch, last-touch, multi-touch (the campaign's default multi-touch model), any model name, or a .wasm path.
     #[arg(long, value_name = "NAME|PATH")]
     pub attribution_model: Option<String>,
@@ -111,6 +104,9 @@ pub struct TrackArgs {
     /// declare is an error).
     #[arg(long = "param", value_name = "K=V", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+    /// The Markov order: K is --param order=K; `auto` chooses 1–4 by 5-fold cross-validation over accounts (docs/attribution.md, "Choosing the Markov order").
+    #[arg(long, value_name = "K|auto", value_parser = parse_order)]
+    pub order: Option<String>,
     #[command(flatten)]
     pub filters: FilterArgs,
     /// What a Markov state or Shapley player is: channel, partner:channel, asset, campaign…
@@ -166,6 +162,52 @@ pub fn parse_stage(s: &str) -> Result<Kind, String> {
 
 pub fn parse_key(s: &str) -> Result<Key, String> {
     Key::parse(s)
+}
+
+/// The bootstrap behind the 90% intervals, shared by track-source and compare.
+#[derive(Args, Debug, Clone)]
+pub struct IntervalArgs {
+    /// Bootstrap replicates of the 90% intervals on credit (a Poisson bootstrap over accounts; docs/insights.md, "Intervals").
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::attribute::bootstrap::REPLICATES, value_parser = clap::value_parser!(u32).range(2..=100_000), conflicts_with = "no_intervals")]
+    pub intervals: u32,
+    /// No intervals: credit as bare numbers (report.json's bounds are null).
+    #[arg(long)]
+    pub no_intervals: bool,
+    /// The seed of the intervals' replicate weights (recorded in the report and the plan).
+    #[arg(long, value_name = "SEED", default_value_t = crate::pipeline::insights::intervals::Spec::DEFAULT_SEED)]
+    pub interval_seed: u64,
+}
+
+impl IntervalArgs {
+    /// The bootstrap asked for; None: `--no-intervals`.
+    pub fn spec(&self) -> Option<crate::pipeline::insights::intervals::Spec> {
+        (!self.no_intervals).then_some(crate::pipeline::insights::intervals::Spec {
+            replicates: self.intervals,
+            seed: self.interval_seed,
+        })
+    }
+}
+
+/// `--order K|auto` as the parameter it stands for, after the `--param`s (so it wins).
+pub fn with_order(params: &[(String, String)], order: &Option<String>) -> Vec<(String, String)> {
+    let mut p = params.to_vec();
+    if let Some(k) = order {
+        p.push(("order".into(), k.clone()));
+    }
+    p
+}
+
+/// `--order`: a Markov order of 1 or more, or `auto` (chosen from the data).
+pub fn parse_order(s: &str) -> Result<String, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok("auto".into());
+    }
+    match s.parse::<u32>() {
+        Ok(k) if k >= 1 => Ok(k.to_string()),
+        _ => Err(format!(
+            "`{s}` is not an order: give a whole number of 1 or more, or `auto` to choose 1–4 from the data"
+        )),
+    }
 }
 
 pub fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -228,12 +270,9 @@ pub fn execute(
         dimensions: a.dimensions.clone(),
         granularity: a.granularity,
         stages: a.stages.clone(),
-        intervals: (!a.no_intervals).then_some(crate::pipeline::insights::intervals::Spec {
-            replicates: a.intervals,
-            seed: a.interval_seed,
-        }),
+        intervals: a.intervals.spec(),
         model: a.attribution_model.clone(),
-        params: a.params.clone(),
+        params: with_order(&a.params, &a.order),
         filters: a.filters.filters(),
         key: a.attribution_key.clone(),
         out: Some(a.out.clone()),

@@ -271,6 +271,35 @@ impl JourneySet {
     pub fn converting(&self) -> usize {
         self.conversion_of.iter().filter(|c| c.is_some()).count()
     }
+
+    /// The account journey `j` belongs to: its milestone's account, or for a journey that
+    /// reached none, its touches' (0 when it has none).
+    pub fn account(&self, j: usize, ds: &Dataset) -> Sym {
+        match self.conversion_of[j] {
+            Some(ci) if self.kind.has_money() => ds.conversions[ci].account,
+            Some(ci) => ds.person_events[ci].account,
+            None => self
+                .cols
+                .range(j)
+                .next()
+                .map(|k| ds.touches[self.touch_index[k] as usize].account)
+                .unwrap_or(0),
+        }
+    }
+
+    /// Every journey's account key ([`super::bootstrap::account_key`]): what its bootstrap
+    /// weights and its cross-validation fold are drawn by.
+    pub fn account_keys(&self, ds: &Dataset) -> Vec<u64> {
+        let mut memo: FastMap<Sym, u64> = FastMap::default();
+        (0..self.cols.journeys())
+            .map(|j| {
+                let acc = self.account(j, ds);
+                *memo
+                    .entry(acc)
+                    .or_insert_with(|| super::bootstrap::account_key(ds.symbols.name(acc)))
+            })
+            .collect()
+    }
 }
 
 /// Each account's touches, as indices into `Dataset::touches` in their (time) order: one

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod bootstrap;
+pub mod holdout;
 pub mod journeys;
 pub mod pass_over;
 pub mod transitions;
