@@ -121,14 +121,44 @@ fn bounds_are_the_percentiles_of_the_account_weighted_replicates() {
     );
 }
 
+/// Every file of the one package under `dir/out`: name → bytes.
+fn package_bytes(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.join("out")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                out.insert(name, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn the_same_seed_gives_the_same_bytes_and_no_intervals_gives_none() {
+    // Two runs of the same inputs and seed in two directories: every file of the full
+    // package — report.json, the dashboard, the CSV and Parquet tables — byte for byte.
+    let full = ["--detail", "full", "--formats", "csv,parquet"];
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (ra, rb) = (report(a.path(), &[]), report(b.path(), &[]));
-    assert_eq!(
-        package_file(a.path(), "report.json"),
-        package_file(b.path(), "report.json")
+    let (ra, rb) = (report(a.path(), &full), report(b.path(), &full));
+    let (fa, fb) = (package_bytes(a.path()), package_bytes(b.path()));
+    assert!(
+        fa.contains_key("trends.csv") && fa.contains_key("contribution.parquet"),
+        "{:?}",
+        fa.keys()
     );
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (name, bytes) in &fa {
+        assert!(
+            fb[name] == *bytes,
+            "{name} differs between two runs of one seed"
+        );
+    }
     assert_eq!(ra["intervals"]["seed"], 20_261_204);
     assert_eq!(ra["intervals"]["replicates"], 200);
     // Another seed: other bounds, another run.
@@ -231,4 +261,239 @@ fn a_slow_data_driven_model_gets_one_time_limit_for_all_its_replicates() {
         &["--attribution-model", "slowpoke", "--no-intervals"],
     );
     assert_eq!(code, 0, "{stderr}");
+}
+
+/// Three deals in two ISO weeks, touches with assets: O1 (1,000.00, a1.example, created
+/// 2026-03-10, W11): email/guide and webinar/demo, 500.00 each under linear; O2 (600.00,
+/// a2.example, 03-11, W11): webinar/demo alone; O3 (300.00, a3.example, 03-17, W12):
+/// email/guide, webinar/demo and paid_search with no asset, 100.00 each. Every touch is
+/// Beta's; the window is March, W09 to W14.
+fn asset_campaign(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("touches.csv"),
+        "email,company,time,channel,asset\n\
+         ann@a1.example,a1.example,2026-03-02 10:00,email,guide\n\
+         ann@a1.example,a1.example,2026-03-05 10:00,webinar,demo\n\
+         bob@a2.example,a2.example,2026-03-03 10:00,webinar,demo\n\
+         cat@a3.example,a3.example,2026-03-01 10:00,email,guide\n\
+         cat@a3.example,a3.example,2026-03-04 10:00,webinar,demo\n\
+         cat@a3.example,a3.example,2026-03-06 10:00,paid_search,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("deals.csv"),
+        "id,company,stage,amount,Currency Code,created\n\
+         O1,a1.example,open,1000.00,USD,2026-03-10\n\
+         O2,a2.example,open,600.00,USD,2026-03-11\n\
+         O3,a3.example,open,300.00,USD,2026-03-17\n",
+    )
+    .unwrap();
+    let file = dir.join("assets.toml");
+    write_acme_and_beta(&file, "Assets", "", "data/touches.csv", "");
+    file
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Per period (W09 … W14) the bounds of a figure credited in W11 by `w11` and in W12 by
+/// `w12`: by hand where there is credit, zeros where there is none.
+fn weekly(w11: &[(&str, i128)], w12: &[(&str, i128)]) -> (Vec<String>, Vec<String>) {
+    let z = ("0.00".to_string(), "0.00".to_string());
+    let b11 = if w11.is_empty() {
+        z.clone()
+    } else {
+        by_hand(7, 50, w11)
+    };
+    let b12 = if w12.is_empty() {
+        z.clone()
+    } else {
+        by_hand(7, 50, w12)
+    };
+    [z.clone(), z.clone(), b11, b12, z.clone(), z]
+        .into_iter()
+        .unzip()
+}
+
+#[test]
+fn top_assets_trends_and_contribution_carry_bounds_from_the_same_draw() {
+    let d = tempfile::tempdir().unwrap();
+    let file = asset_campaign(d.path());
+    let (code, _, stderr) = run_campaign(
+        d.path(),
+        "track-source",
+        &file,
+        &[
+            "--intervals",
+            "50",
+            "--interval-seed",
+            "7",
+            "--detail",
+            "full",
+            "--formats",
+            "csv,parquet",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let r: serde_json::Value =
+        serde_json::from_str(&package_file(d.path(), "report.json")).unwrap();
+    let (a1, a2, a3) = ("a1.example", "a2.example", "a3.example");
+
+    // Top assets: demo 500.00 (a1) + 600.00 (a2) + 100.00 (a3); guide 500.00 (a1) +
+    // 100.00 (a3); paid_search's touch has no asset and is no top asset.
+    let assets = r["top_assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 2, "{assets:?}");
+    let demo = by_hand(7, 50, &[(a1, 50_000), (a2, 60_000), (a3, 10_000)]);
+    let guide = by_hand(7, 50, &[(a1, 50_000), (a3, 10_000)]);
+    for (row, (value, pipeline, (lo, hi))) in assets
+        .iter()
+        .zip([("demo", "1200.00", demo), ("guide", "600.00", guide)])
+    {
+        assert_eq!(row["value"], value);
+        assert_eq!(row["pipeline"], pipeline);
+        assert_eq!(
+            (row["pipeline_lo"].as_str(), row["pipeline_hi"].as_str()),
+            (Some(&*lo), Some(&*hi)),
+            "{value}"
+        );
+        // No deal was won: revenue and its bounds are zero.
+        assert_eq!(
+            (&row["revenue_lo"], &row["revenue_hi"]),
+            (&"0.00".into(), &"0.00".into())
+        );
+    }
+
+    // Trends, by week: W11 holds O1 and O2, W12 holds O3; the other weeks are zeros.
+    let t = &r["trends"];
+    assert_eq!(
+        strings(&t["periods"]),
+        [
+            "2026-W09", "2026-W10", "2026-W11", "2026-W12", "2026-W13", "2026-W14"
+        ]
+    );
+    let (lo, hi) = weekly(&[(a1, 100_000), (a2, 60_000)], &[(a3, 30_000)]);
+    assert_eq!(
+        (strings(&t["pipeline_lo"]), strings(&t["pipeline_hi"])),
+        (lo.clone(), hi.clone())
+    );
+    let beta = find_by(&t["partner"], "value", "Beta");
+    assert_eq!(
+        (strings(&beta["pipeline_lo"]), strings(&beta["pipeline_hi"])),
+        (lo, hi)
+    );
+    assert_eq!(strings(&beta["revenue_hi"]), vec!["0.00"; 6]);
+    let webinar = find_by(&t["channel"], "value", "webinar");
+    let (wlo, whi) = weekly(&[(a1, 50_000), (a2, 60_000)], &[(a3, 10_000)]);
+    assert_eq!(
+        (
+            strings(&webinar["pipeline_lo"]),
+            strings(&webinar["pipeline_hi"])
+        ),
+        (wlo.clone(), whi.clone())
+    );
+    let paid = find_by(&t["channel"], "value", "paid_search");
+    let (plo, phi) = weekly(&[], &[(a3, 10_000)]);
+    assert_eq!(
+        (strings(&paid["pipeline_lo"]), strings(&paid["pipeline_hi"])),
+        (plo, phi)
+    );
+    // A partner with no credit: zeros in every period.
+    let acme = r["trends"]["partner"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["value"] == "Acme");
+    if let Some(acme) = acme {
+        assert_eq!(strings(&acme["pipeline_hi"]), vec!["0.00"; 6]);
+    }
+
+    // Contribution: Beta's total is its credit row's; Beta × webinar by hand.
+    let rows = r["contribution"].as_array().unwrap();
+    let row = |p: &str, ch: Option<&str>| {
+        rows.iter()
+            .find(|x| x["partner"] == p && x["channel"].as_str() == ch)
+            .unwrap_or_else(|| panic!("{p} {ch:?} in {rows:?}"))
+    };
+    let total = by_hand(7, 50, &[(a1, 100_000), (a2, 60_000), (a3, 30_000)]);
+    let beta = row("Beta", None);
+    assert_eq!(
+        (
+            beta["pipeline_lo"].as_str().unwrap(),
+            beta["pipeline_hi"].as_str().unwrap()
+        ),
+        (&*total.0, &*total.1)
+    );
+    assert_eq!(bounds(&r, "partner", "Beta"), total);
+    let bw = row("Beta", Some("webinar"));
+    let want = by_hand(7, 50, &[(a1, 50_000), (a2, 60_000), (a3, 10_000)]);
+    assert_eq!(
+        (
+            bw["pipeline_lo"].as_str().unwrap(),
+            bw["pipeline_hi"].as_str().unwrap()
+        ),
+        (&*want.0, &*want.1)
+    );
+    let acme = row("Acme", None);
+    assert_eq!(
+        (&acme["pipeline_lo"], &acme["pipeline_hi"]),
+        (&"0.00".into(), &"0.00".into())
+    );
+
+    // The CSV files: each figure beside its bounds.
+    let trends = package_file(d.path(), "trends.csv");
+    assert!(trends.starts_with(
+        "dimension,value,period,pipeline,pipeline_lo,pipeline_hi,revenue,revenue_lo,revenue_hi\n"
+    ));
+    assert!(
+        trends.contains(&format!(
+            "\nchannel,webinar,2026-W11,1100.00,{},{},0.00,0.00,0.00\n",
+            wlo[2], whi[2]
+        )),
+        "{trends}"
+    );
+    let contribution = package_file(d.path(), "contribution.csv");
+    assert!(contribution.starts_with(
+        "partner,channel,pipeline,pipeline_lo,pipeline_hi,pipeline_target,pipeline_pct_of_target,revenue,revenue_lo,revenue_hi,revenue_target,revenue_pct_of_target\n"
+    ));
+    assert!(
+        contribution.contains(&format!(
+            "\nBeta,webinar,1200.00,{},{},,,0.00,0.00,0.00,,\n",
+            want.0, want.1
+        )),
+        "{contribution}"
+    );
+
+    // Without intervals the columns are there and empty, and report.json's bounds null.
+    let n = tempfile::tempdir().unwrap();
+    let file = asset_campaign(n.path());
+    let (code, _, stderr) = run_campaign(
+        n.path(),
+        "track-source",
+        &file,
+        &["--no-intervals", "--detail", "full"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let rn: serde_json::Value =
+        serde_json::from_str(&package_file(n.path(), "report.json")).unwrap();
+    assert_eq!(rn["top_assets"][0]["pipeline_lo"], serde_json::Value::Null);
+    assert_eq!(rn["trends"]["pipeline_lo"], serde_json::Value::Null);
+    assert_eq!(
+        rn["trends"]["channel"][0]["revenue_hi"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        rn["contribution"][0]["pipeline_hi"],
+        serde_json::Value::Null
+    );
+    assert!(
+        package_file(n.path(), "trends.csv")
+            .contains("\nchannel,webinar,2026-W11,1100.00,,,0.00,,\n")
+    );
 }

@@ -270,7 +270,16 @@ fn typed_tables_read_back_and_sum_exactly_to_report_json() {
     let co = read(&pkg.join("contribution.parquet"));
     assert_eq!(co.num_rows(), data_rows(&pkg.join("contribution.csv")));
     let schema = co.schema();
-    for m in ["pipeline", "pipeline_target", "revenue", "revenue_target"] {
+    for m in [
+        "pipeline",
+        "pipeline_lo",
+        "pipeline_hi",
+        "pipeline_target",
+        "revenue",
+        "revenue_lo",
+        "revenue_hi",
+        "revenue_target",
+    ] {
         assert_eq!(
             schema.field_with_name(m).unwrap().data_type(),
             &money,
@@ -283,6 +292,10 @@ fn typed_tables_read_back_and_sum_exactly_to_report_json() {
         ("revenue", "revenue"),
         ("pipeline_target", "pipeline_target"),
         ("revenue_target", "revenue_target"),
+        ("pipeline_lo", "pipeline_lo"),
+        ("pipeline_hi", "pipeline_hi"),
+        ("revenue_lo", "revenue_lo"),
+        ("revenue_hi", "revenue_hi"),
     ] {
         let want: Vec<Option<i128>> = rows
             .iter()

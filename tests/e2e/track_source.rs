@@ -336,7 +336,7 @@ fn demo_totals_match_an_independent_computation() {
         assert!(!has_email(&text), "{f} holds an e-mail address");
     }
     let contribution = std::fs::read_to_string(pkg.join("contribution.csv")).unwrap();
-    assert!(contribution.starts_with("partner,channel,pipeline,pipeline_target,pipeline_pct_of_target,revenue,revenue_target,revenue_pct_of_target\n"));
+    assert!(contribution.starts_with("partner,channel,pipeline,pipeline_lo,pipeline_hi,pipeline_target,pipeline_pct_of_target,revenue,revenue_lo,revenue_hi,revenue_target,revenue_pct_of_target\n"));
 }
 
 /// Whether the text holds something shaped like an e-mail address: `local@domain.tld`

@@ -47,6 +47,9 @@ fn run(dir: &Path, won: bool, extra: &[&str]) -> (serde_json::Value, String) {
         file.to_str().unwrap(),
         "--detail",
         "full",
+        // The figures by hand; their bounds are tests/e2e/intervals.rs's: here the bounds'
+        // cells of trends.csv are empty.
+        "--no-intervals",
     ];
     args.extend_from_slice(extra);
     let (code, _, stderr) = run_in(dir, &args, &[]);
@@ -147,11 +150,14 @@ fn weekly_trends_by_hand() {
         assert_eq!(summed, credited, "{dim}");
     }
     // trends.csv: one line per value and week, partners first, zeros included.
-    let mut want = vec!["dimension,value,period,pipeline,revenue".to_string()];
+    let mut want = vec![
+        "dimension,value,period,pipeline,pipeline_lo,pipeline_hi,revenue,revenue_lo,revenue_hi"
+            .to_string(),
+    ];
     for (p, amount) in [("Beta", "1000.00"), ("Gamma", "600.00")] {
         for w in WEEKS {
             let pipe = if w == "2026-W11" { amount } else { z };
-            want.push(format!("partner,{p},{w},{pipe},0.00"));
+            want.push(format!("partner,{p},{w},{pipe},,,0.00,,"));
         }
     }
     let lines: Vec<&str> = csv.lines().collect();
@@ -183,7 +189,7 @@ fn revenue_falls_in_the_week_it_was_won_and_months_are_one() {
         ]
     );
     assert!(
-        csv.contains("\npartner,Beta,2026-W13,0.00,1000.00\n"),
+        csv.contains("\npartner,Beta,2026-W13,0.00,,,1000.00,,\n"),
         "{csv}"
     );
 
@@ -203,9 +209,9 @@ fn revenue_falls_in_the_week_it_was_won_and_months_are_one() {
         ]
     );
     assert!(csv.starts_with(
-        "dimension,value,period,pipeline,revenue\n\
-         partner,Beta,2026-03,1000.00,1000.00\n\
-         partner,Gamma,2026-03,600.00,0.00\n"
+        "dimension,value,period,pipeline,pipeline_lo,pipeline_hi,revenue,revenue_lo,revenue_hi\n\
+         partner,Beta,2026-03,1000.00,,,1000.00,,\n\
+         partner,Gamma,2026-03,600.00,,,0.00,,\n"
     ));
 }
 

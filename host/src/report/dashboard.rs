@@ -611,6 +611,8 @@ struct TrendPanel<'a> {
     /// Per series, its value per period.
     series: Vec<Vec<Decimal>>,
     totals: &'a [Decimal],
+    /// The 90% interval of each period's total, drawn as a whisker on its bar.
+    bounds: Option<(&'a [Decimal], &'a [Decimal])>,
 }
 
 /// Credit per period, stacked by value (partner or channel): one bar per period whose parts
@@ -667,11 +669,13 @@ fn trend_svg(r: &Report, dimension: &str) -> Svg {
             title: "Pipeline credit",
             series: take(|r| &r.pipeline),
             totals: &t.pipeline,
+            bounds: t.pipeline_lo.as_deref().zip(t.pipeline_hi.as_deref()),
         },
         TrendPanel {
             title: "Revenue credit",
             series: take(|r| &r.revenue),
             totals: &t.revenue,
+            bounds: t.revenue_lo.as_deref().zip(t.revenue_hi.as_deref()),
         },
     ];
 
@@ -697,7 +701,14 @@ fn trend_svg(r: &Report, dimension: &str) -> Svg {
         // would stick out past the panel (and past the page, in the right one).
         let pad = (label_w / 2.0 - (panel_w - AX) / n as f64 / 2.0).max(0.0);
         let pw = panel_w - AX - pad;
-        let max = p.totals.iter().map(|d| float(*d)).fold(0.0, f64::max);
+        // The scale holds the whiskers' tops too.
+        let max = p
+            .totals
+            .iter()
+            .chain(p.bounds.map(|b| b.1).unwrap_or_default())
+            .map(|d| float(*d))
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
         let step = nice_step(max, 4.0);
         let top_v = (max / step).ceil().max(1.0) * step;
         let scale = PH / top_v;
@@ -729,6 +740,33 @@ fn trend_svg(r: &Report, dimension: &str) -> Svg {
                         bh,
                         format!("{} · {} · {}", names[si], t.periods[i], money(v, cur)),
                     );
+                }
+            }
+            // The period total's interval: a vertical whisker through the bar's top, capped.
+            if let Some((lo, hi)) = p.bounds
+                && let (Some(&lo), Some(&hi)) = (lo.get(i), hi.get(i))
+                && hi > Decimal::ZERO
+            {
+                let (yl, yh) = (
+                    top + PH - float(lo).max(0.0) * scale,
+                    top + PH - float(hi).max(0.0) * scale,
+                );
+                s.rect_titled(
+                    "whisker",
+                    cx - 0.75,
+                    yh,
+                    1.5,
+                    (yl - yh).max(0.0),
+                    format!(
+                        "{} · 90% interval: {} to {}",
+                        t.periods[i],
+                        money(lo, cur),
+                        money(hi, cur)
+                    ),
+                );
+                let cap = (bw / 4.0).clamp(3.0, 8.0);
+                for y in [yl, yh] {
+                    s.rect("whisker", cx - cap / 2.0, y - 0.75, cap, 1.5, None);
                 }
             }
             if i % every == 0 {
@@ -1296,14 +1334,15 @@ fn contribution(r: &Report) -> Svg {
             "No partner contribution in this run.",
         );
     }
-    let bar = |v: Decimal, t: Option<Decimal>, p: Option<f64>| {
+    let bar = |v: Decimal, t: Option<Decimal>, p: Option<f64>, (lo, hi)| {
         let b = Bar {
             value: float(v),
             label: money_short(v, cur),
             note: None,
             target: t.map(|t| (float(t), format!("target {}", money_short(t, cur)))),
             whisker: None,
-        };
+        }
+        .whisker(lo, hi, cur);
         match p {
             Some(p) => {
                 let tone = if p >= 100.0 {
@@ -1324,7 +1363,14 @@ fn contribution(r: &Report) -> Svg {
             class: "b-pipe",
             bars: rows
                 .iter()
-                .map(|c| bar(c.pipeline, c.pipeline_target, c.pipeline_pct))
+                .map(|c| {
+                    bar(
+                        c.pipeline,
+                        c.pipeline_target,
+                        c.pipeline_pct,
+                        (c.pipeline_lo, c.pipeline_hi),
+                    )
+                })
                 .collect(),
         },
         Panel {
@@ -1332,7 +1378,14 @@ fn contribution(r: &Report) -> Svg {
             class: "b-rev",
             bars: rows
                 .iter()
-                .map(|c| bar(c.revenue, c.revenue_target, c.revenue_pct))
+                .map(|c| {
+                    bar(
+                        c.revenue,
+                        c.revenue_target,
+                        c.revenue_pct,
+                        (c.revenue_lo, c.revenue_hi),
+                    )
+                })
                 .collect(),
         },
     ];
@@ -1452,7 +1505,9 @@ fn assets(r: &Report) -> Svg {
         if let Some(x) = a.pipeline_per_spend.filter(|x| x.is_finite()) {
             let _ = write!(note, " · {x:.1}× spend");
         }
-        Bar::new(float(a.pipeline), money_short(a.pipeline, cur)).note(note, Tone::Muted)
+        Bar::new(float(a.pipeline), money_short(a.pipeline, cur))
+            .note(note, Tone::Muted)
+            .whisker(a.pipeline_lo, a.pipeline_hi, cur)
     };
     let panels = [
         Panel {
@@ -1465,7 +1520,13 @@ fn assets(r: &Report) -> Svg {
             class: "b-rev",
             bars: rows
                 .iter()
-                .map(|a| Bar::new(float(a.revenue), money_short(a.revenue, cur)))
+                .map(|a| {
+                    Bar::new(float(a.revenue), money_short(a.revenue, cur)).whisker(
+                        a.revenue_lo,
+                        a.revenue_hi,
+                        cur,
+                    )
+                })
                 .collect(),
         },
     ];
@@ -1538,9 +1599,19 @@ pub mod sample {
     fn trend_row(value: &str, pipeline: Vec<Decimal>, revenue: Vec<Decimal>) -> TrendRow {
         TrendRow {
             value: value.into(),
+            pipeline_lo: Some(around(&pipeline, 9)),
+            pipeline_hi: Some(around(&pipeline, 11)),
+            revenue_lo: Some(around(&revenue, 9)),
+            revenue_hi: Some(around(&revenue, 11)),
             pipeline,
             revenue,
         }
+    }
+
+    /// Each figure times `tenths` / 10: an interval of ±10% is `around(v, 9)` to
+    /// `around(v, 11)`.
+    fn around(v: &[Decimal], tenths: i64) -> Vec<Decimal> {
+        v.iter().map(|x| x * Decimal::new(tenths, 1)).collect()
     }
 
     /// Per period, the sum of the rows: the period's attributed total.
@@ -1588,6 +1659,10 @@ pub mod sample {
             opportunities: opps,
             spend,
             pipeline_per_spend: spend.map(|s| float(d(pipeline)) / float(s)),
+            pipeline_lo: Some(d(pipeline) * Decimal::new(9, 1)),
+            pipeline_hi: Some(d(pipeline) * Decimal::new(11, 1)),
+            revenue_lo: Some(d(revenue) * Decimal::new(9, 1)),
+            revenue_hi: Some(d(revenue) * Decimal::new(11, 1)),
         }
     }
 
@@ -1626,6 +1701,10 @@ pub mod sample {
             revenue_target: rt.map(d),
             pipeline_pct: pct(pipeline, pt),
             revenue_pct: pct(revenue, rt),
+            pipeline_lo: Some(d(pipeline) * Decimal::new(9, 1)),
+            pipeline_hi: Some(d(pipeline) * Decimal::new(11, 1)),
+            revenue_lo: Some(d(revenue) * Decimal::new(9, 1)),
+            revenue_hi: Some(d(revenue) * Decimal::new(11, 1)),
         }
     }
 
@@ -1875,11 +1954,17 @@ pub mod sample {
         };
         let partner = rows(partners);
         let channel = rows(channels);
+        let pipeline = period_totals(&partner, |r| &r.pipeline);
+        let revenue = period_totals(&partner, |r| &r.revenue);
         Trends {
             granularity: "week".into(),
             periods: (27..=40).map(|w| format!("2026-W{w:02}")).collect(),
-            pipeline: period_totals(&partner, |r| &r.pipeline),
-            revenue: period_totals(&partner, |r| &r.revenue),
+            pipeline_lo: Some(around(&pipeline, 9)),
+            pipeline_hi: Some(around(&pipeline, 11)),
+            revenue_lo: Some(around(&revenue, 9)),
+            revenue_hi: Some(around(&revenue, 11)),
+            pipeline,
+            revenue,
             partner,
             channel,
         }
@@ -2061,6 +2146,74 @@ mod tests {
                 row.revenue_lo = None;
             }
         }
+        let html = render(&bare);
+        let at = html.find("id=\"chart-channel\"").unwrap();
+        assert!(!html[at..at + html[at..].find("</svg>").unwrap()].contains("class=\"whisker\""));
+    }
+
+    #[test]
+    fn asset_contribution_and_trend_bars_carry_their_whiskers() {
+        let r = sample();
+        let html = render(&r);
+        let chart = |html: &str, id: &str| {
+            let at = html.find(&format!("id=\"{id}\"")).unwrap();
+            html[at..at + html[at..].find("</svg>").unwrap()].to_string()
+        };
+        // Assets and contribution: a whisker per bar, pipeline and revenue.
+        let assets = chart(&html, "chart-assets");
+        let n = r.top_assets.len().min(MAX_ROWS);
+        assert_eq!(
+            assets.matches("class=\"whisker\"").count(),
+            2 * n,
+            "{assets}"
+        );
+        assert_eq!(assets.matches("class=\"wcap\"").count(), 4 * n);
+        let contribution = chart(&html, "chart-contribution");
+        let partners = r
+            .contribution
+            .iter()
+            .filter(|c| c.channel.is_none())
+            .count();
+        assert_eq!(
+            contribution.matches("class=\"whisker\"").count(),
+            2 * partners
+        );
+        // Trends: per period with credit and per panel, a vertical whisker on the stacked
+        // bar's top and its two caps, the total's bounds in its tooltip.
+        let t = chart(&html, "chart-trend-partner");
+        let with_credit = |v: &[Decimal]| v.iter().filter(|d| **d > Decimal::ZERO).count();
+        let bars = with_credit(&r.trends.pipeline) + with_credit(&r.trends.revenue);
+        assert_eq!(t.matches("class=\"whisker\"").count(), 3 * bars, "{t}");
+        let (lo, hi) = (
+            r.trends.pipeline_lo.as_ref().unwrap()[6],
+            r.trends.pipeline_hi.as_ref().unwrap()[6],
+        );
+        assert!(
+            t.contains(&format!(
+                "<title>2026-W33 · 90% interval: {} to {}</title>",
+                money(lo, "USD"),
+                money(hi, "USD")
+            )),
+            "{t}"
+        );
+        // Without intervals, none anywhere.
+        let mut bare = sample();
+        for d in &mut bare.credit {
+            for row in &mut d.rows {
+                row.pipeline_lo = None;
+                row.revenue_lo = None;
+            }
+        }
+        for a in &mut bare.top_assets {
+            a.pipeline_lo = None;
+            a.revenue_lo = None;
+        }
+        for c in &mut bare.contribution {
+            c.pipeline_lo = None;
+            c.revenue_lo = None;
+        }
+        bare.trends.pipeline_lo = None;
+        bare.trends.revenue_lo = None;
         assert!(!render(&bare).contains("class=\"whisker\""));
     }
 

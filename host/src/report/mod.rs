@@ -49,9 +49,13 @@ pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u
         "partner",
         "channel",
         "pipeline",
+        "pipeline_lo",
+        "pipeline_hi",
         "pipeline_target",
         "pipeline_pct_of_target",
         "revenue",
+        "revenue_lo",
+        "revenue_hi",
         "revenue_target",
         "revenue_pct_of_target",
     ])?;
@@ -61,9 +65,13 @@ pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u
         w.text(&c.partner)
             .text(c.channel.as_deref().unwrap_or_default())
             .num(c.pipeline)
+            .num(opt(c.pipeline_lo))
+            .num(opt(c.pipeline_hi))
             .num(opt(c.pipeline_target))
             .num(optf(c.pipeline_pct))
             .num(c.revenue)
+            .num(opt(c.revenue_lo))
+            .num(opt(c.revenue_hi))
             .num(opt(c.revenue_target))
             .num(optf(c.revenue_pct))
             .end_row()?;
@@ -72,19 +80,38 @@ pub fn contribution_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u
 }
 
 /// One line per value of a dimension (partner, then channel) and period: the trends of
-/// report.json, long, so a spreadsheet can pivot it. Every period is there, zeros too.
+/// report.json, long, so a spreadsheet can pivot it. Every period is there, zeros too; each
+/// figure with its 90% interval (`_lo`, `_hi`; empty with `--no-intervals`).
 pub fn trends_csv(r: &crate::text::Sealed<Report>) -> anyhow::Result<Vec<u8>> {
     let t = &r.trends;
     let mut w = CsvCells::new();
-    w.header(&["dimension", "value", "period", "pipeline", "revenue"])?;
+    w.header(&[
+        "dimension",
+        "value",
+        "period",
+        "pipeline",
+        "pipeline_lo",
+        "pipeline_hi",
+        "revenue",
+        "revenue_lo",
+        "revenue_hi",
+    ])?;
+    let at = |v: &Vec<rust_decimal::Decimal>, i: usize| v.get(i).copied().unwrap_or_default();
+    let bound = |v: &Option<Vec<rust_decimal::Decimal>>, i: usize| {
+        v.as_ref().map(|v| at(v, i).to_string()).unwrap_or_default()
+    };
     for (dim, rows) in [("partner", &t.partner), ("channel", &t.channel)] {
         for row in rows {
             for (i, period) in t.periods.iter().enumerate() {
                 w.text(dim)
                     .text(&row.value)
                     .text(period)
-                    .num(row.pipeline.get(i).copied().unwrap_or_default())
-                    .num(row.revenue.get(i).copied().unwrap_or_default())
+                    .num(at(&row.pipeline, i))
+                    .num(bound(&row.pipeline_lo, i))
+                    .num(bound(&row.pipeline_hi, i))
+                    .num(at(&row.revenue, i))
+                    .num(bound(&row.revenue_lo, i))
+                    .num(bound(&row.revenue_hi, i))
                     .end_row()?;
             }
         }

@@ -275,22 +275,29 @@ pub fn contribution_schema(cur: Currency) -> SchemaRef {
         Field::new("partner", text_key(), false),
         Field::new("channel", text_key(), true),
         Field::new("pipeline", money_type(cur), false),
+        Field::new("pipeline_lo", money_type(cur), true),
+        Field::new("pipeline_hi", money_type(cur), true),
         Field::new("pipeline_target", money_type(cur), true),
         Field::new("pipeline_pct_of_target", DataType::Float64, true),
         Field::new("revenue", money_type(cur), false),
+        Field::new("revenue_lo", money_type(cur), true),
+        Field::new("revenue_hi", money_type(cur), true),
         Field::new("revenue_target", money_type(cur), true),
         Field::new("revenue_pct_of_target", DataType::Float64, true),
         Field::new("currency", text_key(), false),
     ]))
 }
 
-/// `contribution.csv`'s rows, typed: a partner's total has a null channel.
+/// `contribution.csv`'s rows, typed: a partner's total has a null channel; the bounds are
+/// null with `--no-intervals`.
 pub fn contribution(r: &Sealed<Report>, cur: Currency) -> Result<Vec<u8>, Error> {
     const FILE: &str = "contribution.parquet";
     let schema = contribution_schema(cur);
     let u = |d| units(FILE, cur, d);
     let (mut partner, mut channel, mut currency) = (Dict::new(), Dict::new(), Dict::new());
     let (mut p, mut pt, mut r_, mut rt) = (vec![], vec![], vec![], vec![]);
+    // pipeline_lo, pipeline_hi, revenue_lo, revenue_hi
+    let mut bounds: [Vec<Option<i128>>; 4] = Default::default();
     let (mut ppct, mut rpct) = (Float64Builder::new(), Float64Builder::new());
     for row in &r.contribution {
         put(&mut partner, &row.partner);
@@ -301,15 +308,28 @@ pub fn contribution(r: &Sealed<Report>, cur: Currency) -> Result<Vec<u8>, Error>
         r_.push(u(row.revenue)?);
         rt.push(row.revenue_target.map(u).transpose()?);
         rpct.append_option(row.revenue_pct);
+        for (col, b) in bounds.iter_mut().zip([
+            row.pipeline_lo,
+            row.pipeline_hi,
+            row.revenue_lo,
+            row.revenue_hi,
+        ]) {
+            col.push(b.map(u).transpose()?);
+        }
         put(&mut currency, cur.code());
     }
+    let [plo, phi, rlo, rhi] = bounds;
     let cols = vec![
         finish(&mut partner),
         finish(&mut channel),
         decimals(FILE, cur, p)?,
+        opt_decimals(FILE, cur, plo)?,
+        opt_decimals(FILE, cur, phi)?,
         opt_decimals(FILE, cur, pt)?,
         Arc::new(ppct.finish()),
         decimals(FILE, cur, r_)?,
+        opt_decimals(FILE, cur, rlo)?,
+        opt_decimals(FILE, cur, rhi)?,
         opt_decimals(FILE, cur, rt)?,
         Arc::new(rpct.finish()),
         finish(&mut currency),

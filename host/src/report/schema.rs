@@ -280,6 +280,16 @@ pub struct TopRow {
     pub spend: Option<Decimal>,
     /// Pipeline per unit of spend.
     pub pipeline_per_spend: Option<f64>,
+    /// The 90% interval of `pipeline` and of `revenue`, as on the row of `credit`
+    /// (docs/insights.md, "Intervals"); null with `--no-intervals`.
+    #[schemars(with = "Option<DecimalString>")]
+    pub pipeline_lo: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub pipeline_hi: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub revenue_lo: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub revenue_hi: Option<Decimal>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -347,6 +357,16 @@ pub struct ContributionRow {
     /// Percent of target, e.g. 87.5.
     pub pipeline_pct: Option<f64>,
     pub revenue_pct: Option<f64>,
+    /// The 90% interval of `pipeline` and of `revenue` (docs/insights.md, "Intervals");
+    /// null with `--no-intervals`.
+    #[schemars(with = "Option<DecimalString>")]
+    pub pipeline_lo: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub pipeline_hi: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub revenue_lo: Option<Decimal>,
+    #[schemars(with = "Option<DecimalString>")]
+    pub revenue_hi: Option<Decimal>,
 }
 
 /// Credit per period of the window (`--granularity`; docs/insights.md). A conversion's
@@ -367,6 +387,16 @@ pub struct Trends {
     /// Attributed revenue per period.
     #[schemars(with = "Vec<DecimalString>")]
     pub revenue: Vec<Decimal>,
+    /// The 90% interval of each period's `pipeline` and `revenue`, one per period
+    /// (docs/insights.md, "Intervals"); null with `--no-intervals`.
+    #[schemars(with = "Option<Vec<DecimalString>>")]
+    pub pipeline_lo: Option<Vec<Decimal>>,
+    #[schemars(with = "Option<Vec<DecimalString>>")]
+    pub pipeline_hi: Option<Vec<Decimal>>,
+    #[schemars(with = "Option<Vec<DecimalString>>")]
+    pub revenue_lo: Option<Vec<Decimal>>,
+    #[schemars(with = "Option<Vec<DecimalString>>")]
+    pub revenue_hi: Option<Vec<Decimal>>,
     /// One row per partner, in the order of `credit`'s partner rows.
     pub partner: Vec<TrendRow>,
     /// One row per channel, in the order of `credit`'s channel rows.
@@ -383,6 +413,16 @@ pub struct TrendRow {
     /// Revenue credit per period.
     #[schemars(with = "Vec<DecimalString>")]
     pub revenue: Vec<Decimal>,
+    /// The 90% interval of each period's `pipeline` and `revenue`, one per period
+    /// (docs/insights.md, "Intervals"); null with `--no-intervals`.
+    #[schemars(with = "Option<Vec<DecimalString>>")]
+    pub pipeline_lo: Option<Vec<Decimal>>,
+    #[schemars(with = "Option<Vec<DecimalString>>")]
+    pub pipeline_hi: Option<Vec<Decimal>>,
+    #[schemars(with = "Option<Vec<DecimalString>>")]
+    pub revenue_lo: Option<Vec<Decimal>>,
+    #[schemars(with = "Option<Vec<DecimalString>>")]
+    pub revenue_hi: Option<Vec<Decimal>>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -675,13 +715,13 @@ crate::sanitize_fields! {
     DimensionCredit { dimension, rows }
     CreditRow { value, pipeline, pipeline_share, revenue, revenue_share, opportunities, won, pipeline_lo, pipeline_hi, revenue_lo, revenue_hi }
     IntervalsRef { replicates, seed, low, high, resolved }
-    TopRow { value, pipeline, revenue, opportunities, spend, pipeline_per_spend }
+    TopRow { value, pipeline, revenue, opportunities, spend, pipeline_per_spend, pipeline_lo, pipeline_hi, revenue_lo, revenue_hi }
     Funnel { group_by, group, counts, rates, biggest_drop }
     Sourcing { rule, sourced, influenced, neither, by_partner, days_to_close_with_partner, days_to_close_without_partner }
     PartnerSourcing { partner, sourced, sourced_opportunities, influenced, influenced_opportunities }
-    ContributionRow { partner, channel, pipeline, revenue, pipeline_target, revenue_target, pipeline_pct, revenue_pct }
-    Trends { granularity, periods, pipeline, revenue, partner, channel }
-    TrendRow { value, pipeline, revenue }
+    ContributionRow { partner, channel, pipeline, revenue, pipeline_target, revenue_target, pipeline_pct, revenue_pct, pipeline_lo, pipeline_hi, revenue_lo, revenue_hi }
+    Trends { granularity, periods, pipeline, revenue, pipeline_lo, pipeline_hi, revenue_lo, revenue_hi, partner, channel }
+    TrendRow { value, pipeline, revenue, pipeline_lo, pipeline_hi, revenue_lo, revenue_hi }
     StageTable { stage, measure, milestones, unattributed, total, credited, by_partner, by_channel }
     StageRow { value, credit, share, milestones, lo, hi }
     Action { priority, subject_kind, subject, action, evidence, owner }

@@ -497,15 +497,12 @@ pub fn run(
                 dimensions: &opts.dimensions,
                 intervals: None,
             };
-            // The stage table's partner and channel rows read the same bounds: one draw
-            // (for a data-driven model, one set of re-solves) per measure.
-            let mut dims = opts.dimensions.clone();
-            for d in [Dimension::Partner, Dimension::Channel] {
-                if !dims.contains(&d) {
-                    dims.push(d);
-                }
-            }
-            let b = |a: &Attribution| insights::intervals::bounds(&inp, a, &dims, spec, resolve);
+            // Every bounded figure of the report (credit rows, the stage table's partner and
+            // channel rows, top assets and segments, contribution, trends) reads the same
+            // bounds: one draw (for a data-driven model, one set of re-solves) per measure.
+            let figures =
+                insights::intervals::Figures::report(&opts.dimensions, opts.granularity, window);
+            let b = |a: &Attribution| insights::intervals::draw(&inp, a, &figures, spec, resolve);
             (
                 Some([b(&pipeline)?, b(&revenue)?]),
                 Some(IntervalsRef {

@@ -193,6 +193,10 @@ pub fn top_rows(inp: &Inputs, dim: Dimension, n: usize) -> Vec<TopRow> {
                 opportunities: r.opportunities,
                 spend,
                 pipeline_per_spend: per,
+                pipeline_lo: r.pipeline_lo,
+                pipeline_hi: r.pipeline_hi,
+                revenue_lo: r.revenue_lo,
+                revenue_hi: r.revenue_hi,
             }
         })
         .collect()
@@ -454,6 +458,19 @@ pub fn contribution(inp: &Inputs) -> Vec<ContributionRow> {
             e.1 += ru;
         }
     }
+    // The bounds of a partner's credit (by its shown name, as `credit` rows), or of a
+    // partner × channel (by the names here); (0, 0) for a figure the draw never met.
+    let money = |b: (i128, i128)| (cur.units(b.0).decimal(), cur.units(b.1).decimal());
+    let bounds = |i: usize, partner: &str, channel: Option<&str>| {
+        inp.intervals.map(|b| {
+            money(match channel {
+                None => b[i]
+                    .get(Dimension::Partner, &crate::text::clean(partner))
+                    .unwrap_or((0, 0)),
+                Some(ch) => b[i].pair(partner, ch).unwrap_or((0, 0)),
+            })
+        })
+    };
     let mut rows = vec![];
     for p in &c.partners {
         let t = c.targets.get(&p.name);
@@ -464,6 +481,7 @@ pub fn contribution(inp: &Inputs) -> Vec<ContributionRow> {
             .units(by_partner_r.get(&p.name).map(|x| x.0).unwrap_or(0))
             .decimal();
         let (pt, rt) = (t.and_then(|t| t.pipeline), t.and_then(|t| t.revenue));
+        let (pb, rb) = (bounds(0, &p.name, None), bounds(1, &p.name, None));
         rows.push(ContributionRow {
             partner: p.name.clone(),
             channel: None,
@@ -473,6 +491,10 @@ pub fn contribution(inp: &Inputs) -> Vec<ContributionRow> {
             revenue_target: rt,
             pipeline_pct: pct(pipeline, pt),
             revenue_pct: pct(revenue, rt),
+            pipeline_lo: pb.map(|b| b.0),
+            pipeline_hi: pb.map(|b| b.1),
+            revenue_lo: rb.map(|b| b.0),
+            revenue_hi: rb.map(|b| b.1),
         });
         if with_channels {
             let mut chans: BTreeSet<String> = pc
@@ -493,6 +515,8 @@ pub fn contribution(inp: &Inputs) -> Vec<ContributionRow> {
                     .copied()
                     .unwrap_or((None, None));
                 let (pv, rv) = (cur.units(pu).decimal(), cur.units(ru).decimal());
+                let pb = bounds(0, &p.name, Some(&ch));
+                let rb = bounds(1, &p.name, Some(&ch));
                 rows.push(ContributionRow {
                     partner: p.name.clone(),
                     channel: Some(ch),
@@ -502,6 +526,10 @@ pub fn contribution(inp: &Inputs) -> Vec<ContributionRow> {
                     revenue_target: rtg,
                     pipeline_pct: pct(pv, ptg),
                     revenue_pct: pct(rv, rtg),
+                    pipeline_lo: pb.map(|b| b.0),
+                    pipeline_hi: pb.map(|b| b.1),
+                    revenue_lo: rb.map(|b| b.0),
+                    revenue_hi: rb.map(|b| b.1),
                 });
             }
         }

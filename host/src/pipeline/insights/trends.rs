@@ -8,6 +8,9 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use rust_decimal::Decimal;
+
+use super::intervals::Bounds;
 use super::{Inputs, each_share, share_name};
 use crate::data::FastMap;
 use crate::data::Sym;
@@ -133,7 +136,7 @@ impl Periods {
 
 /// The date a conversion's credit counts on under this measure: creation for pipeline,
 /// the close for revenue (a revenue journey exists only for a won, closed deal).
-fn counted_ms(inp: &Inputs, a: &Attribution, conversion: u32) -> i64 {
+pub(crate) fn counted_ms(inp: &Inputs, a: &Attribution, conversion: u32) -> i64 {
     let cv = &inp.ds.conversions[conversion as usize];
     match a.kind {
         Kind::Revenue => cv.closed_ms.unwrap_or(cv.created_ms),
@@ -191,10 +194,18 @@ fn rows(inp: &Inputs, dim: Dimension, periods: &Periods) -> Vec<TrendRow> {
         .map(|v| {
             let pu = p.get(v).unwrap_or(&zeros);
             let ru = r.get(v).unwrap_or(&zeros);
+            let (pb, rb) = (
+                bounds(inp, 0, periods, |b| b.periods(dim, v)),
+                bounds(inp, 1, periods, |b| b.periods(dim, v)),
+            );
             let row = TrendRow {
                 value: v.clone(),
                 pipeline: pu.iter().map(|&u| cur.units(u).decimal()).collect(),
                 revenue: ru.iter().map(|&u| cur.units(u).decimal()).collect(),
+                pipeline_lo: pb.clone().map(|b| b.0),
+                pipeline_hi: pb.map(|b| b.1),
+                revenue_lo: rb.clone().map(|b| b.0),
+                revenue_hi: rb.map(|b| b.1),
             };
             (pu.iter().sum(), ru.iter().sum(), row)
         })
@@ -208,15 +219,45 @@ fn rows(inp: &Inputs, dim: Dimension, periods: &Periods) -> Vec<TrendRow> {
     rows.into_iter().map(|r| r.2).collect()
 }
 
+/// The per-period bounds `of` a measure's (0: pipeline, 1: revenue) draw gives, as
+/// (lows, highs), when intervals were drawn: zeros for a period (or a figure) it has none
+/// for.
+fn bounds(
+    inp: &Inputs,
+    measure: usize,
+    periods: &Periods,
+    of: impl Fn(&Bounds) -> Option<&[(i128, i128)]>,
+) -> Option<(Vec<Decimal>, Vec<Decimal>)> {
+    let cur = inp.c.currency;
+    let b = &inp.intervals?[measure];
+    let got = of(b).unwrap_or_default();
+    Some(
+        (0..periods.len())
+            .map(|i| {
+                let (lo, hi) = got.get(i).copied().unwrap_or((0, 0));
+                (cur.units(lo).decimal(), cur.units(hi).decimal())
+            })
+            .unzip(),
+    )
+}
+
 pub fn trends(inp: &Inputs, g: Granularity) -> Trends {
     let cur = inp.c.currency;
     let periods = Periods::new(g, inp.window);
     let dec = |v: Vec<i128>| v.into_iter().map(|u| cur.units(u).decimal()).collect();
+    let (pb, rb) = (
+        bounds(inp, 0, &periods, Bounds::period_totals),
+        bounds(inp, 1, &periods, Bounds::period_totals),
+    );
     Trends {
         granularity: g.name().to_string(),
         periods: periods.labels(),
         pipeline: dec(totals(inp, inp.pipeline, &periods)),
         revenue: dec(totals(inp, inp.revenue, &periods)),
+        pipeline_lo: pb.clone().map(|b| b.0),
+        pipeline_hi: pb.map(|b| b.1),
+        revenue_lo: rb.clone().map(|b| b.0),
+        revenue_hi: rb.map(|b| b.1),
         partner: rows(inp, Dimension::Partner, &periods),
         channel: rows(inp, Dimension::Channel, &periods),
     }
