@@ -216,3 +216,40 @@ fn compare_on_the_demo_shows_validation_and_a_recommendation() {
     );
     assert!(v["models"][0]["partner_split"].is_null());
 }
+
+#[test]
+fn the_agreed_model_is_the_default_and_compare_shows_it_beside_the_recommendation() {
+    // The demo with markov pinned as agreed (and position-based no longer the default).
+    let (dir, file) = campaign_copy(|t| {
+        replace(
+            &replace(&t, "default = true\n", ""),
+            "name = \"markov\"\nplugin = \"markov\"\n",
+            "name = \"markov\"\nplugin = \"markov\"\nagreed = true\n",
+        )
+    });
+    let (code, _, stderr) = track_in(dir.path(), &file, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let pkg = only_package(&dir.path().join("out/ai-launch-tour"), &stderr);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(pkg.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["model"]["name"], "markov@1.1.0",
+        "{}",
+        report["model"]
+    );
+
+    let (code, stdout, stderr) = run_campaign(
+        dir.path(),
+        "compare",
+        &file,
+        &["--models", "linear,markov", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["validation"]["agreed"], "markov");
+    let (_, table, _) = run_campaign(dir.path(), "compare", &file, &["--models", "linear,markov"]);
+    assert!(
+        table.contains("Agreed (pinned in the campaign file): markov"),
+        "{table}"
+    );
+}

@@ -216,6 +216,16 @@ fn print_validation(cmp: &Comparison) {
         ),
         None => crate::outln!("  No recommendation: {}.", v.reason),
     }
+    if let Some(a) = &v.agreed {
+        if v.recommended.as_deref() == Some(a.as_str()) {
+            crate::outln!("  Agreed (pinned in the campaign file): {a}, the model recommended.");
+        } else {
+            crate::outln!(
+                "  Agreed (pinned in the campaign file): {a}; the evidence above would pick {}.",
+                v.recommended.as_deref().unwrap_or("none")
+            );
+        }
+    }
     crate::outln!("  Rule (docs/compare.md): {}.", v.rule);
     for m in &cmp.models {
         if let Some(c) = &m.order_selection {

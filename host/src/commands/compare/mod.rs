@@ -677,6 +677,8 @@ pub struct Validation {
     pub reason: String,
     /// The rule, as docs/compare.md states it.
     pub rule: String,
+    /// The model the campaign file pins as agreed (`agreed = true`), by name.
+    pub agreed: Option<String>,
 }
 
 /// A partner-share interval wider than this (hi − lo, of the credited total) is too loose
@@ -798,6 +800,16 @@ pub struct Facts<'a> {
 pub fn recommend(
     models: &[ModelColumn],
     spec: Option<crate::pipeline::insights::intervals::Spec>,
+    agreed: Option<&str>,
+) -> Validation {
+    let mut v = recommend_by_rule(models, spec);
+    v.agreed = agreed.map(str::to_string);
+    v
+}
+
+fn recommend_by_rule(
+    models: &[ModelColumn],
+    spec: Option<crate::pipeline::insights::intervals::Spec>,
 ) -> Validation {
     let mut v = Validation {
         folds: holdout::FOLDS,
@@ -807,6 +819,7 @@ pub fn recommend(
         provisional: false,
         reason: String::new(),
         rule: RECOMMENDATION_RULE.to_string(),
+        agreed: None,
     };
     let ok: Vec<&ModelColumn> = models.iter().filter(|m| m.ok()).collect();
     if ok.is_empty() {
@@ -1030,7 +1043,11 @@ pub fn tabulate(cx: &Facts, grouping: &Grouping, columns: &[Column]) -> Sealed<C
             m.mean_agreement = Some(diffs.iter().sum::<f64>() / diffs.len() as f64);
         }
     }
-    let validation = recommend(&models, cx.intervals);
+    let validation = recommend(
+        &models,
+        cx.intervals,
+        cx.c.agreed_model().map(|m| m.name.as_str()),
+    );
     let rows = rows
         .iter()
         .enumerate()
@@ -1405,7 +1422,7 @@ mod tests {
 crate::sanitize_fields! {
     Comparison { schema_version, run_id, campaign, window, dimension, measure, unit, attribution_key, total, unattributed, conversions, journeys, touches, models, rows, agreement, disagreements, validation }
     ModelColumn { label, spec, name, sha256, params, notes, status, error, credited, order_selection, held_out, partner_split, partner_split_error, widest_partner_interval, mean_agreement }
-    Validation { folds, replicates, seed, recommended, provisional, reason, rule }
+    Validation { folds, replicates, seed, recommended, provisional, reason, rule, agreed }
     PartnerShare { partner, share, lo, hi }
     Row { value, cells, mean_share, spread }
     PairAgreement { a, b, spearman, max_share_difference, at }

@@ -156,6 +156,9 @@ pub struct ModelEntry {
     pub plugin: String,
     pub sha256: Option<String>,
     pub default: bool,
+    /// The model the partners agreed on (`agreed = true`): the default, whatever else is
+    /// marked, and what compare shows beside its recommendation.
+    pub agreed: bool,
     pub params: Vec<(String, String)>,
     pub limits: Limits,
 }
@@ -267,8 +270,16 @@ impl Campaign {
         relative_to(&self.dir, path)
     }
 
+    /// The model a run uses when none is named: the agreed one, else the one marked
+    /// `default`.
     pub fn default_model(&self) -> Option<&ModelEntry> {
-        self.models.iter().find(|m| m.default)
+        self.agreed_model()
+            .or_else(|| self.models.iter().find(|m| m.default))
+    }
+
+    /// The model pinned as agreed by the partners (`agreed = true`).
+    pub fn agreed_model(&self) -> Option<&ModelEntry> {
+        self.models.iter().find(|m| m.agreed)
     }
 
     pub fn partner_index(&self, name: &str) -> Option<usize> {
@@ -530,6 +541,18 @@ timezone = "Europe/Berlin"
                 "{GOOD}[[models]]\nname = \"a\"\ndefault = true\n[[models]]\nname = \"b\"\ndefault = true\n"
             )),
             "c.toml: `models`: more than one model is marked `default = true`; mark exactly one"
+        );
+        assert_eq!(
+            err(&format!(
+                "{GOOD}[[models]]\nname = \"a\"\nagreed = true\n[[models]]\nname = \"b\"\nagreed = true\n"
+            )),
+            "c.toml: `models`: more than one model is marked `agreed = true`; the partners agree on one model: mark exactly one"
+        );
+        assert_eq!(
+            err(&format!(
+                "{GOOD}[[models]]\nname = \"a\"\nagreed = true\n[[models]]\nname = \"b\"\ndefault = true\n"
+            )),
+            "c.toml: `models`: model `a` is marked `agreed = true` and model `b` `default = true`: the agreed model is the default, so remove `default = true` from `b`"
         );
         assert_eq!(
             load(Path::new("/nonexistent/c.toml"))

@@ -131,6 +131,8 @@ pub struct RawModel {
     #[serde(default)]
     pub default: bool,
     #[serde(default)]
+    pub agreed: bool,
+    #[serde(default)]
     pub params: BTreeMap<String, S<toml::Value>>,
     pub limits: Option<RawLimits>,
 }

@@ -557,6 +557,7 @@ pub(super) fn models(cx: &Ctx, raw: Vec<RawModel>) -> Result<Vec<ModelEntry>, Ca
                 .map(|v| check_pin(cx, v, &format!("{key}.sha256")))
                 .transpose()?,
             default: m.default,
+            agreed: m.agreed,
             params: m
                 .params
                 .iter()
@@ -569,6 +570,25 @@ pub(super) fn models(cx: &Ctx, raw: Vec<RawModel>) -> Result<Vec<ModelEntry>, Ca
         return cx.whole(
             "models",
             "more than one model is marked `default = true`; mark exactly one",
+        );
+    }
+    if models.iter().filter(|m| m.agreed).count() > 1 {
+        return cx.whole(
+            "models",
+            "more than one model is marked `agreed = true`; the partners agree on one model: mark exactly one",
+        );
+    }
+    if let (Some(a), Some(d)) = (
+        models.iter().find(|m| m.agreed),
+        models.iter().find(|m| m.default),
+    ) && a.name != d.name
+    {
+        return cx.whole(
+            "models",
+            &format!(
+                "model `{}` is marked `agreed = true` and model `{}` `default = true`: the agreed model is the default, so remove `default = true` from `{}`",
+                a.name, d.name, d.name
+            ),
         );
     }
     Ok(models)
