@@ -190,6 +190,16 @@ fn compare_on_the_demo_shows_validation_and_a_recommendation() {
         val["reason"].as_str().unwrap().contains("held-out"),
         "{val:#}"
     );
+    // The page shows the same: the validation table and the recommendation.
+    let pkg = only_package(&d.path().join("out/ai-launch-tour"), &stderr);
+    let html = std::fs::read_to_string(pkg.join("compare.html")).unwrap();
+    assert!(html.contains("<table id=\"table-validation\">"));
+    assert!(
+        html.contains(&format!(
+            "<strong>Recommended (provisional): {rec}</strong>"
+        )),
+        "{html}"
+    );
 
     // Without intervals, the rule cannot run, and says so.
     let (code, stdout, stderr) = outcome(&mut ascribe_out(

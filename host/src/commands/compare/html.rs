@@ -39,6 +39,53 @@ fn amount(d: Decimal, cur: &str) -> String {
     m.strip_prefix(&format!("{cur} ")).unwrap_or(&m).to_string()
 }
 
+fn validation_rows(cmp: &Comparison) -> Vec<Validated<'_>> {
+    let stat = |s: Option<&crate::pipeline::attribute::holdout::Stat>, digits: usize| {
+        s.map(|s| format!("{:.*} ± {:.*}", digits, s.mean, digits, s.sd))
+            .unwrap_or_else(|| "—".into())
+    };
+    cmp.models
+        .iter()
+        .filter(|m| m.ok())
+        .map(|m| Validated {
+            label: &m.label,
+            auc: match &m.held_out {
+                Some(e) => stat(e.auc.as_ref(), 3),
+                None => "rule-based".into(),
+            },
+            log_likelihood: stat(
+                m.held_out.as_ref().and_then(|e| e.log_likelihood.as_ref()),
+                4,
+            ),
+            widest: m
+                .widest_partner_interval
+                .map(pp)
+                .unwrap_or_else(|| "—".into()),
+            partners: m
+                .partner_split
+                .iter()
+                .flatten()
+                .map(|p| {
+                    (
+                        p.partner.as_str(),
+                        format!(
+                            "{:.1}% [{:.1}–{:.1}]",
+                            p.share * 100.0,
+                            p.lo * 100.0,
+                            p.hi * 100.0
+                        ),
+                    )
+                })
+                .collect(),
+            order: m
+                .order_selection
+                .as_ref()
+                .map(|c| format!("order {} chosen from 1–4", c.chosen)),
+            recommended: cmp.validation.recommended.as_deref() == Some(m.label.as_str()),
+        })
+        .collect()
+}
+
 fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
@@ -73,6 +120,19 @@ struct Page<'a> {
     /// A failed model's error fills its column, one cell spanning every row.
     error_rowspan: usize,
     agreement: Vec<Agreement<'a>>,
+    validation: Vec<Validated<'a>>,
+}
+
+/// One completed model's row of the validation table.
+struct Validated<'a> {
+    label: &'a str,
+    auc: String,
+    log_likelihood: String,
+    widest: String,
+    /// Each partner: name, share and its interval, as text.
+    partners: Vec<(&'a str, String)>,
+    order: Option<String>,
+    recommended: bool,
 }
 
 struct Disagreement<'a> {
@@ -271,6 +331,7 @@ pub fn render(cmp: &crate::text::Sealed<Comparison>) -> String {
                 at: p.at.as_deref().unwrap_or("—"),
             })
             .collect(),
+        validation: validation_rows(cmp),
     };
     // Writing into a String cannot fail, and the template has no fallible call.
     let mut s = page.render().expect("compare.html renders");
