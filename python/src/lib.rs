@@ -134,6 +134,13 @@ impl PathTable {
                 d.set_item("name", &r.name)?;
                 d.set_item("sha256", &r.sha256)?;
                 d.set_item("params", &r.params)?;
+                // How `order=auto` chose, as the CLI's JSON has it (None: not asked).
+                d.set_item(
+                    "order_selection",
+                    r.order_choice
+                        .as_ref()
+                        .and_then(|c| serde_json::to_string(c).ok()),
+                )?;
                 d.set_item(
                     "credit_rule",
                     serde_json::to_value(r.rule)
