@@ -80,14 +80,18 @@ def paths(table, models=("linear",), params=None, path_col="path",
 
 
 class Report:
-    """A ``track-source`` run: ``report`` (report.json as a dict), ``credits`` and
-    ``contribution`` (tables, with ``detail="full"``), ``package`` (the directory written,
-    or None when ``out`` was not given), ``escalated`` (the CLI's exit code 3)."""
+    """A ``track-source`` run: ``report`` (report.json as a dict), ``credits``,
+    ``contribution`` and ``dimension_credit`` (tables, with ``detail="full"``), ``package``
+    (the directory written, or None when ``out`` was not given), ``escalated`` (the CLI's
+    exit code 3). ``contribution`` carries each figure's 90% interval (``pipeline_lo``,
+    ``pipeline_hi``, ``revenue_lo``, ``revenue_hi``) and ``dimension_credit`` each
+    credit's (``amount_lo``, ``amount_hi``): null with ``intervals=None``."""
 
-    def __init__(self, report, credits, contribution, package, escalated):
+    def __init__(self, report, credits, contribution, package, escalated, dimension_credit=None):
         self.report = report
         self.credits = credits
         self.contribution = contribution
+        self.dimension_credit = dimension_credit
         self.package = package
         self.escalated = escalated
 
@@ -176,7 +180,8 @@ def _read_table(package, stem):
 def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
                  detail="full", key="channel", dimensions=None, params=None, granularity="week",
                  campaigns_dir=None, plugin_dirs=(), cache_dir=None, state_dir=None,
-                 formats="csv,parquet", exclude=(), include=(), stage=None, output="arrow"):
+                 formats="csv,parquet", exclude=(), include=(), stage=None, output="arrow",
+                 intervals=200, interval_seed=None):
     """``ascribe track-source`` on ``campaign`` (a campaign file, or a name looked up in
     ``campaigns_dir``). ``window``: ``"7d"``, ``"30d"``, ``"campaign"`` or ``"FROM..TO"``;
     ``model``: ``first-touch``, ``last-touch``, ``multi-touch``, a model name or a ``.wasm``
@@ -188,7 +193,12 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
     of them (``lead``, ``mql``, ``sql``, ``opportunity``, ``closed_won``) for
     ``report["stages"]`` (``--stage``; all five with ``detail="full"``). ``formats``:
     the package's table formats with ``detail="full"`` (``--formats``); ``credits`` and
-    ``contribution`` are read from the Parquet files, typed (docs/parquet.md)."""
+    ``contribution`` are read from the Parquet files, typed (docs/parquet.md), and
+    ``dimension_credit`` too when ``formats`` has Parquet. ``intervals``: the bootstrap
+    replicates of the 90% intervals on credit (``--intervals``; None or 0 for none,
+    ``--no-intervals``); ``interval_seed``: their seed (``--interval-seed``; None, the
+    default seed). The intervals are in ``report`` (``credit``, ``top_assets``,
+    ``contribution``, ``trends``, ``stages``) and in the tables' ``_lo``/``_hi`` columns."""
     argv = _global_args(plugin_dirs, cache_dir, state_dir) + ["track-source"]
     argv += _campaign_args(campaign, campaigns_dir)
     argv += ["--window", str(window), "--detail", str(detail), "--attribution-key", str(key),
@@ -208,18 +218,23 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
     argv += _filter_args(exclude, include)
     if stage is not None:
         argv += ["--stage", _joined(stage)]
+    if not intervals:
+        argv += ["--no-intervals"]
+    elif intervals != 200:
+        argv += ["--intervals", str(int(intervals))]
+    if interval_seed is not None:
+        argv += ["--interval-seed", str(int(interval_seed))]
     report, package, escalated, tmp = _run(argv, out)
     try:
-        credits = _read_table(package, "credits")
-        contribution = _read_table(package, "contribution")
-        if credits is not None:
-            credits = _tables.output(credits, output)
-        if contribution is not None:
-            contribution = _tables.output(contribution, output)
+        tables = {}
+        for stem in ["credits", "contribution", "dimension_credit"]:
+            t = _read_table(package, stem)
+            tables[stem] = None if t is None else _tables.output(t, output)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    return Report(report, credits, contribution, None if tmp else package, escalated)
+    return Report(report, tables["credits"], tables["contribution"], None if tmp else package,
+                  escalated, tables["dimension_credit"])
 
 
 def compare(campaign, models, dimension="channel", measure="pipeline", window="campaign",
