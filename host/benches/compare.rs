@@ -184,6 +184,9 @@ fn bench(name: &str, file: &Path, reps: usize) {
         key: key.clone(),
         models,
         params: vec![],
+        // Without the validation's bootstrap, so the figure stays the models' (the bootstrap
+        // is the intervals bench's).
+        intervals: None,
         filters: vec![],
         out: None,
         plugin_dirs: dirs.clone(),
