@@ -133,8 +133,8 @@ pub(crate) fn order_choice(
         None => ("-".to_string(), "-".to_string()),
     };
     for s in &c.scores {
-        let (ll, ll_sd) = stat(&s.evidence.log_likelihood);
-        let (auc, auc_sd) = stat(&s.evidence.auc);
+        let (ll, ll_sd) = stat(&s.log_likelihood);
+        let (auc, auc_sd) = stat(&s.auc);
         let mark = if s.order == c.chosen { " *" } else { "" };
         tb.row([format!("{}{mark}", s.order), ll, ll_sd, auc, auc_sd]);
     }

@@ -368,7 +368,10 @@ fn held_out(
             .scores
             .iter()
             .find(|s| s.order == order)
-            .map(|s| s.evidence.clone());
+            .map(|s| Evidence {
+                log_likelihood: s.log_likelihood.clone(),
+                auc: s.auc.clone(),
+            });
     }
     Some(holdout::cross_validate(&journeys.cols, keys, predictor))
 }

@@ -74,6 +74,7 @@ pub enum Predictor {
 /// A score over the folds that had something to score: the mean, the standard deviation
 /// (n − 1) and each fold's value, in fold order.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Stat {
     pub mean: f64,
     pub sd: f64,
@@ -99,6 +100,7 @@ impl Stat {
 /// A predictor's held-out scores: the mean log-likelihood per outcome (higher is better,
 /// 0 is perfect) and the AUC of conversion (None where a fold had only one outcome).
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Evidence {
     pub log_likelihood: Option<Stat>,
     pub auc: Option<Stat>,
@@ -106,6 +108,7 @@ pub struct Evidence {
 
 /// `--order auto`'s answer: the order chosen, and every order's scores.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct OrderChoice {
     pub chosen: u32,
     pub unit: Unit,
@@ -114,13 +117,14 @@ pub struct OrderChoice {
     pub scores: Vec<OrderScore>,
 }
 
+/// One order's held-out scores.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct OrderScore {
     pub order: u32,
-    #[serde(flatten)]
-    pub evidence: Evidence,
+    pub log_likelihood: Option<Stat>,
+    pub auc: Option<Stat>,
 }
-
 /// The rule, as the report and the plan state it.
 pub const ORDER_RULE: &str = "5-fold cross-validation by a keyed hash of the unit; \
     score: mean held-out log-likelihood of each journey's outcome under its last state; \
@@ -343,9 +347,13 @@ pub fn choose_order(cols: &JourneyColumns, keys: &[u64], unit: Unit) -> OrderCho
     let scores: Vec<OrderScore> = preds
         .iter()
         .enumerate()
-        .map(|(i, p)| OrderScore {
-            order: i as u32 + 1,
-            evidence: evidence(cols, &js, p),
+        .map(|(i, p)| {
+            let e = evidence(cols, &js, p);
+            OrderScore {
+                order: i as u32 + 1,
+                log_likelihood: e.log_likelihood,
+                auc: e.auc,
+            }
         })
         .collect();
     let mut chosen = 1usize;
@@ -542,7 +550,7 @@ mod tests {
                 let means: Vec<f64> = choice
                     .scores
                     .iter()
-                    .map(|s| s.evidence.log_likelihood.as_ref().unwrap().mean)
+                    .map(|s| s.log_likelihood.as_ref().unwrap().mean)
                     .collect();
                 assert_eq!(choice.chosen, k, "seed {seed}: {means:?}");
             }
@@ -564,7 +572,7 @@ mod tests {
 
 crate::sanitize_fields! {
     OrderChoice { chosen, unit, folds, rule, scores }
-    OrderScore { order, evidence }
+    OrderScore { order, log_likelihood, auc }
     Evidence { log_likelihood, auc }
     Stat { mean, sd, folds }
 }
