@@ -312,3 +312,146 @@ fn a_model_upgrade_is_logged_with_both_versions() {
         "{out}"
     );
 }
+
+/// A decimal string of report.json (`"9869927.13"`) in minor units (two decimals).
+fn cents(v: &Value) -> i128 {
+    let s = v.as_str().unwrap();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, "0"));
+    let frac = format!("{frac:0<2}");
+    let sign = if whole.starts_with('-') { -1 } else { 1 };
+    whole.parse::<i128>().unwrap() * 100 + sign * frac[..2].parse::<i128>().unwrap()
+}
+
+#[test]
+fn the_confidence_is_coverage_times_identity_times_split_precision() {
+    // docs/guardrails.md, definition 2, worked again from report.json's own figures.
+    // Each run in a fresh copy, so each writes the one package of its directory.
+    let read = |extra: &[&str]| -> Value {
+        let (dir, file) = campaign_copy(|t| t);
+        let (code, _, err) = run_campaign(dir.path(), "track-source", &file, extra);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&crate::report_facts::package_file(
+            dir.path(),
+            "report.json",
+        ))
+        .unwrap()
+    };
+    let r = read(&[]);
+    let g = &r["guardrails"];
+    assert_eq!(g["confidence_definition"], 2);
+    let (pipeline, unattributed) = (
+        cents(&r["headline"]["pipeline"]),
+        cents(&r["headline"]["unattributed_pipeline"]),
+    );
+    let coverage = 1.0 - unattributed as f64 / pipeline as f64;
+    let identity = r["data"]["identity_match_rate"].as_f64().unwrap();
+    // The widest partner whisker, as a share of the credited pipeline.
+    let partners = &find_by(&r["credit"], "dimension", "partner")["rows"];
+    let widest = partners
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| cents(&p["pipeline_hi"]) - cents(&p["pipeline_lo"]))
+        .max()
+        .unwrap();
+    assert_eq!(
+        partners.as_array().unwrap().len(),
+        2,
+        "two partners split it"
+    );
+    let split = (1.0 - widest as f64 / (pipeline - unattributed) as f64).clamp(0.0, 1.0);
+    assert_eq!(
+        g["confidence_parts"],
+        serde_json::json!([
+            ["coverage", coverage],
+            ["identity_match", identity],
+            ["split_precision", split]
+        ])
+    );
+    assert_eq!(g["confidence_notes"], serde_json::json!([]));
+    let product = ((coverage * identity * split) * 1e6).round() / 1e6;
+    assert_eq!(g["confidence"].as_f64().unwrap(), product);
+
+    // --no-intervals: the split is not measured, left out and said so.
+    let r = read(&["--no-intervals"]);
+    let g = &r["guardrails"];
+    assert_eq!(g["confidence_parts"].as_array().unwrap().len(), 2, "{g}");
+    assert_eq!(g["confidence_notes"][0][0], "split_precision");
+    assert!(
+        g["confidence_notes"][0][1]
+            .as_str()
+            .unwrap()
+            .contains("--no-intervals"),
+        "{g}"
+    );
+    assert_eq!(
+        g["confidence"].as_f64().unwrap(),
+        ((coverage * identity) * 1e6).round() / 1e6
+    );
+}
+
+#[test]
+fn a_plan_from_confidence_definition_1_logs_the_change_once_and_its_low_run_still_counts() {
+    // A minimum no real run reaches: every run is below it.
+    let (dir, file) =
+        campaign_copy(|t| t.replace("min_confidence = 0.6", "min_confidence = 0.999"));
+    let f = file.to_str().unwrap();
+    let args = ["track-source", "--campaign-file", f, "--out", "out"];
+    let (code, _, err) = run_plain(dir.path(), &args);
+    assert_eq!(code, 0, "one low run is not yet an escalation: {err}");
+
+    // Make it the plan an ascribe before definition 2 wrote: no definition on its runs,
+    // no notes in its metrics.
+    let path = dir.path().join("state/plans/plan-ai-launch-tour.json");
+    let mut p = plan(dir.path());
+    assert_eq!(p["runs"][0]["confidence_definition"], 2);
+    assert_eq!(p["runs"][0]["below_min_confidence"], true);
+    p["runs"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("confidence_definition");
+    p["metrics"]
+        .as_object_mut()
+        .unwrap()
+        .remove("confidence_notes");
+    std::fs::write(&path, serde_json::to_string_pretty(&p).unwrap()).unwrap();
+
+    // It loads; the next run logs the change of definition, and the run before, low by
+    // its own definition, makes this one the second low run in a row.
+    let (code, out, err) = run_plain(dir.path(), &args);
+    assert_eq!(code, 3, "exit 3: completed, escalated: {err}");
+    assert!(
+        out.contains("ESCALATED to Co-marketing Analytics Lead: attribution confidence"),
+        "{out}"
+    );
+    let p = plan(dir.path());
+    assert_eq!(p["runs"][1]["confidence_definition"], 2);
+    let log = p["change_log"].as_array().unwrap();
+    assert_eq!(log.len(), 1, "{log:#?}");
+    assert_eq!(log[0]["run_id"], p["runs"][1]["run_id"]);
+    assert_eq!(log[0]["what"], "confidence definition");
+    assert_eq!(
+        log[0]["from"],
+        "1 (mean of coverage, identity match and agreement with linear)"
+    );
+    assert_eq!(
+        log[0]["to"],
+        "2 (coverage × identity match × split precision)"
+    );
+    let (code, out, _) = run_plain(dir.path(), &["plan", "show", "--campaign-file", f]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("confidence definition changed from 1 (mean of coverage, identity match and agreement with linear) to 2 (coverage × identity match × split precision)")
+            && out.contains("(definition 2: coverage "),
+        "{out}"
+    );
+
+    // A third low run: one rung up, and the change is not logged again.
+    let (code, out, _) = run_plain(dir.path(), &args);
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("ESCALATED to RevOps/Finance partners"),
+        "{out}"
+    );
+    assert_eq!(plan(dir.path())["change_log"].as_array().unwrap().len(), 1);
+}

@@ -1881,7 +1881,9 @@ pub mod sample {
             },
             guardrails: Guardrails {
                 confidence: 0.58,
+                confidence_definition: 2,
                 confidence_parts: vec![("identity".into(), 0.91), ("freshness".into(), 0.5)],
+                confidence_notes: vec![],
                 min_confidence: 0.6,
                 open_disputes: 1,
                 escalation: Some(Escalation { rung: "RevOps/Finance partners".into(), level: 1, reasons: vec!["confidence 58.0% is below the minimum 60.0%".into(), "hubspot data is 73.0 h old (SLA 48 h)".into()] }),

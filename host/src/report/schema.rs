@@ -656,9 +656,17 @@ pub struct SourceRow {
 #[derive(Clone, Debug, Serialize, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Guardrails {
-    /// 0–1; see docs/guardrails.md.
+    /// 0–1: the product of the parts measured (docs/guardrails.md).
     pub confidence: f64,
+    /// Which definition `confidence` follows: 2, coverage × identity match × split
+    /// precision (1, the mean of coverage, identity match and agreement with linear, is
+    /// gone; plans log the change).
+    pub confidence_definition: u32,
+    /// The parts measured in this run, each 0–1.
     pub confidence_parts: Vec<(String, f64)>,
+    /// A part left out of the product or fixed by the data, and why (`split_precision`
+    /// with `--no-intervals`, or with one partner credited).
+    pub confidence_notes: Vec<(String, String)>,
     pub min_confidence: f64,
     pub open_disputes: u64,
     /// Set when this run escalates: who it goes to and why.
@@ -733,7 +741,7 @@ crate::sanitize_fields! {
     FiltersUse { filters, not_included, touches_removed }
     FilterUse { filter, scope, touches, journeys_kept_whole }
     SourceRow { source, partner, file, sha256, rows_read, normalized, merged, rejected, empty_amounts, out_of_window, first_rejects, freshness_hours, freshness_sla_hours, within_sla, future_dated }
-    Guardrails { confidence, confidence_parts, min_confidence, open_disputes, escalation }
+    Guardrails { confidence, confidence_definition, confidence_parts, confidence_notes, min_confidence, open_disputes, escalation }
     Escalation { rung, level, reasons }
     PluginRef { role, name, sha256 }
 }

@@ -234,17 +234,28 @@ fn print_plan(p: &Plan, state: &State) {
     }
     t.print();
     if let Some(c) = p.metrics.attribution_confidence {
+        // The metrics are the last completed run's.
+        let definition = p
+            .runs
+            .iter()
+            .rev()
+            .find(|r| r.confidence.is_some())
+            .map(|r| r.confidence_definition)
+            .unwrap_or(crate::commands::track::CONFIDENCE_DEFINITION);
         crate::outln!(
-            "  confidence {:.1}% ({}); open disputes {}",
+            "  confidence {:.1}% (definition {definition}: {}); open disputes {}",
             c * 100.0,
             p.metrics
                 .confidence_parts
                 .iter()
                 .map(|(k, v)| format!("{k} {:.1}%", v * 100.0))
                 .collect::<Vec<_>>()
-                .join(", "),
+                .join(if definition >= 2 { " × " } else { ", " }),
             p.metrics.open_disputes
         );
+        for (part, note) in &p.metrics.confidence_notes {
+            crate::outln!("    {part}: {note}");
+        }
     }
     for s in p.metrics.sla.iter().filter(|s| s.sla_hours.is_some()) {
         crate::outln!(

@@ -81,6 +81,10 @@ pub struct Policy {
 pub struct Metrics {
     pub attribution_confidence: Option<f64>,
     pub confidence_parts: Vec<(String, f64)>,
+    /// A part left out of the confidence or fixed by the data, and why (report.json's
+    /// `guardrails.confidence_notes`). Absent in plans written before definition 2.
+    #[serde(default)]
+    pub confidence_notes: Vec<(String, String)>,
     pub sla: Vec<SlaEntry>,
     pub open_disputes: u64,
 }
@@ -101,6 +105,10 @@ pub struct RunEntry {
     pub model: String,
     pub params: Vec<(String, String)>,
     pub confidence: Option<f64>,
+    /// Which definition of the confidence the run used (docs/guardrails.md): absent in
+    /// plans written before definition 2, which were all definition 1.
+    #[serde(default = "definition_one")]
+    pub confidence_definition: u32,
     pub below_min_confidence: bool,
     /// `ok`, `escalated to <rung>`, or `failed: <reason>`.
     pub outcome: String,
@@ -125,11 +133,24 @@ pub struct RunEntry {
     pub intervals: Option<String>,
 }
 
+fn definition_one() -> u32 {
+    1
+}
+
+/// What each definition of the confidence was, for the change log.
+pub fn confidence_definition(n: u32) -> String {
+    match n {
+        1 => "1 (mean of coverage, identity match and agreement with linear)".into(),
+        2 => "2 (coverage × identity match × split precision)".into(),
+        n => n.to_string(),
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Change {
     pub run_id: String,
     /// `model`, `params`, `source <id>`, `plugin <role>`, `channel rules`, `asset rules`,
-    /// `reporting_cadence`.
+    /// `filters`, `intervals`, `confidence definition`, `reporting_cadence`.
     pub what: String,
     pub from: String,
     pub to: String,
@@ -437,6 +458,7 @@ impl State {
         plan.metrics = Metrics {
             attribution_confidence: Some(r.guardrails.confidence),
             confidence_parts: r.guardrails.confidence_parts.clone(),
+            confidence_notes: r.guardrails.confidence_notes.clone(),
             sla: r
                 .data
                 .sources
@@ -457,6 +479,7 @@ impl State {
             model: r.model.name.clone(),
             params: r.model.params.clone(),
             confidence: Some(r.guardrails.confidence),
+            confidence_definition: r.guardrails.confidence_definition,
             below_min_confidence: r.guardrails.confidence < c.guardrails.min_confidence,
             outcome: match &r.guardrails.escalation {
                 Some(e) => format!("escalated to {}", e.rung),
@@ -534,6 +557,7 @@ impl State {
             }),
             params: opts.params.clone(),
             confidence: None,
+            confidence_definition: crate::commands::track::CONFIDENCE_DEFINITION,
             below_min_confidence: false,
             outcome: format!(
                 "failed: {}",
@@ -644,6 +668,12 @@ fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
     if let (Some(from), Some(to)) = (&prev.intervals, &now.intervals) {
         push("intervals".into(), from.clone(), to.clone());
     }
+    // The confidence (and so `below_min_confidence`) now means something else.
+    push(
+        "confidence definition".into(),
+        confidence_definition(prev.confidence_definition),
+        confidence_definition(now.confidence_definition),
+    );
     push(
         "reporting_cadence".into(),
         prev.reporting_cadence
@@ -665,9 +695,9 @@ crate::sanitize_fields! {
     SourceEntry { id, partner, path, sha256, rows_read, normalized, merged, rejected }
     PluginEntry { role, name, sha256 }
     Policy { retry_limit, escalation_ladder, fallbacks, min_confidence }
-    Metrics { attribution_confidence, confidence_parts, sla, open_disputes }
+    Metrics { attribution_confidence, confidence_parts, confidence_notes, sla, open_disputes }
     SlaEntry { source, freshness_hours, sla_hours, within_sla }
-    RunEntry { run_id, window, as_of, model, params, confidence, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters, intervals }
+    RunEntry { run_id, window, as_of, model, params, confidence, confidence_definition, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters, intervals }
     Change { run_id, what, from, to }
     Dispute { id, opportunity, partner, reason, status, resolution }
 }

@@ -55,7 +55,6 @@ pub struct Outcome {
     pub dataset: Dataset,
     pub pipeline: Attribution,
     pub revenue: Attribution,
-    pub reference_model: Option<String>,
 }
 
 /// The models a user may name, for error messages.
@@ -226,59 +225,65 @@ fn run_id(
         .finish())
 }
 
-/// Agreement of two attributions: 1 − half the L1 distance of their pipeline shares by
-/// attribution key (1 = identical split, 0 = disjoint).
-pub fn agreement(a: &Attribution, b: &Attribution, ds: &Dataset, c: &Campaign, key: &Key) -> f64 {
-    let shares = |x: &Attribution| {
-        let mut by_raw: crate::data::FastMap<Box<[u32]>, (u32, i128)> = Default::default();
-        let mut raw = vec![];
-        for cr in &x.credits {
-            key.raw_into(&ds.touches[cr.touch as usize], &mut raw);
-            match by_raw.get_mut(&raw[..]) {
-                Some(e) => e.1 += cr.units as i128,
-                None => {
-                    by_raw.insert(raw[..].into(), (cr.touch, cr.units as i128));
-                }
-            }
-        }
-        let mut m: std::collections::BTreeMap<String, i128> = std::collections::BTreeMap::new();
-        for (touch, units) in by_raw.into_values() {
-            *m.entry(key.value(&ds.touches[touch as usize], ds, c))
-                .or_default() += units;
-        }
-        let total: i128 = m.values().sum();
-        m.into_iter()
-            .map(|(k, v)| {
-                (
-                    k,
-                    if total == 0 {
-                        0.0
-                    } else {
-                        v as f64 / total as f64
-                    },
-                )
-            })
-            .collect::<std::collections::BTreeMap<_, _>>()
-    };
-    let (sa, sb) = (shares(a), shares(b));
-    let keys: std::collections::BTreeSet<&String> = sa.keys().chain(sb.keys()).collect();
-    let l1: f64 = keys
-        .iter()
-        .map(|k| (sa.get(*k).unwrap_or(&0.0) - sb.get(*k).unwrap_or(&0.0)).abs())
-        .sum();
-    1.0 - l1 / 2.0
+/// Which definition of the attribution confidence [`confidence`] computes
+/// (docs/guardrails.md); the plan records it per run and logs a change of it.
+pub const CONFIDENCE_DEFINITION: u32 = 2;
+
+/// What the run measured of the partner split, for [`confidence`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// No pipeline credit, or all of it to one partner: nothing is split.
+    Whole,
+    /// No bootstrap was drawn (`--no-intervals`): the split's precision is not measured.
+    NotDrawn,
+    /// The widest 90% interval on a partner's credited pipeline, hi − lo, in minor units.
+    Widest(i128),
 }
 
-/// Attribution confidence (docs/guardrails.md): the mean of the parts measurable in this
-/// run — coverage (the share of converted value with at least one touch in the
-/// lookback), identity match rate (touches whose account is known), and agreement with a
-/// reference model (linear) when the chosen model is not linear itself. Rounded to 1e-6.
+impl Split {
+    /// The partner split of the run's pipeline: `bounds`, its intervals (None:
+    /// `--no-intervals`).
+    pub fn of(inp: &insights::Inputs, bounds: Option<&insights::intervals::Bounds>) -> Split {
+        let partners = inp
+            .pipeline
+            .credits
+            .iter()
+            .filter(|cr| cr.units != 0)
+            .fold(0, |m, cr| m | inp.ds.touches[cr.touch as usize].partners);
+        if partners.count_ones() < 2 {
+            return Split::Whole;
+        }
+        let Some(b) = bounds else {
+            return Split::NotDrawn;
+        };
+        Split::Widest(
+            crate::data::partners_of(partners)
+                .filter_map(|p| {
+                    let name = insights::share_name(inp, Dimension::Partner, p as crate::data::Sym);
+                    b.get(Dimension::Partner, &name)
+                })
+                .map(|(lo, hi)| hi - lo)
+                .max()
+                .unwrap_or(0),
+        )
+    }
+}
+
+/// Attribution confidence, definition 2 (docs/guardrails.md): the product of the parts
+/// measured in this run —
+/// - coverage: the share of the pipeline with at least one touch in the lookback;
+/// - identity match: the share of touches whose account is known;
+/// - split precision: 1 − the widest 90% interval on a partner's credited pipeline, as a
+///   share of the credited pipeline, clamped to 0..1 (1 with nothing to split; left out,
+///   with a note, when no bootstrap was drawn).
+///
+/// Rounded to 1e-6. Returns the confidence, the parts, and the notes on the parts.
 pub fn confidence(
     total_units: i128,
     unattributed_units: i128,
     identity_match: f64,
-    agreement: Option<f64>,
-) -> (f64, Vec<(String, f64)>) {
+    split: Split,
+) -> (f64, Vec<(String, f64)>, Vec<(String, String)>) {
     let coverage = if total_units == 0 {
         1.0
     } else {
@@ -288,11 +293,27 @@ pub fn confidence(
         ("coverage".to_string(), coverage),
         ("identity_match".to_string(), identity_match),
     ];
-    if let Some(a) = agreement {
-        parts.push(("model_agreement".to_string(), a));
+    let mut notes = vec![];
+    let credited = total_units - unattributed_units;
+    match split {
+        Split::Widest(w) if credited > 0 => {
+            let p = (1.0 - w as f64 / credited as f64).clamp(0.0, 1.0);
+            parts.push(("split_precision".to_string(), p));
+        }
+        Split::NotDrawn => notes.push((
+            "split_precision".to_string(),
+            "not measured: no bootstrap was drawn (--no-intervals), so the confidence is coverage × identity match alone".to_string(),
+        )),
+        Split::Whole | Split::Widest(_) => {
+            parts.push(("split_precision".to_string(), 1.0));
+            notes.push((
+                "split_precision".to_string(),
+                "1: the credited pipeline went to one partner or none, so there is no split to pin down".to_string(),
+            ));
+        }
     }
-    let c = parts.iter().map(|p| p.1).sum::<f64>() / parts.len() as f64;
-    ((c * 1e6).round() / 1e6, parts)
+    let c = parts.iter().map(|p| p.1).product::<f64>();
+    ((c * 1e6).round() / 1e6, parts, notes)
 }
 
 /// The headline figures of the window: pipeline, revenue, what no touch explains, reach.
@@ -447,39 +468,14 @@ pub fn run(
     crate::fail_point("track:after-normalize")?;
 
     progress("building journeys");
-    // Confidence compares the chosen model with linear on the same pipeline journeys.
-    let reference = match crate::plugin_path::resolve("linear", None, &opts.plugin_dirs) {
-        Ok(path) if model.model_info().is_some_and(|i| i.name != "linear") => Some(path),
-        _ => None,
-    };
     let index = attribute::journeys::Index::new(&ds);
     let pj = index.build(c, Kind::Pipeline, window, &opts.key, true);
-    let lj = reference.as_ref().map(|_| pj.clone());
     let rj = index.build(c, Kind::Revenue, window, &opts.key, true);
     progress("attributing pipeline");
     let pipeline = attribute::attribute(c, &ds, pj, &model, &params)?;
     progress("attributing revenue");
     let revenue = attribute::attribute(c, &ds, rj, &model, &params)?;
     crate::fail_point("track:after-attribute")?;
-
-    // The reference for model agreement: linear, unless linear is the model.
-    let mut reference_model = None;
-    let agree = match (reference, lj) {
-        (Some(path), Some(lj)) => {
-            progress("reference model for confidence (linear)");
-            let lin = rt.load(&path, None, Limits::default())?;
-            let la = attribute::attribute(c, &ds, lj, &lin, &[])?;
-            reference_model = Some(lin.label().name.clone());
-            Some(agreement(&pipeline, &la, &ds, c, &opts.key))
-        }
-        _ => None,
-    };
-    let (conf, parts) = confidence(
-        pipeline.total.units(),
-        pipeline.unattributed_total.units(),
-        ds.identity.match_rate(),
-        agree,
-    );
 
     let (bounds, intervals) = match opts.intervals {
         Some(spec) => {
@@ -540,6 +536,13 @@ pub fn run(
         intervals: bounds.as_ref(),
     };
     let found = insights::compute_with(&inp, opts.granularity);
+    // The confidence reads the pipeline's partner intervals (docs/guardrails.md).
+    let (conf, parts, notes) = confidence(
+        pipeline.total.units(),
+        pipeline.unattributed_total.units(),
+        ds.identity.match_rate(),
+        Split::of(&inp, bounds.as_ref().map(|b| &b[0])),
+    );
 
     let escalation = escalation(c, opts, conf);
 
@@ -601,7 +604,9 @@ pub fn run(
         },
         guardrails: Guardrails {
             confidence: conf,
+            confidence_definition: CONFIDENCE_DEFINITION,
             confidence_parts: parts,
+            confidence_notes: notes,
             min_confidence: c.guardrails.min_confidence,
             open_disputes: opts.open_disputes,
             escalation,
@@ -634,7 +639,6 @@ pub fn run(
         dataset: ds,
         pipeline,
         revenue,
-        reference_model,
     })
 }
 
@@ -758,21 +762,51 @@ fn paths_report(ds: &Dataset, js: &attribute::journeys::JourneySet) -> PathsRepo
 mod tests {
     #[test]
     fn confidence_by_hand() {
-        // Pipeline 10,000.00 of which 2,500.00 has no touch: coverage 0.75. Identity 0.9,
-        // agreement 0.6: (0.75 + 0.9 + 0.6) / 3 = 0.75.
-        let (c, parts) = super::confidence(1_000_000, 250_000, 0.9, Some(0.6));
-        assert_eq!(c, 0.75);
+        use super::Split;
+        // Pipeline 10,000.00 (1,000,000 minor units), of which 2,500.00 has no touch in
+        // the lookback: coverage = 1 − 2,500 / 10,000 = 0.75. Identity match 0.9.
+        // Credited pipeline 10,000.00 − 2,500.00 = 7,500.00. Partner A's 90% interval is
+        // 3,000.00–4,500.00 (width 1,500.00), B's 3,300.00–4,200.00 (900.00): the widest
+        // is 1,500.00 = 0.2 of the credited pipeline, so split precision = 1 − 0.2 = 0.8.
+        // Confidence = 0.75 × 0.9 × 0.8 = 0.675 × 0.8 = 0.54.
+        let widest = (450_000 - 300_000).max(420_000 - 330_000);
+        let (c, parts, notes) = super::confidence(1_000_000, 250_000, 0.9, Split::Widest(widest));
+        assert_eq!(c, 0.54);
         assert_eq!(
             parts,
             vec![
                 ("coverage".to_string(), 0.75),
                 ("identity_match".to_string(), 0.9),
-                ("model_agreement".to_string(), 0.6)
+                ("split_precision".to_string(), 0.8)
             ]
         );
-        // Without a reference model the mean is over two parts: (0.75 + 0.9) / 2 = 0.825.
-        assert_eq!(super::confidence(1_000_000, 250_000, 0.9, None).0, 0.825);
-        // Nothing converted: nothing is uncovered.
-        assert_eq!(super::confidence(0, 0, 1.0, None).0, 1.0);
+        assert!(notes.is_empty());
+
+        // --no-intervals: the split is not measured, left out of the product and noted:
+        // 0.75 × 0.9 = 0.675.
+        let (c, parts, notes) = super::confidence(1_000_000, 250_000, 0.9, Split::NotDrawn);
+        assert_eq!(c, 0.675);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(notes[0].0, "split_precision");
+        assert!(notes[0].1.contains("--no-intervals"), "{notes:?}");
+
+        // One partner: no split, precision 1, noted: 0.75 × 0.9 × 1 = 0.675.
+        let (c, parts, notes) = super::confidence(1_000_000, 250_000, 0.9, Split::Whole);
+        assert_eq!(c, 0.675);
+        assert_eq!(parts[2], ("split_precision".to_string(), 1.0));
+        assert!(notes[0].1.contains("one partner"), "{notes:?}");
+
+        // An interval wider than the credited pipeline: 1 − 9,000 / 7,500 < 0, clamped to
+        // 0, and so is the confidence.
+        let (c, parts, _) = super::confidence(1_000_000, 250_000, 0.9, Split::Widest(900_000));
+        assert_eq!((c, parts[2].1), (0.0, 0.0));
+
+        // Nothing converted: nothing is uncovered and nothing split; identity 0.8 alone.
+        assert_eq!(super::confidence(0, 0, 0.8, Split::Whole).0, 0.8);
+        // All of it unattributed: coverage 0, whatever the intervals say.
+        assert_eq!(
+            super::confidence(1_000_000, 1_000_000, 0.9, Split::Widest(0)).0,
+            0.0
+        );
     }
 }
