@@ -4,7 +4,7 @@
     python3 bench/report.py JSON_DIR [CA_JSON]
 
 Reads what `cargo xtask bench` had the benchmarks write (JSON_DIR/pipeline.json,
-paths.json, call_path.json; CA_JSON is bench/channelattribution.py's output) and replaces
+intervals.json, paths.json, call_path.json; CA_JSON is bench/channelattribution.py's output) and replaces
 the part of docs/performance.md between the `bench:generated` markers. Nothing here
 measures anything: every figure comes from those files. Standard library only.
 """
@@ -185,6 +185,26 @@ def pipeline_section(p):
     return out
 
 
+def intervals_section(iv):
+    rows = [
+        [r["model"], f"{r['without_s']:.2f}", f"{r['with_s']:.2f}", f"{r['added_s']:.2f}",
+         f"≤ {r['target_s']:g} s", met(r["added_s"] <= r["target_s"])]
+        for r in iv["runs"]
+    ]
+    return [
+        "### Intervals on credit",
+        "",
+        f"`track-source --detail full` on the {iv['touches']:,}-touch campaign with "
+        f"`--no-intervals` and with the default {iv['replicates']} bootstrap replicates "
+        "(one draw per measure bounds every credited figure; Markov is solved again per "
+        "replicate), release binary as a separate process, best of 3 of each, the two "
+        f"alternating; load average at the end {iv['load']}.",
+        "",
+        table(["model", "without s", "with s", "added s", "target", "met"], rows),
+        "",
+    ]
+
+
 def call_path_section(c):
     rows = []
     for key in ("declared", "every_column"):
@@ -303,6 +323,7 @@ def main():
     pipeline = load(os.path.join(d, "pipeline.json"))
     paths = load(os.path.join(d, "paths.json"))
     call = load(os.path.join(d, "call_path.json"))
+    intervals = load(os.path.join(d, "intervals.json"))
     ca = load(sys.argv[2]) if len(sys.argv) > 2 else None
     out = [
         BEGIN,
@@ -317,6 +338,8 @@ def main():
     if pipeline:
         plot(pipeline["sizes"])
         out += pipeline_section(pipeline)
+    if intervals:
+        out += intervals_section(intervals)
     if call:
         out += call_path_section(call)
     if paths:

@@ -37,7 +37,10 @@ def paths(table, models=("linear",), params=None, path_col="path",
     over a path table, as ``ascribe paths`` does; returns ``{label: table}`` with the columns
     ``channel``, ``conversions``, ``value`` (and ``removal_effect``,
     ``value_removal_effect`` for Markov), one row per channel in name order. ``params``:
-    ``{"order": 2}`` for every model that declares it, ``{"markov.order": 2}`` for one.
+    ``{"order": 2}`` for every model that declares it, ``{"markov.order": 2}`` for one;
+    ``{"order": "auto"}`` chooses Markov's order from 1 to 4 by 5-fold cross-validation over
+    the paths, and the table's metadata ``order_selection`` holds the choice and every
+    order's scores as JSON (docs/attribution.md, "Choosing the Markov order").
     ``value_col``/``nulls_col`` default to ``total_conversion_value``/``total_null`` when
     the table has them, as in the CLI."""
     if isinstance(models, str):
@@ -72,6 +75,9 @@ def paths(table, models=("linear",), params=None, path_col="path",
             cols["removal_effect"] = pa.array(r["removal_effect"], pa.float64())
             cols["value_removal_effect"] = pa.array(r["value_removal_effect"], pa.float64())
         meta = {"model": r["plugin"], "sha256": r["sha256"], "credit_rule": r["credit_rule"]}
+        if r.get("order_selection"):
+            # {"order": "auto"}: the order chosen and every order's held-out scores, as JSON.
+            meta["order_selection"] = r["order_selection"]
         out[label] = _tables.output(
             pa.table(cols).replace_schema_metadata({k: str(v) for k, v in meta.items()}),
             output,

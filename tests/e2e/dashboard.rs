@@ -270,3 +270,13 @@ fn stage_charts_render_in_chromium() {
         "dashboard-stages.png",
     );
 }
+
+#[test]
+fn asset_and_contribution_charts_with_their_whiskers_render_in_chromium() {
+    section_renders_in_chromium("assets", &["chart-assets"], "dashboard-assets.png");
+    section_renders_in_chromium(
+        "contribution",
+        &["chart-contribution"],
+        "dashboard-contribution.png",
+    );
+}

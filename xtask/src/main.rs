@@ -154,7 +154,8 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 }
 
 /// The benchmark suite (docs/performance.md): the pipeline at each size (normalization
-/// throughput, track-source end to end), the model call path, `paths` with every model and
+/// throughput, track-source end to end), what 200 bootstrap replicates of the intervals
+/// add to track-source at 1M touches (rule-based and Markov), the model call path, `paths` with every model and
 /// native against plugin, and ChannelAttribution on the same path tables; then the
 /// generated section of docs/performance.md and its plot; the Python package against
 /// ChannelAttribution in one process. Sizes default to 100k, 1M and 10M touches; `--no-ca`
@@ -184,6 +185,9 @@ fn bench(args: &[String]) -> Result<(), String> {
             .env("BENCH_JSON_DIR", &json))
     };
     bench("pipeline", &sizes)?;
+    // What the intervals on credit add at 1M touches (issue #19 item 5), on the pipeline
+    // bench's 1M campaign.
+    bench("intervals", &[])?;
     bench("call_path", &[])?;
     bench("paths", &[])?;
     let ca_json = target_dir.join("bench-data/ca/channelattribution.json");

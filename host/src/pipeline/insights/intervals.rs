@@ -13,6 +13,7 @@
 //! (`bootstrap::percentile`), each rounded to the minor unit, half away from zero.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use super::trends::{Granularity, Periods};
 use super::{Inputs, share_name};
@@ -327,38 +328,70 @@ pub fn draw(
             let amount: Vec<f64> = (0..journeys)
                 .map(|j| js.amount(j, inp.c, inp.ds).units() as f64)
                 .collect();
-            let mut rep = js.clone();
-            let mut units = vec![0.0f64; spreads.len()];
-            for b in 0..spec.replicates {
+            // The re-solves are independent: workers (one per core) take the next
+            // replicate from a shared counter, each with its own copy of the journeys and
+            // its own totals, which hold its replicates' columns and zeros elsewhere. A
+            // replicate's figures never depend on which worker solved it, so the sum of
+            // the workers' totals is the same whatever the threads did.
+            let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+            let next = AtomicU32::new(0);
+            let done = AtomicU32::new(0);
+            let stop = AtomicBool::new(false);
+            let worker = || -> Result<Vec<f64>, IntervalsError> {
+                let mut mine = vec![0.0f64; totals.len()];
+                let mut rep = js.clone();
+                let mut units = vec![0.0f64; spreads.len()];
                 let limit = plugin.limits.time_per_call;
-                if started.elapsed() > limit {
-                    return Err(IntervalsError::Budget {
-                        plugin: plugin.label().name.clone(),
-                        limit_ms: limit.as_millis(),
-                        done: b,
-                        replicates: spec.replicates,
-                    });
-                }
-                let wj = |j: usize| f64::from(w[account_of[j] as usize * n + b as usize]);
-                for j in 0..journeys {
-                    let x = wj(j);
-                    rep.cols.conversions[j] = js.cols.conversions[j] * x;
-                    rep.cols.nulls[j] = js.cols.nulls[j] * x;
-                    rep.cols.value[j] = js.cols.value[j] * x;
-                }
-                let (weights, _, _) =
-                    crate::pipeline::attribute::weights(&mut rep, plugin, params)?;
-                units.iter_mut().for_each(|u| *u = 0.0);
-                for (i, &(j, k)) in touches.iter().enumerate() {
-                    units[touch_spread[i] as usize] += amount[j] * weights[k] * wj(j);
-                }
-                for (s, &u) in units.iter().enumerate() {
-                    if u == 0.0 {
-                        continue;
+                loop {
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    if b >= spec.replicates || stop.load(Ordering::Relaxed) {
+                        return Ok(mine);
                     }
-                    for &(id, frac) in &spreads[s] {
-                        totals[id as usize * n + b as usize] += u * frac;
+                    if started.elapsed() > limit {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(IntervalsError::Budget {
+                            plugin: plugin.label().name.clone(),
+                            limit_ms: limit.as_millis(),
+                            done: done.load(Ordering::Relaxed),
+                            replicates: spec.replicates,
+                        });
                     }
+                    let wj = |j: usize| f64::from(w[account_of[j] as usize * n + b as usize]);
+                    for j in 0..journeys {
+                        let x = wj(j);
+                        rep.cols.conversions[j] = js.cols.conversions[j] * x;
+                        rep.cols.nulls[j] = js.cols.nulls[j] * x;
+                        rep.cols.value[j] = js.cols.value[j] * x;
+                    }
+                    let solved = crate::pipeline::attribute::weights(&mut rep, plugin, params);
+                    let (weights, _, _) =
+                        solved.inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
+                    units.iter_mut().for_each(|u| *u = 0.0);
+                    for (i, &(j, k)) in touches.iter().enumerate() {
+                        units[touch_spread[i] as usize] += amount[j] * weights[k] * wj(j);
+                    }
+                    for (s, &u) in units.iter().enumerate() {
+                        if u == 0.0 {
+                            continue;
+                        }
+                        for &(id, frac) in &spreads[s] {
+                            mine[id as usize * n + b as usize] += u * frac;
+                        }
+                    }
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            };
+            let workers = cores.min(n).max(1);
+            let results: Vec<Result<Vec<f64>, IntervalsError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(worker)).collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            for r in results {
+                for (t, x) in totals.iter_mut().zip(r?) {
+                    *t += x;
                 }
             }
         }
