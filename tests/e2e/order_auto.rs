@@ -263,3 +263,56 @@ fn the_agreed_model_is_the_default_and_compare_shows_it_beside_the_recommendatio
         "{table}"
     );
 }
+
+#[test]
+fn track_source_order_auto_reports_the_choice_and_the_plan_keeps_it() {
+    let (dir, file) = campaign_copy(|t| t);
+    let (code, stdout, stderr) = run_campaign(
+        dir.path(),
+        "track-source",
+        &file,
+        &["--attribution-model", "markov", "--order", "auto"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let r: Value = serde_json::from_str(&crate::report_facts::package_file(
+        dir.path(),
+        "report.json",
+    ))
+    .unwrap();
+    let sel = &r["model"]["order_selection"];
+    assert_eq!(sel["unit"], "accounts", "{sel:#}");
+    assert_eq!(sel["scores"].as_array().unwrap().len(), 4);
+    let chosen = sel["chosen"].as_u64().unwrap();
+    // The model ran with the order chosen: the parameters in force say so.
+    assert_eq!(
+        r["model"]["params"],
+        serde_json::json!([["order", chosen.to_string()]])
+    );
+    assert!(
+        stdout.contains(&format!(
+            "markov: order {chosen} chosen by 5-fold cross-validation over accounts"
+        )),
+        "{stdout}"
+    );
+    let plan: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("state/plans/plan-ai-launch-tour.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(plan["runs"][0]["order_selection"], *sel);
+    // A given order: no selection in the report.
+    let (dir, file) = campaign_copy(|t| t);
+    let (code, _, stderr) = run_campaign(
+        dir.path(),
+        "track-source",
+        &file,
+        &["--attribution-model", "markov", "--order", "1"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let r: Value = serde_json::from_str(&crate::report_facts::package_file(
+        dir.path(),
+        "report.json",
+    ))
+    .unwrap();
+    assert!(r["model"]["order_selection"].is_null());
+    assert_eq!(r["model"]["params"], serde_json::json!([["order", "1"]]));
+}

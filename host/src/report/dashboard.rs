@@ -1731,6 +1731,7 @@ pub mod sample {
                 params: vec![("first".into(), "0.3".into()), ("lead".into(), "0.3".into()), ("opportunity".into(), "0.3".into())],
                 notes: vec!["Touches after the opportunity share the remaining 10%.".into()],
                 internals: vec![],
+                order_selection: None,
             },
             headline: Headline {
                 pipeline: d("4123456.78"),

@@ -124,6 +124,10 @@ pub struct ModelRef {
     /// returned them, text cleaned. Empty when the model returns none (every key is
     /// always written: docs/report-schema.md).
     pub internals: Vec<ModelTable>,
+    /// How `--order auto` chose the Markov order (docs/attribution.md, "Choosing the Markov
+    /// order"): every order's held-out scores and the one the run used; null when the order
+    /// was given.
+    pub order_selection: Option<crate::pipeline::attribute::holdout::OrderChoice>,
 }
 
 /// One table of a model's internals (`internal-table` in `wit/model-0.3.0/model.wit`):
@@ -717,7 +721,7 @@ crate::sanitize_fields! {
     TransitionRow { from, to, probability }
     CampaignRef { id, name, start, end, currency, partners }
     WindowRef { spec, from, to, as_of, lookback_days }
-    ModelRef { name, sha256, attribution_key, params, notes, internals }
+    ModelRef { name, sha256, attribution_key, params, notes, internals, order_selection }
     ModelTable { name, description, rows, columns }
     Headline { pipeline, revenue, opportunities, won, unattributed_pipeline, unattributed_revenue, touches, accounts_touched, non_converting_journeys }
     DimensionCredit { dimension, rows }

@@ -131,6 +131,10 @@ pub struct RunEntry {
     /// plans written before intervals existed.
     #[serde(default)]
     pub intervals: Option<String>,
+    /// How `--order auto` chose the Markov order: every order's held-out scores and the
+    /// choice (report.json's `model.order_selection`); absent when the order was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_selection: Option<crate::pipeline::attribute::holdout::OrderChoice>,
 }
 
 fn definition_one() -> u32 {
@@ -515,6 +519,7 @@ impl State {
                 ),
                 None => "none".into(),
             }),
+            order_selection: r.model.order_selection.clone(),
         };
         if let Some(prev) = plan
             .runs
@@ -576,6 +581,7 @@ impl State {
                 .map(|f| f.describe())
                 .collect(),
             intervals: None,
+            order_selection: None,
         });
         self.write(&plan)
     }
@@ -668,6 +674,14 @@ fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
     if let (Some(from), Some(to)) = (&prev.intervals, &now.intervals) {
         push("intervals".into(), from.clone(), to.clone());
     }
+    // `order=auto` chose another order from the data: the model's answer changed with it.
+    if let (Some(a), Some(b)) = (&prev.order_selection, &now.order_selection) {
+        push(
+            "markov order (auto)".into(),
+            a.chosen.to_string(),
+            b.chosen.to_string(),
+        );
+    }
     // The confidence (and so `below_min_confidence`) now means something else.
     push(
         "confidence definition".into(),
@@ -697,7 +711,7 @@ crate::sanitize_fields! {
     Policy { retry_limit, escalation_ladder, fallbacks, min_confidence }
     Metrics { attribution_confidence, confidence_parts, confidence_notes, sla, open_disputes }
     SlaEntry { source, freshness_hours, sla_hours, within_sla }
-    RunEntry { run_id, window, as_of, model, params, confidence, confidence_definition, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters, intervals }
+    RunEntry { run_id, window, as_of, model, params, confidence, confidence_definition, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters, intervals, order_selection }
     Change { run_id, what, from, to }
     Dispute { id, opportunity, partner, reason, status, resolution }
 }

@@ -315,6 +315,11 @@ fn print_tables(r: &Report, detail: Detail, package: Option<&std::path::Path>) {
         r.window.as_of,
         r.model.name
     );
+    if let Some(c) = &r.model.order_selection {
+        for l in crate::cli::table::order_choice("  markov", c) {
+            crate::outln!("{l}");
+        }
+    }
     crate::outln!();
     let rows = [
         (

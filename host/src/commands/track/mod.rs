@@ -459,7 +459,7 @@ pub fn run(
     opts: &Options,
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<Outcome> {
-    let (model, params) = model_and_params(c, rt, opts)?;
+    let (model, given) = model_and_params(c, rt, opts)?;
 
     let when = crate::pipeline::when(c, &opts.window, opts.as_of);
     let window = when.window;
@@ -471,6 +471,21 @@ pub fn run(
     let index = attribute::journeys::Index::new(&ds);
     let pj = index.build(c, Kind::Pipeline, window, &opts.key, true);
     let rj = index.build(c, Kind::Revenue, window, &opts.key, true);
+    // `order=auto`: the order chosen on the pipeline's journeys, used for every measure
+    // and stage of the run (docs/attribution.md, "Choosing the Markov order").
+    let mut params = given.clone();
+    let order_selection = attribute::holdout::wants_auto(&params)
+        .then(|| {
+            progress("choosing the Markov order");
+            let keys = pj.account_keys(&ds);
+            attribute::holdout::resolve_auto(
+                &mut params,
+                &pj.cols,
+                &keys,
+                attribute::holdout::Unit::Accounts,
+            )
+        })
+        .flatten();
     progress("attributing pipeline");
     let pipeline = attribute::attribute(c, &ds, pj, &model, &params)?;
     progress("attributing revenue");
@@ -562,7 +577,8 @@ pub fn run(
         name: model.label().name.clone(),
         sha256: format!("sha256:{}", model.sha256),
     });
-    let id = run_id(c, &ds, &window, opts, &model, &params)?;
+    // The parameters as given: `order=auto` names the run, the order it chose does not.
+    let id = run_id(c, &ds, &window, opts, &model, &given)?;
     let report = Report {
         schema_version: SCHEMA_VERSION,
         run_id: id.clone(),
@@ -575,6 +591,7 @@ pub fn run(
             params: pipeline.run.params.clone(),
             notes: pipeline.run.notes.clone(),
             internals: pipeline.run.tables.iter().map(Into::into).collect(),
+            order_selection,
         },
         headline,
         credit: found.credit,

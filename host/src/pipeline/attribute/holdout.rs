@@ -26,7 +26,7 @@
 //! Each state's counts are summed once per fold; a fold's training counts are the total
 //! less its own, so K folds cost one pass, not K.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::bootstrap;
@@ -57,7 +57,7 @@ pub fn path_key(cols: &JourneyColumns, j: usize) -> u64 {
 }
 
 /// What the folds were made of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     Accounts,
@@ -73,7 +73,7 @@ pub enum Predictor {
 
 /// A score over the folds that had something to score: the mean, the standard deviation
 /// (n − 1) and each fold's value, in fold order.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Stat {
     pub mean: f64,
@@ -99,7 +99,7 @@ impl Stat {
 
 /// A predictor's held-out scores: the mean log-likelihood per outcome (higher is better,
 /// 0 is perfect) and the AUC of conversion (None where a fold had only one outcome).
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Evidence {
     pub log_likelihood: Option<Stat>,
@@ -107,7 +107,7 @@ pub struct Evidence {
 }
 
 /// `--order auto`'s answer: the order chosen, and every order's scores.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct OrderChoice {
     pub chosen: u32,
@@ -118,7 +118,7 @@ pub struct OrderChoice {
 }
 
 /// One order's held-out scores.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct OrderScore {
     pub order: u32,
