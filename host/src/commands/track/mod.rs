@@ -269,6 +269,9 @@ impl Split {
     }
 }
 
+/// The confidence, its parts (name, share) and the notes on them (part, why).
+pub type Confidence = (f64, Vec<(String, f64)>, Vec<(String, String)>);
+
 /// Attribution confidence, definition 2 (docs/guardrails.md): the product of the parts
 /// measured in this run —
 /// - coverage: the share of the pipeline with at least one touch in the lookback;
@@ -283,7 +286,7 @@ pub fn confidence(
     unattributed_units: i128,
     identity_match: f64,
     split: Split,
-) -> (f64, Vec<(String, f64)>, Vec<(String, String)>) {
+) -> Confidence {
     let coverage = if total_units == 0 {
         1.0
     } else {
@@ -786,7 +789,10 @@ mod tests {
         // 3,000.00–4,500.00 (width 1,500.00), B's 3,300.00–4,200.00 (900.00): the widest
         // is 1,500.00 = 0.2 of the credited pipeline, so split precision = 1 − 0.2 = 0.8.
         // Confidence = 0.75 × 0.9 × 0.8 = 0.675 × 0.8 = 0.54.
-        let widest = (450_000 - 300_000).max(420_000 - 330_000);
+        let widest = [450_000 - 300_000, 420_000 - 330_000]
+            .into_iter()
+            .max()
+            .unwrap();
         let (c, parts, notes) = super::confidence(1_000_000, 250_000, 0.9, Split::Widest(widest));
         assert_eq!(c, 0.54);
         assert_eq!(
