@@ -114,6 +114,7 @@ impl<'a> Arbitrary<'a> for Case {
                 params: vec![],
                 inputs: Inputs::ALL,
                 key_scores: declared,
+                mergeable: false,
             },
         })
     }

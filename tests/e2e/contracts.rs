@@ -152,7 +152,7 @@ fn a_contract_version_the_host_does_not_know_is_refused_by_name() {
     assert_eq!(
         err.to_string(),
         format!(
-            "plugin {} (sha256:{}): it targets ascribe:model/attribution@9.0.0, which this host does not support; this host supports ascribe:model@0.3.0, ascribe:model@0.2.0, ascribe:model@0.1.0, ascribe:normalizer@0.1.0 (upgrade ascribe, or rebuild the plugin against a supported contract)",
+            "plugin {} (sha256:{}): it targets ascribe:model/attribution@9.0.0, which this host does not support; this host supports ascribe:model@0.4.0, ascribe:model@0.3.0, ascribe:model@0.2.0, ascribe:model@0.1.0, ascribe:normalizer@0.1.0 (upgrade ascribe, or rebuild the plugin against a supported contract)",
             path.display(),
             sha
         )

@@ -32,6 +32,12 @@
 //!    answer ([`model::ModelOutput`]) is checked: one finite, non-negative weight per touch, a
 //!    converting journey's weights summing to 1, bounded notes, scores and internal tables
 //!    ([`model::table_limits`]).
+//!    A data-driven model built against `model@0.4.0` whose info says
+//!    [`model::ModelInfo::mergeable`] also splits over partitions of the journeys:
+//!    [`Plugin::statistics`] per partition, [`Plugin::merge`] in any tree, [`Plugin::solve`]
+//!    once, then [`Plugin::weights_with`] per partition, each answer checked
+//!    ([`stats::validate_stats`], [`stats::validate_solution`]); the statistics are exact
+//!    integers, so any partitioning gives the same bytes and the same weights.
 //! 4. **Or run a normalizer** over a file: [`Plugin::open`] with a
 //!    [`normalizer::SourceInfo`], then [`Session::push`] each chunk as it is read and
 //!    [`Session::finish`] at the end. Each returns a checked [`normalizer::Batch`] of
@@ -81,6 +87,7 @@ pub mod memory;
 pub mod model;
 pub mod normalizer;
 pub mod sandbox;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -98,6 +105,7 @@ pub use limits::Limits;
 use model::{JourneyColumns, ModelInfo, ModelOutput};
 use normalizer::{Batch, NormalizerInfo, SourceInfo};
 use sandbox::StoreState;
+use stats::{Solution, Stats};
 
 /// How often the epoch ticks: the resolution of wall-clock limits. 10 ms costs nothing
 /// measurable and lets a 10 s limit fire within 1%.
@@ -524,7 +532,10 @@ impl Plugin {
         store.set_hostcall_fuel(error::MAX_INFO_BYTES);
         let linker = &self.rt.inner.linker;
         let info = match self.contract {
-            Contract::ModelV0_1 | Contract::ModelV0_2 | Contract::ModelV0_3 => {
+            Contract::ModelV0_1
+            | Contract::ModelV0_2
+            | Contract::ModelV0_3
+            | Contract::ModelV0_4 => {
                 contracts::ModelInstance::new(self.contract, &mut store, &self.component, linker)
                     .map_err(|e| self.instantiate_failed(&store, e))?
                     .info(&mut store)
@@ -610,6 +621,190 @@ impl Plugin {
         Ok((out, u))
     }
 
+    /// Its model info if it offers the mergeable calls (`model@0.4.0`, `mergeable`), else
+    /// the error `operation` fails with.
+    fn mergeable(&self, operation: &str) -> Result<&ModelInfo, PluginError> {
+        let refuse = |message: String| {
+            self.fail(
+                operation,
+                Cause::Reported {
+                    kind: "not offered",
+                    message,
+                },
+            )
+        };
+        match self.model_info() {
+            None => Err(refuse("this plugin is a normalizer, not a model".into())),
+            Some(i) if !i.mergeable => Err(refuse(format!(
+                "this model does not offer `{operation}` (its info does not say `mergeable`; contract {}): call `attribute`",
+                self.contract.package()
+            ))),
+            Some(i) => Ok(i),
+        }
+    }
+
+    /// One mergeable call in a fresh store under `limits`: instantiates, arms, calls `f`,
+    /// turns a trap or a refusal into the error naming `operation`, and checks the answer
+    /// with `check`.
+    fn call_mergeable<T>(
+        &self,
+        operation: &str,
+        limits: &Limits,
+        f: impl FnOnce(
+            &contracts::ModelInstance,
+            &mut Store<StoreState>,
+        ) -> wasmtime::Result<contracts::Answer<T>>,
+        check: impl FnOnce(&T) -> Result<(), String>,
+    ) -> Result<(T, Usage), PluginError> {
+        let started = std::time::Instant::now();
+        let mut store = self.new_store_with(limits);
+        let inst = contracts::ModelInstance::new(
+            self.contract,
+            &mut store,
+            &self.component,
+            &self.rt.inner.linker,
+        )
+        .map_err(|e| self.trap_with(&store, limits, "instantiate", e))?;
+        arm(&mut store, limits, self.rt.inner.fuel);
+        let answer =
+            f(&inst, &mut store).map_err(|e| self.trap_with(&store, limits, operation, e))?;
+        let out = answer.map_err(|(kind, message)| {
+            self.fail(
+                operation,
+                Cause::Reported {
+                    kind,
+                    message: model::truncate(&message, 1024),
+                },
+            )
+        })?;
+        check(&out).map_err(|e| self.fail(operation, Cause::BadOutput(e)))?;
+        let mut u = usage(&store, started, limits, self.rt.inner.fuel);
+        drop(store);
+        u.wall = started.elapsed();
+        Ok((out, u))
+    }
+
+    /// The columns a model reads, checked as before `attribute`.
+    fn sent_checked(
+        &self,
+        operation: &str,
+        info: &ModelInfo,
+        input: &JourneyColumns,
+    ) -> Result<model::Inputs, PluginError> {
+        let sent = self.contract.columns_sent(info.inputs);
+        input.check_sent(sent).map_err(|e| {
+            self.fail(
+                operation,
+                Cause::BadOutput(format!("host built invalid journeys: {e}")),
+            )
+        })?;
+        Ok(sent)
+    }
+
+    /// A partition's sufficient statistics (`model@0.4.0`, a mergeable model only): the
+    /// columns the model declared are sent, as to [`Plugin::attribute`], and `input` is
+    /// left as it was. The answer is checked ([`stats::validate_stats`]).
+    pub fn statistics(
+        &self,
+        input: &mut JourneyColumns,
+        params: &[(String, String)],
+    ) -> Result<(Stats, Usage), PluginError> {
+        let info = self.mergeable("statistics")?;
+        let sent = self.sent_checked("statistics", info, input)?;
+        let limits = self.limits.for_input(input_bytes(input));
+        self.call_mergeable(
+            "statistics",
+            &limits,
+            |inst, store| inst.statistics(store, input, sent, params),
+            stats::validate_stats,
+        )
+    }
+
+    /// The statistics of two disjoint sets of journeys as one (`model@0.4.0`). Both must
+    /// have the same layout; the answer is checked like any statistics, and must keep it.
+    pub fn merge(&self, a: &Stats, b: &Stats) -> Result<(Stats, Usage), PluginError> {
+        self.mergeable("merge")?;
+        stats::same_layout(&a.layout, &b.layout).map_err(|message| {
+            self.fail(
+                "merge",
+                Cause::Reported {
+                    kind: "wrong input",
+                    message,
+                },
+            )
+        })?;
+        let limits = self
+            .limits
+            .for_input(stats_bytes(a).saturating_add(stats_bytes(b)));
+        self.call_mergeable(
+            "merge",
+            &limits,
+            |inst, store| inst.merge(store, a, b),
+            |m: &Stats| {
+                stats::validate_stats(m)?;
+                if m.layout != a.layout {
+                    return Err(format!(
+                        "merged statistics of layout {:?} into layout {:?}",
+                        model::truncate(&a.layout, 64),
+                        model::truncate(&m.layout, 64)
+                    ));
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// Solves the model once from every journey's statistics (`model@0.4.0`); the solution
+    /// is checked ([`stats::validate_solution`]) and must keep the statistics' layout.
+    pub fn solve(
+        &self,
+        all: &Stats,
+        params: &[(String, String)],
+    ) -> Result<(Solution, Usage), PluginError> {
+        self.mergeable("solve")?;
+        let limits = self.limits.for_input(stats_bytes(all));
+        self.call_mergeable(
+            "solve",
+            &limits,
+            |inst, store| inst.solve(store, all, params),
+            |s: &Solution| {
+                stats::validate_solution(s)?;
+                if s.layout != all.layout {
+                    return Err(format!(
+                        "solved statistics of layout {:?} into a solution of layout {:?}",
+                        model::truncate(&all.layout, 64),
+                        model::truncate(&s.layout, 64)
+                    ));
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// A partition's answer from a solution (`model@0.4.0`'s `weights`): the same output
+    /// as [`Plugin::attribute`], checked the same way; `input` is left as it was.
+    pub fn weights_with(
+        &self,
+        input: &mut JourneyColumns,
+        solution: &Solution,
+        params: &[(String, String)],
+    ) -> Result<(ModelOutput, Usage), PluginError> {
+        let info = self.mergeable("weights")?;
+        let sent = self.sent_checked("weights", info, input)?;
+        let limits = self
+            .limits
+            .for_input(input_bytes(input).saturating_add(solution_bytes(solution)));
+        let (out, u) = self.call_mergeable(
+            "weights",
+            &limits,
+            |inst, store| inst.weights(store, input, sent, solution, params),
+            |_: &ModelOutput| Ok(()),
+        )?;
+        model::validate_output(input, &out, info)
+            .map_err(|e| self.fail("weights", Cause::BadOutput(e)))?;
+        Ok((out, u))
+    }
+
     /// Opens a normalizer session for one file.
     pub fn open(
         &self,
@@ -667,6 +862,41 @@ fn input_bytes(j: &JourneyColumns) -> u64 {
     let journeys = j.journeys() as u64 * (4 + 8 + 8 + 8 + 8);
     let keys: u64 = j.keys.iter().map(|k| k.len() as u64 + 8).sum();
     touches + journeys + keys
+}
+
+/// Bytes of a statistics value as it lands in the plugin's memory.
+fn stats_bytes(s: &Stats) -> u64 {
+    tables_bytes(&s.names, &s.tables)
+}
+
+/// Bytes of a solution as it lands in the plugin's memory (its internal tables counted
+/// by their cells).
+fn solution_bytes(s: &Solution) -> u64 {
+    let internals: u64 = s
+        .internals
+        .iter()
+        .flat_map(|t| &t.columns)
+        .map(|c| match &c.values {
+            model::ColumnValues::Text(v) => v.iter().map(|x| x.len() as u64 + 8).sum(),
+            model::ColumnValues::Numbers(v) => v.len() as u64 * 8,
+        })
+        .sum();
+    tables_bytes(&s.names, &s.tables) + internals
+}
+
+fn tables_bytes(names: &[String], tables: &[stats::StatTable]) -> u64 {
+    let names: u64 = names.iter().map(|n| n.len() as u64 + 8).sum();
+    let cells: u64 = tables
+        .iter()
+        .flat_map(|t| &t.columns)
+        .map(|c| match &c.cells {
+            stats::StatCells::Name(v) => v.len() as u64 * 4,
+            stats::StatCells::Names { offsets, items } => (offsets.len() + items.len()) as u64 * 4,
+            stats::StatCells::Count(v) | stats::StatCells::Amount(v) => v.len() as u64 * 8,
+            stats::StatCells::Number(v) => v.len() as u64 * 8,
+        })
+        .sum();
+    names + cells
 }
 
 /// Sets the per-call budgets. Called before every call: the deadline is relative to the

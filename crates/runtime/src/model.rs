@@ -34,6 +34,9 @@ pub struct ModelInfo {
     /// Names of the per-key score columns it returns beside the weights (markov's
     /// removal effects), so reports can lay them out before the first call.
     pub key_scores: Vec<String>,
+    /// It offers `statistics`, `merge`, `solve` and `weights` (`model@0.4.0` on; never
+    /// before): its work splits over partitions of the journeys ([`crate::stats`]).
+    pub mergeable: bool,
 }
 
 impl ModelInfo {
@@ -54,7 +57,7 @@ impl ModelInfo {
     }
 }
 
-/// The optional journey columns (`inputs` in `wit/model-0.3.0/model.wit`). `keys`,
+/// The optional journey columns (`inputs` in `wit/model-0.4.0/model.wit`). `keys`,
 /// `journey_offsets` and `conversions` are always sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Inputs {
@@ -111,7 +114,7 @@ pub mod flags {
     pub const CLOSED_WON: u8 = 8;
 }
 
-/// Journeys as columns (see `wit/model-0.3.0/model.wit` for each column's meaning).
+/// Journeys as columns (see `wit/model-0.4.0/model.wit` for each column's meaning).
 ///
 /// `keys`, `touch_key`, `journey_offsets` and `conversions` are always built. The other
 /// columns are full length or empty: empty where the host has no such data (a path table
@@ -312,7 +315,7 @@ pub struct ModelOutput {
     pub tables: Vec<InternalTable>,
 }
 
-/// One table of a model's internals (`internal-table` in `wit/model-0.3.0/model.wit`).
+/// One table of a model's internals (`internal-table` in `wit/model-0.4.0/model.wit`).
 /// Once validated: its name and each column's name follow [`is_table_name`], every
 /// column has [`InternalTable::rows`] cells, and every number is finite.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -838,6 +841,7 @@ mod weight_check_tests {
             params: vec![],
             inputs: Inputs::default(),
             key_scores: vec![],
+            mergeable: false,
         }
     }
 

@@ -2,10 +2,10 @@
 //! generated bindings into the runtime's own types ([`crate::model`],
 //! [`crate::normalizer`]); an older version converts its bindings into the latest's and
 //! reuses that conversion, as Zed's extension host does (`model_v0_1` into `model_v0_2`,
-//! `model_v0_2` into `model_v0_3`), so a rule about what a model returns lives in one
-//! place. Adding `model@0.4.0` means a new module here that becomes the one conversion,
-//! `model_v0_3` converting into it, and a new arm in [`detect`]; nothing above the
-//! runtime changes.
+//! `model_v0_2` into `model_v0_3`, `model_v0_3` into `model_v0_4`), so a rule about what a
+//! model returns lives in one place. Adding `model@0.5.0` means a new module here that
+//! becomes the one conversion, `model_v0_4` converting into it, and a new arm in
+//! [`detect`]; nothing above the runtime changes.
 
 /// Moves every column of one journeys record into another of the same shape: the
 /// runtime's [`JourneyColumns`] and each model contract's generated `journeys` have the
@@ -59,6 +59,7 @@ macro_rules! instance {
 pub mod model_v0_1;
 pub mod model_v0_2;
 pub mod model_v0_3;
+pub mod model_v0_4;
 pub mod normalizer_v0_1;
 
 /// What a call returned: the plugin's answer, or its typed refusal (the error's kind as
@@ -70,6 +71,7 @@ use wasmtime::{Engine, Store};
 
 use crate::model::{Inputs, JourneyColumns, ModelInfo, ModelOutput};
 use crate::sandbox::StoreState;
+use crate::stats::{Solution, Stats};
 
 /// The kinds of plugin and the contract versions this host runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +82,9 @@ pub enum Contract {
     ModelV0_2,
     /// `ascribe:model@0.3.0`: as 0.2.0, and a model may return its internals as tables.
     ModelV0_3,
+    /// `ascribe:model@0.4.0`: as 0.3.0, and a data-driven model may offer `statistics`,
+    /// `merge`, `solve` and `weights`.
+    ModelV0_4,
     /// `ascribe:normalizer@0.1.0`.
     NormalizerV0_1,
 }
@@ -88,7 +93,10 @@ impl Contract {
     /// `model` or `normalizer`, for messages and `plugin list`.
     pub fn kind(self) -> &'static str {
         match self {
-            Contract::ModelV0_1 | Contract::ModelV0_2 | Contract::ModelV0_3 => "model",
+            Contract::ModelV0_1
+            | Contract::ModelV0_2
+            | Contract::ModelV0_3
+            | Contract::ModelV0_4 => "model",
             Contract::NormalizerV0_1 => "normalizer",
         }
     }
@@ -108,12 +116,14 @@ impl Contract {
             Contract::ModelV0_1 => "ascribe:model@0.1.0",
             Contract::ModelV0_2 => "ascribe:model@0.2.0",
             Contract::ModelV0_3 => "ascribe:model@0.3.0",
+            Contract::ModelV0_4 => "ascribe:model@0.4.0",
             Contract::NormalizerV0_1 => "ascribe:normalizer@0.1.0",
         }
     }
 }
 
 const SUPPORTED: &[(&str, Contract)] = &[
+    ("ascribe:model/attribution@0.4.0", Contract::ModelV0_4),
     ("ascribe:model/attribution@0.3.0", Contract::ModelV0_3),
     ("ascribe:model/attribution@0.2.0", Contract::ModelV0_2),
     ("ascribe:model/attribution@0.1.0", Contract::ModelV0_1),
@@ -131,6 +141,8 @@ pub enum ModelInstance {
     V0_2(model_v0_2::Instance),
     /// A model built against 0.3.0.
     V0_3(model_v0_3::Instance),
+    /// A model built against 0.4.0.
+    V0_4(model_v0_4::Instance),
 }
 
 impl ModelInstance {
@@ -151,6 +163,9 @@ impl ModelInstance {
             Contract::ModelV0_3 => {
                 ModelInstance::V0_3(model_v0_3::Instance::new(store, component, linker)?)
             }
+            Contract::ModelV0_4 => {
+                ModelInstance::V0_4(model_v0_4::Instance::new(store, component, linker)?)
+            }
             Contract::NormalizerV0_1 => unreachable!("a normalizer is not a model"),
         })
     }
@@ -161,6 +176,7 @@ impl ModelInstance {
             ModelInstance::V0_1(i) => i.info(store),
             ModelInstance::V0_2(i) => i.info(store),
             ModelInstance::V0_3(i) => i.info(store),
+            ModelInstance::V0_4(i) => i.info(store),
         }
     }
 
@@ -177,7 +193,66 @@ impl ModelInstance {
             ModelInstance::V0_1(i) => i.attribute(store, cols, params),
             ModelInstance::V0_2(i) => i.attribute(store, cols, params),
             ModelInstance::V0_3(i) => i.attribute(store, cols, params),
+            ModelInstance::V0_4(i) => i.attribute(store, cols, params),
         };
+        repay(loan, cols, input);
+        answer
+    }
+
+    /// The 0.4.0 instance, the only version with the mergeable calls (the caller checked
+    /// `ModelInfo::mergeable`, which older versions never set).
+    fn mergeable(&self) -> &model_v0_4::Instance {
+        match self {
+            ModelInstance::V0_4(i) => i,
+            _ => unreachable!("only a model@0.4.0 is mergeable"),
+        }
+    }
+
+    /// A partition's statistics over the columns in `sent`; `input` is left as it was.
+    pub fn statistics(
+        &self,
+        store: &mut Store<StoreState>,
+        input: &mut JourneyColumns,
+        sent: Inputs,
+        params: &[(String, String)],
+    ) -> wasmtime::Result<Answer<Stats>> {
+        let (cols, loan) = lend(input, sent);
+        let (cols, answer) = self.mergeable().statistics(store, cols, params);
+        repay(loan, cols, input);
+        answer
+    }
+
+    /// Two statistics merged into one.
+    pub fn merge(
+        &self,
+        store: &mut Store<StoreState>,
+        a: &Stats,
+        b: &Stats,
+    ) -> wasmtime::Result<Answer<Stats>> {
+        self.mergeable().merge(store, a, b)
+    }
+
+    /// The model solved from every journey's statistics.
+    pub fn solve(
+        &self,
+        store: &mut Store<StoreState>,
+        all: &Stats,
+        params: &[(String, String)],
+    ) -> wasmtime::Result<Answer<Solution>> {
+        self.mergeable().solve(store, all, params)
+    }
+
+    /// A partition's answer from a solution; `input` is left as it was.
+    pub fn weights(
+        &self,
+        store: &mut Store<StoreState>,
+        input: &mut JourneyColumns,
+        sent: Inputs,
+        solution: &Solution,
+        params: &[(String, String)],
+    ) -> wasmtime::Result<Answer<ModelOutput>> {
+        let (cols, loan) = lend(input, sent);
+        let (cols, answer) = self.mergeable().weights(store, cols, solution, params);
         repay(loan, cols, input);
         answer
     }
@@ -199,8 +274,7 @@ pub fn detect(engine: &Engine, component: &Component) -> Result<Contract, String
         .iter()
         .filter(|e| e.starts_with("ascribe:"))
         .collect();
-    let supported =
-        "ascribe:model@0.3.0, ascribe:model@0.2.0, ascribe:model@0.1.0, ascribe:normalizer@0.1.0";
+    let supported = "ascribe:model@0.4.0, ascribe:model@0.3.0, ascribe:model@0.2.0, ascribe:model@0.1.0, ascribe:normalizer@0.1.0";
     Err(if ours.is_empty() {
         format!(
             "it exports no ascribe contract (exports: {}); this host supports {supported}",

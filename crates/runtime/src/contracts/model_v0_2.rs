@@ -3,7 +3,7 @@
 //! models use 0.3.0).
 //!
 //! Nothing here converts into the runtime's types: 0.2.0's bindings convert into 0.3.0's
-//! (the `From` impls below), and 0.3.0's one conversion does the rest. `model_v0_1`
+//! (the `From` impls below), which `model_v0_3` passes on to the latest's one conversion. `model_v0_1`
 //! converts into this version's bindings and calls [`call`] and [`model_info`] here, which
 //! pass them on, so each version knows only the next one.
 
