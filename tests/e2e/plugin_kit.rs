@@ -441,7 +441,7 @@ fn assert_template_model_runs_in_the_host(b: &Built, contract: &str) {
     // The Rust template is on the current contract and asks for the touch keys only; the
     // Python one is still on 0.1.0, which is sent every column.
     assert_eq!(p.contract.package(), contract);
-    if contract == "ascribe:model@0.3.0" {
+    if contract == "ascribe:model@0.4.0" {
         assert_eq!(p.model_info().unwrap().inputs.names(), vec!["touch-keys"]);
     }
     // webinar > direct > event (converts), direct (converts), email > email (does not).
@@ -468,7 +468,7 @@ template_tests! {
     rust_normalizer_template_builds_checks_and_loads: Normalizer Rust
         => assert_template_normalizer_runs_in_the_host();
     rust_model_template_builds_checks_and_loads: Model Rust
-        => assert_template_model_runs_in_the_host("ascribe:model@0.3.0");
+        => assert_template_model_runs_in_the_host("ascribe:model@0.4.0");
     python_normalizer_template_builds_checks_and_loads: Normalizer Python
         => assert_template_normalizer_runs_in_the_host();
     python_model_template_builds_checks_and_loads: Model Python
@@ -691,7 +691,7 @@ fn plugin_new_refuses_bad_names_and_occupied_directories_and_vendors_the_sdk() {
             "vendor/ascribe-sdk/src/{f} differs from plugins/sdk/src/{f}"
         );
     }
-    for wit in ["normalizer-0.1.0/normalizer.wit", "model-0.3.0/model.wit"] {
+    for wit in ["normalizer-0.1.0/normalizer.wit", "model-0.4.0/model.wit"] {
         assert_eq!(
             std::fs::read(acme.join("wit").join(wit)).unwrap(),
             std::fs::read(workspace().join("wit").join(wit)).unwrap(),

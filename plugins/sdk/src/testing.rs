@@ -5,8 +5,8 @@
 
 use crate::csv::{Header, Record};
 use crate::model::{
-    CLOSED_WON, FIRST_TOUCH, Journeys, JourneysBuilder, LEAD_CREATION, Model, OPPORTUNITY_CREATION,
-    Output, run,
+    CLOSED_WON, FIRST_TOUCH, Journeys, JourneysBuilder, LEAD_CREATION, Mergeable, Model,
+    OPPORTUNITY_CREATION, Output, Stats, run,
 };
 use crate::normalizer::{
     Batch, Csv, CsvRows, Info, NormalizeError, Normalizer, SourceInfo, conv_col, run_file,
@@ -194,6 +194,73 @@ pub fn check_order_independent<M: Model>(
         }
     }
     a
+}
+
+/// Splits `j` into `parts` partitions (journeys dealt at random, each partition's journeys
+/// in a shuffled order, each with its own key dictionary), runs `statistics` on each,
+/// merges them in a random tree, solves once and runs `weights` on each partition, and
+/// checks what the contract promises: the merged statistics are the whole's to the byte
+/// (and pass the host's checks), and every touch's weight is bit for bit the one
+/// `attribute` gives over the whole. Returns the merged statistics.
+pub fn check_partitions<M: Mergeable>(
+    rng: &mut Rng,
+    j: &Journeys,
+    parts: usize,
+    params: &[(&str, &str)],
+) -> Stats {
+    let given: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let info = M::info();
+    let p = Params::resolve(&info.params, &given).unwrap();
+    let whole = j.only(info.inputs);
+    let want = M::attribute(&whole, &p).unwrap();
+    let whole_stats = M::statistics(&whole, &p).unwrap();
+    assert_eq!(whole_stats.check(), Ok(()));
+    let mut order: Vec<usize> = (0..j.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); parts];
+    for &i in &order {
+        members[rng.below(parts)].push(i);
+    }
+    let partitions: Vec<Journeys> = members.iter().map(|m| whole.select(m)).collect();
+    let mut pool: Vec<Stats> = partitions
+        .iter()
+        .map(|part| M::statistics(part, &p).unwrap())
+        .collect();
+    while pool.len() > 1 {
+        let a = pool.swap_remove(rng.below(pool.len()));
+        let b = pool.swap_remove(rng.below(pool.len()));
+        let m = M::merge(a, b).unwrap();
+        assert_eq!(m.check(), Ok(()));
+        pool.push(m);
+    }
+    let merged = pool.pop().unwrap();
+    assert_eq!(
+        merged, whole_stats,
+        "merged statistics of {parts} partitions"
+    );
+    let solution = M::solve(merged.clone(), &p).unwrap();
+    assert_eq!(solution.check(), Ok(()));
+    for (m, part) in members.iter().zip(&partitions) {
+        let got = M::weights(part, &solution, &p).unwrap();
+        check_weights(part, &got);
+        assert_eq!(got.notes, want.notes);
+        for (pos, &i) in m.iter().enumerate() {
+            let (a, b) = (j.journey(i), part.journey(pos));
+            for t in 0..a.len() {
+                assert_eq!(
+                    got.weights[b.start + t].to_bits(),
+                    want.weights[a.start + t].to_bits(),
+                    "journey {i} touch {t} with {parts} partitions"
+                );
+            }
+        }
+    }
+    merged
 }
 
 /// 20 rounds of 200 random journeys over 1 to 8 keys, round `r`'s journeys at most

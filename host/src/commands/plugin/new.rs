@@ -50,7 +50,7 @@ pub const WIT_BINDGEN_VERSION: &str = "0.61.1";
 pub const COMPONENTIZE_PY_VERSION: &str = "0.25";
 
 const WIT_NORMALIZER: &str = include_str!("../../../../wit/normalizer-0.1.0/normalizer.wit");
-const WIT_MODEL: &str = include_str!("../../../../wit/model-0.3.0/model.wit");
+const WIT_MODEL: &str = include_str!("../../../../wit/model-0.4.0/model.wit");
 /// The Python model template still targets the frozen 0.1.0 contract (every column sent);
 /// the host runs both.
 const WIT_MODEL_V0_1: &str = include_str!("../../../../wit/model-0.1.0/model.wit");
@@ -150,7 +150,7 @@ fn sdk_files() -> Vec<TemplateFile> {
     });
     for (path, text) in [
         ("wit/normalizer-0.1.0/normalizer.wit", WIT_NORMALIZER),
-        ("wit/model-0.3.0/model.wit", WIT_MODEL),
+        ("wit/model-0.4.0/model.wit", WIT_MODEL),
     ] {
         files.push(TemplateFile {
             path: path.into(),

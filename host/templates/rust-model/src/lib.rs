@@ -1,4 +1,4 @@
-//! {{name}}: an ascribe attribution model (contract `ascribe:model@0.3.0`).
+//! {{name}}: an ascribe attribution model (contract `ascribe:model@0.4.0`).
 //!
 //! As generated it is a linear model that can leave some keys out: every touch of a
 //! converting journey gets an equal share, except touches on `ignore_keys` (say `direct`),
