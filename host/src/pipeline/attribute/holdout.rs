@@ -235,8 +235,8 @@ fn shapley_predictions(cols: &JourneyColumns, js: &[(usize, usize)]) -> Vec<f64>
         let mut sum: Counts = Default::default();
         for &(s, sm, c) in &distinct {
             if sm & !tm == 0 && s.len() <= t.len() && subset(s, t) {
-                for f in 0..FOLDS {
-                    add(&mut sum, f, c[f].0, c[f].1);
+                for (f, &(conv, null)) in c.iter().enumerate() {
+                    add(&mut sum, f, conv, null);
                 }
             }
         }

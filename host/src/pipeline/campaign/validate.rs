@@ -585,7 +585,7 @@ pub(super) fn models(cx: &Ctx, raw: Vec<RawModel>) -> Result<Vec<ModelEntry>, Ca
     {
         return cx.whole(
             "models",
-            &format!(
+            format!(
                 "model `{}` is marked `agreed = true` and model `{}` `default = true`: the agreed model is the default, so remove `default = true` from `{}`",
                 a.name, d.name, d.name
             ),
