@@ -224,12 +224,7 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
     argv += _filter_args(exclude, include)
     if stage is not None:
         argv += ["--stage", _joined(stage)]
-    if not intervals:
-        argv += ["--no-intervals"]
-    elif intervals != 200:
-        argv += ["--intervals", str(int(intervals))]
-    if interval_seed is not None:
-        argv += ["--interval-seed", str(int(interval_seed))]
+    argv += _interval_args(intervals, interval_seed)
     report, package, escalated, tmp = _run(argv, out)
     try:
         tables = {}
@@ -246,11 +241,15 @@ def track_source(campaign, window="campaign", model=None, as_of=None, out=None,
 def compare(campaign, models, dimension="channel", measure="pipeline", window="campaign",
             as_of=None, params=None, key="channel", out=None, jobs=None, campaigns_dir=None,
             plugin_dirs=(), cache_dir=None, state_dir=None, exclude=(), include=(),
-            stage=None, output="arrow"):
+            stage=None, output="arrow", intervals=200, interval_seed=None):
     """``ascribe compare``: ``models`` side by side on ``campaign``, credit grouped by
     ``dimension``; returns a :class:`Comparison`. ``stage`` (``lead``, ``mql``, ``sql``,
     ``opportunity``, ``closed_won``) credits that milestone's journeys instead of
-    ``measure``: the counted ones in thousandths, ``report["unit"]`` ``"cnt"``."""
+    ``measure``: the counted ones in thousandths, ``report["unit"]`` ``"cnt"``.
+    ``report["validation"]`` holds the evidence for the model to agree on and the
+    recommendation (docs/compare.md, "Validation"); ``intervals``/``interval_seed``: the
+    bootstrap behind each model's partner-share intervals, as in :func:`track_source`.
+    ``params={"order": "auto"}`` chooses each Markov model's order from the data."""
     if isinstance(models, str):
         models = [models]
     argv = _global_args(plugin_dirs, cache_dir, state_dir) + ["compare"]
@@ -265,11 +264,24 @@ def compare(campaign, models, dimension="channel", measure="pipeline", window="c
     for k, v in _params(params):
         argv += ["--param", f"{k}={v}"]
     argv += _filter_args(exclude, include)
+    argv += _interval_args(intervals, interval_seed)
     report, package, _, tmp = _run(argv, out)
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
     return Comparison(report, _tables.output(_comparison_table(report), output),
                       None if tmp else package)
+
+
+def _interval_args(intervals, interval_seed):
+    """``--intervals N`` / ``--no-intervals`` and ``--interval-seed``, as given."""
+    argv = []
+    if not intervals:
+        argv += ["--no-intervals"]
+    elif intervals != 200:
+        argv += ["--intervals", str(int(intervals))]
+    if interval_seed is not None:
+        argv += ["--interval-seed", str(int(interval_seed))]
+    return argv
 
 
 def _joined(values):

@@ -97,3 +97,27 @@ def test_auto_picks_the_true_order_beside_choose_order(true_order):
     assert sel["unit"] == "paths" and sel["folds"] == 5
     assert [s["order"] for s in sel["scores"]] == [1, 2, 3, 4]
     assert sel["chosen"] == true_order, text
+
+
+def test_track_source_and_compare_take_order_auto(demo_campaign, plugin_dir, tmp_path):
+    """The campaign commands through Python: the order chosen over accounts is in the report
+    and is the one the model ran with; compare adds its validation and a recommendation."""
+    r = ascribe.track_source(demo_campaign, model="markov", params={"order": "auto"},
+                             detail="summary", state_dir=tmp_path / "state",
+                             plugin_dirs=[plugin_dir])
+    sel = r.report["model"]["order_selection"]
+    assert sel["unit"] == "accounts" and len(sel["scores"]) == 4
+    assert r.report["model"]["params"] == [["order", str(sel["chosen"])]]
+
+    c = ascribe.compare(demo_campaign, ["linear", "markov"], params={"order": "auto"},
+                        state_dir=tmp_path / "state", plugin_dirs=[plugin_dir])
+    v = c.report["validation"]
+    assert v["recommended"] in ("linear", "markov") and v["reason"]
+    markov = c.report["models"][1]
+    assert markov["order_selection"]["chosen"] == sel["chosen"]
+    assert markov["held_out"]["auc"]["mean"] > 0.5
+    assert all(p["lo"] <= p["share"] <= p["hi"] for p in markov["partner_split"])
+    none = ascribe.compare(demo_campaign, ["linear"], intervals=None,
+                           state_dir=tmp_path / "state", plugin_dirs=[plugin_dir])
+    assert none.report["validation"]["recommended"] is None
+    assert none.report["models"][0]["partner_split"] is None
