@@ -242,11 +242,22 @@ fn the_agreed_model_is_the_default_and_compare_shows_it_beside_the_recommendatio
     let pkg = only_package(&dir.path().join("out/ai-launch-tour"), &stderr);
     let report: Value =
         serde_json::from_slice(&std::fs::read(pkg.join("report.json")).unwrap()).unwrap();
-    assert_eq!(
-        report["model"]["name"], "markov@1.1.0",
+    assert!(
+        report["model"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("markov@"),
         "{}",
         report["model"]
     );
+    let plan_of = || -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("state/plans/plan-ai-launch-tour.json"))
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(plan_of()["runs"][0]["agreed_model"], "markov");
 
     let (code, stdout, stderr) = run_campaign(
         dir.path(),
@@ -262,6 +273,30 @@ fn the_agreed_model_is_the_default_and_compare_shows_it_beside_the_recommendatio
         table.contains("Agreed (pinned in the campaign file): markov"),
         "{table}"
     );
+    // The partners move the pin to linear: the next run uses it, and the plan logs both
+    // the model and the pin.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = replace(
+        &text,
+        "plugin = \"markov\"\nagreed = true\n",
+        "plugin = \"markov\"\n",
+    );
+    let text = replace(
+        &text,
+        "name = \"linear\"\nplugin = \"linear\"\n",
+        "name = \"linear\"\nplugin = \"linear\"\nagreed = true\n",
+    );
+    std::fs::write(&file, text).unwrap();
+    let (code, _, stderr) = track_in(dir.path(), &file, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let log = plan_of()["change_log"].as_array().unwrap().clone();
+    let entry = |what: &str| log.iter().find(|e| e["what"] == what).cloned();
+    let pin = entry("agreed model").expect("the pin's change is logged");
+    assert_eq!(
+        (pin["from"].as_str(), pin["to"].as_str()),
+        (Some("markov"), Some("linear"))
+    );
+    assert!(entry("model").is_some(), "{log:#?}");
 }
 
 #[test]

@@ -135,6 +135,9 @@ pub struct RunEntry {
     /// choice (report.json's `model.order_selection`); absent when the order was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_selection: Option<crate::pipeline::attribute::holdout::OrderChoice>,
+    /// The model the campaign file pins as agreed (`agreed = true`), when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreed_model: Option<String>,
 }
 
 fn definition_one() -> u32 {
@@ -154,7 +157,8 @@ pub fn confidence_definition(n: u32) -> String {
 pub struct Change {
     pub run_id: String,
     /// `model`, `params`, `source <id>`, `plugin <role>`, `channel rules`, `asset rules`,
-    /// `filters`, `intervals`, `confidence definition`, `reporting_cadence`.
+    /// `filters`, `intervals`, `confidence definition`, `agreed model`, `markov order
+    /// (auto)`, `reporting_cadence`.
     pub what: String,
     pub from: String,
     pub to: String,
@@ -520,6 +524,7 @@ impl State {
                 None => "none".into(),
             }),
             order_selection: r.model.order_selection.clone(),
+            agreed_model: c.agreed_model().map(|m| m.name.clone()),
         };
         if let Some(prev) = plan
             .runs
@@ -582,6 +587,7 @@ impl State {
                 .collect(),
             intervals: None,
             order_selection: None,
+            agreed_model: c.agreed_model().map(|m| m.name.clone()),
         });
         self.write(&plan)
     }
@@ -674,6 +680,14 @@ fn changes(prev: &RunEntry, now: &RunEntry) -> Vec<Change> {
     if let (Some(from), Some(to)) = (&prev.intervals, &now.intervals) {
         push("intervals".into(), from.clone(), to.clone());
     }
+    // The partners pinned another model, or pinned one for the first time, or unpinned it.
+    if prev.agreed_model != now.agreed_model {
+        push(
+            "agreed model".into(),
+            prev.agreed_model.clone().unwrap_or_else(|| "none".into()),
+            now.agreed_model.clone().unwrap_or_else(|| "none".into()),
+        );
+    }
     // `order=auto` chose another order from the data: the model's answer changed with it.
     if let (Some(a), Some(b)) = (&prev.order_selection, &now.order_selection) {
         push(
@@ -711,7 +725,7 @@ crate::sanitize_fields! {
     Policy { retry_limit, escalation_ladder, fallbacks, min_confidence }
     Metrics { attribution_confidence, confidence_parts, confidence_notes, sla, open_disputes }
     SlaEntry { source, freshness_hours, sla_hours, within_sla }
-    RunEntry { run_id, window, as_of, model, params, confidence, confidence_definition, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters, intervals, order_selection }
+    RunEntry { run_id, window, as_of, model, params, confidence, confidence_definition, below_min_confidence, outcome, retries_used, source_digests, plugin_digests, reporting_cadence, channel_rules, asset_rules, filters, intervals, order_selection, agreed_model }
     Change { run_id, what, from, to }
     Dispute { id, opportunity, partner, reason, status, resolution }
 }
