@@ -993,6 +993,8 @@ struct Page<'a> {
     by_partner: Vec<PartnerRow<'a>>,
     quality: Quality,
     confidence_parts: Vec<Part<'a>>,
+    /// A part left out of the confidence or fixed by the data, and why.
+    confidence_notes: &'a [(String, String)],
     sources: Vec<Source<'a>>,
     plugins: Vec<Plugin<'a>>,
 }
@@ -1223,6 +1225,7 @@ fn page(r: &Report) -> Page<'_> {
                 share: share(*v),
             })
             .collect(),
+        confidence_notes: &r.guardrails.confidence_notes,
         sources: r.data.sources.iter().map(source).collect(),
         plugins: r
             .plugins

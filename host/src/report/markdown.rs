@@ -78,6 +78,22 @@ pub fn summary(r: &crate::text::Sealed<Report>) -> String {
         pct(r.guardrails.min_confidence)
     );
     let _ = writeln!(s);
+    let parts: Vec<String> = r
+        .guardrails
+        .confidence_parts
+        .iter()
+        .map(|(k, v)| format!("{} {}", esc(k), pct(*v)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "Confidence = {} (docs/guardrails.md, definition {}).",
+        parts.join(" × "),
+        r.guardrails.confidence_definition
+    );
+    for (part, why) in &r.guardrails.confidence_notes {
+        let _ = writeln!(s, "- {}: {}", esc(part), esc(why));
+    }
+    let _ = writeln!(s);
     let _ = writeln!(s, "## Partners against target\n");
     let _ = writeln!(
         s,
