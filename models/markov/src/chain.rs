@@ -6,44 +6,25 @@
 //! and a transition `(w₁…w_k) → (w₂…w_k x)` is identified by the k + 1 digit code
 //! `w₁…w_k x`. Counts are accumulated per code, in dense tables when the code space is small
 //! (the usual case: 12 keys, order 3 is 13⁴ = 28,561 transition codes) and in hash maps
-//! otherwise, with compensated (Neumaier) sums so the totals do not depend on the order of
-//! the journeys. States are then numbered in increasing code order, which makes everything
-//! downstream canonical.
+//! otherwise, as exact integers (s64 micro-units, overflow checked), so the totals do not
+//! depend on the order of the journeys or on how they were partitioned.
+//!
+//! The counts leave as the model's sufficient statistics ([`statistics`], `model@0.4.0`),
+//! keyed by the keys' names sorted, and the chain is built from statistics alone
+//! ([`Chain::from_stats`]): with the keys numbered in name order, states are numbered in
+//! increasing code order, which makes everything downstream canonical.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use ascribe_sdk::model::{Journeys, ModelError};
+use ascribe_sdk::model::{
+    Journeys, KeyKind, ModelError, StatCells, Stats, StatsBuilder, SumKind, add, micro, unmicro,
+};
 
 /// Largest dense transition table (entries of 16 bytes).
 const DENSE_TRANSITIONS: u64 = 1 << 20;
 /// Largest dense state table (entries of 64 bytes).
 const DENSE_STATES: u64 = 1 << 18;
-
-/// A Neumaier-compensated sum: within a couple of ulps of the exact sum whatever the order of
-/// the terms, so shuffled journeys give the same chain.
-#[derive(Clone, Copy, Default, Debug)]
-pub struct Sum {
-    s: f64,
-    c: f64,
-}
-
-impl Sum {
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        let t = self.s + x;
-        if self.s.abs() >= x.abs() {
-            self.c += (self.s - t) + x;
-        } else {
-            self.c += (x - t) + self.s;
-        }
-        self.s = t;
-    }
-
-    pub fn get(self) -> f64 {
-        self.s + self.c
-    }
-}
 
 /// A multiplicative hasher for integer keys (the default SipHash is several times slower).
 #[derive(Default)]
@@ -119,12 +100,12 @@ impl<T: Default + Clone> Table<T> {
     }
 }
 
-/// What the counting pass reports besides the tables.
+/// What the counting pass reports besides the tables (conversions in micro-units).
 #[derive(Default)]
 struct Counted {
-    used: usize,
-    empty: usize,
-    empty_conv: Sum,
+    used: i64,
+    empty: i64,
+    empty_conv: i64,
 }
 
 /// The state codes of the chain being counted: B = keys + 1, and B^(k-1), the weight of
@@ -150,7 +131,7 @@ fn count<E, T>(
 ) -> Result<Counted, ModelError>
 where
     E: Slots<Ends> + ?Sized,
-    T: Slots<Sum> + ?Sized,
+    T: Slots<i64> + ?Sized,
 {
     let Codes {
         order,
@@ -167,20 +148,22 @@ where
                 j.index
             )));
         }
+        let (c, nulls, v) = (micro(c)?, micro(nulls)?, micro(v)?);
         if j.is_empty() {
             n.empty += 1;
-            n.empty_conv.add(c);
+            n.empty_conv = add(n.empty_conv, c)?;
             continue;
         }
-        let w = c + nulls;
-        if w <= 0.0 {
+        let w = add(c, nulls)?;
+        if w <= 0 {
             continue;
         }
         n.used += 1;
         let keys = j.keys;
         let head = &keys[..keys.len().min(order)];
         let mut cur = head.iter().fold(0u64, |acc, &x| acc * b + x as u64 + 1);
-        ends.at(cur)[START].add(w);
+        let e = ends.at(cur);
+        e[START] = add(e[START], w)?;
         for (i, &x) in keys.iter().enumerate().skip(order) {
             let x = x as u64 + 1;
             let lead = keys[i - order] as u64 + 1;
@@ -189,21 +172,23 @@ where
             if next == cur {
                 continue; // consecutive identical states collapse
             }
-            trans.at(cur * b + x).add(w);
+            let t = trans.at(cur * b + x);
+            *t = add(*t, w)?;
             cur = next;
         }
         let e = ends.at(cur);
-        e[CONV].add(c);
-        e[NULL].add(nulls);
-        if c > 0.0 {
-            e[VALUE].add(v);
+        e[CONV] = add(e[CONV], c)?;
+        e[NULL] = add(e[NULL], nulls)?;
+        if c > 0 {
+            e[VALUE] = add(e[VALUE], v)?;
         }
     }
     Ok(n)
 }
 
-/// Per state code: [start, conversions, nulls, value] of the paths starting / ending there.
-type Ends = [Sum; 4];
+/// Per state code: [start, conversions, nulls, value] of the paths starting / ending there,
+/// in micro-units.
+type Ends = [i64; 4];
 const START: usize = 0;
 const CONV: usize = 1;
 const NULL: usize = 2;
@@ -231,10 +216,97 @@ pub struct Chain {
     pub col: Vec<u32>,
     pub prob: Vec<f64>,
     /// Journeys that entered the chain (at least one touch, conversions + nulls > 0).
-    pub journeys_used: usize,
+    pub journeys_used: i64,
     /// Journeys with no touches, and their conversions (left out).
-    pub empty_journeys: usize,
+    pub empty_journeys: i64,
     pub empty_conversions: f64,
+}
+
+/// The layout of order `order`'s statistics: statistics of different orders never merge.
+pub fn layout(order: usize) -> String {
+    format!("markov/1 order={order}")
+}
+
+/// The window of keys a state code stands for, oldest first (digits base `b`, key + 1).
+fn decode(mut code: u64, b: u64, out: &mut Vec<u32>) {
+    out.clear();
+    while code > 0 {
+        out.push((code % b - 1) as u32);
+        code /= b;
+    }
+    out.reverse();
+}
+
+/// Step 2's counts as the model's sufficient statistics (`model@0.4.0`): tables `states`
+/// (state: its window of keys; `starts`, the weight of the paths starting there;
+/// `conversions`, `nulls` and `value` of the paths ending there), `transitions` (from, to,
+/// weight) and `journeys` (one row: `entered`, `empty`, `empty-conversions`). Weights,
+/// conversions, nulls and value are micro-units; the keys are numbered in name order.
+pub fn statistics(input: &Journeys, order: usize) -> Result<Stats, ModelError> {
+    let b = input.keys.len() as u64 + 1;
+    let too_many = || {
+        ModelError::UnsupportedInput(format!(
+            "markov: {} keys are too many for order {order} (state codes must fit in 64 bits)",
+            input.keys.len()
+        ))
+    };
+    // Codes of states are below B^k, codes of transitions below B^(k+1).
+    let state_codes = b.checked_pow(order as u32).ok_or_else(too_many)?;
+    let trans_codes = state_codes.checked_mul(b).ok_or_else(too_many)?;
+    let codes = Codes {
+        order,
+        b,
+        lead_unit: b.pow(order as u32 - 1),
+    };
+    let mut ends: Table<Ends> = Table::new(state_codes, DENSE_STATES);
+    let mut trans: Table<i64> = Table::new(trans_codes, DENSE_TRANSITIONS);
+    let counted = match (&mut ends, &mut trans) {
+        (Table::Dense(e), Table::Dense(t)) => count(input, codes, &mut e[..], &mut t[..]),
+        (Table::Dense(e), Table::Sparse(t)) => count(input, codes, &mut e[..], t),
+        (Table::Sparse(e), Table::Dense(t)) => count(input, codes, e, &mut t[..]),
+        (Table::Sparse(e), Table::Sparse(t)) => count(input, codes, e, t),
+    }?;
+    let mut out = StatsBuilder::new(&layout(order));
+    let states = out.table(
+        "states",
+        &[("state", KeyKind::Names)],
+        &[
+            ("starts", SumKind::Count),
+            ("conversions", SumKind::Count),
+            ("nulls", SumKind::Count),
+            ("value", SumKind::Amount),
+        ],
+    );
+    let transitions = out.table(
+        "transitions",
+        &[("from", KeyKind::Names), ("to", KeyKind::Names)],
+        &[("weight", SumKind::Count)],
+    );
+    let journeys = out.table(
+        "journeys",
+        &[],
+        &[
+            ("entered", SumKind::Count),
+            ("empty", SumKind::Count),
+            ("empty-conversions", SumKind::Count),
+        ],
+    );
+    let (mut from, mut to) = (Vec::with_capacity(order), Vec::with_capacity(order));
+    for (code, e) in ends.into_sorted(|e| e[START] != 0 || e[CONV] != 0 || e[NULL] != 0) {
+        decode(code, b, &mut from);
+        out.row(states, &[&from], &e);
+    }
+    for (code, w) in trans.into_sorted(|&w| w != 0) {
+        decode(code / b, b, &mut from);
+        decode(code % state_codes, b, &mut to);
+        out.row(transitions, &[&from, &to], &[w]);
+    }
+    out.row(
+        journeys,
+        &[],
+        &[counted.used, counted.empty, counted.empty_conv],
+    );
+    out.finish(&input.keys)
 }
 
 impl Chain {
@@ -258,65 +330,113 @@ impl Chain {
         self.col.len()
     }
 
+    /// The chain of some journeys: [`statistics`], then [`Chain::from_stats`] (whose keys
+    /// are the statistics' names, sorted).
     pub fn build(input: &Journeys, order: usize) -> Result<Chain, ModelError> {
-        let b = input.keys.len() as u64 + 1;
-        let too_many = || {
+        Chain::from_stats(&statistics(input, order)?, order)
+    }
+
+    /// The chain of order `order` from its statistics alone: the one place counts become
+    /// floats (each sum rounded once), whatever partitions they were summed from. Keys are
+    /// indices into `stats.names`.
+    pub fn from_stats(stats: &Stats, order: usize) -> Result<Chain, ModelError> {
+        let bad = |why: &str| {
+            Err(ModelError::UnsupportedInput(format!(
+                "markov: the statistics are not those of order {order}: {why}"
+            )))
+        };
+        if stats.layout != layout(order) {
+            return bad(&format!("their layout is {:?}", stats.layout));
+        }
+        let b = stats.names.len() as u64 + 1;
+        b.checked_pow(order as u32).ok_or_else(|| {
             ModelError::UnsupportedInput(format!(
                 "markov: {} keys are too many for order {order} (state codes must fit in 64 bits)",
-                input.keys.len()
+                stats.names.len()
             ))
+        })?;
+        let code = |window: &[u32]| -> Result<u64, ModelError> {
+            if window.is_empty() || window.len() > order {
+                return Err(ModelError::UnsupportedInput(format!(
+                    "markov: the statistics are not those of order {order}: a state of {} keys",
+                    window.len()
+                )));
+            }
+            Ok(window.iter().fold(0u64, |acc, &x| acc * b + x as u64 + 1))
         };
-        // Codes of states are below B^k, codes of transitions below B^(k+1).
-        let state_codes = b.checked_pow(order as u32).ok_or_else(too_many)?;
-        let trans_codes = state_codes.checked_mul(b).ok_or_else(too_many)?;
-        let codes = Codes {
-            order,
-            b,
-            lead_unit: b.pow(order as u32 - 1),
+        let ints = |t: &ascribe_sdk::model::StatTable, c: &str| -> Result<Vec<i64>, ModelError> {
+            t.need(c)?.ints().map(<[i64]>::to_vec).ok_or_else(|| {
+                ModelError::UnsupportedInput(format!(
+                    "markov: statistics column `{c}` is not integers"
+                ))
+            })
         };
-        let mut ends: Table<Ends> = Table::new(state_codes, DENSE_STATES);
-        let mut trans: Table<Sum> = Table::new(trans_codes, DENSE_TRANSITIONS);
-        let counted = match (&mut ends, &mut trans) {
-            (Table::Dense(e), Table::Dense(t)) => count(input, codes, &mut e[..], &mut t[..]),
-            (Table::Dense(e), Table::Sparse(t)) => count(input, codes, &mut e[..], t),
-            (Table::Sparse(e), Table::Dense(t)) => count(input, codes, e, &mut t[..]),
-            (Table::Sparse(e), Table::Sparse(t)) => count(input, codes, e, t),
-        }?;
-
-        let ends =
-            ends.into_sorted(|e| e[START].get() != 0.0 || e[CONV].get() + e[NULL].get() != 0.0);
-        let trans = trans.into_sorted(|s| s.get() != 0.0);
+        let keyed = |t: &ascribe_sdk::model::StatTable, c: &str| -> Result<Vec<u64>, ModelError> {
+            let cells = t.need(c)?;
+            if !matches!(cells, StatCells::Names { .. }) {
+                return Err(ModelError::UnsupportedInput(format!(
+                    "markov: statistics column `{c}` is not a names column"
+                )));
+            }
+            (0..cells.rows()).map(|r| code(cells.key(r))).collect()
+        };
+        let st = stats.need("states")?;
+        let state_code = keyed(st, "state")?;
+        let (starts, convs, nulls_, values) = (
+            ints(st, "starts")?,
+            ints(st, "conversions")?,
+            ints(st, "nulls")?,
+            ints(st, "value")?,
+        );
+        let tr = stats.need("transitions")?;
+        let (tfrom, tto, tweight) = (keyed(tr, "from")?, keyed(tr, "to")?, ints(tr, "weight")?);
+        let jt = stats.need("journeys")?;
+        let one =
+            |c: &str| -> Result<i64, ModelError> { Ok(ints(jt, c)?.first().copied().unwrap_or(0)) };
+        let counted = Counted {
+            used: one("entered")?,
+            empty: one("empty")?,
+            empty_conv: one("empty-conversions")?,
+        };
+        // Transitions by code, sorted: by source state (the leading k digits), then target.
+        let mut trans: Vec<(u64, u64, i64)> = tfrom
+            .iter()
+            .zip(&tto)
+            .zip(&tweight)
+            .filter(|(_, w)| **w != 0)
+            .map(|((&f, &t), &w)| (f, t, w))
+            .collect();
+        trans.sort_unstable();
 
         // Every state is a path's first state, last state, or an end of a transition.
-        let mut codes: Vec<u64> = ends.iter().map(|e| e.0).collect();
-        for &(t, _) in &trans {
-            codes.push(t / b);
-            codes.push(t % state_codes);
+        let mut codes: Vec<u64> = state_code.clone();
+        for &(f, t, _) in &trans {
+            codes.push(f);
+            codes.push(t);
         }
         codes.sort_unstable();
         codes.dedup();
         let n = codes.len();
         let index = |code: u64| codes.binary_search(&code).expect("state code") as u32;
-
         let mut start = vec![0.0; n];
         let mut conv = vec![0.0; n];
         let mut null = vec![0.0; n];
         let mut value = vec![0.0; n];
-        for (code, e) in &ends {
-            let s = index(*code) as usize;
-            start[s] = e[START].get();
-            conv[s] = e[CONV].get();
-            null[s] = e[NULL].get();
-            value[s] = e[VALUE].get();
+        for (r, &code) in state_code.iter().enumerate() {
+            let s = index(code) as usize;
+            start[s] = unmicro(starts[r]);
+            conv[s] = unmicro(convs[r]);
+            null[s] = unmicro(nulls_[r]);
+            value[s] = unmicro(values[r]);
         }
-        // Transitions sorted by code are sorted by source state (the leading k digits).
+        // Transitions sorted by source state, then target.
         let mut row = vec![0usize; n + 1];
         let mut col = Vec::with_capacity(trans.len());
         let mut weight = Vec::with_capacity(trans.len());
-        for &(t, s) in &trans {
-            row[index(t / b) as usize + 1] += 1;
-            col.push(index(t % state_codes));
-            weight.push(s.get());
+        for &(f, t, w) in &trans {
+            row[index(f) as usize + 1] += 1;
+            col.push(index(t));
+            weight.push(unmicro(w));
         }
         for s in 0..n {
             row[s + 1] += row[s];
@@ -365,7 +485,7 @@ impl Chain {
             prob,
             journeys_used: counted.used,
             empty_journeys: counted.empty,
-            empty_conversions: counted.empty_conv.get(),
+            empty_conversions: unmicro(counted.empty_conv),
         })
     }
 }

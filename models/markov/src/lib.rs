@@ -15,6 +15,12 @@
 //! 7. A journey's touches get weights proportional to RE of their keys (each touch counts,
 //!    repeats included), normalized within the journey; all zero → an even split.
 //!
+//! The model is mergeable (`model@0.4.0`): step 2's counts are its sufficient statistics
+//! (exact integers, keys in name order: [`chain::statistics`]), merged by summing, and
+//! steps 3–6 are `solve`, which reads nothing else; step 7 is `weights`, per partition.
+//! `attribute` is those three calls on the one partition, so every answer, on one
+//! machine or many, comes from the same code.
+//!
 //! Besides the weights and the removal effects (scores), the model returns its internals
 //! (`model@0.3.0` tables): `transition-probabilities`, step 2's chain of the order it used
 //! (from-state, to-state, probability; states named as `ascribe paths --explain` names them
@@ -27,7 +33,10 @@
 mod chain;
 pub mod solve;
 
-use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output, TABLE_LIMITS, Table};
+use ascribe_sdk::model::{
+    Info, Inputs, Journeys, Mergeable, Model, ModelError, Output, Solution, StatCells, StatTable,
+    Stats, TABLE_LIMITS, Table, attribute_merged, merge_sums,
+};
 use ascribe_sdk::{ParamSpec, Params};
 
 use chain::Chain;
@@ -35,8 +44,8 @@ use solve::{DENSE_MAX, RESIDUAL, Solver};
 
 pub struct Markov;
 
-/// Per key (aligned with `input.keys`): removal effect and value removal effect, and the
-/// solver statistics.
+/// Per key (aligned with the keys they were computed for): removal effect and value removal
+/// effect, and the solver statistics.
 pub struct Effects {
     pub removal: Vec<f64>,
     pub value_removal: Vec<f64>,
@@ -45,8 +54,8 @@ pub struct Effects {
     pub states: usize,
     pub transitions: usize,
     pub stats: solve::Stats,
-    pub journeys_used: usize,
-    pub empty_journeys: usize,
+    pub journeys_used: i64,
+    pub empty_journeys: i64,
     pub empty_conversions: f64,
     /// The `transition-probabilities` table, or why it is left out.
     pub matrix: Result<Table, String>,
@@ -137,28 +146,49 @@ fn transition_table(keys: &[String], chain: &Chain) -> Result<Table, String> {
     .numbers("probability", p))
 }
 
-/// Removal effects of every key, for a chain of `order`, solving components of up to
-/// `dense_max` states directly (the model uses [`DENSE_MAX`]; tests vary it).
+/// Removal effects of every key of `input` (aligned with `input.keys`; a key no journey
+/// entering the chain has scores 0), for a chain of `order`, solving components of up to
+/// `dense_max` states directly (the model uses [`DENSE_MAX`]; tests vary it): through the
+/// statistics, as the model computes them.
 pub fn removal_effects(
     input: &Journeys,
     order: usize,
     dense_max: usize,
 ) -> Result<Effects, ModelError> {
-    let chain = Chain::build(input, order)?;
-    let matrix = transition_table(&input.keys, &chain);
+    let stats = chain::statistics(input, order)?;
+    let mut fx = effects(&stats, order, dense_max)?;
+    let at = |k: &String| stats.names.binary_search(k).ok();
+    let align = |v: &[f64]| -> Vec<f64> {
+        input
+            .keys
+            .iter()
+            .map(|k| at(k).map_or(0.0, |i| v[i]))
+            .collect()
+    };
+    fx.removal = align(&fx.removal);
+    fx.value_removal = align(&fx.value_removal);
+    Ok(fx)
+}
+
+/// Steps 3–6 from the statistics alone: removal effects of every key, aligned with
+/// `stats.names`.
+pub fn effects(stats: &Stats, order: usize, dense_max: usize) -> Result<Effects, ModelError> {
+    let keys = &stats.names;
+    let chain = Chain::from_stats(stats, order)?;
+    let matrix = transition_table(keys, &chain);
     let n = chain.states();
     let mut solver = Solver::new(&chain, dense_max);
     let mut kept = vec![true; n];
     let (p, v) = solver.absorb(&kept)?;
     // States containing each key.
-    let mut holders: Vec<Vec<u32>> = vec![Vec::new(); input.keys.len()];
+    let mut holders: Vec<Vec<u32>> = vec![Vec::new(); keys.len()];
     for (s, keys) in chain.state_keys.iter().enumerate() {
         for &k in keys {
             holders[k as usize].push(s as u32);
         }
     }
-    let mut removal = vec![0.0; input.keys.len()];
-    let mut value_removal = vec![0.0; input.keys.len()];
+    let mut removal = vec![0.0; keys.len()];
+    let mut value_removal = vec![0.0; keys.len()];
     for (k, states) in holders.iter().enumerate() {
         if states.is_empty() {
             continue;
@@ -232,10 +262,26 @@ impl Model for Markov {
     }
 
     fn attribute(input: &Journeys, params: &Params) -> Result<Output, ModelError> {
-        let order = params.u32_in("order", 1, 4)? as usize;
-        let fx = removal_effects(input, order, DENSE_MAX)?;
+        attribute_merged::<Markov>(input, params)
+    }
+}
 
-        let weights = touch_weights(input, &fx.removal);
+/// The `effects` table of a solution: per key (every name), its removal effect and value
+/// removal effect.
+const EFFECTS: &str = "effects";
+
+impl Mergeable for Markov {
+    fn statistics(input: &Journeys, params: &Params) -> Result<Stats, ModelError> {
+        chain::statistics(input, params.u32_in("order", 1, 4)? as usize)
+    }
+
+    fn merge(a: Stats, b: Stats) -> Result<Stats, ModelError> {
+        merge_sums(a, b)
+    }
+
+    fn solve(all: Stats, params: &Params) -> Result<Solution, ModelError> {
+        let order = params.u32_in("order", 1, 4)? as usize;
+        let fx = effects(&all, order, DENSE_MAX)?;
 
         let st = &fx.stats;
         let mut notes = vec![format!(
@@ -297,19 +343,64 @@ impl Model for Markov {
                 "markov: the transition probabilities are not returned: {why}"
             )),
         }
-        Ok(Output {
-            weights,
-            scores: vec![
-                ("removal-effect".into(), fx.removal),
-                ("value-removal-effect".into(), fx.value_removal),
-            ],
+        let key = StatCells::Name((0..all.names.len() as u32).collect());
+        Ok(Solution {
+            tables: vec![StatTable {
+                name: EFFECTS.into(),
+                columns: vec![
+                    ("key".into(), key),
+                    ("removal".into(), StatCells::Number(fx.removal)),
+                    ("value-removal".into(), StatCells::Number(fx.value_removal)),
+                ],
+            }],
+            layout: all.layout,
+            names: all.names,
             notes,
-            tables,
+            internals: tables,
+        })
+    }
+
+    fn weights(
+        input: &Journeys,
+        solution: &Solution,
+        _params: &Params,
+    ) -> Result<Output, ModelError> {
+        let t = solution.need(EFFECTS)?;
+        let numbers = |c: &str| -> Result<&[f64], ModelError> {
+            t.need(c)?.numbers().ok_or_else(|| {
+                ModelError::UnsupportedInput(format!(
+                    "markov: solution column `{c}` is not numbers"
+                ))
+            })
+        };
+        let (removal, value_removal) = (numbers("removal")?, numbers("value-removal")?);
+        if removal.len() != solution.names.len() || value_removal.len() != removal.len() {
+            return Err(ModelError::UnsupportedInput(
+                "markov: the solution's effects are not one per key".into(),
+            ));
+        }
+        // This partition's keys by name; a key the solution never saw scores 0.
+        let by_key = |v: &[f64]| -> Vec<f64> {
+            input
+                .keys
+                .iter()
+                .map(|k| solution.names.binary_search(k).map_or(0.0, |i| v[i]))
+                .collect()
+        };
+        let (removal, value_removal) = (by_key(removal), by_key(value_removal));
+        Ok(Output {
+            weights: touch_weights(input, &removal),
+            scores: vec![
+                ("removal-effect".into(), removal),
+                ("value-removal-effect".into(), value_removal),
+            ],
+            notes: solution.notes.clone(),
+            tables: solution.internals.clone(),
         })
     }
 }
 
-ascribe_sdk::export_model!(Markov);
+ascribe_sdk::export_model!(Markov, mergeable);
 
 #[cfg(test)]
 mod tests;

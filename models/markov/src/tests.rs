@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use ascribe_sdk::model::{Journeys, JourneysBuilder, ModelError, run};
+use ascribe_sdk::model::{Journeys, JourneysBuilder, Mergeable, ModelError, StatCells, run};
 
 use super::*;
 use ascribe_sdk::testing::*;
@@ -641,4 +641,82 @@ fn a_chain_past_the_table_bounds_is_left_out_with_a_note() {
         "{:?}",
         out.notes
     );
+}
+
+#[test]
+fn any_partitioning_gives_the_same_statistics_and_weights() {
+    // Random journeys of every order; 1, 2, 7 and 64 partitions, merged in random trees:
+    // the statistics are the whole's to the byte and every weight is attribute's, bit for
+    // bit (check_partitions). Conversions, nulls and values with decimals, so the
+    // micro-unit sums are exercised.
+    let mut rng = Rng::new(20);
+    for round in 0..6 {
+        let keys = 2 + rng.below(7);
+        let mut rows = random_rows(&mut rng, 300, keys, 1 + round % 5);
+        for r in rows.iter_mut().step_by(3) {
+            r.conversions *= 1.5;
+            r.nulls += 0.25;
+            r.value = (r.value * 100.0).round() / 100.0 + 0.01;
+        }
+        let j = build(&rows, keys);
+        for order in ["1", "2", "3", "4"] {
+            for parts in [1, 2, 7, 64] {
+                check_partitions::<Markov>(&mut rng, &j, parts, &[("order", order)]);
+            }
+        }
+    }
+}
+
+#[test]
+fn statistics_are_exact_sums_in_micro_units_over_sorted_names() {
+    // Keys first seen as b, a: the statistics name them a, b. b > a: c=1.5, n=0.25, v=10.01.
+    let j = JourneysBuilder::new()
+        .path("b > a", 1.5, 0.25, 10.01)
+        .path("a", 0.0, 2.0, 0.0)
+        .build();
+    let s = Markov::statistics(&j, &Params::resolve(&Markov::info().params, &[]).unwrap()).unwrap();
+    assert_eq!(s.check(), Ok(()));
+    assert_eq!(s.layout, "markov/1 order=1");
+    assert_eq!(s.names, vec!["a", "b"]);
+    let t = s.need("states").unwrap();
+    // States [a] (index 0) and [b] (index 1).
+    assert_eq!(
+        t.column("state"),
+        Some(&StatCells::Names {
+            offsets: vec![0, 1, 2],
+            items: vec![0, 1]
+        })
+    );
+    assert_eq!(
+        t.column("starts"),
+        Some(&StatCells::Count(vec![2_000_000, 1_750_000]))
+    );
+    assert_eq!(
+        t.column("conversions"),
+        Some(&StatCells::Count(vec![1_500_000, 0]))
+    );
+    assert_eq!(
+        t.column("nulls"),
+        Some(&StatCells::Count(vec![2_250_000, 0]))
+    );
+    assert_eq!(
+        t.column("value"),
+        Some(&StatCells::Amount(vec![10_010_000, 0]))
+    );
+    let tr = s.need("transitions").unwrap();
+    assert_eq!(
+        tr.column("weight"),
+        Some(&StatCells::Count(vec![1_750_000]))
+    );
+    let jt = s.need("journeys").unwrap();
+    assert_eq!(jt.column("entered"), Some(&StatCells::Count(vec![2])));
+    // A sum past the s64 range is an error, never a wrap.
+    let huge = JourneysBuilder::new()
+        .path("a", 5e12, 0.0, 0.0)
+        .path("a", 5e12, 0.0, 0.0)
+        .build();
+    assert!(matches!(
+        Markov::statistics(&huge, &Params::resolve(&Markov::info().params, &[]).unwrap()),
+        Err(ModelError::UnsupportedInput(m)) if m.contains("s64")
+    ));
 }

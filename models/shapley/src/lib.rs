@@ -37,6 +37,12 @@
 //!   key's marginal contribution; a note says so. Every permutation telescopes to v(T), so
 //!   the estimate is efficient too.
 //!
+//! The model is mergeable (`model@0.4.0`): C[T] and N[T] per distinct key set T are its
+//! sufficient statistics ([`statistics`]: exact integers in micro-units, keys in name
+//! order), merged by summing; `solve` computes every key set's shares from them alone, and
+//! `weights` looks each journey's set up, per partition. `attribute` is those three calls
+//! on the one partition.
+//!
 //! Internals (`model@0.3.0` tables):
 //! - `coalition-values`: every coalition S the exact values were computed from (the
 //!   non-empty subsets of the exact converting key sets, each once), ordered by size and
@@ -49,7 +55,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use ascribe_sdk::model::{Info, Inputs, Journeys, Model, ModelError, Output, TABLE_LIMITS, Table};
+use ascribe_sdk::model::{
+    Info, Inputs, Journeys, KeyKind, Mergeable, Model, ModelError, Output, Solution, StatCells,
+    StatTable, Stats, StatsBuilder, SumKind, TABLE_LIMITS, Table, add, attribute_merged,
+    merge_sums, micro, unmicro,
+};
 use ascribe_sdk::{ParamSpec, Params};
 
 pub struct Shapley;
@@ -153,8 +163,59 @@ pub struct Groups {
     /// C and N of the journeys whose key set is exactly the group's.
     pub conv: Vec<f64>,
     pub nulls: Vec<f64>,
-    /// Each journey's group (`u32::MAX` for a journey without touches).
-    pub of_journey: Vec<u32>,
+}
+
+/// The layout of the model's statistics.
+pub const LAYOUT: &str = "shapley/1";
+
+/// The model's sufficient statistics (`model@0.4.0`): one table, `key-sets`, a row per
+/// distinct set of keys of journeys with touches: the set (in name order), and the
+/// conversions and nulls of the journeys whose keys are exactly that set, in micro-units.
+pub fn statistics(input: &Journeys) -> Result<Stats, ModelError> {
+    let mut ids: FxMap<Vec<u32>, u32> = FxMap::default();
+    let mut sets: Vec<Vec<u32>> = Vec::new();
+    let mut sums: Vec<[i64; 2]> = Vec::new();
+    let mut set = Vec::new();
+    for j in input.iter() {
+        let (c, nulls) = (j.conversions, j.nulls);
+        if !(c.is_finite() && c >= 0.0 && nulls.is_finite() && nulls >= 0.0) {
+            return Err(ModelError::UnsupportedInput(format!(
+                "shapley: journey {} has conversions {c} and nulls {nulls}; both must be \
+                 finite and non-negative",
+                j.index
+            )));
+        }
+        if j.is_empty() {
+            continue;
+        }
+        set.clear();
+        set.extend_from_slice(j.keys);
+        set.sort_unstable();
+        set.dedup();
+        let id = match ids.get(set.as_slice()) {
+            Some(&id) => id,
+            None => {
+                let id = sets.len() as u32;
+                ids.insert(set.clone(), id);
+                sets.push(set.clone());
+                sums.push([0; 2]);
+                id
+            }
+        };
+        let s = &mut sums[id as usize];
+        s[0] = add(s[0], micro(c)?)?;
+        s[1] = add(s[1], micro(nulls)?)?;
+    }
+    let mut b = StatsBuilder::new(LAYOUT);
+    let t = b.table(
+        "key-sets",
+        &[("set", KeyKind::Set)],
+        &[("conversions", SumKind::Count), ("nulls", SumKind::Count)],
+    );
+    for (set, s) in sets.iter().zip(&sums) {
+        b.row(t, &[set], s);
+    }
+    b.finish(&input.keys)
 }
 
 impl Groups {
@@ -170,58 +231,54 @@ impl Groups {
         &self.members[self.start[g]..self.start[g + 1]]
     }
 
-    fn new(input: &Journeys) -> Groups {
-        let mut ids: FxMap<Vec<u32>, u32> = FxMap::default();
-        let mut sets: Vec<Vec<u32>> = Vec::new();
-        let mut sums: Vec<[Sum; 2]> = Vec::new();
-        let mut of_journey = vec![NONE; input.len()];
-        let mut set = Vec::new();
-        for j in input.iter().filter(|j| !j.is_empty()) {
-            set.clear();
-            set.extend_from_slice(j.keys);
-            set.sort_unstable();
-            set.dedup();
-            let id = match ids.get(set.as_slice()) {
-                Some(&id) => id,
-                None => {
-                    let id = sets.len() as u32;
-                    ids.insert(set.clone(), id);
-                    sets.push(set.clone());
-                    sums.push([Sum::default(); 2]);
-                    id
-                }
-            };
-            sums[id as usize][0].add(j.conversions);
-            sums[id as usize][1].add(j.nulls);
-            of_journey[j.index] = id;
+    /// The groups of some statistics, in canonical order (by size, then by key order); keys
+    /// are indices into `stats.names`.
+    pub fn from_stats(stats: &Stats) -> Result<Groups, ModelError> {
+        if stats.layout != LAYOUT {
+            return Err(ModelError::UnsupportedInput(format!(
+                "shapley: the statistics are of layout {:?}, not {LAYOUT:?}",
+                stats.layout
+            )));
         }
-        drop(ids);
-        let mut order: Vec<u32> = (0..sets.len() as u32).collect();
+        let t = stats.need("key-sets")?;
+        let set = t.need("set")?;
+        let ints = |c: &str| -> Result<&[i64], ModelError> {
+            t.need(c)?.ints().ok_or_else(|| {
+                ModelError::UnsupportedInput(format!("shapley: column `{c}` is not integers"))
+            })
+        };
+        let (conv, nulls) = (ints("conversions")?, ints("nulls")?);
+        if !matches!(set, StatCells::Names { .. }) {
+            return Err(ModelError::UnsupportedInput(
+                "shapley: column `set` is not a names column".into(),
+            ));
+        }
+        let mut order: Vec<usize> = (0..t.rows()).filter(|&r| !set.key(r).is_empty()).collect();
         order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (&sets[a as usize], &sets[b as usize]);
+            let (a, b) = (set.key(a), set.key(b));
             a.len().cmp(&b.len()).then_with(|| a.cmp(b))
         });
-        let mut rank = vec![0u32; sets.len()];
         let mut g = Groups {
-            start: Vec::with_capacity(sets.len() + 1),
+            start: Vec::with_capacity(order.len() + 1),
             members: Vec::new(),
-            conv: Vec::with_capacity(sets.len()),
-            nulls: Vec::with_capacity(sets.len()),
-            of_journey: Vec::new(),
+            conv: Vec::with_capacity(order.len()),
+            nulls: Vec::with_capacity(order.len()),
         };
         g.start.push(0);
-        for (r, &id) in order.iter().enumerate() {
-            rank[id as usize] = r as u32;
-            g.members.extend_from_slice(&sets[id as usize]);
+        for &r in &order {
+            let keys = set.key(r);
+            if keys.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(ModelError::UnsupportedInput(format!(
+                    "shapley: key set {} is not in name order",
+                    r + 1
+                )));
+            }
+            g.members.extend_from_slice(keys);
             g.start.push(g.members.len());
-            g.conv.push(sums[id as usize][0].get());
-            g.nulls.push(sums[id as usize][1].get());
+            g.conv.push(unmicro(conv[r]));
+            g.nulls.push(unmicro(nulls[r]));
         }
-        for x in of_journey.iter_mut().filter(|x| **x != NONE) {
-            *x = rank[*x as usize];
-        }
-        g.of_journey = of_journey;
-        g
+        Ok(g)
     }
 }
 
@@ -609,23 +666,30 @@ pub fn per_journey(
     samples: u32,
     coalitions: bool,
 ) -> Result<Game, ModelError> {
-    for j in input.iter() {
-        let (c, nulls) = (j.conversions, j.nulls);
-        if !(c.is_finite() && c >= 0.0 && nulls.is_finite() && nulls >= 0.0) {
-            return Err(ModelError::UnsupportedInput(format!(
-                "shapley: journey {} has conversions {c} and nulls {nulls}; both must be \
-                 finite and non-negative",
-                j.index
-            )));
-        }
-    }
+    let stats = statistics(input)?;
+    game(
+        Groups::from_stats(&stats)?,
+        stats.names.len(),
+        exact_max,
+        samples,
+        coalitions,
+    )
+}
+
+/// The per-journey game of `groups` over `keys` keys (the statistics' names).
+pub fn game(
+    groups: Groups,
+    keys: usize,
+    exact_max: usize,
+    samples: u32,
+    coalitions: bool,
+) -> Result<Game, ModelError> {
     // 2³⁰ subsets is already far beyond any use; it keeps the shifts in range.
     let exact_max = exact_max.min(30);
-    let groups = Groups::new(input);
     let converting: Vec<bool> = groups.conv.iter().map(|&c| c > 0.0).collect();
-    let mut collect = coalitions.then(|| Collector::new(input.keys.len()));
-    let index = Index::new(input.keys.len(), &groups);
-    let mut local_of = vec![NONE; input.keys.len()];
+    let mut collect = coalitions.then(|| Collector::new(keys));
+    let index = Index::new(keys, &groups);
+    let mut local_of = vec![NONE; keys];
     let mut scratch = Scratch::default();
     let mut phi = vec![0.0; groups.members.len()];
     let mut share = vec![0.0; groups.members.len()];
@@ -683,31 +747,6 @@ impl Game {
             }
         }
         credit.into_iter().map(Sum::get).collect()
-    }
-
-    /// One weight per touch: the key's share in its journey's key set, split evenly among
-    /// the key's touches in the journey.
-    pub fn weights(&self, input: &Journeys) -> Vec<f64> {
-        let mut weights = vec![0.0; input.touches()];
-        let mut count = vec![0u32; input.keys.len()];
-        for j in input.iter().filter(|j| !j.is_empty()) {
-            let g = self.groups.of_journey[j.index] as usize;
-            let a = self.groups.start[g];
-            let set = self.groups.set(g);
-            for &k in j.keys {
-                count[k as usize] += 1;
-            }
-            for (w, &k) in weights[j.start..j.end].iter_mut().zip(j.keys) {
-                let l = set
-                    .binary_search(&k)
-                    .expect("a journey's key is in its set");
-                *w = self.share[a + l] / count[k as usize] as f64;
-            }
-            for &k in j.keys {
-                count[k as usize] = 0;
-            }
-        }
-        weights
     }
 }
 
@@ -903,8 +942,27 @@ impl Model for Shapley {
     }
 
     fn attribute(input: &Journeys, params: &Params) -> Result<Output, ModelError> {
+        attribute_merged::<Shapley>(input, params)
+    }
+}
+
+/// The solution's tables: every key set's shares, and every key's credited conversions.
+const SHARES: &str = "shares";
+const CREDITS: &str = "credits";
+
+impl Mergeable for Shapley {
+    fn statistics(input: &Journeys, _params: &Params) -> Result<Stats, ModelError> {
+        statistics(input)
+    }
+
+    fn merge(a: Stats, b: Stats) -> Result<Stats, ModelError> {
+        merge_sums(a, b)
+    }
+
+    fn solve(all: Stats, params: &Params) -> Result<Solution, ModelError> {
         let samples = params.u32_in("samples", 1, 10_000_000)?;
-        let game = per_journey(input, EXACT_MAX, samples, true)?;
+        let keys = all.names.len();
+        let game = game(Groups::from_stats(&all)?, keys, EXACT_MAX, samples, true)?;
         let g = &game.groups;
         let converting: Vec<usize> = (0..g.len()).filter(|&t| game.converting[t]).collect();
         let mut notes = Vec::new();
@@ -937,17 +995,119 @@ impl Model for Shapley {
                 ));
             }
         }
-        let tables = tables(&input.keys, &game, &mut notes);
-        Ok(Output {
-            weights: game.weights(input),
-            scores: vec![("conversions".into(), game.credits(input.keys.len()))],
+        let internals = tables(&all.names, &game, &mut notes);
+        // Every key set's shares, rows in key order (by set, then key).
+        let mut sets: Vec<usize> = (0..g.len()).collect();
+        sets.sort_unstable_by(|&a, &b| g.set(a).cmp(g.set(b)));
+        let (mut offsets, mut items, mut key, mut share) = (vec![0u32], vec![], vec![], vec![]);
+        for &t in &sets {
+            for l in g.start[t]..g.start[t + 1] {
+                items.extend_from_slice(g.set(t));
+                offsets.push(items.len() as u32);
+                key.push(g.members[l]);
+                share.push(game.share[l]);
+            }
+        }
+        let credits = game.credits(keys);
+        Ok(Solution {
+            tables: vec![
+                StatTable {
+                    name: SHARES.into(),
+                    columns: vec![
+                        ("set".into(), StatCells::Names { offsets, items }),
+                        ("key".into(), StatCells::Name(key)),
+                        ("share".into(), StatCells::Number(share)),
+                    ],
+                },
+                StatTable {
+                    name: CREDITS.into(),
+                    columns: vec![
+                        ("key".into(), StatCells::Name((0..keys as u32).collect())),
+                        ("conversions".into(), StatCells::Number(credits)),
+                    ],
+                },
+            ],
+            layout: all.layout,
+            names: all.names,
             notes,
-            tables,
+            internals,
+        })
+    }
+
+    fn weights(
+        input: &Journeys,
+        solution: &Solution,
+        _params: &Params,
+    ) -> Result<Output, ModelError> {
+        let bad = |why: &str| ModelError::UnsupportedInput(format!("shapley: {why}"));
+        let t = solution.need(SHARES)?;
+        let (set, key) = (t.need("set")?, t.need("key")?);
+        let share = t
+            .need("share")?
+            .numbers()
+            .ok_or_else(|| bad("the solution's shares are not numbers"))?;
+        // The distinct sets and their first row (rows are sorted by set, then key).
+        let mut firsts: Vec<usize> = Vec::new();
+        for r in 0..t.rows() {
+            if r == 0 || set.key(r) != set.key(r - 1) {
+                firsts.push(r);
+            }
+        }
+        let credits = solution.need(CREDITS)?;
+        let credited = credits
+            .need("conversions")?
+            .numbers()
+            .ok_or_else(|| bad("the solution's credits are not numbers"))?;
+        // This partition's keys in the solution's numbering.
+        let id: Vec<Option<u32>> = input
+            .keys
+            .iter()
+            .map(|k| solution.names.binary_search(k).ok().map(|i| i as u32))
+            .collect();
+        let mut weights = vec![0.0; input.touches()];
+        let mut count = vec![0u32; input.keys.len()];
+        let mut local = Vec::new();
+        for j in input.iter().filter(|j| !j.is_empty()) {
+            local.clear();
+            for &k in j.keys {
+                local.push(id[k as usize].ok_or_else(|| {
+                    bad("a journey's key is not in the solution (were its statistics merged?)")
+                })?);
+                count[k as usize] += 1;
+            }
+            local.sort_unstable();
+            local.dedup();
+            let f = firsts
+                .binary_search_by(|&r| set.key(r).cmp(local.as_slice()))
+                .map_err(|_| {
+                    bad("a journey's key set is not in the solution (were its statistics merged?)")
+                })?;
+            let first = firsts[f];
+            for (w, &k) in weights[j.start..j.end].iter_mut().zip(j.keys) {
+                let l = local
+                    .binary_search(&id[k as usize].unwrap())
+                    .expect("a journey's key is in its set");
+                debug_assert_eq!(key.key(first + l), &[local[l]]);
+                *w = share[first + l] / count[k as usize] as f64;
+            }
+            for &k in j.keys {
+                count[k as usize] = 0;
+            }
+        }
+        let scores = id
+            .iter()
+            .map(|i| i.map_or(0.0, |i| credited[i as usize]))
+            .collect();
+        Ok(Output {
+            weights,
+            scores: vec![("conversions".into(), scores)],
+            notes: solution.notes.clone(),
+            tables: solution.internals.clone(),
         })
     }
 }
 
-ascribe_sdk::export_model!(Shapley);
+ascribe_sdk::export_model!(Shapley, mergeable);
 
 #[cfg(test)]
 mod tests;

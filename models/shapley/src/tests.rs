@@ -446,3 +446,53 @@ fn every_lookup_of_the_key_sets_gives_the_same_values() {
         .sum();
     close(score(&out, "conversions").iter().sum(), total, 1e-9);
 }
+
+#[test]
+fn any_partitioning_gives_the_same_statistics_and_weights() {
+    // 1, 2, 7 and 64 partitions merged in random trees: the statistics are the whole's to
+    // the byte and every weight is attribute's, bit for bit (check_partitions). Some
+    // conversions and nulls with decimals, and one round past 16 keys (sampled sets).
+    let mut rng = Rng::new(21);
+    for round in 0..6 {
+        let keys = if round == 5 { 20 } else { 2 + rng.below(7) };
+        let mut rows = random_rows(&mut rng, 300, keys, if round == 5 { 20 } else { 6 });
+        for r in rows.iter_mut().step_by(4) {
+            r.conversions *= 0.5;
+            r.nulls += 0.125;
+        }
+        let j = build(&rows, keys);
+        for parts in [1, 2, 7, 64] {
+            let s = check_partitions::<Shapley>(&mut rng, &j, parts, &[("samples", "500")]);
+            assert_eq!(s.layout, LAYOUT);
+        }
+    }
+}
+
+#[test]
+fn statistics_are_key_sets_in_name_order_in_micro_units() {
+    // Keys first seen as c, a: the set {a, c} whatever the touch order.
+    let j = JourneysBuilder::new()
+        .path("c > a > c", 1.5, 0.0, 0.0)
+        .path("a > c", 0.0, 0.25, 0.0)
+        .path("c", 1.0, 1.0, 0.0)
+        .build();
+    let s = statistics(&j).unwrap();
+    assert_eq!(s.check(), Ok(()));
+    assert_eq!(s.names, vec!["a", "c"]);
+    let t = s.need("key-sets").unwrap();
+    assert_eq!(
+        t.column("set"),
+        Some(&StatCells::Names {
+            offsets: vec![0, 2, 3],
+            items: vec![0, 1, 1]
+        })
+    );
+    assert_eq!(
+        t.column("conversions"),
+        Some(&StatCells::Count(vec![1_500_000, 1_000_000]))
+    );
+    assert_eq!(
+        t.column("nulls"),
+        Some(&StatCells::Count(vec![250_000, 1_000_000]))
+    );
+}

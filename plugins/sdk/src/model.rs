@@ -856,6 +856,9 @@ pub enum KeyKind {
     Name,
     /// A sequence of names per row.
     Names,
+    /// A set of names per row: a sequence kept in name order (sorted and deduplicated
+    /// when the names are renumbered), so the same set is the same key in every partition.
+    Set,
 }
 
 /// The kind of a value column of a [`StatsBuilder`] table.
@@ -955,15 +958,26 @@ impl StatsBuilder {
         }
         let mut tables = Vec::with_capacity(self.tables.len());
         for mut t in self.tables {
+            let sets: Vec<bool> = t.keys.iter().map(|k| k.1 == KeyKind::Set).collect();
             for (flat, _) in &mut t.rows {
-                let mut i = 0;
+                let (mut i, mut part) = (0, 0);
+                let mut renumbered = Vec::with_capacity(flat.len());
                 while i < flat.len() {
                     let n = flat[i] as usize;
-                    for x in &mut flat[i + 1..i + 1 + n] {
-                        *x = new_index[*x as usize];
+                    let mut cell: Vec<u32> = flat[i + 1..i + 1 + n]
+                        .iter()
+                        .map(|&x| new_index[x as usize])
+                        .collect();
+                    if sets[part] {
+                        cell.sort_unstable();
+                        cell.dedup();
                     }
+                    renumbered.push(cell.len() as u32);
+                    renumbered.extend_from_slice(&cell);
                     i += 1 + n;
+                    part += 1;
                 }
+                *flat = renumbered;
             }
             tables.push(finish_table(t)?);
         }
@@ -1022,7 +1036,7 @@ fn finish_table(mut t: BuilderTable) -> Result<StatTable, ModelError> {
                     .map(|(k, _)| key_parts(k)[c].first().copied().unwrap_or(0))
                     .collect(),
             ),
-            KeyKind::Names => {
+            KeyKind::Names | KeyKind::Set => {
                 let mut offsets = vec![0u32];
                 let mut items = Vec::new();
                 for (k, _) in &t.rows {
