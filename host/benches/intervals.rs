@@ -13,30 +13,12 @@
 // Bench output is ours, not partner text: host/clippy.toml's print ban is for the host.
 #![allow(clippy::disallowed_macros)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 mod support;
-use support::{load, target, write_json};
-
-fn campaign_for(n: u64) -> PathBuf {
-    let dir = target().join(format!("bench-data/campaign-{n}"));
-    let file = dir.join(format!("bench-{n}.toml"));
-    if !file.is_file() {
-        eprintln!("generating a {n}-touch campaign in {}", dir.display());
-        ascribe_gen::campaign::generate(&ascribe_gen::campaign::CampaignOpts {
-            seed: 7,
-            touches: n,
-            out: dir.clone(),
-            name: format!("Bench {n}"),
-            id: format!("bench-{n}"),
-            bad_rows: false,
-        })
-        .unwrap();
-    }
-    file
-}
+use support::{campaign_for, load, target, write_json};
 
 /// One `track-source --detail full` run's wall seconds; exit 3 (escalated) is a finished run.
 fn run(file: &Path, scratch: &Path, extra: &[&str]) -> f64 {

@@ -20,25 +20,7 @@ use ascribe::pipeline::attribute::{self, Key, Kind, Window, WindowSpec};
 use ascribe::runtime::{Limits, Runtime, RuntimeOptions};
 
 mod support;
-use support::{load, target, write_json};
-
-fn campaign_for(n: u64) -> PathBuf {
-    let dir = target().join(format!("bench-data/campaign-{n}"));
-    let file = dir.join(format!("bench-{n}.toml"));
-    if !file.is_file() {
-        eprintln!("generating a {n}-touch campaign in {}", dir.display());
-        ascribe_gen::campaign::generate(&ascribe_gen::campaign::CampaignOpts {
-            seed: 7,
-            touches: n,
-            out: dir.clone(),
-            name: format!("Bench {n}"),
-            id: format!("bench-{n}"),
-            bad_rows: false,
-        })
-        .unwrap();
-    }
-    file
-}
+use support::{campaign_for, load, target, write_json};
 
 /// Per source: (source, plugin, MB, rows, seconds).
 fn normalization(file: &Path, rt: &Runtime) -> Vec<serde_json::Value> {

@@ -7,6 +7,27 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The generated campaign of `n` touches the pipeline and intervals benches run on (seed 7,
+/// in `target/bench-data/campaign-N/`), generated on first use.
+#[allow(clippy::disallowed_macros)]
+pub fn campaign_for(n: u64) -> PathBuf {
+    let dir = target().join(format!("bench-data/campaign-{n}"));
+    let file = dir.join(format!("bench-{n}.toml"));
+    if !file.is_file() {
+        eprintln!("generating a {n}-touch campaign in {}", dir.display());
+        ascribe_gen::campaign::generate(&ascribe_gen::campaign::CampaignOpts {
+            seed: 7,
+            touches: n,
+            out: dir.clone(),
+            name: format!("Bench {n}"),
+            id: format!("bench-{n}"),
+            bad_rows: false,
+        })
+        .unwrap();
+    }
+    file
+}
+
 /// The workspace root (benchmarks run in `host/`).
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
