@@ -12,7 +12,7 @@
 // Bench output is ours, not partner text: host/clippy.toml's print ban is for the host.
 #![allow(clippy::disallowed_macros)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
