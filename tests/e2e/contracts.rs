@@ -90,12 +90,18 @@ fn every_bundled_model_declares_what_it_reads() {
         ("shapley", vec!["touch-keys", "nulls"], true),
     ] {
         let p = load(&rt, &bundled(model));
-        assert_eq!(p.contract.package(), "ascribe:model@0.3.0", "{model}");
+        assert_eq!(p.contract.package(), "ascribe:model@0.4.0", "{model}");
         let PluginInfo::Model(info) = p.info() else {
             panic!("{model} is a model")
         };
         assert_eq!(info.inputs.names(), inputs, "{model}");
         assert_eq!(info.may_merge_paths(), merges, "{model}");
+        // The data-driven models offer statistics, merge, solve and weights (0.4.0).
+        assert_eq!(
+            info.mergeable,
+            model == "markov" || model == "shapley",
+            "{model}"
+        );
     }
 }
 
@@ -160,11 +166,48 @@ fn a_contract_version_the_host_does_not_know_is_refused_by_name() {
 }
 
 #[test]
-fn a_model_at_0_3_0_returns_its_internals_as_tables() {
+fn a_model_at_0_3_0_still_runs_and_its_tables_reach_the_host_whole() {
+    use ascribe::runtime::model::ColumnValues;
+    let (rt, _d) = runtime();
+    let p = load(&rt, &hostile("tables-v0-3"));
+    assert_eq!(p.contract.package(), "ascribe:model@0.3.0");
+    assert!(
+        !p.model_info().unwrap().mergeable,
+        "0.3.0 has no statistics"
+    );
+    let (out, _) = p.attribute(&mut full(), &[]).unwrap();
+    assert_eq!(out.weights, vec![1.0, 0.0, 1.0]);
+    assert_eq!(
+        out.scores,
+        vec![("touches".to_string(), vec![1.0, 1.0, 1.0])]
+    );
+    assert_eq!(out.notes, vec!["tables-v0-3: first touch"]);
+    assert_eq!(out.tables.len(), 1);
+    let t = &out.tables[0];
+    assert_eq!(
+        (t.name.as_str(), t.description.as_str(), t.rows()),
+        ("touches-per-key", "how many touches each key has", 3)
+    );
+    assert_eq!(
+        t.column("key"),
+        Some(&ColumnValues::Text(vec![
+            "a".into(),
+            "b".into(),
+            "c".into()
+        ]))
+    );
+    assert_eq!(
+        t.column("touches"),
+        Some(&ColumnValues::Numbers(vec![1.0, 1.0, 1.0]))
+    );
+}
+
+#[test]
+fn a_model_returns_its_internals_as_tables() {
     use ascribe::runtime::model::ColumnValues;
     let (rt, _d) = runtime();
     let p = load(&rt, &bundled("shapley"));
-    assert_eq!(p.contract.package(), "ascribe:model@0.3.0");
+    assert_eq!(p.contract.package(), "ascribe:model@0.4.0");
     // a > b converts (1), c does not (4 nulls). shapley 2.0.0 computes the game of the
     // converting channel set {a,b} over its subsets, each coalition once, by size:
     //   a: no journey lies in {a}: C 0, N 0, v 0;  b: likewise;  a + b: a > b, C 1, v 1.
@@ -186,7 +229,7 @@ fn a_model_at_0_3_0_returns_its_internals_as_tables() {
     assert_eq!(s.column("shapley-value"), Some(&numbers(&[0.5, 0.5])));
     assert_eq!(s.column("share"), Some(&numbers(&[0.5, 0.5])));
     assert_eq!(s.column("credited"), Some(&numbers(&[0.5, 0.5])));
-    // A 0.2.0 model's answer converts into 0.3.0's with no tables.
+    // A 0.2.0 model's answer converts into 0.3.0's, then 0.4.0's, with no tables.
     let probe = load(&rt, &hostile("column-probe"));
     assert!(
         probe

@@ -21,6 +21,7 @@ mod intervals;
 mod journey_filters;
 mod json_schema;
 mod locale;
+mod merge;
 mod order_auto;
 mod params;
 mod parquet_out;

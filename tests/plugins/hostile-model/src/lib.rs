@@ -16,6 +16,12 @@
 //! | `sandbox-probe` | tries every door out of the sandbox, notes what it got |
 //! | `stateful` | first touch on its instance's first call, last touch after (`fail=1`: refuses) |
 //! | `ragged-table`, `escaping-table` | first touch, with an internal table that breaks the contract: columns of different lengths; a name that is a path out of an export directory |
+//! | `stats-unsorted`, `stats-ragged`, `stats-negative` | `statistics` (model@0.4.0) breaks one rule: names out of order; columns of different lengths; a negative count ([`BAD_STATS`]) |
+//! | `merge-unsorted`, `merge-ragged`, `merge-negative`, `merge-layout` | `statistics` is sound, `merge` breaks the rule (or changes the layout); `merge` has no parameters, so the mode travels in the layout |
+//! | `solve-nan` | `solve` returns a solution holding NaN |
+//!
+//! In every other mode the four mergeable calls answer soundly (a count per key, first
+//! touch), so the model is `mergeable` whatever the mode.
 //!
 //! A model whose hostility is in `info` itself takes no parameters, so it is its own
 //! plugin (`trap-info`); so are the contract-version plugins and `column-probe`, whose
@@ -25,7 +31,10 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use ascribe_sdk::ParamSpec;
-use ascribe_sdk::model::{Journeys, Model, ModelError, Output, Table};
+use ascribe_sdk::model::{
+    Journeys, KeyKind, Mergeable, Model, ModelError, Output, Solution, StatCells, StatTable, Stats,
+    StatsBuilder, SumKind, Table, merge_sums,
+};
 include!("../../common.rs");
 
 /// The modes that break one rule of the contract in an answer.
@@ -131,11 +140,102 @@ impl Model for HostileModel {
             "escaping-table" => Ok(Output::weights(first_touch_weights(j))
                 .table(Table::new("../../escape", LEAKS).numbers("x", vec![1.0]))),
             m if BAD_WEIGHTS.contains(&m) => bad_weights(j, m),
+            m if BAD_STATS.contains(&m) => Ok(Output::weights(first_touch_weights(j))),
             other => Err(ModelError::InvalidParam(format!("unknown mode `{other}`"))),
         }
     }
 }
-ascribe_sdk::export_model!(HostileModel);
+ascribe_sdk::export_model!(HostileModel, mergeable);
+
+/// The mergeable modes that break one rule of the statistics or the solution.
+pub const BAD_STATS: &[&str] = &[
+    "stats-unsorted",
+    "stats-ragged",
+    "stats-negative",
+    "merge-unsorted",
+    "merge-ragged",
+    "merge-negative",
+    "merge-layout",
+    "solve-nan",
+];
+
+/// Breaks statistics as `how` says (`unsorted`, `ragged`, `negative`, `layout`).
+fn spoil(s: &mut Stats, how: &str) {
+    let t = &mut s.tables[0];
+    match how {
+        "unsorted" => s.names.reverse(),
+        "ragged" => {
+            if let StatCells::Count(v) = &mut t.columns[1].1 {
+                v.pop();
+            }
+        }
+        "negative" => {
+            if let StatCells::Count(v) = &mut t.columns[1].1 {
+                v[0] = -1;
+            }
+        }
+        "layout" => s.layout = "hostile/other".into(),
+        _ => {}
+    }
+}
+
+impl Mergeable for HostileModel {
+    /// A touch count per key, keyed by the key's name; the mode rides in the layout.
+    fn statistics(j: &Journeys, p: &ascribe_sdk::Params) -> Result<Stats, ModelError> {
+        let mode = p.str("mode");
+        let mut b = StatsBuilder::new(&format!("hostile/{mode}"));
+        let t = b.table(
+            "touches",
+            &[("key", KeyKind::Name)],
+            &[("count", SumKind::Count)],
+        );
+        for &k in &j.touch_key {
+            b.row(t, &[&[k]], &[1]);
+        }
+        let mut s = b.finish(&j.keys)?;
+        if let Some(how) = mode.strip_prefix("stats-") {
+            spoil(&mut s, how);
+        }
+        Ok(s)
+    }
+
+    fn merge(a: Stats, b: Stats) -> Result<Stats, ModelError> {
+        let how = a.layout.strip_prefix("hostile/merge-").map(str::to_string);
+        let mut m = merge_sums(a, b)?;
+        if let Some(how) = how {
+            spoil(&mut m, &how);
+        }
+        Ok(m)
+    }
+
+    fn solve(all: Stats, p: &ascribe_sdk::Params) -> Result<Solution, ModelError> {
+        let x = if p.str("mode") == "solve-nan" {
+            f64::NAN
+        } else {
+            1.0
+        };
+        Ok(Solution {
+            tables: vec![StatTable {
+                name: "effects".into(),
+                columns: vec![
+                    (
+                        "key".into(),
+                        StatCells::Name((0..all.names.len() as u32).collect()),
+                    ),
+                    ("x".into(), StatCells::Number(vec![x; all.names.len()])),
+                ],
+            }],
+            layout: all.layout,
+            names: all.names,
+            notes: vec![],
+            internals: vec![],
+        })
+    }
+
+    fn weights(j: &Journeys, _: &Solution, _: &ascribe_sdk::Params) -> Result<Output, ModelError> {
+        Ok(Output::weights(first_touch_weights(j)))
+    }
+}
 
 fn chatty(j: &Journeys, then_panic: bool) -> Result<Output, ModelError> {
     // 1 MiB on stderr, in lines: 16× what the host keeps of it.
