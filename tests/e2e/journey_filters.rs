@@ -193,7 +193,7 @@ fn a_journey_filter_reaches_only_the_models_it_names() {
         ])
     );
     let filters = r["data"]["filters"]["filters"].as_array().unwrap();
-    // The file's filter (line 53), then last touch's default (still in force for it).
+    // The file's filter (line 59), then last touch's default (still in force for it).
     assert_eq!(filters.len(), 2);
     assert_eq!(filters[0]["touches"], 2);
     assert_eq!(filters[0]["journeys_kept_whole"], 1);
@@ -233,7 +233,7 @@ fn a_bad_journey_filter_names_its_line() {
     let (code, _, stderr) = run_campaign(d.path(), "track-source", &file, &[]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("filters.toml:53: `filters.include.unless_alone`: only an exclude filter can pass over touches unless a journey has nothing else; move it to `exclude`"),
+        stderr.contains("filters.toml:59: `filters.include.unless_alone`: only an exclude filter can pass over touches unless a journey has nothing else; move it to `exclude`"),
         "{stderr}"
     );
 }
