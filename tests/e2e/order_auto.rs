@@ -299,21 +299,24 @@ fn the_agreed_model_is_the_default_and_compare_shows_it_beside_the_recommendatio
     assert!(entry("model").is_some(), "{log:#?}");
 }
 
-#[test]
-fn track_source_order_auto_reports_the_choice_and_the_plan_keeps_it() {
+/// track-source of markov on a copy of the demo with `--order ORDER`: the directory it ran
+/// in, report.json and stdout.
+fn markov_with_order(order: &str) -> (tempfile::TempDir, Value, String) {
     let (dir, file) = campaign_copy(|t| t);
     let (code, stdout, stderr) = run_campaign(
         dir.path(),
         "track-source",
         &file,
-        &["--attribution-model", "markov", "--order", "auto"],
+        &["--attribution-model", "markov", "--order", order],
     );
     assert_eq!(code, 0, "{stderr}");
-    let r: Value = serde_json::from_str(&crate::report_facts::package_file(
-        dir.path(),
-        "report.json",
-    ))
-    .unwrap();
+    let report = crate::report_facts::package_file(dir.path(), "report.json");
+    (dir, serde_json::from_str(&report).unwrap(), stdout)
+}
+
+#[test]
+fn track_source_order_auto_reports_the_choice_and_the_plan_keeps_it() {
+    let (dir, r, stdout) = markov_with_order("auto");
     let sel = &r["model"]["order_selection"];
     assert_eq!(sel["unit"], "accounts", "{sel:#}");
     assert_eq!(sel["scores"].as_array().unwrap().len(), 4);
@@ -335,19 +338,7 @@ fn track_source_order_auto_reports_the_choice_and_the_plan_keeps_it() {
     .unwrap();
     assert_eq!(plan["runs"][0]["order_selection"], *sel);
     // A given order: no selection in the report.
-    let (dir, file) = campaign_copy(|t| t);
-    let (code, _, stderr) = run_campaign(
-        dir.path(),
-        "track-source",
-        &file,
-        &["--attribution-model", "markov", "--order", "1"],
-    );
-    assert_eq!(code, 0, "{stderr}");
-    let r: Value = serde_json::from_str(&crate::report_facts::package_file(
-        dir.path(),
-        "report.json",
-    ))
-    .unwrap();
+    let (_, r, _) = markov_with_order("1");
     assert!(r["model"]["order_selection"].is_null());
     assert_eq!(r["model"]["params"], serde_json::json!([["order", "1"]]));
 }
