@@ -756,7 +756,7 @@ fn wait_for(path: &Path, child: &mut std::process::Child) {
 }
 
 /// The campaign with the slow model as its default, doing ~`iterations` of busy work in
-/// each of its three calls (pipeline, revenue and no more: linear is the reference).
+/// each of its calls (one per measure and stage, and per replicate where it is solved again).
 fn slow_campaign(iterations: u64) -> impl Fn(String) -> String {
     move |t: String| {
         with_default_model(
