@@ -274,7 +274,7 @@ fn a_model_upgrade_is_logged_with_both_versions() {
     // logs the change. The run before is made to read as 1.1.0's (the model it recorded,
     // `name@version` from the plugin's info, and that plugin's digest): what a plan written
     // by ascribe with shapley 1.1.0 holds. The next run logs model shapley@1.1.0 →
-    // shapley@2.0.0, and no separate digest entry for the same change.
+    // shapley@2.1.0 (the bundled version now), and no separate digest entry for the same change.
     let (dir, file) = campaign_copy(|t| t);
     let f = file.to_str().unwrap();
     let track = || {
@@ -295,7 +295,7 @@ fn a_model_upgrade_is_logged_with_both_versions() {
     let mut p = plan(dir.path());
     let runs = p["runs"].as_array_mut().unwrap();
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0]["model"], "shapley@2.0.0");
+    assert_eq!(runs[0]["model"], "shapley@2.1.0");
     runs[0]["model"] = "shapley@1.1.0".into();
     runs[0]["plugin_digests"]["model"] = "shapley@1.1.0 e2058b8ad6ef".into();
     std::fs::write(&path, serde_json::to_string_pretty(&p).unwrap()).unwrap();
@@ -304,11 +304,11 @@ fn a_model_upgrade_is_logged_with_both_versions() {
     assert_eq!(log.len(), 1, "{log:#?}");
     assert_eq!(log[0]["what"], "model");
     assert_eq!(log[0]["from"], "shapley@1.1.0");
-    assert_eq!(log[0]["to"], "shapley@2.0.0");
+    assert_eq!(log[0]["to"], "shapley@2.1.0");
     let (code, out, _) = run_plain(dir.path(), &["plan", "show", "--campaign-file", f]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("model changed from shapley@1.1.0 to shapley@2.0.0"),
+        out.contains("model changed from shapley@1.1.0 to shapley@2.1.0"),
         "{out}"
     );
 }

@@ -1013,7 +1013,16 @@ fn finish_table(mut t: BuilderTable) -> Result<StatTable, ModelError> {
         }
         t.rows = vec![(Vec::new(), sums)];
     } else {
-        t.rows.sort_by(|a, b| key_parts(&a.0).cmp(&key_parts(&b.0)));
+        // Sorted by an encoding whose plain order is the key order (each part's indices
+        // + 1, then a 0: a shorter prefix first), computed once per row.
+        t.rows.sort_by_cached_key(|(flat, _)| {
+            let mut order = Vec::with_capacity(flat.len());
+            for part in key_parts(flat) {
+                order.extend(part.iter().map(|&x| x + 1));
+                order.push(0);
+            }
+            order
+        });
         let mut merged: Vec<(Vec<u32>, Vec<i64>)> = Vec::with_capacity(t.rows.len());
         for (k, v) in t.rows {
             match merged.last_mut() {
