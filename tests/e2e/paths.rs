@@ -611,77 +611,87 @@ fn paths_other_column_names_and_optional_columns() {
 #[test]
 fn paths_errors_name_the_file_row_and_problem() {
     let d = tempfile::tempdir().unwrap();
-    let run = |name: &str, text: &str, extra: &[&str]| {
-        table(d.path(), name, text);
-        let mut args = vec!["paths", name, "--model", "linear"];
-        args.extend_from_slice(extra);
-        fails(d.path(), &args)
-    };
-    assert_eq!(
-        run("empty.csv", "", &[]),
-        "error: empty.csv: the file is empty: a path table needs a header line with the columns `path` and `total_conversions`\n"
-    );
-    assert_eq!(
-        run("header.csv", "path,total_conversions\n", &[]),
-        "error: header.csv: no paths: the header is not followed by any row\n"
-    );
-    assert_eq!(
-        run("nocol.csv", "path,conversions,total_null\na,1,0\n", &[]),
-        "error: nocol.csv: no column `total_conversions` in the header (columns: path, conversions, total_null; delimiter `,`); name it with --conversions-col\n"
-    );
-    assert_eq!(
-        run(
+    // (file, its text, extra flags, the whole of stderr)
+    let cases: &[(&str, &str, &[&str], &str)] = &[
+        (
+            "empty.csv",
+            "",
+            &[],
+            "the file is empty: a path table needs a header line with the columns `path` and `total_conversions`",
+        ),
+        (
+            "header.csv",
+            "path,total_conversions\n",
+            &[],
+            "no paths: the header is not followed by any row",
+        ),
+        (
+            "nocol.csv",
+            "path,conversions,total_null\na,1,0\n",
+            &[],
+            "no column `total_conversions` in the header (columns: path, conversions, total_null; delimiter `,`); name it with --conversions-col",
+        ),
+        (
             "novalue.csv",
             "path,total_conversions\na,1\n",
-            &["--value-col", "revenue"]
+            &["--value-col", "revenue"],
+            "no column `revenue` in the header (columns: path, total_conversions; delimiter `,`); name it with --value-col",
         ),
-        "error: novalue.csv: no column `revenue` in the header (columns: path, total_conversions; delimiter `,`); name it with --value-col\n"
-    );
-    assert_eq!(
-        run("bad.csv", "path,total_conversions\na,1\nb,2\nc,x1\n", &[]),
-        "error: bad.csv: row 3 (line 4): total_conversions `x1` is not a number\n"
-    );
-    assert_eq!(
-        run("neg.csv", "path,total_conversions\na,1\nb,-2\n", &[]),
-        "error: neg.csv: row 2 (line 3): total_conversions is -2; it must be 0 or more\n"
-    );
-    assert_eq!(
-        run(
+        (
+            "bad.csv",
+            "path,total_conversions\na,1\nb,2\nc,x1\n",
+            &[],
+            "row 3 (line 4): total_conversions `x1` is not a number",
+        ),
+        (
+            "neg.csv",
+            "path,total_conversions\na,1\nb,-2\n",
+            &[],
+            "row 2 (line 3): total_conversions is -2; it must be 0 or more",
+        ),
+        (
             "comma.csv",
             "path;total_conversions;total_conversion_value\na;1;12,5\n",
-            &[]
+            &[],
+            "row 1 (line 2): total_conversion_value `12,5` is not a number (write the decimal separator as `.`)",
         ),
-        "error: comma.csv: row 1 (line 2): total_conversion_value `12,5` is not a number (write the decimal separator as `.`)\n"
-    );
-    assert_eq!(
-        run(
+        (
             "nulls.csv",
             "path,total_conversions,total_null\na,1,\n",
-            &[]
+            &[],
+            "row 1 (line 2): total_null is empty",
         ),
-        "error: nulls.csv: row 1 (line 2): total_null is empty\n"
-    );
-    assert_eq!(
-        run("nopath.csv", "path,total_conversions\na,1\n  ,2\n", &[]),
-        "error: nopath.csv: row 2 (line 3): the path is empty\n"
-    );
-    assert_eq!(
-        run("hole.csv", "path,total_conversions\na > > b,1\n", &[]),
-        "error: hole.csv: row 1 (line 2): the path `a > > b` has an empty channel at position 2\n"
-    );
-    assert_eq!(
-        run(
+        (
+            "nopath.csv",
+            "path,total_conversions\na,1\n  ,2\n",
+            &[],
+            "row 2 (line 3): the path is empty",
+        ),
+        (
+            "hole.csv",
+            "path,total_conversions\na > > b,1\n",
+            &[],
+            "row 1 (line 2): the path `a > > b` has an empty channel at position 2",
+        ),
+        (
             "short.csv",
             "path,total_conversions,total_null\na,1,0\nb,1\n",
-            &[]
+            &[],
+            "row 2 (line 3): 2 fields, the header has 3",
         ),
-        "error: short.csv: row 2 (line 3): 2 fields, the header has 3\n"
-    );
-    // An unquoted comma inside a path shifts the fields: refused, not guessed.
-    assert_eq!(
-        run("shift.csv", "path,total_conversions\nx, inc > y,1\n", &[]),
-        "error: shift.csv: row 1 (line 2): 3 fields, the header has 2\n"
-    );
+        // An unquoted comma inside a path shifts the fields: refused, not guessed.
+        (
+            "shift.csv",
+            "path,total_conversions\nx, inc > y,1\n",
+            &[],
+            "row 1 (line 2): 3 fields, the header has 2",
+        ),
+    ];
+    for (name, text, extra, why) in cases {
+        table(d.path(), name, text);
+        let args = [&["paths", name, "--model", "linear"], *extra].concat();
+        assert_eq!(fails(d.path(), &args), format!("error: {name}: {why}\n"));
+    }
     assert_eq!(
         fails(d.path(), &["paths", "missing.csv", "--model", "linear"]),
         "error: missing.csv: No such file or directory (os error 2)\n"
