@@ -106,26 +106,33 @@ fn an_order_that_is_not_one_is_refused_by_every_command() {
     );
 }
 
+/// `compare --format json` on `file` with `extra`, run in `dir`: the comparison and stderr.
+fn compare_json(dir: &Path, file: &Path, extra: &[&str]) -> (Value, String) {
+    let f = file.to_str().unwrap();
+    let args = [
+        &["compare", "--campaign-file", f, "--format", "json"],
+        extra,
+    ]
+    .concat();
+    let (code, stdout, stderr) = outcome(&mut ascribe_out(dir, &args));
+    assert_eq!(code, 0, "{stderr}");
+    (serde_json::from_str(&stdout).unwrap(), stderr)
+}
+
 #[test]
 fn compare_on_the_demo_shows_validation_and_a_recommendation() {
     let d = tempfile::tempdir().unwrap();
     let file = workspace().join("fixtures/campaigns/ai-launch-tour.toml");
-    let (code, stdout, stderr) = outcome(&mut ascribe_out(
+    let (v, stderr) = compare_json(
         d.path(),
+        &file,
         &[
-            "compare",
-            "--campaign-file",
-            file.to_str().unwrap(),
             "--models",
             "linear,position-based,markov,shapley",
             "--order",
             "auto",
-            "--format",
-            "json",
         ],
-    ));
-    assert_eq!(code, 0, "{stderr}");
-    let v: Value = serde_json::from_str(&stdout).unwrap();
+    );
     let models = v["models"].as_array().unwrap();
     for m in models {
         let label = m["label"].as_str().unwrap();
@@ -202,21 +209,11 @@ fn compare_on_the_demo_shows_validation_and_a_recommendation() {
     );
 
     // Without intervals, the rule cannot run, and says so.
-    let (code, stdout, stderr) = outcome(&mut ascribe_out(
+    let (v, _) = compare_json(
         d.path(),
-        &[
-            "compare",
-            "--campaign-file",
-            file.to_str().unwrap(),
-            "--models",
-            "linear,markov",
-            "--no-intervals",
-            "--format",
-            "json",
-        ],
-    ));
-    assert_eq!(code, 0, "{stderr}");
-    let v: Value = serde_json::from_str(&stdout).unwrap();
+        &file,
+        &["--models", "linear,markov", "--no-intervals"],
+    );
     assert!(v["validation"]["recommended"].is_null());
     assert!(
         v["validation"]["reason"]
