@@ -874,8 +874,12 @@ struct BuilderTable {
     name: String,
     keys: Vec<(String, KeyKind)>,
     values: Vec<(String, SumKind)>,
-    /// Each row's key parts, flattened with a length before each part, then its sums.
-    rows: Vec<(Vec<u32>, Vec<i64>)>,
+    /// Every row's key, one after the other: each key column's part as its length, then
+    /// its indices. Row `r`'s is `flat[starts[r]..starts[r + 1]]`.
+    flat: Vec<u32>,
+    starts: Vec<usize>,
+    /// Every row's sums, `values.len()` a row.
+    sums: Vec<i64>,
 }
 
 /// Builds canonical statistics from rows keyed by indices into some dictionary of names:
@@ -907,7 +911,9 @@ impl StatsBuilder {
             name: name.into(),
             keys: keys.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
             values: values.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
-            rows: Vec::new(),
+            flat: Vec::new(),
+            starts: vec![0],
+            sums: Vec::new(),
         });
         self.tables.len() - 1
     }
@@ -915,12 +921,19 @@ impl StatsBuilder {
     /// Adds a row to `table`: one slice per key column (one index for a `Name` column),
     /// one sum per value column.
     pub fn row(&mut self, table: usize, key: &[&[u32]], sums: &[i64]) {
-        let mut flat = Vec::with_capacity(key.iter().map(|k| k.len() + 1).sum());
+        let t = &mut self.tables[table];
+        assert_eq!(
+            (key.len(), sums.len()),
+            (t.keys.len(), t.values.len()),
+            "a row of table `{}` has a part per key column and a sum per value column",
+            t.name
+        );
         for part in key {
-            flat.push(part.len() as u32);
-            flat.extend_from_slice(part);
+            t.flat.push(part.len() as u32);
+            t.flat.extend_from_slice(part);
         }
-        self.tables[table].rows.push((flat, sums.to_vec()));
+        t.starts.push(t.flat.len());
+        t.sums.extend_from_slice(sums);
     }
 
     /// The statistics, canonical, over `names` (any dictionary the rows index: it need not
@@ -929,16 +942,11 @@ impl StatsBuilder {
         // The names the rows use, sorted; equal strings share one new index.
         let mut used = vec![false; names.len()];
         for t in &self.tables {
-            for (flat, _) in &t.rows {
-                let mut i = 0;
-                while i < flat.len() {
-                    let n = flat[i] as usize;
-                    for &x in &flat[i + 1..i + 1 + n] {
-                        used[x as usize] = true;
-                    }
-                    i += 1 + n;
+            for_each_part(&t.flat, |_, part| {
+                for &x in part {
+                    used[x as usize] = true;
                 }
-            }
+            });
         }
         let mut order: Vec<u32> = (0..names.len() as u32)
             .filter(|&i| used[i as usize])
@@ -957,29 +965,8 @@ impl StatsBuilder {
             new_index[o as usize] = sorted.len() as u32 - 1;
         }
         let mut tables = Vec::with_capacity(self.tables.len());
-        for mut t in self.tables {
-            let sets: Vec<bool> = t.keys.iter().map(|k| k.1 == KeyKind::Set).collect();
-            for (flat, _) in &mut t.rows {
-                let (mut i, mut part) = (0, 0);
-                let mut renumbered = Vec::with_capacity(flat.len());
-                while i < flat.len() {
-                    let n = flat[i] as usize;
-                    let mut cell: Vec<u32> = flat[i + 1..i + 1 + n]
-                        .iter()
-                        .map(|&x| new_index[x as usize])
-                        .collect();
-                    if sets[part] {
-                        cell.sort_unstable();
-                        cell.dedup();
-                    }
-                    renumbered.push(cell.len() as u32);
-                    renumbered.extend_from_slice(&cell);
-                    i += 1 + n;
-                    part += 1;
-                }
-                *flat = renumbered;
-            }
-            tables.push(finish_table(t)?);
+        for t in self.tables {
+            tables.push(finish_table(t, &new_index)?);
         }
         Ok(Stats {
             layout: self.layout,
@@ -989,67 +976,97 @@ impl StatsBuilder {
     }
 }
 
-/// Key parts of a flattened key, for ordering: part by part, each as its sequence.
-fn key_parts(flat: &[u32]) -> Vec<&[u32]> {
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < flat.len() {
-        let n = flat[i] as usize;
-        parts.push(&flat[i + 1..i + 1 + n]);
-        i += 1 + n;
+/// Calls `f(i, part)` for each part of a flattened key, `i` counting them.
+fn for_each_part(flat: &[u32], mut f: impl FnMut(usize, &[u32])) {
+    let (mut at, mut i) = (0, 0);
+    while at < flat.len() {
+        let n = flat[at] as usize;
+        f(i, &flat[at + 1..at + 1 + n]);
+        at += 1 + n;
+        i += 1;
     }
-    parts
 }
 
-fn finish_table(mut t: BuilderTable) -> Result<StatTable, ModelError> {
+/// A table's rows renumbered into the sorted names, sorted by key, equal keys summed.
+fn finish_table(t: BuilderTable, new_index: &[u32]) -> Result<StatTable, ModelError> {
     let width = t.values.len();
+    let rows = t.starts.len() - 1;
+    let sets: Vec<bool> = t.keys.iter().map(|k| k.1 == KeyKind::Set).collect();
+    // Each row's key renumbered, as an order key whose plain order is the key order: each
+    // part's indices + 1, then a 0 (a shorter prefix first). A set's part in name order.
+    let mut okey: Vec<u32> = Vec::with_capacity(t.flat.len());
+    let mut ostart: Vec<usize> = Vec::with_capacity(rows + 1);
+    ostart.push(0);
+    let mut cell: Vec<u32> = Vec::new();
+    for r in 0..rows {
+        for_each_part(&t.flat[t.starts[r]..t.starts[r + 1]], |i, part| {
+            cell.clear();
+            cell.extend(part.iter().map(|&x| new_index[x as usize]));
+            if sets[i] {
+                cell.sort_unstable();
+                cell.dedup();
+            }
+            okey.extend(cell.iter().map(|&x| x + 1));
+            okey.push(0);
+        });
+        ostart.push(okey.len());
+    }
+    let key_of = |r: usize| &okey[ostart[r]..ostart[r + 1]];
+    let mut sorted: Vec<usize> = (0..rows).collect();
+    sorted.sort_by(|&a, &b| key_of(a).cmp(key_of(b)));
+    // Equal keys summed: the distinct keys, in order, and their sums.
+    let mut distinct: Vec<usize> = Vec::with_capacity(rows);
+    let mut sums: Vec<i64> = Vec::with_capacity(t.sums.len());
     if t.keys.is_empty() {
-        // One row: the sums of every row added.
-        let mut sums = vec![0i64; width];
-        for (_, v) in &t.rows {
-            for (s, &x) in sums.iter_mut().zip(v) {
-                *s = add(*s, x)?;
+        // One row: the sums of every row added (zeros when there are none).
+        sums.resize(width, 0);
+        for r in 0..rows {
+            for (c, s) in sums.iter_mut().enumerate() {
+                *s = add(*s, t.sums[r * width + c])?;
             }
         }
-        t.rows = vec![(Vec::new(), sums)];
+        distinct.push(usize::MAX);
     } else {
-        // Sorted by an encoding whose plain order is the key order (each part's indices
-        // + 1, then a 0: a shorter prefix first), computed once per row.
-        t.rows.sort_by_cached_key(|(flat, _)| {
-            let mut order = Vec::with_capacity(flat.len());
-            for part in key_parts(flat) {
-                order.extend(part.iter().map(|&x| x + 1));
-                order.push(0);
-            }
-            order
-        });
-        let mut merged: Vec<(Vec<u32>, Vec<i64>)> = Vec::with_capacity(t.rows.len());
-        for (k, v) in t.rows {
-            match merged.last_mut() {
-                Some((lk, lv)) if *lk == k => {
-                    for (s, &x) in lv.iter_mut().zip(&v) {
+        for &r in &sorted {
+            let row = &t.sums[r * width..(r + 1) * width];
+            match distinct.last() {
+                Some(&l) if key_of(l) == key_of(r) => {
+                    let at = sums.len() - width;
+                    for (s, &x) in sums[at..].iter_mut().zip(row) {
                         *s = add(*s, x)?;
                     }
                 }
-                _ => merged.push((k, v)),
+                _ => {
+                    distinct.push(r);
+                    sums.extend_from_slice(row);
+                }
             }
         }
-        t.rows = merged;
     }
     let mut columns: Vec<(String, StatCells)> = Vec::with_capacity(t.keys.len() + width);
     for (c, (name, kind)) in t.keys.iter().enumerate() {
+        // Part `c` of an order key: its items minus 1, up to its 0.
+        let part = |r: usize| {
+            let k = key_of(r);
+            let mut at = 0;
+            for _ in 0..c {
+                at += k[at..].iter().position(|&x| x == 0).unwrap() + 1;
+            }
+            k[at..].iter().take_while(|&&x| x != 0).map(|&x| x - 1)
+        };
         let cells = match kind {
             KeyKind::Name => StatCells::Name(
-                t.rows
+                distinct
                     .iter()
-                    .map(|(k, _)| key_parts(k)[c].first().copied().unwrap_or(0))
+                    .map(|&r| part(r).next().unwrap_or(0))
                     .collect(),
             ),
             KeyKind::Names | KeyKind::Set => {
-                let mut offsets = vec![0u32];
+                let mut offsets = Vec::with_capacity(distinct.len() + 1);
+                offsets.push(0u32);
                 let mut items = Vec::new();
-                for (k, _) in &t.rows {
-                    items.extend_from_slice(key_parts(k)[c]);
+                for &r in &distinct {
+                    items.extend(part(r));
                     offsets.push(items.len() as u32);
                 }
                 StatCells::Names { offsets, items }
@@ -1058,7 +1075,7 @@ fn finish_table(mut t: BuilderTable) -> Result<StatTable, ModelError> {
         columns.push((name.clone(), cells));
     }
     for (c, (name, kind)) in t.values.iter().enumerate() {
-        let v: Vec<i64> = t.rows.iter().map(|(_, s)| s[c]).collect();
+        let v: Vec<i64> = (0..distinct.len()).map(|d| sums[d * width + c]).collect();
         if *kind == SumKind::Count && v.iter().any(|&x| x < 0) {
             return Err(ModelError::Failed(format!(
                 "statistics table `{}`: column `{name}` summed to a negative count",
