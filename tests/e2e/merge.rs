@@ -2,11 +2,12 @@
 //! them: a path table split by journey into 1, 2, 7 and 64 partitions (shuffled, each with
 //! its own key dictionary), `statistics` per partition, `merge` in several tree shapes,
 //! `solve` once and `weights` per partition give the whole table's statistics to the byte
-//! and `attribute`'s weights bit for bit, for markov (every order) and shapley. And each
+//! (in `stats::bytes`, the encoding a cluster moves them in) and `attribute`'s weights bit
+//! for bit, for markov (every order) and shapley. And each
 //! way a model can break the statistics' rules, refused with its exact message.
 
 use ascribe::runtime::model::JourneyColumns;
-use ascribe::runtime::stats::{Solution, Stats};
+use ascribe::runtime::stats::{Solution, Stats, bytes};
 use ascribe::runtime::{Plugin, PluginInfo};
 
 use crate::support::*;
@@ -169,6 +170,7 @@ fn any_partitioning_merges_to_the_whole_statistics_and_the_same_weights() {
         let mut w = whole.clone();
         let (want, _) = p.attribute(&mut w, params).unwrap();
         let (whole_stats, _) = p.statistics(&mut w, params).unwrap();
+        let whole_bytes = bytes::encode_stats(&whole_stats);
         assert_eq!(w, whole, "the host's columns are lent back as they were");
         // The statistics name the keys sorted, whatever the dictionary's order.
         let mut sorted = whole.keys.clone();
@@ -192,10 +194,14 @@ fn any_partitioning_merges_to_the_whole_statistics_and_the_same_weights() {
             let mut solution: Option<Solution> = None;
             for tree in [Tree::Chain, Tree::Balanced, Tree::Random] {
                 let merged = merge_all(&p, stats.clone(), tree, &mut rng);
-                // The same statistics, to the byte: equal values, and equal as printed.
+                // The same statistics, to the byte: equal values, and equal bytes in the
+                // encoding a cluster moves them in.
                 assert_eq!(merged, whole_stats, "{what}: {parts} partitions, {tree:?}");
-                assert_eq!(format!("{merged:?}"), format!("{whole_stats:?}"));
+                assert_eq!(bytes::encode_stats(&merged), whole_bytes, "{what}");
+                // As a driver would get it from an executor.
+                let merged = bytes::decode_stats(&bytes::encode_stats(&merged)).unwrap();
                 let (solved, _) = p.solve(&merged, params).unwrap();
+                let solved = bytes::decode_solution(&bytes::encode_solution(&solved)).unwrap();
                 if let Some(s) = &solution {
                     assert_eq!(&solved, s, "{what}: one solution whatever the tree");
                 }

@@ -37,7 +37,8 @@
 //!    [`Plugin::statistics`] per partition, [`Plugin::merge`] in any tree, [`Plugin::solve`]
 //!    once, then [`Plugin::weights_with`] per partition, each answer checked
 //!    ([`stats::validate_stats`], [`stats::validate_solution`]); the statistics are exact
-//!    integers, so any partitioning gives the same bytes and the same weights.
+//!    integers, so any partitioning gives the same bytes and the same weights;
+//!    [`stats::bytes`] moves statistics and solutions between processes.
 //! 4. **Or run a normalizer** over a file: [`Plugin::open`] with a
 //!    [`normalizer::SourceInfo`], then [`Session::push`] each chunk as it is read and
 //!    [`Session::finish`] at the end. Each returns a checked [`normalizer::Batch`] of

@@ -382,6 +382,266 @@ pub fn same_layout(a: &str, b: &str) -> Result<(), String> {
     }
 }
 
+/// Statistics and solutions as bytes, to move them between processes (a cluster's
+/// executors and driver): a canonical, versioned, little-endian encoding, so equal values
+/// are equal bytes and "byte-identical statistics" is literal. Decoding checks the bytes
+/// and then the contract's rules, like an answer from a plugin.
+pub mod bytes {
+    use super::{Solution, StatCells, StatColumn, StatTable, Stats};
+    use crate::model::{ColumnValues, InternalColumn, InternalTable};
+
+    const STATS: &[u8; 8] = b"ASTATS\x01\n";
+    const SOLUTION: &[u8; 8] = b"ASOLVE\x01\n";
+
+    struct W(Vec<u8>);
+
+    impl W {
+        fn n(&mut self, x: usize) {
+            self.0.extend_from_slice(&(x as u64).to_le_bytes());
+        }
+        fn s(&mut self, x: &str) {
+            self.n(x.len());
+            self.0.extend_from_slice(x.as_bytes());
+        }
+        fn strs(&mut self, v: &[String]) {
+            self.n(v.len());
+            v.iter().for_each(|x| self.s(x));
+        }
+        fn u32s(&mut self, v: &[u32]) {
+            self.n(v.len());
+            v.iter()
+                .for_each(|x| self.0.extend_from_slice(&x.to_le_bytes()));
+        }
+        fn i64s(&mut self, v: &[i64]) {
+            self.n(v.len());
+            v.iter()
+                .for_each(|x| self.0.extend_from_slice(&x.to_le_bytes()));
+        }
+        fn f64s(&mut self, v: &[f64]) {
+            self.n(v.len());
+            v.iter()
+                .for_each(|x| self.0.extend_from_slice(&x.to_bits().to_le_bytes()));
+        }
+        fn tables(&mut self, tables: &[StatTable]) {
+            self.n(tables.len());
+            for t in tables {
+                self.s(&t.name);
+                self.n(t.columns.len());
+                for c in &t.columns {
+                    self.s(&c.name);
+                    match &c.cells {
+                        StatCells::Name(v) => {
+                            self.0.push(0);
+                            self.u32s(v);
+                        }
+                        StatCells::Names { offsets, items } => {
+                            self.0.push(1);
+                            self.u32s(offsets);
+                            self.u32s(items);
+                        }
+                        StatCells::Count(v) => {
+                            self.0.push(2);
+                            self.i64s(v);
+                        }
+                        StatCells::Amount(v) => {
+                            self.0.push(3);
+                            self.i64s(v);
+                        }
+                        StatCells::Number(v) => {
+                            self.0.push(4);
+                            self.f64s(v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    struct R<'a>(&'a [u8]);
+
+    impl R<'_> {
+        fn take(&mut self, n: usize) -> Result<&[u8], String> {
+            if n > self.0.len() {
+                return Err("the bytes end early".into());
+            }
+            let (a, b) = self.0.split_at(n);
+            self.0 = b;
+            Ok(a)
+        }
+        fn byte(&mut self) -> Result<u8, String> {
+            Ok(self.take(1)?[0])
+        }
+        /// A count, bounded by the bytes left (each item takes at least `each` bytes).
+        fn n(&mut self, each: usize) -> Result<usize, String> {
+            let x = u64::from_le_bytes(self.take(8)?.try_into().unwrap());
+            if x > (self.0.len() / each.max(1)) as u64 {
+                return Err(format!("a length of {x} is more than the bytes hold"));
+            }
+            Ok(x as usize)
+        }
+        fn s(&mut self) -> Result<String, String> {
+            let n = self.n(1)?;
+            String::from_utf8(self.take(n)?.to_vec()).map_err(|_| "a name is not UTF-8".into())
+        }
+        fn strs(&mut self) -> Result<Vec<String>, String> {
+            let n = self.n(8)?;
+            (0..n).map(|_| self.s()).collect()
+        }
+        fn u32s(&mut self) -> Result<Vec<u32>, String> {
+            let n = self.n(4)?;
+            Ok(self
+                .take(n * 4)?
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+                .collect())
+        }
+        fn i64s(&mut self) -> Result<Vec<i64>, String> {
+            let n = self.n(8)?;
+            Ok(self
+                .take(n * 8)?
+                .chunks_exact(8)
+                .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
+                .collect())
+        }
+        fn f64s(&mut self) -> Result<Vec<f64>, String> {
+            Ok(self
+                .i64s()?
+                .into_iter()
+                .map(|x| f64::from_bits(x as u64))
+                .collect())
+        }
+        fn tables(&mut self) -> Result<Vec<StatTable>, String> {
+            let n = self.n(16)?;
+            let mut tables = Vec::with_capacity(n);
+            for _ in 0..n {
+                let name = self.s()?;
+                let m = self.n(17)?;
+                let mut columns = Vec::with_capacity(m);
+                for _ in 0..m {
+                    let name = self.s()?;
+                    let cells = match self.byte()? {
+                        0 => StatCells::Name(self.u32s()?),
+                        1 => StatCells::Names {
+                            offsets: self.u32s()?,
+                            items: self.u32s()?,
+                        },
+                        2 => StatCells::Count(self.i64s()?),
+                        3 => StatCells::Amount(self.i64s()?),
+                        4 => StatCells::Number(self.f64s()?),
+                        k => return Err(format!("column kind {k} is unknown")),
+                    };
+                    columns.push(StatColumn { name, cells });
+                }
+                tables.push(StatTable { name, columns });
+            }
+            Ok(tables)
+        }
+        fn magic(&mut self, want: &[u8; 8], what: &str) -> Result<(), String> {
+            if self.take(8).ok() != Some(&want[..]) {
+                return Err(format!("these bytes are not ascribe {what} (version 1)"));
+            }
+            Ok(())
+        }
+        fn end(&self) -> Result<(), String> {
+            if self.0.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{} bytes follow the end", self.0.len()))
+            }
+        }
+    }
+
+    /// Statistics as bytes.
+    pub fn encode_stats(s: &Stats) -> Vec<u8> {
+        let mut w = W(STATS.to_vec());
+        w.s(&s.layout);
+        w.strs(&s.names);
+        w.tables(&s.tables);
+        w.0
+    }
+
+    /// Statistics from [`encode_stats`]'s bytes, checked ([`super::validate_stats`]).
+    pub fn decode_stats(b: &[u8]) -> Result<Stats, String> {
+        let mut r = R(b);
+        r.magic(STATS, "statistics")?;
+        let s = Stats {
+            layout: r.s()?,
+            names: r.strs()?,
+            tables: r.tables()?,
+        };
+        r.end()?;
+        super::validate_stats(&s)?;
+        Ok(s)
+    }
+
+    /// A solution as bytes.
+    pub fn encode_solution(s: &Solution) -> Vec<u8> {
+        let mut w = W(SOLUTION.to_vec());
+        w.s(&s.layout);
+        w.strs(&s.names);
+        w.tables(&s.tables);
+        w.strs(&s.notes);
+        w.n(s.internals.len());
+        for t in &s.internals {
+            w.s(&t.name);
+            w.s(&t.description);
+            w.n(t.columns.len());
+            for c in &t.columns {
+                w.s(&c.name);
+                match &c.values {
+                    ColumnValues::Text(v) => {
+                        w.0.push(0);
+                        w.strs(v);
+                    }
+                    ColumnValues::Numbers(v) => {
+                        w.0.push(1);
+                        w.f64s(v);
+                    }
+                }
+            }
+        }
+        w.0
+    }
+
+    /// A solution from [`encode_solution`]'s bytes, checked ([`super::validate_solution`]).
+    pub fn decode_solution(b: &[u8]) -> Result<Solution, String> {
+        let mut r = R(b);
+        r.magic(SOLUTION, "solution")?;
+        let (layout, names, tables, notes) = (r.s()?, r.strs()?, r.tables()?, r.strs()?);
+        let n = r.n(24)?;
+        let mut internals = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (name, description) = (r.s()?, r.s()?);
+            let m = r.n(17)?;
+            let mut columns = Vec::with_capacity(m);
+            for _ in 0..m {
+                let name = r.s()?;
+                let values = match r.byte()? {
+                    0 => ColumnValues::Text(r.strs()?),
+                    1 => ColumnValues::Numbers(r.f64s()?),
+                    k => return Err(format!("column kind {k} is unknown")),
+                };
+                columns.push(InternalColumn { name, values });
+            }
+            internals.push(InternalTable {
+                name,
+                description,
+                columns,
+            });
+        }
+        r.end()?;
+        let s = Solution {
+            layout,
+            names,
+            tables,
+            notes,
+            internals,
+        };
+        super::validate_solution(&s)?;
+        Ok(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,6 +776,73 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(validate_stats(&s), Err(want.to_string()));
         }
+    }
+
+    #[test]
+    fn statistics_and_solutions_round_trip_through_bytes() {
+        let s = good();
+        let b = bytes::encode_stats(&s);
+        assert_eq!(bytes::decode_stats(&b), Ok(s.clone()));
+        assert_eq!(bytes::encode_stats(&bytes::decode_stats(&b).unwrap()), b);
+        assert_eq!(
+            bytes::decode_stats(&b[..b.len() - 1]),
+            Err("a length of 3 is more than the bytes hold".into())
+        );
+        assert_eq!(
+            bytes::decode_stats(&b[..12]),
+            Err("the bytes end early".into())
+        );
+        let mut extra = b.clone();
+        extra.push(0);
+        assert_eq!(
+            bytes::decode_stats(&extra),
+            Err("1 bytes follow the end".into())
+        );
+        assert_eq!(
+            bytes::decode_solution(&b),
+            Err("these bytes are not ascribe solution (version 1)".into())
+        );
+        // Decoded bytes are held to the contract like an answer.
+        let mut bad = s.clone();
+        bad.names.swap(0, 1);
+        assert_eq!(
+            bytes::decode_stats(&bytes::encode_stats(&bad)),
+            Err("the names are not sorted and unique: name 0 is \"b\", name 1 is \"a\"".into())
+        );
+        let sol = Solution {
+            layout: "test/1".into(),
+            names: vec!["a".into()],
+            tables: vec![StatTable {
+                name: "effects".into(),
+                columns: vec![
+                    StatColumn {
+                        name: "key".into(),
+                        cells: StatCells::Name(vec![0]),
+                    },
+                    StatColumn {
+                        name: "x".into(),
+                        cells: StatCells::Number(vec![0.1]),
+                    },
+                ],
+            }],
+            notes: vec!["a note".into()],
+            internals: vec![InternalTable {
+                name: "t".into(),
+                description: "d".into(),
+                columns: vec![
+                    crate::model::InternalColumn {
+                        name: "a".into(),
+                        values: crate::model::ColumnValues::Text(vec!["x".into()]),
+                    },
+                    crate::model::InternalColumn {
+                        name: "b".into(),
+                        values: crate::model::ColumnValues::Numbers(vec![2.5]),
+                    },
+                ],
+            }],
+        };
+        let b = bytes::encode_solution(&sol);
+        assert_eq!(bytes::decode_solution(&b), Ok(sol));
     }
 
     #[test]
