@@ -4,7 +4,7 @@
 //!
 //! Nothing here converts into the runtime's types: 0.3.0's bindings convert into 0.4.0's
 //! (the `From` impls below), and 0.4.0's one conversion does the rest. `model_v0_2`
-//! converts into this version's bindings and calls [`call`] and [`model_info`] here, which
+//! converts into this version's bindings and calls `call` and `model_info` here, which
 //! pass them on, so each version knows only the next one.
 
 use wasmtime::Store;
