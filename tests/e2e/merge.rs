@@ -132,7 +132,7 @@ fn merge_all(p: &Plugin, mut pool: Vec<Stats>, tree: Tree, rng: &mut Rng) -> Sta
                     // b first: the other operand order from Chain's.
                     next.push(m(&b, &a));
                 }
-                next.extend(pool.drain(..));
+                next.append(&mut pool);
                 pool = next;
             }
             pool.pop().unwrap()
