@@ -119,7 +119,7 @@ pub struct ModelRef {
     /// Every parameter in force.
     pub params: Vec<(String, String)>,
     pub notes: Vec<String>,
-    /// The internals the model returned beside its weights (`ascribe:model@0.3.0` tables:
+    /// The internals the model returned beside its weights (tables, since `ascribe:model@0.3.0`:
     /// markov's transition probabilities and chain, shapley's coalition values), as it
     /// returned them, text cleaned. Empty when the model returns none (every key is
     /// always written: docs/report-schema.md).

@@ -2,7 +2,7 @@
 //! and non-converting paths, the distribution of path length, the channels numbered as
 //! ChannelAttribution numbers them, the Markov transition matrix of the order each markov
 //! model used, each model's per-channel scores (for markov, the removal effects), and the
-//! internals each model returned as tables (`model@0.3.0`: markov's own transition
+//! internals each model returned as tables (since `model@0.3.0`: markov's own transition
 //! probabilities and chain, shapley's coalition values; any model's).
 //!
 //! [`tables`] lays all of it out as named tables of text and number columns, the shape

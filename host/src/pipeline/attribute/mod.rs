@@ -40,7 +40,7 @@ pub struct ModelRun {
     pub notes: Vec<String>,
     /// Per-key scores the model returned (e.g. removal effects), by score name.
     pub scores: Vec<(String, Vec<(String, f64)>)>,
-    /// The internals the model returned (`model@0.3.0` tables), for report.json's
+    /// The internals the model returned (tables, since `model@0.3.0`), for report.json's
     /// `model.internals`.
     pub tables: Vec<crate::runtime::model::InternalTable>,
 }
