@@ -336,7 +336,10 @@ fn panic_error() -> String {
         value: vec![1.0],
         conversion_time_ms: vec![0],
     };
-    p.attribute(&mut j, &[]).unwrap_err().to_string()
+    // As the pipeline asks a model, statistics → solve → weights for a mergeable one.
+    ascribe::pipeline::attribute::answer(&p, &mut j, &[])
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -351,7 +354,8 @@ fn a_failing_model_fails_in_its_column_and_the_others_complete() {
     let error = panic_error();
     assert!(
         error.starts_with("plugin hostile-model@0.0.1 (sha256:")
-            && error.contains("failed in `attribute`: crashed: panicked at ")
+            // A mergeable model runs as statistics → solve → weights; the panic is in weights.
+            && error.contains("failed in `weights`: crashed: panicked at ")
             && error
                 .ends_with(": boom: the hostile plugin gave up; report it to the plugin's author"),
         "{error}"

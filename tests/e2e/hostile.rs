@@ -554,7 +554,8 @@ fn a_hostile_model_fails_the_run_and_leaves_the_previous_outputs_whole() {
     let (code, out, err) = track_in(dir.path(), &file, &[]);
     assert_eq!((code, out.as_str()), (1, ""));
     let msg = format!(
-        "plugin hostile-model@0.0.1 (sha256:{}) failed in `attribute`: {}",
+        // The run asks a mergeable model for statistics, a solution, then weights.
+        "plugin hostile-model@0.0.1 (sha256:{}) failed in `weights`: {}",
         sha12(&hostile("hostile-model")),
         contract("weight 0 is NaN: weights must be finite and non-negative")
     );

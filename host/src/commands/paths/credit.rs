@@ -133,7 +133,7 @@ pub fn run_model(
             holdout::resolve_auto(&mut params, &table.cols, &keys, holdout::Unit::Paths)
         })
         .flatten();
-    let (out, usage) = plugin.attribute(&mut table.cols, &params)?;
+    let (out, usage) = crate::pipeline::attribute::answer(plugin, &mut table.cols, &params)?;
     let rule = CreditRule::for_model(&info);
     let channels = credit(table, &out, rule);
     let mut in_force: Vec<(String, String)> = info

@@ -101,6 +101,43 @@ pub struct Allocation {
     pub unattributed_total: Money,
 }
 
+/// A model's answer over `cols`. A mergeable model (`ascribe:model@0.4.0`) is asked for
+/// its statistics, solved once from them and asked for its weights: the path a cluster job
+/// takes partition by partition, so every single-machine run exercises, and the runtime
+/// validates, each piece of it. Any other model answers in one `attribute` call.
+pub fn answer(
+    plugin: &Plugin,
+    cols: &mut crate::runtime::model::JourneyColumns,
+    params: &[(String, String)],
+) -> Result<(ModelOutput, Usage), PluginError> {
+    if !plugin.model_info().is_some_and(|i| i.mergeable) {
+        return plugin.attribute(cols, params);
+    }
+    let (stats, a) = plugin.statistics(cols, params)?;
+    let (solution, b) = plugin.solve(&stats, params)?;
+    let (out, c) = plugin.weights_with(cols, &solution, params)?;
+    Ok((out, usage_of([a, b, c])))
+}
+
+/// Several calls' usage as one: their times summed, the largest memory.
+fn usage_of(calls: [Usage; 3]) -> Usage {
+    let mut u = Usage::default();
+    for c in calls {
+        u.wall += c.wall;
+        u.peak_memory = u.peak_memory.max(c.peak_memory);
+        u.fuel_used = match (u.fuel_used, c.fuel_used) {
+            (None, None) => None,
+            (x, y) => Some(x.unwrap_or(0) + y.unwrap_or(0)),
+        };
+        u.phases.check += c.phases.check;
+        u.phases.instantiate += c.phases.instantiate;
+        u.phases.call += c.phases.call;
+        u.phases.validate += c.phases.validate;
+        u.phases.release += c.phases.release;
+    }
+    u
+}
+
 /// The model's weight for every touch of `journeys`, and the rest of its answer. A model
 /// that reads no times, milestones or partners is called once per distinct path, and the
 /// path's weights are copied back onto every journey that has it.
@@ -112,7 +149,7 @@ pub fn weights(
     let aggregate = plugin.model_info().is_some_and(|i| i.may_merge_paths());
     if aggregate {
         let mut agg = journeys::aggregate(&journeys.cols);
-        let (out, usage) = plugin.attribute(&mut agg.cols, params)?;
+        let (out, usage) = answer(plugin, &mut agg.cols, params)?;
         let mut w = Vec::with_capacity(journeys.cols.touches());
         for (j, &p) in agg.path_of.iter().enumerate() {
             let r = agg.cols.range(p as usize);
@@ -121,7 +158,7 @@ pub fn weights(
         }
         Ok((w, out, usage))
     } else {
-        let (mut out, usage) = plugin.attribute(&mut journeys.cols, params)?;
+        let (mut out, usage) = answer(plugin, &mut journeys.cols, params)?;
         Ok((std::mem::take(&mut out.weights), out, usage))
     }
 }

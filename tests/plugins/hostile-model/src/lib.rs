@@ -20,8 +20,9 @@
 //! | `merge-unsorted`, `merge-ragged`, `merge-negative`, `merge-layout` | `statistics` is sound, `merge` breaks the rule (or changes the layout); `merge` has no parameters, so the mode travels in the layout |
 //! | `solve-nan` | `solve` returns a solution holding NaN |
 //!
-//! In every other mode the four mergeable calls answer soundly (a count per key, first
-//! touch), so the model is `mergeable` whatever the mode.
+//! In every other mode `statistics`, `merge` and `solve` answer soundly (a count per key)
+//! and `weights` is `attribute`, misbehaving as the mode says: the host runs a mergeable
+//! model through those calls, so the model is `mergeable` whatever the mode.
 //!
 //! A model whose hostility is in `info` itself takes no parameters, so it is its own
 //! plugin (`trap-info`); so are the contract-version plugins and `column-probe`, whose
@@ -232,8 +233,10 @@ impl Mergeable for HostileModel {
         })
     }
 
-    fn weights(j: &Journeys, _: &Solution, _: &ascribe_sdk::Params) -> Result<Output, ModelError> {
-        Ok(Output::weights(first_touch_weights(j)))
+    /// The host runs a mergeable model as statistics → solve → weights, so every mode that
+    /// misbehaves in an answer misbehaves here too, exactly as in `attribute`.
+    fn weights(j: &Journeys, _: &Solution, p: &ascribe_sdk::Params) -> Result<Output, ModelError> {
+        <HostileModel as Model>::attribute(j, p)
     }
 }
 
