@@ -805,15 +805,6 @@ pub fn recommend(
     spec: Option<crate::pipeline::insights::intervals::Spec>,
     agreed: Option<&str>,
 ) -> Validation {
-    let mut v = recommend_by_rule(models, spec);
-    v.agreed = agreed.map(str::to_string);
-    v
-}
-
-fn recommend_by_rule(
-    models: &[ModelColumn],
-    spec: Option<crate::pipeline::insights::intervals::Spec>,
-) -> Validation {
     let mut v = Validation {
         folds: holdout::FOLDS,
         replicates: spec.map(|s| s.replicates),
@@ -822,7 +813,7 @@ fn recommend_by_rule(
         provisional: false,
         reason: String::new(),
         rule: RECOMMENDATION_RULE.to_string(),
-        agreed: None,
+        agreed: agreed.map(str::to_string),
     };
     let ok: Vec<&ModelColumn> = models.iter().filter(|m| m.ok()).collect();
     if ok.is_empty() {

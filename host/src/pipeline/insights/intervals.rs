@@ -136,22 +136,6 @@ impl Bounds {
     }
 }
 
-/// The account whose weight journey `j` takes: its conversion's, or for a journey that did
-/// not convert, its first touch's.
-fn journey_account(inp: &Inputs, a: &Attribution, j: usize) -> Sym {
-    match a.journeys.conversion_of[j] {
-        Some(ci) if a.kind.has_money() => inp.ds.conversions[ci].account,
-        Some(ci) => inp.ds.person_events[ci].account,
-        None => {
-            let r = a.journeys.cols.range(j);
-            r.clone()
-                .next()
-                .map(|k| inp.ds.touches[a.journeys.touch_index[k] as usize].account)
-                .unwrap_or(0)
-        }
-    }
-}
-
 /// The kinds of figure a draw totals; each keys its figures by a u64 (below).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Tally {
@@ -300,7 +284,7 @@ pub fn draw(
                 account_of.push(u32::MAX);
                 continue;
             }
-            let acc = journey_account(inp, a, j);
+            let acc = js.account(j, inp.ds);
             let next = keys.len() as u32;
             account_of.push(*index.entry(acc).or_insert_with(|| {
                 keys.push(bootstrap::account_key(inp.ds.symbols.name(acc)));
