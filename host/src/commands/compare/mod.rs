@@ -307,7 +307,7 @@ fn run_one(sh: &Shared, m: &ModelSpec) -> Column {
     col.order_choice = holdout::resolve_auto(
         &mut params,
         &journeys.cols,
-        sh.keys,
+        || sh.keys,
         holdout::Unit::Accounts,
     );
     col.params = attribute::params_in_force(&plugin, &params);

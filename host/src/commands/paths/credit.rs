@@ -125,14 +125,13 @@ pub fn run_model(
         .clone();
     check_model(&info).map_err(Error)?;
     let mut params = params.to_vec();
-    let order_choice = holdout::wants_auto(&params)
-        .then(|| {
-            let keys: Vec<u64> = (0..table.cols.journeys())
-                .map(|j| holdout::path_key(&table.cols, j))
-                .collect();
-            holdout::resolve_auto(&mut params, &table.cols, &keys, holdout::Unit::Paths)
-        })
-        .flatten();
+    let cols = &table.cols;
+    let keys = || -> Vec<u64> {
+        (0..cols.journeys())
+            .map(|j| holdout::path_key(cols, j))
+            .collect()
+    };
+    let order_choice = holdout::resolve_auto(&mut params, cols, keys, holdout::Unit::Paths);
     let (out, usage) = crate::pipeline::attribute::answer(plugin, &mut table.cols, &params)?;
     let rule = CreditRule::for_model(&info);
     let channels = credit(table, &out, rule);

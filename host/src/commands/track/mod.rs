@@ -477,18 +477,16 @@ pub fn run(
     // `order=auto`: the order chosen on the pipeline's journeys, used for every measure
     // and stage of the run (docs/attribution.md, "Choosing the Markov order").
     let mut params = given.clone();
-    let order_selection = attribute::holdout::wants_auto(&params)
-        .then(|| {
-            progress("choosing the Markov order");
-            let keys = pj.account_keys(&ds);
-            attribute::holdout::resolve_auto(
-                &mut params,
-                &pj.cols,
-                &keys,
-                attribute::holdout::Unit::Accounts,
-            )
-        })
-        .flatten();
+    let keys = || {
+        progress("choosing the Markov order");
+        pj.account_keys(&ds)
+    };
+    let order_selection = attribute::holdout::resolve_auto(
+        &mut params,
+        &pj.cols,
+        keys,
+        attribute::holdout::Unit::Accounts,
+    );
     progress("attributing pipeline");
     let pipeline = attribute::attribute(c, &ds, pj, &model, &params)?;
     progress("attributing revenue");

@@ -390,17 +390,18 @@ pub fn wants_auto(params: &[(String, String)]) -> bool {
 }
 
 /// Replaces `order=auto` in `params` by the chosen order, and returns the choice; leaves
-/// `params` alone (and returns None) when they name an order or none.
-pub fn resolve_auto(
+/// `params` alone (and returns None) when they name an order or none. `keys` gives each
+/// journey's unit key, and is called only when there is an order to choose.
+pub fn resolve_auto<K: AsRef<[u64]>>(
     params: &mut Vec<(String, String)>,
     cols: &JourneyColumns,
-    keys: &[u64],
+    keys: impl FnOnce() -> K,
     unit: Unit,
 ) -> Option<OrderChoice> {
     if !wants_auto(params) {
         return None;
     }
-    let choice = choose_order(cols, keys, unit);
+    let choice = choose_order(cols, keys().as_ref(), unit);
     params.retain(|(k, _)| k != "order");
     params.push(("order".into(), choice.chosen.to_string()));
     Some(choice)
@@ -562,11 +563,19 @@ mod tests {
         let c = cols(&[(&[0, 1], 3.0, 1.0), (&[1], 1.0, 3.0)]);
         let keys = vec![1, 2];
         let mut p = vec![("order".into(), "auto".into())];
-        let choice = resolve_auto(&mut p, &c, &keys, Unit::Paths).unwrap();
+        let choice = resolve_auto(&mut p, &c, || &keys, Unit::Paths).unwrap();
         assert_eq!(p, vec![("order".to_string(), choice.chosen.to_string())]);
         assert_eq!(choice.scores.len(), MAX_ORDER as usize);
         let mut fixed = vec![("order".into(), "2".into())];
-        assert!(resolve_auto(&mut fixed, &c, &keys, Unit::Paths).is_none());
+        assert!(
+            resolve_auto(
+                &mut fixed,
+                &c,
+                || -> Vec<u64> { unreachable!() },
+                Unit::Paths
+            )
+            .is_none()
+        );
     }
 }
 
