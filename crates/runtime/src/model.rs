@@ -411,10 +411,70 @@ pub fn is_table_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// What a table or column name is, as messages say it.
+const NAME_RULE: &str = "1 to 64 lower-case letters, digits and '-', starting with a letter";
+
+/// The naming rules of the `i`-th table crossing the contract (a model's internal tables;
+/// `model@0.4.0`'s statistics and solutions), `earlier` being the names before it; `kind`
+/// is what messages call it (`table`, `internal table`).
+pub(crate) fn check_table_name<'a>(
+    kind: &str,
+    i: usize,
+    name: &str,
+    mut earlier: impl Iterator<Item = &'a str>,
+) -> Result<(), String> {
+    if !is_table_name(name) {
+        return Err(format!(
+            "{kind} {} is named {:?}: a table name is {NAME_RULE}",
+            i + 1,
+            truncate(name, 64)
+        ));
+    }
+    if earlier.any(|e| e == name) {
+        return Err(format!("two {kind}s are named `{name}`"));
+    }
+    Ok(())
+}
+
+/// The shape rules of table `name`'s columns, given as (name, rows): 1 to `max` of them,
+/// each well named, once, and as long as the first. Returns the rows.
+pub(crate) fn check_columns(
+    kind: &str,
+    name: &str,
+    columns: &[(&str, usize)],
+    max: usize,
+) -> Result<usize, String> {
+    if columns.is_empty() || columns.len() > max {
+        return Err(format!(
+            "{kind} `{name}` has {} columns (1 to {max})",
+            columns.len()
+        ));
+    }
+    let rows = columns[0].1;
+    for (j, &(col, n)) in columns.iter().enumerate() {
+        if !is_table_name(col) {
+            return Err(format!(
+                "column {} of {kind} `{name}` is named {:?}: a column name is {NAME_RULE}",
+                j + 1,
+                truncate(col, 64)
+            ));
+        }
+        if columns[..j].iter().any(|d| d.0 == col) {
+            return Err(format!("{kind} `{name}` has two columns named `{col}`"));
+        }
+        if n != rows {
+            return Err(format!(
+                "{kind} `{name}`: column `{col}` has {n} rows where column `{}` has {rows}",
+                columns[0].0
+            ));
+        }
+    }
+    Ok(rows)
+}
+
 /// Checks a model's internal tables against the contract and [`table_limits`].
 pub fn validate_tables(tables: &[InternalTable]) -> Result<(), String> {
     use table_limits as lim;
-    const NAME_RULE: &str = "1 to 64 lower-case letters, digits and '-', starting with a letter";
     if tables.len() > lim::TABLES {
         return Err(format!(
             "{} internal tables (at most {})",
@@ -424,17 +484,13 @@ pub fn validate_tables(tables: &[InternalTable]) -> Result<(), String> {
     }
     let (mut cells, mut text) = (0usize, 0usize);
     for (i, t) in tables.iter().enumerate() {
-        if !is_table_name(&t.name) {
-            return Err(format!(
-                "internal table {} is named {:?}: a table name is {NAME_RULE}",
-                i + 1,
-                truncate(&t.name, 64)
-            ));
-        }
         let name = &t.name;
-        if tables[..i].iter().any(|u| u.name == *name) {
-            return Err(format!("two internal tables are named `{name}`"));
-        }
+        check_table_name(
+            "internal table",
+            i,
+            name,
+            tables[..i].iter().map(|u| u.name.as_str()),
+        )?;
         if t.description.len() > lim::DESCRIPTION_BYTES {
             return Err(format!(
                 "the description of internal table `{name}` has {} bytes (at most {})",
@@ -442,35 +498,14 @@ pub fn validate_tables(tables: &[InternalTable]) -> Result<(), String> {
                 lim::DESCRIPTION_BYTES
             ));
         }
-        if t.columns.is_empty() || t.columns.len() > lim::COLUMNS {
-            return Err(format!(
-                "internal table `{name}` has {} columns (1 to {})",
-                t.columns.len(),
-                lim::COLUMNS
-            ));
-        }
-        let rows = t.rows();
-        for (j, c) in t.columns.iter().enumerate() {
-            if !is_table_name(&c.name) {
-                return Err(format!(
-                    "column {} of internal table `{name}` is named {:?}: a column name is {NAME_RULE}",
-                    j + 1,
-                    truncate(&c.name, 64)
-                ));
-            }
+        let shape: Vec<(&str, usize)> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.values.len()))
+            .collect();
+        let rows = check_columns("internal table", name, &shape, lim::COLUMNS)?;
+        for c in &t.columns {
             let col = &c.name;
-            if t.columns[..j].iter().any(|d| d.name == *col) {
-                return Err(format!(
-                    "internal table `{name}` has two columns named `{col}`"
-                ));
-            }
-            if c.values.len() != rows {
-                return Err(format!(
-                    "internal table `{name}`: column `{col}` has {} rows where column `{}` has {rows}",
-                    c.values.len(),
-                    t.columns[0].name
-                ));
-            }
             cells = cells.saturating_add(rows);
             if cells > lim::CELLS {
                 return Err(format!(

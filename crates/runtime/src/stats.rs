@@ -9,7 +9,8 @@
 //! here hold a model to the shape of that rule; the model holds itself to the sums.
 
 use crate::model::{
-    InternalTable, MAX_NOTE_BYTES, MAX_NOTES, is_table_name, truncate, validate_tables,
+    InternalTable, MAX_NOTE_BYTES, MAX_NOTES, check_columns, check_table_name, truncate,
+    validate_tables,
 };
 
 /// Micro-units: conversions, nulls and values are counted as `round(x × SCALE)` of each
@@ -52,7 +53,7 @@ pub struct Stats {
 /// One table of statistics or of a solution.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatTable {
-    /// A table name ([`is_table_name`]).
+    /// A table name ([`is_table_name`](crate::model::is_table_name)).
     pub name: String,
     /// Its columns; the `Name`/`Names` ones are the row's key.
     pub columns: Vec<StatColumn>,
@@ -61,7 +62,7 @@ pub struct StatTable {
 /// One named column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatColumn {
-    /// A column name ([`is_table_name`]).
+    /// A column name ([`is_table_name`](crate::model::is_table_name)).
     pub name: String,
     /// Its cells.
     pub cells: StatCells,
@@ -238,51 +239,27 @@ fn cmp_keys(keys: &[&StatCells], a: usize, b: usize) -> std::cmp::Ordering {
 
 fn check_tables(names: &[String], tables: &[StatTable], floats: bool) -> Result<(), String> {
     use stat_limits as lim;
-    const NAME_RULE: &str = "1 to 64 lower-case letters, digits and '-', starting with a letter";
     if tables.len() > lim::TABLES {
         return Err(format!("{} tables (at most {})", tables.len(), lim::TABLES));
     }
     let n = names.len();
     let mut cells = 0usize;
     for (i, t) in tables.iter().enumerate() {
-        if !is_table_name(&t.name) {
-            return Err(format!(
-                "table {} is named {:?}: a table name is {NAME_RULE}",
-                i + 1,
-                truncate(&t.name, 64)
-            ));
-        }
         let name = &t.name;
-        if tables[..i].iter().any(|u| u.name == *name) {
-            return Err(format!("two tables are named `{name}`"));
-        }
-        if t.columns.is_empty() || t.columns.len() > lim::COLUMNS {
-            return Err(format!(
-                "table `{name}` has {} columns (1 to {})",
-                t.columns.len(),
-                lim::COLUMNS
-            ));
-        }
-        let rows = t.rows();
-        for (j, c) in t.columns.iter().enumerate() {
-            if !is_table_name(&c.name) {
-                return Err(format!(
-                    "column {} of table `{name}` is named {:?}: a column name is {NAME_RULE}",
-                    j + 1,
-                    truncate(&c.name, 64)
-                ));
-            }
+        check_table_name(
+            "table",
+            i,
+            name,
+            tables[..i].iter().map(|u| u.name.as_str()),
+        )?;
+        let shape: Vec<(&str, usize)> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.cells.rows()))
+            .collect();
+        let rows = check_columns("table", name, &shape, lim::COLUMNS)?;
+        for c in &t.columns {
             let col = &c.name;
-            if t.columns[..j].iter().any(|d| d.name == *col) {
-                return Err(format!("table `{name}` has two columns named `{col}`"));
-            }
-            if c.cells.rows() != rows {
-                return Err(format!(
-                    "table `{name}`: column `{col}` has {} rows where column `{}` has {rows}",
-                    c.cells.rows(),
-                    t.columns[0].name
-                ));
-            }
             let size = match &c.cells {
                 StatCells::Names { items, .. } => rows + items.len(),
                 _ => rows,
